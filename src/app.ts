@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { createAuthenticator } from './auth/authenticator.js';
+import type { Config } from './config.js';
+import type { EventBus } from './events/bus.js';
+import { createMemoryBus } from './events/bus.memory.js';
+import { createRedisBus } from './events/bus.redis.js';
+import { createHub } from './events/hub.js';
+import { createLogger, type Logger } from './log.js';
+import { createRedisConnections, type RedisConnections } from './redis/connections.js';
+import type { Services, StatsSource } from './schema/context.js';
+import type { TaskStore } from './store/tasks.js';
+import { createMemoryTaskStore } from './store/tasks.memory.js';
+import { createRedisTaskStore } from './store/tasks.redis.js';
+import { Close, CloseReason } from './transport/close-codes.js';
+import { createConnectionRegistry } from './transport/connection-registry.js';
+import { startHeartbeat } from './transport/heartbeat.js';
+import { createHttpServer } from './transport/http-server.js';
+import { createWsServer } from './transport/ws-server.js';
+import { createHeraldYoga, GRAPHQL_PATH } from './transport/yoga.js';
+
+export type App = {
+  readonly instanceId: string;
+  /** Listens on the configured host and port (0 = any free port). */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops accepting, closes sockets with 1001, ends SSE streams, closes Redis. */
+  stop(): Promise<void>;
+};
+
+/** Wires the parts together; the only place that chooses between memory and Redis backends. */
+export function buildApp(config: Config, logger?: Logger): App {
+  const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const log = logger ?? createLogger(config.logLevel, instanceId);
+
+  let adminToken = config.adminToken;
+  if (!adminToken) {
+    adminToken = randomBytes(24).toString('base64url');
+    log.warn({ adminToken }, 'HERALD_ADMIN_TOKEN is not set; generated an admin token for this development run');
+  }
+
+  const redis: RedisConnections | null = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
+  const tasks: TaskStore = redis ? createRedisTaskStore(redis) : createMemoryTaskStore();
+  const bus: EventBus = redis ? createRedisBus(redis, log) : createMemoryBus();
+  const hub = createHub(bus);
+  const registry = createConnectionRegistry();
+
+  const startedAt = new Date();
+  const counters = { published: 0, delivered: 0 };
+  const stats: StatsSource = {
+    instance: () => ({
+      instanceId,
+      mode: redis ? 'REDIS' : 'EMBEDDED',
+      startedAt,
+      connections: registry.size(),
+      subscriptions: hub.streamCount(),
+      eventsPublished: counters.published,
+      eventsDelivered: counters.delivered,
+    }),
+    connections: () => registry.views(),
+    countPublished: () => void counters.published++,
+  };
+
+  const services: Services = { tasks, bus, hub, stats, maxQueuedEvents: config.ws.maxQueuedEvents };
+  const authenticator = createAuthenticator({ adminToken, allowAnonymous: config.mode === 'development' });
+  const yoga = createHeraldYoga({
+    services,
+    authenticator,
+    production: config.mode === 'production',
+    isReady: () => bus.isReady() && (redis?.isReady() ?? true),
+    onDelivered: () => void counters.delivered++,
+    log,
+  });
+  const ws = createWsServer({
+    yoga,
+    authenticator,
+    registry,
+    maxPayloadBytes: config.ws.maxPayloadBytes,
+    maxConnections: config.ws.maxConnections,
+    maxBufferedBytes: config.ws.maxBufferedBytes,
+    heartbeatIntervalMs: config.ws.heartbeatIntervalMs,
+    perMessageDeflate: config.ws.perMessageDeflate,
+    log,
+  });
+  const server = createHttpServer(yoga, ws);
+  let stopHeartbeat = () => {};
+  let stopping: Promise<void> | undefined;
+
+  return {
+    instanceId,
+    async start() {
+      server.listen(config.port, config.host);
+      await once(server, 'listening');
+      stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
+      const { port } = server.address() as AddressInfo;
+      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
+      log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
+      return { url, port };
+    },
+    stop() {
+      return (stopping ??= shutdown());
+    },
+  };
+
+  async function shutdown() {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    log.info('shutting down');
+    stopHeartbeat();
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.
+    ws.closeAll(Close.GoingAway, CloseReason.shutdown);
+    await hub.close(); // ends SSE streams cleanly
+    await yoga.dispose();
+    server.closeIdleConnections();
+    await waitUntil(() => registry.size() === 0, deadline - 1_000);
+    for (const connection of registry.all()) connection.terminate();
+    server.closeAllConnections();
+    await ws.close();
+    await Promise.race([serverClosed, delay(Math.max(0, deadline - Date.now()))]);
+    await bus.close();
+    await redis?.close();
+    log.info('stopped');
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+async function waitUntil(condition: () => boolean, deadline: number) {
+  while (!condition() && Date.now() < deadline) await delay(20);
+}

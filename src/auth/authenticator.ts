@@ -1,0 +1,33 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ADMIN, ANONYMOUS, type Authentication } from './principal.js';
+
+export type Authenticator = {
+  /** Checks a bearer token (without the `Bearer ` prefix); undefined means none was given. */
+  authenticate(token: string | undefined): Authentication;
+  /** Whether a caller without credentials may proceed (development mode only). */
+  readonly allowAnonymous: boolean;
+};
+
+// Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function createAuthenticator(options: { adminToken: string; allowAnonymous: boolean }): Authenticator {
+  const adminDigest = digest(options.adminToken);
+  return {
+    allowAnonymous: options.allowAnonymous,
+    authenticate(token) {
+      if (token === undefined || token === '') {
+        return options.allowAnonymous ? { ok: true, principal: ANONYMOUS } : { ok: false, reason: 'missing' };
+      }
+      if (timingSafeEqual(digest(token), adminDigest)) return { ok: true, principal: ADMIN };
+      return { ok: false, reason: 'invalid' };
+    },
+  };
+}
+
+/** Extracts the token of an `Authorization: Bearer <token>` header value. */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : header; // malformed: kept, so it is refused as invalid rather than read as absent
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Herald reads, validated once at start. A bad value stops the
+ * start with one line naming the variable and what it accepts.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : _ . -')
+    .default('herald:'),
+  HERALD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HERALD_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
+    .optional(),
+  WS_MAX_CONNECTIONS: positiveInt.default(10000),
+  WS_HEARTBEAT_INTERVAL_MS: positiveInt.default(20000),
+  WS_HEARTBEAT_TIMEOUT_MS: positiveInt.default(30000),
+  WS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
+  WS_MAX_PAYLOAD_BYTES: positiveInt.default(512 * 1024),
+  WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
+  WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
+  WS_PER_MESSAGE_DEFLATE: boolean.default('false'),
+  MIN_CLI_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.2.3')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+});
+
+type Env = z.infer<typeof schema>;
+
+export type Config = {
+  readonly mode: 'development' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
+  readonly adminToken: string | undefined;
+  readonly instanceId: string | undefined;
+  readonly ws: {
+    readonly maxConnections: number;
+    readonly heartbeatIntervalMs: number;
+    readonly heartbeatTimeoutMs: number;
+    readonly rateLimitPerMinute: number;
+    readonly maxPayloadBytes: number;
+    readonly maxQueuedEvents: number;
+    readonly maxBufferedBytes: number;
+    readonly perMessageDeflate: boolean;
+  };
+  readonly minCliVersion: string | undefined;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly shutdownTimeoutMs: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration from an environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(env[name])} ${describe(issue)}`);
+  }
+  const e = parsed.data;
+  const mode = e.NODE_ENV === 'production' ? 'production' : 'development';
+  if (mode === 'production' && !e.HERALD_ADMIN_TOKEN) {
+    throw new ConfigError('Invalid configuration: HERALD_ADMIN_TOKEN is required when NODE_ENV=production');
+  }
+  return {
+    mode,
+    port: e.PORT,
+    host: e.HOST,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
+    adminToken: e.HERALD_ADMIN_TOKEN,
+    instanceId: e.HERALD_INSTANCE_ID,
+    ws: {
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      heartbeatIntervalMs: e.WS_HEARTBEAT_INTERVAL_MS,
+      heartbeatTimeoutMs: e.WS_HEARTBEAT_TIMEOUT_MS,
+      rateLimitPerMinute: e.WS_RATE_LIMIT_PER_MINUTE,
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxQueuedEvents: e.WS_MAX_QUEUED_EVENTS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE,
+    },
+    minCliVersion: e.MIN_CLI_VERSION,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function describe(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_enum_value':
+      return `must be one of ${issue.options.join(', ')}`;
+    case 'invalid_type':
+      return `must be a ${issue.expected}`;
+    case 'too_small':
+      return issue.type === 'number' ? `must be at least ${issue.minimum}` : issue.message;
+    case 'too_big':
+      return issue.type === 'number' ? `must be at most ${issue.maximum}` : issue.message;
+    default:
+      return issue.message === 'Invalid input' ? 'is not valid' : issue.message;
+  }
+}

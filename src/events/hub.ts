@@ -1,0 +1,95 @@
+import type { EventBus } from './bus.js';
+import type { EventEnvelope } from './envelope.js';
+import { EventStream } from './stream.js';
+
+/**
+ * Local fan-out. However many streams listen to a topic on this instance, the
+ * bus carries one subscription for it, made when the first stream arrives and
+ * dropped when the last one leaves. Each event is handed to every stream of
+ * its topic as the same object, so decoding happens once per instance.
+ */
+export type Hub = {
+  /** Opens a stream over the given topics; resolves once every topic is live on the bus. */
+  open(topics: readonly string[], options: StreamOptions): Promise<EventStream>;
+  /** Number of open streams. */
+  streamCount(): number;
+  /** Ends every stream (each completes normally) and drops all bus subscriptions. */
+  close(): Promise<void>;
+};
+
+export type StreamOptions = {
+  /** Events a stream may hold for a consumer that is not reading; past it the stream overflows. */
+  readonly maxQueued: number;
+  /** Called once when the stream overflows; the stream has then ended. */
+  readonly onOverflow: () => void;
+};
+
+type Topic = {
+  readonly streams: Set<EventStream>;
+  readonly live: Promise<void>;
+  unsubscribe: (() => void) | undefined;
+};
+
+export function createHub(bus: EventBus): Hub {
+  const topics = new Map<string, Topic>();
+  const streams = new Set<EventStream>();
+
+  const join = (name: string, stream: EventStream): Topic => {
+    let topic = topics.get(name);
+    if (!topic) {
+      const created: Topic = {
+        streams: new Set(),
+        unsubscribe: undefined,
+        live: bus
+          .subscribe(name, (event: EventEnvelope) => {
+            for (const s of created.streams) s.push(event);
+          })
+          .then(
+            (unsubscribe) => {
+              if (created.streams.size === 0 && topics.get(name) !== created) unsubscribe();
+              else created.unsubscribe = unsubscribe;
+            },
+            (err: unknown) => {
+              if (topics.get(name) === created) topics.delete(name);
+              throw err;
+            },
+          ),
+      };
+      topics.set(name, (topic = created));
+    }
+    topic.streams.add(stream);
+    return topic;
+  };
+
+  const leave = (name: string, stream: EventStream) => {
+    const topic = topics.get(name);
+    if (!topic || !topic.streams.delete(stream) || topic.streams.size > 0) return;
+    topics.delete(name);
+    topic.unsubscribe?.(); // when the bus subscription is still pending, `live` drops it on arrival
+  };
+
+  return {
+    async open(names, options) {
+      const unique = [...new Set(names)];
+      const stream: EventStream = new EventStream(options.maxQueued, options.onOverflow, () => {
+        streams.delete(stream);
+        for (const name of unique) leave(name, stream);
+      });
+      streams.add(stream);
+      const joined = unique.map((name) => join(name, stream));
+      try {
+        await Promise.all(joined.map((t) => t.live));
+      } catch (err) {
+        stream.end();
+        throw err;
+      }
+      return stream;
+    },
+    streamCount: () => streams.size,
+    async close() {
+      for (const stream of [...streams]) stream.end();
+      for (const topic of topics.values()) topic.unsubscribe?.();
+      topics.clear();
+    },
+  };
+}

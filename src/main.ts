@@ -1,0 +1,28 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
+
+const app = buildApp(config);
+await app.start();
+
+let exiting = false;
+const shutdown = () => {
+  if (exiting) return;
+  exiting = true;
+  // Hard deadline: whatever still hangs after the grace period is abandoned.
+  setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1_000).unref();
+  app.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,59 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../log.js';
+
+/**
+ * The Redis connections one instance holds: `command` for reads, writes and
+ * publishes, `subscriber` for pub/sub (a subscribed connection cannot run
+ * other commands). Commands fail fast while Redis is away instead of queueing,
+ * so a mutation answers SERVICE_UNAVAILABLE at once; the subscriber keeps its
+ * queue so that subscriptions made during an outage start when Redis is back.
+ */
+export type RedisConnections = {
+  readonly command: Redis;
+  readonly subscriber: Redis;
+  readonly keyPrefix: string;
+  isReady(): boolean;
+  close(): Promise<void>;
+};
+
+const base: RedisOptions = {
+  keepAlive: 10_000,
+  connectTimeout: 5_000,
+  retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+};
+
+export function createRedisConnections(url: string, keyPrefix: string, log: Logger): RedisConnections {
+  const command = new Redis(url, { ...base, enableOfflineQueue: false, connectionName: 'herald-command' });
+  const subscriber = new Redis(url, { ...base, enableOfflineQueue: true, connectionName: 'herald-subscriber' });
+  watch(command, 'command', log);
+  watch(subscriber, 'subscriber', log);
+  // Failing to connect at start is not fatal: /ready reports it and ioredis keeps trying.
+  command.connect().catch(() => {});
+  subscriber.connect().catch(() => {});
+  return {
+    command,
+    subscriber,
+    keyPrefix,
+    isReady: () => command.status === 'ready' && subscriber.status === 'ready',
+    async close() {
+      await Promise.allSettled([command.quit(), subscriber.quit()]);
+      command.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Logs an outage once when it starts and once when it ends, not on every retry. */
+function watch(client: Redis, role: string, log: Logger) {
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (!down) log.error({ redis: role, err: err.message }, 'redis connection lost');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) log.info({ redis: role }, 'redis connection restored');
+    down = false;
+  });
+}

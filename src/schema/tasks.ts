@@ -1,0 +1,140 @@
+import { ulid } from 'ulid';
+import { notFound, badInput } from '../errors.js';
+import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../events/task-events.js';
+import { familyWildcard, repoTopic } from '../events/topics.js';
+import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+
+export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
+
+export const TaskRef = builder.objectRef<Task>('Task').implement({
+  description: 'A unit of work in a repository.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    repository: t.exposeString('repository'),
+    title: t.exposeString('title'),
+    description: t.exposeString('description', { nullable: true }),
+    status: t.expose('status', { type: TaskStatusEnum }),
+    assignee: t.exposeString('assignee', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const TaskEventTypeEnum = builder.enumType('TaskEventType', {
+  values: Object.keys(TASK_EVENT_TYPES) as TaskChange[],
+});
+
+const TaskEventRef = builder.objectRef<TaskEvent>('TaskEvent').implement({
+  description: 'A change to a task, in the order the changes were made to its repository.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique event id (ULID).' }),
+    type: t.field({ type: TaskEventTypeEnum, resolve: (e) => e.payload.change }),
+    taskId: t.id({ resolve: (e) => e.payload.taskId }),
+    repository: t.string({ resolve: (e) => e.payload.repository }),
+    task: t.field({
+      type: TaskRef,
+      nullable: true,
+      description: 'The task after the change; for DELETED, the task as it was when deleted.',
+      resolve: (e) => e.payload.task,
+    }),
+    changedBy: t.string({ description: 'Id of the principal that made the change.', resolve: (e) => e.payload.changedBy }),
+    timestamp: t.expose('timestamp', { type: 'DateTime' }),
+    sequence: t.exposeInt('sequence', { description: 'Strictly increasing per repository.' }),
+    cursor: t.exposeString('cursor', { description: 'Opaque position of this event in its repository.' }),
+  }),
+});
+
+const CreateTaskInput = builder.inputType('CreateTaskInput', {
+  fields: (t) => ({
+    repository: t.string({ required: true }),
+    title: t.string({ required: true }),
+    description: t.string(),
+    status: t.field({ type: TaskStatusEnum }),
+    assignee: t.string(),
+  }),
+});
+
+const UpdateTaskInput = builder.inputType('UpdateTaskInput', {
+  description: 'Fields to change. An omitted field stays as it is; null clears description or assignee.',
+  fields: (t) => ({
+    title: t.string(),
+    description: t.string(),
+    status: t.field({ type: TaskStatusEnum }),
+    assignee: t.string(),
+  }),
+});
+
+const MAX_SUBSCRIBED_REPOSITORIES = 100;
+
+builder.queryFields((t) => ({
+  task: t.field({
+    type: TaskRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.tasks.get(String(id)),
+  }),
+  tasks: t.field({
+    type: [TaskRef],
+    args: { repository: t.arg.string({ required: true }) },
+    resolve: (_root, { repository }, ctx) => ctx.services.tasks.list(validateRepository(repository)),
+  }),
+}));
+
+async function announce(ctx: Context, change: TaskChange, task: Task): Promise<Task> {
+  await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id));
+  ctx.services.stats.countPublished();
+  return task;
+}
+
+builder.mutationFields((t) => ({
+  createTask: t.field({
+    type: TaskRef,
+    args: { input: t.arg({ type: CreateTaskInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const task = buildTask(ulid(), input, new Date().toISOString());
+      return announce(ctx, 'CREATED', await ctx.services.tasks.create(task));
+    },
+  }),
+  updateTask: t.field({
+    type: TaskRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
+    resolve: async (_root, { id, input }, ctx) => {
+      const task = await ctx.services.tasks.update(String(id), validatePatch(input), new Date().toISOString());
+      if (!task) throw notFound('task', String(id));
+      return announce(ctx, 'UPDATED', task);
+    },
+  }),
+  deleteTask: t.field({
+    type: TaskRef,
+    description: 'Deletes a task and returns it as it was.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const task = await ctx.services.tasks.delete(String(id));
+      if (!task) throw notFound('task', String(id));
+      return announce(ctx, 'DELETED', task);
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  taskEvents: t.field({
+    type: TaskEventRef,
+    description: 'Every change to tasks of the given repositories, in order per repository. "*" means every repository.',
+    args: { repositories: t.arg.stringList({ required: true }) },
+    subscribe: (_root, { repositories }, ctx) => {
+      if (repositories.length === 0 || repositories.length > MAX_SUBSCRIBED_REPOSITORIES) {
+        throw badInput('repositories', `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
+      }
+      const topics = repositories.includes('*')
+        ? [familyWildcard('repo')]
+        : repositories.map((r) => repoTopic(validateRepository(r, 'repositories')));
+      return ctx.services.hub.open(topics, {
+        maxQueued: ctx.services.maxQueuedEvents,
+        onOverflow: () => ctx.channel?.dropSlowConsumer(),
+      }) as Promise<AsyncIterable<TaskEvent>>;
+    },
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { BackendUnavailableError } from '../errors.js';
+import type { RedisConnections } from '../redis/connections.js';
+import type { Task, TaskStore } from './tasks.js';
+
+// Read-modify-write in one script so concurrent updates from different
+// instances never lose each other's fields. JSON null clears a field.
+const UPDATE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local task = cjson.decode(raw)
+for k, v in pairs(cjson.decode(ARGV[1])) do task[k] = v end
+task['updatedAt'] = ARGV[2]
+local out = cjson.encode(task)
+redis.call('SET', KEYS[1], out)
+return out
+`;
+
+const DELETE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', ARGV[1] .. cjson.decode(raw)['repository'], ARGV[2])
+return raw
+`;
+
+type Scripts = {
+  heraldTaskUpdate(key: string, patch: string, updatedAt: string): Promise<string | null>;
+  heraldTaskDelete(key: string, indexPrefix: string, id: string): Promise<string | null>;
+};
+
+/** Tasks as JSON strings; per repository a sorted set of ids (ULIDs sort by creation time). */
+export function createRedisTaskStore(redis: RedisConnections): TaskStore {
+  const client = redis.command as Redis & Scripts;
+  client.defineCommand('heraldTaskUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
+  client.defineCommand('heraldTaskDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT });
+  const taskKey = (id: string) => `${redis.keyPrefix}task:${id}`;
+  const indexPrefix = `${redis.keyPrefix}repo-tasks:`;
+
+  return {
+    create: (task) =>
+      call(async () => {
+        await client.multi().set(taskKey(task.id), JSON.stringify(task)).zadd(indexPrefix + task.repository, 0, task.id).exec();
+        return task;
+      }),
+    get: (id) => call(async () => parse(await client.get(taskKey(id)))),
+    list: (repository) =>
+      call(async () => {
+        const ids = await client.zrange(indexPrefix + repository, 0, -1);
+        if (ids.length === 0) return [];
+        const raws = await client.mget(ids.map(taskKey));
+        return raws.map(parse).filter((t): t is Task => t !== null);
+      }),
+    update: (id, patch, updatedAt) =>
+      call(async () => parse(await client.heraldTaskUpdate(taskKey(id), JSON.stringify(patch), updatedAt))),
+    delete: (id) => call(async () => parse(await client.heraldTaskDelete(taskKey(id), indexPrefix, id))),
+  };
+}
+
+const parse = (raw: string | null): Task | null => (raw === null ? null : (JSON.parse(raw) as Task));
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw new BackendUnavailableError((err as Error).message);
+  }
+}

@@ -1,0 +1,61 @@
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
+import type { Logger } from '../log.js';
+import { getSchema } from '../schema/index.js';
+import type { Channel, Context, Services } from '../schema/context.js';
+import { useHttpAuth } from './use-http-auth.js';
+import { useIntrospectionGuard } from './use-introspection-guard.js';
+import { useSharedExecution } from './use-shared-execution.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** What a WebSocket operation brings to Yoga's context in place of an HTTP request. */
+export type SocketContext = { readonly principal: Principal; readonly channel: Channel };
+
+export type HeraldYoga = YogaServerInstance<Partial<SocketContext>, Context>;
+
+export function createHeraldYoga(options: {
+  services: Services;
+  authenticator: Authenticator;
+  production: boolean;
+  isReady: () => boolean;
+  onDelivered: () => void;
+  log: Logger;
+}): HeraldYoga {
+  const { services, authenticator, production, log } = options;
+  const principals = new WeakMap<Request, Principal>();
+
+  return createYoga<Partial<SocketContext>, Context>({
+    schema: getSchema(),
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: '/health',
+    graphiql: production ? false : { title: 'Herald', subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    batching: false,
+    multipart: false,
+    logging: log.child({ component: 'yoga' }),
+    maskedErrors: {
+      isDev: false, // never send stack traces or original messages of unexpected errors
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof BackendUnavailableError) return serviceUnavailable();
+        return maskError(error, message, false);
+      },
+    },
+    context: ({ request, principal, channel }) => {
+      const who = principal ?? principals.get(request);
+      if (!who) throw new Error('operation without an authenticated principal');
+      return { principal: who, services, channel };
+    },
+    // Order matters: readiness and auth answer before GraphQL work starts.
+    plugins: [
+      useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
+      useHttpAuth({ authenticator, endpoint: GRAPHQL_PATH, principals, log }),
+      ...(production ? [useIntrospectionGuard()] : []),
+      useSharedExecution(options.onDelivered),
+    ],
+  });
+}
