@@ -90,6 +90,8 @@ export function buildApp(config: Config, logger?: Logger): App {
   return {
     instanceId,
     async start() {
+      // Start serving with Redis up when it can be had; otherwise /ready says 503 until it is.
+      if (redis && !(await redis.whenReady(5_000))) log.error('redis is unreachable; serving with /ready 503 until it is back');
       server.listen(config.port, config.host);
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);

@@ -115,7 +115,8 @@ function describe(issue: z.ZodIssue): string {
     case 'invalid_type':
       return `must be a ${issue.expected}`;
     case 'too_small':
-      return issue.type === 'number' ? `must be at least ${issue.minimum}` : issue.message;
+      if (issue.type !== 'number') return issue.message;
+      return issue.inclusive ? `must be at least ${issue.minimum}` : `must be greater than ${issue.minimum}`;
     case 'too_big':
       return issue.type === 'number' ? `must be at most ${issue.maximum}` : issue.message;
     default:

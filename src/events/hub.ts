@@ -75,7 +75,6 @@ export function createHub(bus: EventBus): Hub {
         streams.delete(stream);
         for (const name of unique) leave(name, stream);
       });
-      streams.add(stream);
       const joined = unique.map((name) => join(name, stream));
       try {
         await Promise.all(joined.map((t) => t.live));
@@ -83,6 +82,8 @@ export function createHub(bus: EventBus): Hub {
         stream.end();
         throw err;
       }
+      // Counted only once live, so a stream that counts is one that receives what is published next.
+      if (!stream.ended) streams.add(stream);
       return stream;
     },
     streamCount: () => streams.size,

@@ -49,6 +49,10 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     });
   }
 
+  get ended(): boolean {
+    return this.#done;
+  }
+
   /** Ends the stream: a waiting consumer sees `done`, queued events are dropped. */
   end(): void {
     if (this.#done) return;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 
@@ -13,6 +14,8 @@ export type RedisConnections = {
   readonly subscriber: Redis;
   readonly keyPrefix: string;
   isReady(): boolean;
+  /** Resolves when both connections are ready, or after `timeoutMs` whatever their state. */
+  whenReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 };
 
@@ -37,6 +40,14 @@ export function createRedisConnections(url: string, keyPrefix: string, log: Logg
     subscriber,
     keyPrefix,
     isReady: () => command.status === 'ready' && subscriber.status === 'ready',
+    async whenReady(timeoutMs) {
+      const ready = (client: Redis) => (client.status === 'ready' ? Promise.resolve() : once(client, 'ready'));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.all([ready(command), ready(subscriber)]), timeout]);
+      clearTimeout(timer);
+      return command.status === 'ready' && subscriber.status === 'ready';
+    },
     async close() {
       await Promise.allSettled([command.quit(), subscriber.quit()]);
       command.disconnect();

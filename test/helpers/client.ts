@@ -1,0 +1,171 @@
+import { print, type DocumentNode } from 'graphql';
+import { createClient, type Client, type ClientOptions, type ExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ADMIN_TOKEN } from './herald.js';
+
+type Body = { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+
+/** One GraphQL request over HTTP POST. */
+export async function gql(
+  url: string,
+  query: string | DocumentNode,
+  variables: Record<string, unknown> = {},
+  token: string | null = ADMIN_TOKEN,
+): Promise<{ status: number; body: Body; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: JSON.parse(text) as Body, headers: response.headers };
+}
+
+/** Like gql, but fails the test unless the request succeeded without errors. */
+export async function gqlOk(url: string, query: string | DocumentNode, variables: Record<string, unknown> = {}, token: string | null = ADMIN_TOKEN) {
+  const { status, body } = await gql(url, query, variables, token);
+  if (status !== 200 || body.errors) throw new Error(`request failed (${status}): ${JSON.stringify(body)}`);
+  return body.data!;
+}
+
+export const CREATE_TASK = /* GraphQL */ `
+  mutation ($input: CreateTaskInput!) {
+    createTask(input: $input) { id repository title description status assignee createdAt updatedAt }
+  }
+`;
+
+export const TASK_EVENTS = /* GraphQL */ `
+  subscription ($repositories: [String!]!) {
+    taskEvents(repositories: $repositories) {
+      id type taskId repository changedBy timestamp sequence cursor
+      task { id repository title status }
+    }
+  }
+`;
+
+export type TaskEventResult = {
+  id: string;
+  type: 'CREATED' | 'UPDATED' | 'DELETED';
+  taskId: string;
+  repository: string;
+  changedBy: string;
+  timestamp: string;
+  sequence: number;
+  cursor: string;
+  task: { id: string; repository: string; title: string; status: string } | null;
+};
+
+export function createTask(url: string, repository: string, title: string, token: string | null = ADMIN_TOKEN) {
+  return gqlOk(url, CREATE_TASK, { input: { repository, title } }, token).then((d) => d.createTask as { id: string; title: string });
+}
+
+/** A graphql-ws client that does not retry unless told to. */
+export function wsClient(url: string, options: Partial<ClientOptions> = {}): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    retryAttempts: 0,
+    lazy: true,
+    ...options,
+  });
+}
+
+/**
+ * A running subscription that records what arrives. `waitFor` resolves as soon
+ * as the recorded events satisfy a condition, or rejects when the subscription
+ * ends or errors first.
+ */
+export type Recorder<T> = {
+  readonly values: T[];
+  readonly errors: unknown[];
+  waitForCount(count: number): Promise<T[]>;
+  /** Resolves when the subscription ends (complete or error). */
+  readonly ended: Promise<void>;
+  dispose(): void;
+};
+
+export function record<T = TaskEventResult>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  field = 'taskEvents',
+): Recorder<T> {
+  const values: T[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  let finished = false;
+  let endedResolve!: () => void;
+  const ended = new Promise<void>((resolve) => (endedResolve = resolve));
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const dispose = client.subscribe<Record<string, T>>(
+    { query, variables },
+    {
+      next: (result: ExecutionResult<Record<string, T>>) => {
+        if (result.errors) errors.push(...result.errors);
+        if (result.data?.[field] !== undefined) values.push(result.data[field] as T);
+        notify();
+      },
+      error: (err) => {
+        errors.push(err);
+        finished = true;
+        endedResolve();
+        notify();
+      },
+      complete: () => {
+        finished = true;
+        endedResolve();
+        notify();
+      },
+    },
+  );
+  return {
+    values,
+    errors,
+    ended,
+    dispose,
+    waitForCount(count) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (values.length >= count) {
+            waiters.delete(check);
+            resolve(values);
+          } else if (finished) {
+            waiters.delete(check);
+            reject(new Error(`subscription ended after ${values.length} of ${count} values: ${JSON.stringify(errors)}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/**
+ * Waits until the server reports exactly `count` live subscriptions: a
+ * subscription counts once its topics are live on the event bus, so events
+ * published after this resolves reach it.
+ */
+export async function waitForSubscriptions(url: string, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const data = await gqlOk(url, '{ stats { subscriptions } }');
+    if ((data.stats as { subscriptions: number }).subscriptions === count) return;
+    if (Date.now() > deadline) throw new Error(`server has ${(data.stats as { subscriptions: number }).subscriptions} of ${count} subscriptions`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Polls an HTTP endpoint until it answers with the status. */
+export async function waitForStatus(url: string, status: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.status === status) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last ${response?.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export type Herald = {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly origin: string;
+  stop(): Promise<void>;
+};
+
+/** An in-process server on a free port, with silent logs. */
+export async function startHerald(env: Record<string, string> = {}): Promise<Herald & { app: App }> {
+  const config = loadConfig({ PORT: '0', HERALD_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
+  const app = buildApp(config, pino({ level: 'silent' }));
+  const { url } = await app.start();
+  return { app, ...urls(url), stop: () => app.stop() };
+}
+
+export type HeraldProcess = Herald & {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+};
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A server as its own process (`node --import tsx src/main.ts`), as an operator runs it. */
+export async function spawnHerald(env: Record<string, string> = {}): Promise<HeraldProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HERALD_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'herald listening' && entry.url) resolve(entry.url);
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then((code) => reject(new Error(`herald exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    ...urls(url),
+    child,
+    pid: child.pid!,
+    exited,
+    kill: (signal) => void child.kill(signal),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function urls(url: string) {
+  const parsed = new URL(url);
+  return { url, origin: parsed.origin, wsUrl: url.replace(/^http/, 'ws') };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      mode: 'development',
+      port: 4000,
+      host: '127.0.0.1',
+      redis: null,
+      ws: { heartbeatIntervalMs: 20000, heartbeatTimeoutMs: 30000, maxConnections: 10000, maxPayloadBytes: 512 * 1024 },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT="abc" must be a number/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT="70000" must be at most 65535/],
+    [{ REDIS_URL: 'localhost:6379' }, /^Invalid configuration: REDIS_URL="localhost:6379" must start with redis:\/\//],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL="loud" must be one of fatal, error/],
+    [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV="staging" must be one of development, production, test/],
+    [{ WS_HEARTBEAT_INTERVAL_MS: '0' }, /^Invalid configuration: WS_HEARTBEAT_INTERVAL_MS="0" must be greater than 0/],
+    [{ HERALD_ADMIN_TOKEN: 'short' }, /^Invalid configuration: HERALD_ADMIN_TOKEN="short" must be at least 16 characters/],
+  ])('refuses %o with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('refuses production without an admin token', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/HERALD_ADMIN_TOKEN is required when NODE_ENV=production/);
+  });
+
+  it('reads Redis settings when REDIS_URL is set', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', REDIS_KEY_PREFIX: 'a:' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6380',
+      keyPrefix: 'a:',
+    });
+  });
+});
