@@ -1,0 +1,205 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The server under test as its own process (`node --import tsx src/main.ts`),
+ * spawned directly so that the child's pid is the process that serves: its
+ * CPU time and RSS are read from /proc/<pid>.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Clock ticks per second for /proc/<pid>/stat (utime, stime). */
+export const CLK_TCK: number = (() => {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process in milliseconds (resolution 1000 / CLK_TCK ms), or null when unreadable. */
+export function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; fields after it are split safely.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / CLK_TCK : null;
+  } catch {
+    return null;
+  }
+}
+
+export type ProcMemory = { rssKB: number; hwmKB: number };
+
+/** VmRSS and VmHWM (peak RSS) of a process, or null when unreadable. */
+export function procMemory(pid: number): ProcMemory | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const rssKB = kb('VmRSS');
+    const hwmKB = kb('VmHWM');
+    return Number.isFinite(rssKB) ? { rssKB, hwmKB } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy time of the whole machine (all CPUs) in ms, to spot load from other processes. */
+export function machineBusyMs(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0);
+    return (busy * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type ServerProcess = {
+  readonly pid: number;
+  readonly port: number;
+  readonly origin: string;
+  readonly graphqlUrl: string;
+  readonly wsUrl: string;
+  readonly token: string;
+  /** Whether the process is still running. */
+  alive(): boolean;
+  /** The last lines the process wrote (stdout and stderr), for diagnostics. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+};
+
+export type StartOptions = {
+  /** Extra node flags placed before `--import tsx`, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
+  nodeArgs?: readonly string[];
+  /** Extra environment for the server. */
+  env?: Readonly<Record<string, string>>;
+  readyTimeoutMs?: number;
+};
+
+const running = new Set<ChildProcess>();
+
+/** Kills every server still running, synchronously (for exit paths). */
+export function killAllServers(): void {
+  for (const child of running) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
+/** Starts the server on a free port in production mode with a generated admin token; resolves once /health answers. */
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(await freePort(), options);
+    } catch (err) {
+      lastError = err;
+      // A port taken between probing and listening is the only failure worth a retry.
+      if (!(err instanceof Error) || !/EADDRINUSE/.test(err.message)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnce(port: number, options: StartOptions): Promise<ServerProcess> {
+  const token = randomBytes(24).toString('base64url');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      HERALD_ADMIN_TOKEN: token,
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-16_384);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      running.delete(child);
+      resolve();
+    });
+  });
+
+  const origin = `http://127.0.0.1:${port}`;
+  const handle: ServerProcess = {
+    pid: child.pid!,
+    port,
+    origin,
+    graphqlUrl: `${origin}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    token,
+    alive: () => !exited,
+    output: () => tail,
+    async stop(graceMs = 5_000) {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline && !exited) {
+    if ((await httpStatus(`${origin}/health`, 1_000)) === 200) return handle;
+    await sleep(100);
+  }
+  await handle.stop(1_000);
+  throw new Error(`server ${exited ? 'exited' : 'did not answer /health'} (port ${port}); its output:\n${tail}`);
+}
+
+function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? null));
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,126 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventBus } from '../../src/events/bus.js';
+import { createMemoryBus } from '../../src/events/bus.memory.js';
+import { createRedisBus } from '../../src/events/bus.redis.js';
+import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
+import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+
+const silent = pino({ level: 'silent' });
+const draft = (topic: string, n: number): EventDraft => ({
+  topic,
+  type: 'test.event',
+  correlationId: null,
+  priority: 'NORMAL',
+  expiresAt: null,
+  payload: { n },
+});
+
+/** Collects what a listener receives and resolves once it holds `count` events. */
+function collector() {
+  const events: EventEnvelope[] = [];
+  let want = Infinity;
+  let done: () => void = () => {};
+  return {
+    events,
+    listener: (e: EventEnvelope) => {
+      events.push(e);
+      if (events.length >= want) done();
+    },
+    waitFor(count: number) {
+      want = count;
+      return events.length >= count ? Promise.resolve() : new Promise<void>((resolve) => (done = resolve));
+    },
+  };
+}
+
+type Backend = { bus: () => Promise<EventBus>; setup(): Promise<void>; teardown(): Promise<void> };
+
+let redis: RedisServer;
+const connections: RedisConnections[] = [];
+let prefixCounter = 0;
+const prefix = `bus-${process.pid}-`;
+
+const backends: Record<string, Backend> = {
+  memory: { bus: async () => createMemoryBus(), setup: async () => {}, teardown: async () => {} },
+  redis: {
+    bus: async () => {
+      const c = createRedisConnections(redis.url, `${prefix}${prefixCounter}:`, silent);
+      connections.push(c);
+      await c.whenReady(5_000);
+      return createRedisBus(c, silent);
+    },
+    setup: async () => {
+      redis = await startRedis();
+    },
+    teardown: async () => {
+      await Promise.all(connections.map((c) => c.close()));
+      await redis.stop();
+    },
+  },
+};
+
+// One contract, every implementation.
+describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
+  const backend = backends[name]!;
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
+  it('assigns id, timestamp, a per-topic sequence from 1 and a cursor', async () => {
+    prefixCounter++;
+    const bus = await backend.bus();
+    const a1 = await bus.publish(draft('repo:a', 1));
+    const a2 = await bus.publish(draft('repo:a', 2));
+    const b1 = await bus.publish(draft('repo:b', 3));
+    expect([a1.sequence, a2.sequence, b1.sequence]).toEqual([1, 2, 1]);
+    expect(a1.id).not.toBe(a2.id);
+    expect(a1.cursor).not.toBe(a2.cursor);
+    expect(Number.isNaN(Date.parse(a1.timestamp))).toBe(false);
+  });
+
+  it('delivers a topic to its listeners and the family wildcard, and nothing after unsubscribing', async () => {
+    prefixCounter++;
+    const bus = await backend.bus();
+    const topic = collector();
+    const family = collector();
+    const other = collector();
+    const stopTopic = await bus.subscribe('repo:x', topic.listener);
+    await bus.subscribe('repo:*', family.listener);
+    await bus.subscribe('gateway:*', other.listener);
+    const published = await bus.publish(draft('repo:x', 1));
+    await bus.publish(draft('repo:y', 2));
+    await family.waitFor(2);
+    await topic.waitFor(1);
+    expect(topic.events).toEqual([published]);
+    expect(family.events.map((e) => e.topic)).toEqual(['repo:x', 'repo:y']);
+    stopTopic();
+    await bus.publish(draft('repo:x', 3));
+    await family.waitFor(3);
+    expect(topic.events).toHaveLength(1);
+    expect(other.events).toHaveLength(0);
+  });
+
+  it('keeps sequence order equal to delivery order with concurrent publishers', async () => {
+    prefixCounter++;
+    const publishers = [await backend.bus(), await backend.bus()];
+    // In memory mode each bus is its own world; the contract holds per bus.
+    const listenerBus = name === 'redis' ? await backend.bus() : publishers[0]!;
+    if (name === 'memory') publishers.pop();
+    const seen = collector();
+    await listenerBus.subscribe('repo:race', seen.listener);
+    const total = 200;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => publishers[i % publishers.length]!.publish(draft('repo:race', i))),
+    );
+    await seen.waitFor(total);
+    expect(seen.events.map((e) => e.sequence)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+
+  it('refuses an event over 1 MB', async () => {
+    const bus = await backend.bus();
+    await expect(bus.publish({ ...draft('repo:big', 0), payload: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+});

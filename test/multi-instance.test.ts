@@ -1,0 +1,63 @@
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+
+describe('two server processes on one Redis', () => {
+  let redis: RedisServer;
+  let a: HeraldProcess;
+  let b: HeraldProcess;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url };
+    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  it('are two instances in Redis mode', async () => {
+    const [sa, sb] = await Promise.all([gqlOk(a.url, '{ stats { instanceId mode } }'), gqlOk(b.url, '{ stats { instanceId mode } }')]);
+    expect(sa.stats).toEqual({ instanceId: 'a', mode: 'REDIS' });
+    expect(sb.stats).toEqual({ instanceId: 'b', mode: 'REDIS' });
+  });
+
+  it('delivers a mutation made on one instance to a subscriber on the other, and both read the task', async () => {
+    const client = wsClient(a.wsUrl);
+    clients.push(client);
+    const events = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['cross'] });
+    await waitForSubscriptions(a.url, 1);
+
+    const task = await createTask(b.url, 'cross', 'made on b');
+    const [event] = await events.waitForCount(1);
+    expect(event).toMatchObject({ type: 'CREATED', taskId: task.id, repository: 'cross', task: { title: 'made on b' } });
+
+    for (const server of [a, b]) {
+      const { task: read } = await gqlOk(server.url, `query ($id: ID!) { task(id: $id) { id title } }`, { id: task.id });
+      expect(read).toEqual({ id: task.id, title: 'made on b' });
+    }
+    events.dispose();
+    await waitForSubscriptions(a.url, 0);
+  });
+
+  it('shows subscribers on both instances one order for concurrent publishers on both', async () => {
+    const onA = wsClient(a.wsUrl);
+    const onB = wsClient(b.wsUrl);
+    clients.push(onA, onB);
+    const seenOnA = record<TaskEventResult>(onA, TASK_EVENTS, { repositories: ['shared-order'] });
+    const seenOnB = record<TaskEventResult>(onB, TASK_EVENTS, { repositories: ['*'] });
+    await Promise.all([waitForSubscriptions(a.url, 1), waitForSubscriptions(b.url, 1)]);
+
+    const total = 100;
+    await Promise.all(Array.from({ length: total }, (_, i) => createTask(i % 2 ? a.url : b.url, 'shared-order', `n${i}`)));
+    const [fromA, fromB] = await Promise.all([seenOnA.waitForCount(total), seenOnB.waitForCount(total)]);
+    const sequences = fromA.map((e) => e.sequence);
+    expect(sequences).toEqual(Array.from({ length: total }, (_, i) => sequences[0]! + i));
+    expect(fromB.map((e) => e.id)).toEqual(fromA.map((e) => e.id));
+  });
+});

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+
+describe('graceful shutdown', () => {
+  let redis: RedisServer;
+  let a: HeraldProcess;
+  let b: HeraldProcess;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    [a, b] = await Promise.all([spawnHerald({ REDIS_URL: redis.url }), spawnHerald({ REDIS_URL: redis.url })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  it('closes sockets with 1001, ends SSE streams, exits 0, and clients carry on on another instance', async () => {
+    const closes: Array<{ code: number; reason: string }> = [];
+    const urls = [a.wsUrl, b.wsUrl];
+    let attempt = 0;
+    const client = wsClient('', {
+      url: () => urls[Math.min(attempt++, 1)]!,
+      retryAttempts: 3,
+      retryWait: async () => {},
+      on: { closed: (e) => closes.push({ code: (e as CloseEvent).code, reason: (e as CloseEvent).reason }) },
+    });
+    const events = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['handover'] });
+    await waitForSubscriptions(a.url, 1);
+
+    const sse = await fetch(`${a.url}?query=${encodeURIComponent('subscription { taskEvents(repositories: ["handover"]) { type } }')}`, {
+      headers: { accept: 'text/event-stream' },
+    });
+    expect(sse.status).toBe(200);
+    await waitForSubscriptions(a.url, 2);
+    const sseBody = sse.text(); // resolves when the server ends the stream
+
+    const started = Date.now();
+    a.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(closes[0]).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await sseBody).toContain('event: complete');
+
+    // The client reconnected to b and resubscribed by itself; events keep coming.
+    await waitForSubscriptions(b.url, 1);
+    await createTask(b.url, 'handover', 'after the move');
+    const [event] = await events.waitForCount(1);
+    expect(event!.task!.title).toBe('after the move');
+    expect(events.errors).toEqual([]);
+    await client.dispose();
+  });
+});
