@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
@@ -43,6 +44,24 @@ describe('two server processes on one Redis', () => {
     }
     events.dispose();
     await waitForSubscriptions(a.url, 0);
+  });
+
+  it('holds one Redis subscription per topic per instance, however many clients listen', async () => {
+    const many = Array.from({ length: 25 }, () => wsClient(a.wsUrl));
+    clients.push(...many);
+    const recorders = many.map((c) => record<TaskEventResult>(c, TASK_EVENTS, { repositories: ['crowd'] }));
+    await waitForSubscriptions(a.url, 25);
+    const probe = new Redis(redis.url);
+    const channel = 'herald:ev:repo:crowd';
+    expect(await probe.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+
+    await createTask(b.url, 'crowd', 'to all');
+    for (const r of recorders) expect((await r.waitForCount(1))[0]!.task!.title).toBe('to all');
+
+    for (const r of recorders) r.dispose();
+    await waitForSubscriptions(a.url, 0);
+    expect(await probe.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+    probe.disconnect();
   });
 
   it('shows subscribers on both instances one order for concurrent publishers on both', async () => {

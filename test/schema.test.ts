@@ -25,3 +25,15 @@ describe('schema/schema.graphql', () => {
     expect(sdl).toMatch(/enum TaskEventType \{\s+CREATED\s+DELETED\s+UPDATED\s+\}/);
   });
 });
+
+describe('src/client/generated', () => {
+  it('holds what codegen makes from the schema and operations (run `npm run codegen` when this fails)', async () => {
+    const { generate } = await import('@graphql-codegen/cli');
+    const config = (await import('../codegen.js')).default;
+    const files = (await generate({ ...config, silent: true }, false)) as Array<{ filename: string; content: string }>;
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      expect(readFileSync(new URL(`../${file.filename}`, import.meta.url), 'utf8'), file.filename).toBe(file.content);
+    }
+  }, 60_000);
+});

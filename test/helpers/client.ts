@@ -1,6 +1,7 @@
 import { print, type DocumentNode } from 'graphql';
 import { createClient, type Client, type ClientOptions, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { CreateTaskDocument, TaskEventsDocument } from '../../src/client/generated/graphql.js';
 import { ADMIN_TOKEN } from './herald.js';
 
 type Body = { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
@@ -28,20 +29,9 @@ export async function gqlOk(url: string, query: string | DocumentNode, variables
   return body.data!;
 }
 
-export const CREATE_TASK = /* GraphQL */ `
-  mutation ($input: CreateTaskInput!) {
-    createTask(input: $input) { id repository title description status assignee createdAt updatedAt }
-  }
-`;
-
-export const TASK_EVENTS = /* GraphQL */ `
-  subscription ($repositories: [String!]!) {
-    taskEvents(repositories: $repositories) {
-      id type taskId repository changedBy timestamp sequence cursor
-      task { id repository title status }
-    }
-  }
-`;
+// The typed documents codegen makes from src/client/operations.graphql.
+export const CREATE_TASK = print(CreateTaskDocument);
+export const TASK_EVENTS = print(TaskEventsDocument);
 
 export type TaskEventResult = {
   id: string;
