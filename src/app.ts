@@ -10,7 +10,16 @@ import { createRedisBus } from './events/bus.redis.js';
 import { createHub } from './events/hub.js';
 import { createLogger, type Logger } from './log.js';
 import { createRedisConnections, type RedisConnections } from './redis/connections.js';
-import type { Services, StatsSource } from './schema/context.js';
+import type { Services } from './schema/context.js';
+import type { ClusterDirectory } from './store/cluster.js';
+import { createMemoryClusterDirectory } from './store/cluster.memory.js';
+import { createRedisClusterDirectory } from './store/cluster.redis.js';
+import type { GatewayStore } from './store/gateways.js';
+import { createMemoryGatewayStore } from './store/gateways.memory.js';
+import { createRedisGatewayStore } from './store/gateways.redis.js';
+import { createMemoryControlChannel, createRedisControlChannel, type ControlChannel } from './events/control.js';
+import { createGatewayService } from './gateways/service.js';
+import { createClusterView, type Counters } from './transport/cluster-view.js';
 import type { TaskStore } from './store/tasks.js';
 import { createMemoryTaskStore } from './store/tasks.memory.js';
 import { createRedisTaskStore } from './store/tasks.redis.js';
@@ -42,28 +51,36 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   const redis: RedisConnections | null = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
   const tasks: TaskStore = redis ? createRedisTaskStore(redis) : createMemoryTaskStore();
+  const gatewayStore: GatewayStore = redis ? createRedisGatewayStore(redis) : createMemoryGatewayStore();
   const bus: EventBus = redis ? createRedisBus(redis, log) : createMemoryBus();
+  const control: ControlChannel = redis ? createRedisControlChannel(redis, log) : createMemoryControlChannel();
+  const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
   const hub = createHub(bus);
   const registry = createConnectionRegistry();
+  const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0 };
 
-  const startedAt = new Date();
-  const counters = { published: 0, delivered: 0 };
-  const stats: StatsSource = {
-    instance: () => ({
-      instanceId,
-      mode: redis ? 'REDIS' : 'EMBEDDED',
-      startedAt,
-      connections: registry.size(),
-      subscriptions: hub.streamCount(),
-      eventsPublished: counters.published,
-      eventsDelivered: counters.delivered,
-    }),
-    connections: () => registry.views(),
+  const cluster = createClusterView({
+    instanceId,
+    mode: redis ? 'REDIS' : 'EMBEDDED',
+    startedAt: new Date(),
+    registry,
+    directory,
+    counters,
+    subscriptions: () => hub.streamCount(),
+    intervalMs: config.clusterReportIntervalMs,
+    log,
+  });
+  const gateways = createGatewayService({
+    store: gatewayStore,
+    bus,
+    control,
+    subscribers: () => cluster.gatewaySubscribers(),
     countPublished: () => void counters.published++,
-  };
+    log,
+  });
 
-  const services: Services = { tasks, bus, hub, stats, maxQueuedEvents: config.ws.maxQueuedEvents };
-  const authenticator = createAuthenticator({ adminToken, allowAnonymous: config.mode === 'development' });
+  const services: Services = { tasks, bus, hub, gateways, cluster, counters, maxQueuedEvents: config.ws.maxQueuedEvents };
+  const authenticator = createAuthenticator({ adminToken, allowAnonymous: config.mode === 'development', gateways: gatewayStore });
   const yoga = createHeraldYoga({
     services,
     authenticator,
@@ -76,6 +93,9 @@ export function buildApp(config: Config, logger?: Logger): App {
     yoga,
     authenticator,
     registry,
+    counters,
+    onChange: () => cluster.changed(),
+    onGatewaySendFailure: (gatewayId, reason) => void gateways.recordSendFailure(gatewayId, 'unknown', reason),
     maxPayloadBytes: config.ws.maxPayloadBytes,
     maxConnections: config.ws.maxConnections,
     maxBufferedBytes: config.ws.maxBufferedBytes,
@@ -95,6 +115,11 @@ export function buildApp(config: Config, logger?: Logger): App {
       server.listen(config.port, config.host);
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
+      await control.listen((command) => {
+        const closed = ws.closeMatching(command.match, command.code, command.reason);
+        if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
+      });
+      cluster.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
       log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
@@ -106,7 +131,8 @@ export function buildApp(config: Config, logger?: Logger): App {
   };
 
   async function shutdown() {
-    const deadline = Date.now() + config.shutdownTimeoutMs;
+    // Finish a little before main.ts's hard deadline so the exit is a clean 0.
+    const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -120,6 +146,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     server.closeAllConnections();
     await ws.close();
     await Promise.race([serverClosed, delay(Math.max(0, deadline - Date.now()))]);
+    await cluster.stop();
     await bus.close();
     await redis?.close();
     log.info('stopped');

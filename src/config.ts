@@ -40,6 +40,7 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  CLUSTER_REPORT_INTERVAL_MS: positiveInt.default(2000),
 });
 
 type Env = z.infer<typeof schema>;
@@ -64,6 +65,7 @@ export type Config = {
   readonly minCliVersion: string | undefined;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
+  readonly clusterReportIntervalMs: number;
 };
 
 export class ConfigError extends Error {
@@ -78,7 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(env[name])} ${describe(issue)}`);
+    // Secrets and URLs that may carry passwords are named, never echoed.
+    const shown = /TOKEN|SECRET|PASSWORD|KEY$|REDIS_URL/.test(name) ? name : `${name}=${JSON.stringify(env[name])}`;
+    throw new ConfigError(`Invalid configuration: ${shown} ${describe(issue)}`);
   }
   const e = parsed.data;
   const mode = e.NODE_ENV === 'production' ? 'production' : 'development';
@@ -105,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minCliVersion: e.MIN_CLI_VERSION,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
   };
 }
 

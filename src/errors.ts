@@ -28,4 +28,4 @@ export class BackendUnavailableError extends Error {
 }
 
 export const serviceUnavailable = () =>
-  new HeraldError('SERVICE_UNAVAILABLE', 'The event backend is unavailable; retry shortly');
+  new HeraldError('SERVICE_UNAVAILABLE', 'A backend (Redis) is unavailable; retry shortly');

@@ -18,7 +18,7 @@ const shutdown = () => {
   if (exiting) return;
   exiting = true;
   // Hard deadline: whatever still hangs after the grace period is abandoned.
-  setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1_000).unref();
+  setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
   app.stop().then(
     () => process.exit(0),
     () => process.exit(1),

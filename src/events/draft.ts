@@ -26,3 +26,8 @@ export function serializeSealed(sealed: SealedDraft): string {
   }
   return json;
 }
+
+/** Throws BAD_USER_INPUT when the event could not be published (too large). */
+export function assertPublishable(draft: EventDraft): void {
+  serializeSealed(seal(draft));
+}

@@ -22,6 +22,8 @@ export type StreamOptions = {
   readonly maxQueued: number;
   /** Called once when the stream overflows; the stream has then ended. */
   readonly onOverflow: () => void;
+  /** Keeps only the events it returns true for. */
+  readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
 };
 
 type Topic = {
@@ -71,7 +73,7 @@ export function createHub(bus: EventBus): Hub {
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
-      const stream: EventStream = new EventStream(options.maxQueued, options.onOverflow, () => {
+      const stream: EventStream = new EventStream(options.maxQueued, options.onOverflow, options.accept, () => {
         streams.delete(stream);
         for (const name of unique) leave(name, stream);
       });

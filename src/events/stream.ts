@@ -15,11 +15,12 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   constructor(
     private readonly maxQueued: number,
     private readonly onOverflow: () => void,
+    private readonly accept: ((event: EventEnvelope) => boolean) | undefined,
     private readonly onEnd: () => void,
   ) {}
 
   push(event: EventEnvelope): void {
-    if (this.#done) return;
+    if (this.#done || (this.accept && !this.accept(event))) return;
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;

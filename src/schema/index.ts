@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder.js';
 import './tasks.js';
 import './stats.js';
+import './gateways.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,39 +1,93 @@
+import type { ConnectionReport, InstanceReport } from '../store/cluster.js';
 import { builder } from './builder.js';
-import type { ConnectionView, InstanceStats } from './context.js';
+import { requireOperator } from './guards.js';
 
 const ServerModeEnum = builder.enumType('ServerMode', {
   values: { EMBEDDED: { description: 'One process, in-memory backends.' }, REDIS: { description: 'Backends in Redis; instances share events and state.' } },
 });
 
-const ServerStatsRef = builder.objectRef<InstanceStats>('ServerStats').implement({
-  description: 'Counters of the instance that answers.',
+const InstanceStatsRef = builder.objectRef<InstanceReport>('InstanceStats').implement({
+  description: 'Counters of one instance since it started.',
   fields: (t) => ({
     instanceId: t.exposeString('instanceId'),
     mode: t.expose('mode', { type: ServerModeEnum }),
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
-    uptimeSeconds: t.float({ resolve: (s) => (Date.now() - s.startedAt.getTime()) / 1000 }),
-    connections: t.exposeInt('connections', { description: 'Open WebSocket connections.' }),
+    reportedAt: t.expose('reportedAt', { type: 'DateTime', description: 'When the instance last reported these figures.' }),
+    uptimeSeconds: t.float({ resolve: (s) => (Date.now() - Date.parse(s.startedAt)) / 1000 }),
+    connections: t.int({ description: 'Open WebSocket connections.', resolve: (s) => s.connections.length }),
     subscriptions: t.exposeInt('subscriptions', { description: 'Active event subscriptions (WebSocket and SSE).' }),
-    eventsPublished: t.exposeInt('eventsPublished', { description: 'Events published through this instance since start.' }),
-    eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Events handed to subscribers of this instance since start.' }),
+    eventsPublished: t.exposeInt('eventsPublished', { description: 'Events published through this instance.' }),
+    eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Events handed to subscribers of this instance.' }),
+    gatewayEventsSent: t.exposeInt('gatewayEventsSent', { description: 'Gateway events written to gateway connections.' }),
+    gatewaySendFailures: t.exposeInt('gatewaySendFailures', { description: 'Gateway events whose write to a connection failed.' }),
   }),
 });
 
-const ConnectionRef = builder.objectRef<ConnectionView>('Connection').implement({
-  description: 'An open WebSocket connection.',
+type ClusterStats = { instances: InstanceReport[] };
+
+const ClusterStatsRef = builder.objectRef<ClusterStats>('ClusterStats').implement({
+  description: 'Every live instance (one in embedded mode) and their sums.',
+  fields: (t) => {
+    const sum = (pick: (r: InstanceReport) => number) => (s: ClusterStats) => s.instances.reduce((n, r) => n + pick(r), 0);
+    return {
+      instances: t.field({ type: [InstanceStatsRef], resolve: (s) => s.instances }),
+      connections: t.int({ resolve: sum((r) => r.connections.length) }),
+      subscriptions: t.int({ resolve: sum((r) => r.subscriptions) }),
+      eventsPublished: t.int({ resolve: sum((r) => r.eventsPublished) }),
+      eventsDelivered: t.int({ resolve: sum((r) => r.eventsDelivered) }),
+    };
+  },
+});
+
+type ServerStats = { local: InstanceReport };
+
+const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
+  description: 'Counters of the instance that answers, and of the whole cluster.',
+  fields: (t) => ({
+    instanceId: t.string({ resolve: (s) => s.local.instanceId }),
+    mode: t.field({ type: ServerModeEnum, resolve: (s) => s.local.mode }),
+    startedAt: t.field({ type: 'DateTime', resolve: (s) => s.local.startedAt }),
+    uptimeSeconds: t.float({ resolve: (s) => (Date.now() - Date.parse(s.local.startedAt)) / 1000 }),
+    connections: t.int({ description: 'Open WebSocket connections of this instance.', resolve: (s) => s.local.connections.length }),
+    subscriptions: t.int({ description: 'Active subscriptions of this instance (WebSocket and SSE).', resolve: (s) => s.local.subscriptions }),
+    eventsPublished: t.int({ description: 'Events published through this instance since start.', resolve: (s) => s.local.eventsPublished }),
+    eventsDelivered: t.int({ description: 'Events handed to subscribers of this instance since start.', resolve: (s) => s.local.eventsDelivered }),
+    cluster: t.field({ type: ClusterStatsRef, resolve: async (_s, _a, ctx) => ({ instances: await ctx.services.cluster.instances() }) }),
+  }),
+});
+
+export const ConnectionRef = builder.objectRef<ConnectionReport>('Connection').implement({
+  description: 'An open WebSocket connection, on any instance.',
   fields: (t) => ({
     id: t.exposeID('id'),
+    instanceId: t.exposeString('instanceId'),
     remoteAddress: t.exposeString('remoteAddress'),
     connectedAt: t.expose('connectedAt', { type: 'DateTime' }),
-    lastHeartbeatAt: t.expose('lastHeartbeatAt', { type: 'DateTime' }),
-    principalId: t.exposeString('principalId', { nullable: true, description: 'Null until connection_init was accepted.' }),
+    lastHeartbeatAt: t.expose('lastHeartbeatAt', { type: 'DateTime', description: 'Last answer to a ping (connect time until the first).' }),
+    principalKind: t.exposeString('principalKind', { nullable: true, description: 'admin, anonymous or gateway; null until connection_init was accepted.' }),
+    principalId: t.exposeString('principalId', { nullable: true }),
+    gatewayId: t.exposeID('gatewayId', { nullable: true }),
     clientName: t.exposeString('clientName', { nullable: true }),
     clientVersion: t.exposeString('clientVersion', { nullable: true }),
     subscriptions: t.exposeInt('subscriptions'),
+    eventsSent: t.exposeInt('eventsSent'),
   }),
 });
 
 builder.queryFields((t) => ({
-  stats: t.field({ type: ServerStatsRef, resolve: (_root, _args, ctx) => ctx.services.stats.instance() }),
-  connections: t.field({ type: [ConnectionRef], resolve: (_root, _args, ctx) => ctx.services.stats.connections() }),
+  stats: t.field({
+    type: ServerStatsRef,
+    resolve: (_root, _args, ctx) => {
+      requireOperator(ctx.principal);
+      return { local: ctx.services.cluster.local() };
+    },
+  }),
+  connections: t.field({
+    type: [ConnectionRef],
+    description: 'Open WebSocket connections of every live instance.',
+    resolve: (_root, _args, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.cluster.connections();
+    },
+  }),
 }));

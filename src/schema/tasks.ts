@@ -5,6 +5,7 @@ import { familyWildcard, repoTopic } from '../events/topics.js';
 import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
+import { requireOperator } from './guards.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
@@ -73,18 +74,24 @@ builder.queryFields((t) => ({
     type: TaskRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.tasks.get(String(id)),
+    resolve: (_root, { id }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.tasks.get(String(id));
+    },
   }),
   tasks: t.field({
     type: [TaskRef],
     args: { repository: t.arg.string({ required: true }) },
-    resolve: (_root, { repository }, ctx) => ctx.services.tasks.list(validateRepository(repository)),
+    resolve: (_root, { repository }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.tasks.list(validateRepository(repository));
+    },
   }),
 }));
 
 async function announce(ctx: Context, change: TaskChange, task: Task): Promise<Task> {
   await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id));
-  ctx.services.stats.countPublished();
+  ctx.services.counters.published++;
   return task;
 }
 
@@ -93,6 +100,7 @@ builder.mutationFields((t) => ({
     type: TaskRef,
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      requireOperator(ctx.principal);
       const task = buildTask(ulid(), input, new Date().toISOString());
       return announce(ctx, 'CREATED', await ctx.services.tasks.create(task));
     },
@@ -101,6 +109,7 @@ builder.mutationFields((t) => ({
     type: TaskRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
+      requireOperator(ctx.principal);
       const task = await ctx.services.tasks.update(String(id), validatePatch(input), new Date().toISOString());
       if (!task) throw notFound('task', String(id));
       return announce(ctx, 'UPDATED', task);
@@ -111,6 +120,7 @@ builder.mutationFields((t) => ({
     description: 'Deletes a task and returns it as it was.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
+      requireOperator(ctx.principal);
       const task = await ctx.services.tasks.delete(String(id));
       if (!task) throw notFound('task', String(id));
       return announce(ctx, 'DELETED', task);
@@ -124,6 +134,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every change to tasks of the given repositories, in order per repository. "*" means every repository.',
     args: { repositories: t.arg.stringList({ required: true }) },
     subscribe: (_root, { repositories }, ctx) => {
+      requireOperator(ctx.principal);
       if (repositories.length === 0 || repositories.length > MAX_SUBSCRIBED_REPOSITORIES) {
         throw badInput('repositories', `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
       }

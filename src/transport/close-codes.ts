@@ -14,6 +14,8 @@ export const Close = {
   TryAgainLater: 1013,
   /** Missing or invalid credentials: final for the client. */
   Unauthorized: 4401,
+  /** Credentials revoked or expired: clients retry, typically with new credentials. */
+  Forbidden: 4403,
   /** Internal failure while handling a message. */
   InternalError: 4500,
 } as const;

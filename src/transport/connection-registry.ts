@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.js';
-import type { ConnectionView } from '../schema/context.js';
 
 /** One open WebSocket connection as the transport tracks it. */
 export type Connection = {
@@ -10,6 +9,10 @@ export type Connection = {
   principal: Principal | null;
   clientName: string | null;
   clientVersion: string | null;
+  /** `next` messages sent on this connection. */
+  eventsSent: number;
+  /** Write callback for gateway connections: reports a failed write. */
+  readonly onGatewaySent: (err?: Error) => void;
   /** Ids of the graphql-ws subscriptions running on this connection. */
   readonly subscriptions: Set<string>;
   /** Closes the socket with a code and reason. */
@@ -27,7 +30,8 @@ export type ConnectionRegistry = {
   get(id: string): Connection | undefined;
   size(): number;
   all(): IterableIterator<Connection>;
-  views(): ConnectionView[];
+  /** Connections authenticated as the gateway. */
+  ofGateway(gatewayId: string): Connection[];
 };
 
 export function createConnectionRegistry(): ConnectionRegistry {
@@ -38,16 +42,7 @@ export function createConnectionRegistry(): ConnectionRegistry {
     get: (id) => connections.get(id),
     size: () => connections.size,
     all: () => connections.values(),
-    views: () =>
-      [...connections.values()].map((c) => ({
-        id: c.id,
-        remoteAddress: c.remoteAddress,
-        connectedAt: c.connectedAt,
-        lastHeartbeatAt: c.lastHeartbeatAt,
-        principalId: c.principal?.id ?? null,
-        clientName: c.clientName,
-        clientVersion: c.clientVersion,
-        subscriptions: c.subscriptions.size,
-      })),
+    ofGateway: (gatewayId) =>
+      [...connections.values()].filter((c) => c.principal?.kind === 'gateway' && c.principal.gatewayId === gatewayId),
   };
 }

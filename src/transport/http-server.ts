@@ -3,7 +3,7 @@ import type { WsServer } from './ws-server.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** Paths where a WebSocket upgrade is accepted; anything else is refused before the handshake. */
-export const WS_PATHS = new Set(['/graphql', '/api/v1/ws']);
+export const WS_PATHS = new Set(['/graphql', '/api/v1/ws', '/api/internal/v1/ws/gateways/connect']);
 
 /** One port: Yoga answers HTTP, the WebSocket server takes upgrades on its paths. */
 export function createHttpServer(yoga: HeraldYoga, ws: WsServer): Server {

@@ -1,7 +1,13 @@
 import type { Plugin } from 'graphql-yoga';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal, RefusalReason } from '../auth/principal.js';
 import type { Logger } from '../log.js';
+
+const REFUSALS: Record<RefusalReason, { status: number; message: string; code: string }> = {
+  missing: { status: 401, message: 'Authentication required', code: 'UNAUTHENTICATED' },
+  invalid: { status: 401, message: 'Invalid credentials', code: 'UNAUTHENTICATED' },
+  revoked: { status: 403, message: 'Credentials revoked', code: 'FORBIDDEN' },
+};
 
 /**
  * Authenticates GraphQL HTTP requests (GET, POST and SSE) before anything is
@@ -10,27 +16,28 @@ import type { Logger } from '../log.js';
  */
 export function useHttpAuth(options: {
   authenticator: Authenticator;
-  endpoint: string;
+  isProtected: (path: string) => boolean;
   principals: WeakMap<Request, Principal>;
   log: Logger;
 }): Plugin {
-  const { authenticator, endpoint, principals, log } = options;
+  const { authenticator, isProtected, principals, log } = options;
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
-      const result = authenticator.authenticate(bearerToken(request.headers.get('authorization')));
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!isProtected(url.pathname)) return;
+      const result = await authenticator.authenticate(bearerToken(request.headers.get('authorization')));
       if (result.ok) {
         principals.set(request, result.principal);
         return;
       }
-      const message = result.reason === 'missing' ? 'Authentication required' : 'Invalid credentials';
-      log.warn({ audit: true, transport: 'http', reason: result.reason }, 'authentication failed');
+      const refusal = REFUSALS[result.reason];
+      log.warn({ audit: true, transport: 'http', path: url.pathname, reason: result.reason, gatewayId: result.gatewayId }, 'authentication failed');
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }), {
-          status: 401,
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }), {
+          status: refusal.status,
           headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
         }),
       );
     },
   };
 }
+

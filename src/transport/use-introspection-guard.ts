@@ -1,12 +1,16 @@
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../schema/context.js';
+import type { Principal } from '../auth/principal.js';
 
-/** In production only admins may introspect the schema. */
-export function useIntrospectionGuard(): Plugin<Context> {
+/**
+ * In production only admins may introspect the schema. Validation runs before
+ * the GraphQL context is built, so the principal is looked up from what the
+ * transport attached (the HTTP request, or the socket's initial context).
+ */
+export function useIntrospectionGuard(principalOf: (initialContext: Record<string, unknown>) => Principal | undefined): Plugin {
   return {
     onValidate({ addValidationRule, context }) {
-      if (context.principal?.kind !== 'admin') addValidationRule(NoSchemaIntrospectionCustomRule);
+      if (principalOf(context as Record<string, unknown>)?.kind !== 'admin') addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
 }

@@ -7,11 +7,14 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import type { Logger } from '../log.js';
 import { Close, CloseReason } from './close-codes.js';
+import type { ConnectionMatch } from '../events/control.js';
+import type { Counters } from './cluster-view.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** What a client may put in `connection_init`. Unknown keys are ignored. */
 type ConnectionParams = {
+  apiKey?: unknown;
   authorization?: unknown;
   token?: unknown;
   clientName?: unknown;
@@ -22,8 +25,15 @@ type Extra = { readonly connection: Connection; readonly request: IncomingMessag
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
+/** Where gateways connect; only gateway keys are accepted there. */
+export const GATEWAY_WS_PATH = '/api/internal/v1/ws/gateways/connect';
+
 export type WsServerOptions = {
   yoga: HeraldYoga;
+  counters: Counters;
+  /** Called when connections or their subscriptions change, for the cluster report. */
+  onChange: () => void;
+  onGatewaySendFailure: (gatewayId: string, reason: string) => void;
   authenticator: Authenticator;
   registry: ConnectionRegistry;
   maxPayloadBytes: number;
@@ -38,6 +48,8 @@ export type WsServer = {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every connection with a code and reason, without completing its subscriptions first. */
   closeAll(code: number, reason: string): void;
+  /** Closes the connections a control command names; returns how many. */
+  closeMatching(match: ConnectionMatch, code: number, reason: string): number;
   close(): Promise<void>;
 };
 
@@ -83,29 +95,46 @@ export function createWsServer(options: WsServerOptions): WsServer {
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onOperation: (ctx, id, _payload, _args, result) => {
-      if (result && typeof result === 'object' && Symbol.asyncIterator in result) ctx.extra.connection.subscriptions.add(id);
+      if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
+        ctx.extra.connection.subscriptions.add(id);
+        options.onChange();
+      }
+    },
+    onNext: (ctx) => {
+      const { connection } = ctx.extra;
+      connection.eventsSent++;
+      if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
     },
     onComplete: (ctx, id) => {
-      ctx.extra.connection.subscriptions.delete(id);
+      if (ctx.extra.connection.subscriptions.delete(id)) options.onChange();
     },
   });
 
-  function authenticate(ctx: WsContext<ConnectionParams, Extra>) {
+  async function authenticate(ctx: WsContext<ConnectionParams, Extra>) {
     const { connection, request } = ctx.extra;
     const params = ctx.connectionParams ?? {};
-    const credential = text(params.authorization) ?? text(params.token) ?? request.headers.authorization;
+    const credential = text(params.apiKey) ?? text(params.authorization) ?? text(params.token) ?? request.headers.authorization;
     const token = credential && /^bearer\s/i.test(credential) ? bearerToken(credential) : credential;
-    const result = authenticator.authenticate(token);
-    if (!result.ok) {
-      log.warn({ audit: true, transport: 'ws', connectionId: connection.id, ip: connection.remoteAddress, reason: result.reason }, 'authentication failed');
-      connection.close(Close.Unauthorized, result.reason === 'missing' ? 'Unauthorized: credentials required' : 'Unauthorized: invalid credentials');
+    const gatewayPath = pathOf(request) === GATEWAY_WS_PATH;
+    const result = await authenticator.authenticate(token);
+    const refusal = !result.ok ? REFUSALS[result.reason] : gatewayPath && result.principal.kind !== 'gateway' ? REFUSALS.notGateway : undefined;
+    if (refusal) {
+      const gatewayId = !result.ok ? result.gatewayId : undefined;
+      log.warn(
+        { audit: true, transport: 'ws', connectionId: connection.id, ip: connection.remoteAddress, gatewayId, reason: refusal.reason },
+        'authentication failed',
+      );
+      connection.close(refusal.code, refusal.reason);
       return false;
     }
+    if (!result.ok) return false; // unreachable: every refusal is handled above
     connection.principal = result.principal;
     connection.clientName = text(params.clientName)?.slice(0, 100) ?? header(request, 'x-client-name') ?? null;
     connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? header(request, 'x-version') ?? null;
     log.info({ connectionId: connection.id, principal: result.principal.id, clientName: connection.clientName }, 'connection accepted');
-    return { connectionId: connection.id, heartbeatIntervalMs: options.heartbeatIntervalMs };
+    options.onChange();
+    const gatewayId = result.principal.kind === 'gateway' ? { gatewayId: result.principal.gatewayId } : {};
+    return { connectionId: connection.id, ...gatewayId, heartbeatIntervalMs: options.heartbeatIntervalMs };
   }
 
   const channels = new WeakMap<Connection, { dropSlowConsumer: () => void }>();
@@ -134,7 +163,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // unsent backlog passes the limit is dropped.
         send: (data) => {
           if (socket.readyState !== WebSocket.OPEN) return;
-          socket.send(data);
+          // Only gateway writes are tracked one by one (their failures are reported per gateway).
+          socket.send(data, connection.principal?.kind === 'gateway' ? connection.onGatewaySent : undefined);
           if (socket.bufferedAmount > options.maxBufferedBytes) connection.close(Close.TryAgainLater, CloseReason.slowConsumer);
         },
         close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ""),
@@ -150,6 +180,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     );
     socket.once('close', (code, reason) => {
       registry.remove(connection);
+      options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
       void closed(code, String(reason));
     });
@@ -166,6 +197,12 @@ export function createWsServer(options: WsServerOptions): WsServer {
       clientName: null,
       clientVersion: null,
       subscriptions: new Set(),
+      eventsSent: 0,
+      onGatewaySent: (err) => {
+        if (!err || connection.principal?.kind !== 'gateway') return;
+        options.counters.gatewaySendFailures++;
+        options.onGatewaySendFailure(connection.principal.gatewayId, `send failed: ${err.message}`);
+      },
       close: (code, reason) => {
         if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
       },
@@ -186,9 +223,23 @@ export function createWsServer(options: WsServerOptions): WsServer {
     closeAll(code, reason) {
       for (const connection of registry.all()) connection.close(code, reason);
     },
+    closeMatching(match, code, reason) {
+      const targets = 'gatewayId' in match ? registry.ofGateway(match.gatewayId) : [registry.get(match.connectionId)].filter((c) => c !== undefined);
+      for (const connection of targets) connection.close(code, reason);
+      return targets.length;
+    },
     close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
   };
 }
+
+const REFUSALS = {
+  missing: { code: Close.Unauthorized, reason: 'Unauthorized: credentials required' },
+  invalid: { code: Close.Unauthorized, reason: 'Unauthorized: invalid credentials' },
+  revoked: { code: Close.Forbidden, reason: 'Forbidden: key revoked' },
+  notGateway: { code: Close.Unauthorized, reason: 'Unauthorized: a gateway key is required' },
+} as const;
+
+const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 

@@ -8,6 +8,7 @@ import { getSchema } from '../schema/index.js';
 import type { Channel, Context, Services } from '../schema/context.js';
 import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from './use-introspection-guard.js';
+import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
 import { useSharedExecution } from './use-shared-execution.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -53,8 +54,9 @@ export function createHeraldYoga(options: {
     // Order matters: readiness and auth answer before GraphQL work starts.
     plugins: [
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
-      useHttpAuth({ authenticator, endpoint: GRAPHQL_PATH, principals, log }),
-      ...(production ? [useIntrospectionGuard()] : []),
+      useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),
+      useRestRoutes({ services, principals }),
+      ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
       useSharedExecution(options.onDelivered),
     ],
   });

@@ -1,0 +1,61 @@
+import type { Logger } from '../log.js';
+import type { RedisConnections } from '../redis/connections.js';
+
+/**
+ * Commands every instance must carry out, such as closing the connections of
+ * a revoked gateway wherever they are. In Redis mode they travel on one
+ * pub/sub channel; in embedded mode they are a function call.
+ */
+export type ConnectionMatch = { readonly gatewayId: string } | { readonly connectionId: string };
+
+export type ControlCommand = {
+  readonly kind: 'close-connections';
+  readonly match: ConnectionMatch;
+  readonly code: number;
+  readonly reason: string;
+};
+
+export type ControlChannel = {
+  send(command: ControlCommand): Promise<void>;
+  listen(handler: (command: ControlCommand) => void): Promise<void>;
+};
+
+export function createMemoryControlChannel(): ControlChannel {
+  const handlers: Array<(command: ControlCommand) => void> = [];
+  return {
+    async send(command) {
+      for (const handler of handlers) handler(command);
+    },
+    async listen(handler) {
+      handlers.push(handler);
+    },
+  };
+}
+
+export function createRedisControlChannel(redis: RedisConnections, log: Logger): ControlChannel {
+  const channel = `${redis.keyPrefix}control`;
+  return {
+    async send(command) {
+      await redis.command.publish(channel, JSON.stringify(command));
+    },
+    async listen(handler) {
+      redis.subscriber.on('message', (from: string, message: string) => {
+        if (from !== channel) return;
+        const command = parse(message);
+        if (command) handler(command);
+        else log.warn('ignored a malformed control command');
+      });
+      await redis.subscriber.subscribe(channel);
+    },
+  };
+}
+
+function parse(message: string): ControlCommand | undefined {
+  try {
+    const c = JSON.parse(message) as ControlCommand;
+    const matchOk = typeof c.match === 'object' && c.match !== null && ('gatewayId' in c.match || 'connectionId' in c.match);
+    return c.kind === 'close-connections' && matchOk && Number.isInteger(c.code) && typeof c.reason === 'string' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,263 @@
+import { ulid } from 'ulid';
+import { badInput, HeraldError } from '../errors.js';
+import { assertPublishable } from '../events/draft.js';
+import type { TargetResult } from '../gateways/service.js';
+import type { ConnectionReport } from '../store/cluster.js';
+import { validateVhost, type Gateway, type GatewayDeliveryStats } from '../store/gateways.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
+import { requireOperator } from './guards.js';
+import { ConnectionRef } from './stats.js';
+
+// One read of the cluster's connections per operation, however many gateways it lists.
+const connectionsByContext = new WeakMap<Context, Promise<ConnectionReport[]>>();
+function gatewayConnections(ctx: Context, gatewayId: string) {
+  let all = connectionsByContext.get(ctx);
+  if (!all) connectionsByContext.set(ctx, (all = ctx.services.cluster.connections()));
+  return all.then((connections) => connections.filter((c) => c.gatewayId === gatewayId));
+}
+
+const DeliveryStatsRef = builder.objectRef<GatewayDeliveryStats>('GatewayDeliveryStats').implement({
+  description: 'How events for a gateway fared, cluster-wide.',
+  fields: (t) => ({
+    eventsSent: t.exposeInt('eventsSent', { description: 'Events published while at least one connection of the gateway listened.' }),
+    failedDeliveries: t.exposeInt('failedDeliveries', { description: 'Events that reached no connection, or whose write failed.' }),
+    lastFailureAt: t.expose('lastFailureAt', { type: 'DateTime', nullable: true }),
+    lastFailureReason: t.exposeString('lastFailureReason', { nullable: true, description: '`no active connection`, `send failed: ...` or `publish failed: ...`.' }),
+  }),
+});
+
+const GatewayRef = builder.objectRef<Gateway>('Gateway').implement({
+  description: 'An API gateway that receives deploy, undeploy and configuration events.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    vhosts: t.exposeStringList('vhosts'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    connected: t.boolean({ resolve: async (g, _a, ctx) => (await gatewayConnections(ctx, g.id)).length > 0 }),
+    connections: t.field({ type: [ConnectionRef], resolve: (g, _a, ctx) => gatewayConnections(ctx, g.id) }),
+    delivery: t.field({ type: DeliveryStatsRef, resolve: (g, _a, ctx) => ctx.services.gateways.deliveryStats(g.id) }),
+  }),
+});
+
+const GatewayRegistrationRef = builder.objectRef<{ gateway: Gateway; apiKey: string }>('GatewayRegistration').implement({
+  fields: (t) => ({
+    gateway: t.field({ type: GatewayRef, resolve: (r) => r.gateway }),
+    apiKey: t.exposeString('apiKey', { description: 'Shown once; only a hash is stored.' }),
+  }),
+});
+
+const DeliveryStatusEnum = builder.enumType('GatewayDeliveryStatus', {
+  values: {
+    DELIVERED: { description: 'Published while connections of the gateway listened (see `connections`).' },
+    NO_CONNECTION: { description: 'Published, but no connection of the gateway listened.' },
+    FAILED: { description: 'Not published; see `reason`.' },
+  },
+});
+
+const GatewayDeliveryRef = builder.objectRef<TargetResult>('GatewayDelivery').implement({
+  description: 'What became of an event for one target gateway.',
+  fields: (t) => ({
+    gatewayId: t.exposeID('gatewayId'),
+    status: t.expose('status', { type: DeliveryStatusEnum }),
+    connections: t.exposeInt('connections', { description: 'Connections of the gateway that were listening.' }),
+    reason: t.exposeString('reason', { nullable: true }),
+    eventId: t.exposeID('eventId', { nullable: true }),
+  }),
+});
+
+type Dispatch = { correlationId: string | null; targets: TargetResult[] };
+type Deployment = Dispatch & { id: string; apiId: string; revisionId: string; vhost: string };
+type Undeployment = Dispatch & { id: string; apiId: string };
+type ConfigUpdate = Dispatch & { gatewayId: string; version: number };
+
+const DeploymentRef = builder.objectRef<Deployment>('Deployment').implement({
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The deployment id the gateways receive.' }),
+    apiId: t.exposeID('apiId'),
+    revisionId: t.exposeID('revisionId'),
+    vhost: t.exposeString('vhost'),
+    correlationId: t.exposeString('correlationId', { nullable: true }),
+    targets: t.field({ type: [GatewayDeliveryRef], resolve: (d) => d.targets }),
+  }),
+});
+
+const UndeploymentRef = builder.objectRef<Undeployment>('Undeployment').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    apiId: t.exposeID('apiId'),
+    correlationId: t.exposeString('correlationId', { nullable: true }),
+    targets: t.field({ type: [GatewayDeliveryRef], resolve: (d) => d.targets }),
+  }),
+});
+
+const ConfigUpdateRef = builder.objectRef<ConfigUpdate>('GatewayConfigUpdate').implement({
+  fields: (t) => ({
+    gatewayId: t.exposeID('gatewayId'),
+    version: t.exposeInt('version'),
+    correlationId: t.exposeString('correlationId', { nullable: true }),
+    targets: t.field({ type: [GatewayDeliveryRef], resolve: (d) => d.targets }),
+  }),
+});
+
+const RegisterGatewayInput = builder.inputType('RegisterGatewayInput', {
+  fields: (t) => ({ name: t.string({ required: true }), vhosts: t.stringList() }),
+});
+
+const DeployApiRevisionInput = builder.inputType('DeployApiRevisionInput', {
+  fields: (t) => ({
+    apiId: t.id({ required: true }),
+    revisionId: t.id({ required: true }),
+    vhost: t.string({ required: true }),
+    gatewayIds: t.idList({ required: true }),
+    correlationId: t.string(),
+  }),
+});
+
+const UndeployApiInput = builder.inputType('UndeployApiInput', {
+  fields: (t) => ({ apiId: t.id({ required: true }), gatewayIds: t.idList({ required: true }), correlationId: t.string() }),
+});
+
+const UpdateGatewayConfigInput = builder.inputType('UpdateGatewayConfigInput', {
+  fields: (t) => ({ gatewayId: t.id({ required: true }), config: t.field({ type: 'JSON', required: true }), correlationId: t.string() }),
+});
+
+export function validateCorrelationId(value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if (!/^[\x21-\x7e]{1,128}$/.test(value)) throw badInput('correlationId', 'must be 1-128 printable ASCII characters without spaces');
+  return value;
+}
+
+/** deployApiRevision, shared with the REST route. */
+export async function deployApiRevision(
+  ctx: Context,
+  input: { apiId: string; revisionId: string; vhost: string; gatewayIds: readonly string[]; correlationId?: string | null },
+): Promise<Deployment> {
+  requireOperator(ctx.principal);
+  const correlationId = validateCorrelationId(input.correlationId);
+  const vhost = validateVhost(input.vhost);
+  const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
+  const id = ulid();
+  const payload = { apiId: String(input.apiId), revisionId: String(input.revisionId), vhost, deploymentId: id };
+  const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
+  return { id, ...payload, correlationId, targets: results };
+}
+
+builder.queryFields((t) => ({
+  gateways: t.field({
+    type: [GatewayRef],
+    resolve: (_r, _a, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.list();
+    },
+  }),
+  gateway: t.field({
+    type: GatewayRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.get(String(id));
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  registerGateway: t.field({
+    type: GatewayRegistrationRef,
+    args: { input: t.arg({ type: RegisterGatewayInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.register(input);
+    },
+  }),
+  rotateGatewayKey: t.field({
+    type: GatewayRegistrationRef,
+    description: 'Issues another key; earlier keys stay valid until revoked.',
+    args: { gatewayId: t.arg.id({ required: true }) },
+    resolve: (_r, { gatewayId }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.rotateKey(String(gatewayId));
+    },
+  }),
+  revokeGatewayKey: t.field({
+    type: GatewayRef,
+    description: "Revokes every key of the gateway and closes its connections (4403) on every instance.",
+    args: { gatewayId: t.arg.id({ required: true }) },
+    resolve: (_r, { gatewayId }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.revokeKeys(String(gatewayId));
+    },
+  }),
+  deleteGateway: t.boolean({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => {
+      requireOperator(ctx.principal);
+      return ctx.services.gateways.delete(String(id));
+    },
+  }),
+  deployApiRevision: t.field({
+    type: DeploymentRef,
+    args: { input: t.arg({ type: DeployApiRevisionInput, required: true }) },
+    resolve: (_r, { input }, ctx) =>
+      deployApiRevision(ctx, { ...input, apiId: String(input.apiId), revisionId: String(input.revisionId), gatewayIds: input.gatewayIds.map(String) }),
+  }),
+  undeployApi: t.field({
+    type: UndeploymentRef,
+    args: { input: t.arg({ type: UndeployApiInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      requireOperator(ctx.principal);
+      const correlationId = validateCorrelationId(input.correlationId);
+      const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
+      const id = ulid();
+      const payload = { apiId: String(input.apiId), deploymentId: id };
+      const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
+      return { id, apiId: payload.apiId, correlationId, targets: results };
+    },
+  }),
+  updateGatewayConfig: t.field({
+    type: ConfigUpdateRef,
+    args: { input: t.arg({ type: UpdateGatewayConfigInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      requireOperator(ctx.principal);
+      const correlationId = validateCorrelationId(input.correlationId);
+      const [gatewayId] = await ctx.services.gateways.validateTargets([String(input.gatewayId)]);
+      // Checked before a version is taken, so a refused config leaves no trace.
+      assertPublishable(gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version: 1, config: input.config }, correlationId));
+      const version = await ctx.services.gateways.saveConfig(gatewayId!, input.config);
+      const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version, config: input.config }, correlationId);
+      const targets = await ctx.services.gateways.dispatch([gatewayId!], () => draft);
+      return { gatewayId: gatewayId!, version, correlationId, targets };
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  gatewayEvents: t.field({
+    type: GatewayEventRef,
+    description: 'Events for one gateway, in the order they were made. A gateway gets its own; an admin names one with `gatewayId`.',
+    args: { types: t.arg({ type: [GatewayEventTypeEnum] }), gatewayId: t.arg.id() },
+    subscribe: (_r, args, ctx) => {
+      const principal = ctx.principal;
+      let gatewayId: string;
+      if (principal.kind === 'gateway') {
+        if (args.gatewayId && String(args.gatewayId) !== principal.gatewayId) {
+          throw new HeraldError('FORBIDDEN', 'A gateway may only subscribe to its own events');
+        }
+        gatewayId = principal.gatewayId;
+      } else {
+        requireOperator(principal);
+        if (!args.gatewayId) throw badInput('gatewayId', 'is required unless the caller is a gateway');
+        gatewayId = String(args.gatewayId);
+      }
+      const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
+      return ctx.services.hub.open([gatewayTopic(gatewayId)], {
+        maxQueued: ctx.services.maxQueuedEvents,
+        onOverflow: () => ctx.channel?.dropSlowConsumer(),
+        accept: wanted && ((event) => wanted.has(event.type)),
+      }) as never;
+    },
+    resolve: (event) => event as never,
+  }),
+}));

@@ -1,0 +1,62 @@
+import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
+import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore } from './gateways.js';
+
+export function createMemoryGatewayStore(): GatewayStore {
+  const gateways = new Map<string, Gateway>();
+  const keys = new Map<string, GatewayKeyRecord>();
+  const stats = new Map<string, GatewayDeliveryStats>();
+  const configs = new Map<string, { version: number; config: unknown }>();
+
+  return {
+    async create(gateway) {
+      gateways.set(gateway.id, gateway);
+      return gateway;
+    },
+    async get(id) {
+      return gateways.get(id) ?? null;
+    },
+    async list() {
+      return [...gateways.values()];
+    },
+    async delete(id) {
+      if (!gateways.delete(id)) return false;
+      for (const [keyId, key] of keys) if (key.gatewayId === id) keys.delete(keyId);
+      stats.delete(id);
+      configs.delete(id);
+      return true;
+    },
+    async addKey(key) {
+      keys.set(key.id, key);
+    },
+    async getKey(keyId) {
+      return keys.get(keyId) ?? null;
+    },
+    async revokeKeys(gatewayId, at) {
+      let revoked = 0;
+      for (const [keyId, key] of keys) {
+        if (key.gatewayId === gatewayId && key.revokedAt === null) {
+          keys.set(keyId, { ...key, revokedAt: at });
+          revoked++;
+        }
+      }
+      return revoked;
+    },
+    async saveConfig(gatewayId, config) {
+      const version = (configs.get(gatewayId)?.version ?? 0) + 1;
+      configs.set(gatewayId, { version, config });
+      return version;
+    },
+    async recordDelivery(gatewayId, outcome) {
+      const current = stats.get(gatewayId) ?? NO_DELIVERIES;
+      stats.set(
+        gatewayId,
+        outcome.ok
+          ? { ...current, eventsSent: current.eventsSent + 1 }
+          : { ...current, failedDeliveries: current.failedDeliveries + 1, lastFailureAt: outcome.at, lastFailureReason: outcome.reason },
+      );
+    },
+    async deliveryStats(gatewayId) {
+      return stats.get(gatewayId) ?? NO_DELIVERIES;
+    },
+  };
+}

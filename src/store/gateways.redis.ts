@@ -1,0 +1,98 @@
+import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
+import { BackendUnavailableError } from '../errors.js';
+import type { RedisConnections } from '../redis/connections.js';
+import { NO_DELIVERIES, type Gateway, type GatewayStore } from './gateways.js';
+
+/**
+ * Gateways as JSON strings plus an id set; keys as JSON by key id with a
+ * per-gateway set of key ids; delivery statistics as a hash per gateway.
+ */
+export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
+  const client = redis.command;
+  const p = redis.keyPrefix;
+  const gatewayKey = (id: string) => `${p}gateway:${id}`;
+  const allGateways = `${p}gateways`;
+  const apiKey = (keyId: string) => `${p}gateway-key:${keyId}`;
+  const keysOf = (gatewayId: string) => `${p}gateway-keys:${gatewayId}`;
+  const statsOf = (gatewayId: string) => `${p}gateway-stats:${gatewayId}`;
+  const configOf = (gatewayId: string) => `${p}gateway-config:${gatewayId}`;
+
+  return {
+    create: (gateway) =>
+      call(async () => {
+        await client.multi().set(gatewayKey(gateway.id), JSON.stringify(gateway)).sadd(allGateways, gateway.id).exec();
+        return gateway;
+      }),
+    get: (id) => call(async () => parse<Gateway>(await client.get(gatewayKey(id)))),
+    list: () =>
+      call(async () => {
+        const ids = (await client.smembers(allGateways)).sort();
+        if (ids.length === 0) return [];
+        return (await client.mget(ids.map(gatewayKey))).map((raw) => parse<Gateway>(raw)).filter((g): g is Gateway => g !== null);
+      }),
+    delete: (id) =>
+      call(async () => {
+        const keyIds = await client.smembers(keysOf(id));
+        const results = await client
+          .multi()
+          .del(gatewayKey(id))
+          .srem(allGateways, id)
+          .del(keysOf(id), statsOf(id), configOf(id), ...keyIds.map(apiKey))
+          .exec();
+        return results?.[0]?.[1] === 1;
+      }),
+    addKey: (key) =>
+      call(async () => {
+        await client.multi().set(apiKey(key.id), JSON.stringify(key)).sadd(keysOf(key.gatewayId), key.id).exec();
+      }),
+    getKey: (keyId) => call(async () => parse<GatewayKeyRecord>(await client.get(apiKey(keyId)))),
+    revokeKeys: (gatewayId, at) =>
+      call(async () => {
+        const keyIds = await client.smembers(keysOf(gatewayId));
+        let revoked = 0;
+        for (const keyId of keyIds) {
+          const key = parse<GatewayKeyRecord>(await client.get(apiKey(keyId)));
+          if (key && key.revokedAt === null) {
+            await client.set(apiKey(keyId), JSON.stringify({ ...key, revokedAt: at }));
+            revoked++;
+          }
+        }
+        return revoked;
+      }),
+    saveConfig: (gatewayId, config) =>
+      call(async () => {
+        const results = await client.multi().hincrby(configOf(gatewayId), 'version', 1).hset(configOf(gatewayId), 'config', JSON.stringify(config)).exec();
+        return Number(results?.[0]?.[1]);
+      }),
+    recordDelivery: (gatewayId, outcome) =>
+      call(async () => {
+        if (outcome.ok) await client.hincrby(statsOf(gatewayId), 'eventsSent', 1);
+        else
+          await client
+            .multi()
+            .hincrby(statsOf(gatewayId), 'failedDeliveries', 1)
+            .hset(statsOf(gatewayId), 'lastFailureAt', outcome.at, 'lastFailureReason', outcome.reason)
+            .exec();
+      }),
+    deliveryStats: (gatewayId) =>
+      call(async () => {
+        const h = await client.hgetall(statsOf(gatewayId));
+        return {
+          eventsSent: Number(h.eventsSent ?? NO_DELIVERIES.eventsSent),
+          failedDeliveries: Number(h.failedDeliveries ?? NO_DELIVERIES.failedDeliveries),
+          lastFailureAt: h.lastFailureAt ?? null,
+          lastFailureReason: h.lastFailureReason ?? null,
+        };
+      }),
+  };
+}
+
+const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw new BackendUnavailableError((err as Error).message);
+  }
+}

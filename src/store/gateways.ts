@@ -1,0 +1,54 @@
+import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
+import { badInput } from '../errors.js';
+
+export type Gateway = {
+  readonly id: string;
+  readonly name: string;
+  readonly vhosts: readonly string[];
+  readonly createdAt: string;
+};
+
+/** How events for one gateway fared, cluster-wide. */
+export type GatewayDeliveryStats = {
+  readonly eventsSent: number;
+  readonly failedDeliveries: number;
+  readonly lastFailureAt: string | null;
+  readonly lastFailureReason: string | null;
+};
+
+export type DeliveryOutcome = { readonly ok: true } | { readonly ok: false; readonly at: string; readonly reason: string };
+
+export const NO_DELIVERIES: GatewayDeliveryStats = { eventsSent: 0, failedDeliveries: 0, lastFailureAt: null, lastFailureReason: null };
+
+export interface GatewayStore {
+  create(gateway: Gateway): Promise<Gateway>;
+  get(id: string): Promise<Gateway | null>;
+  list(): Promise<Gateway[]>;
+  /** Removes the gateway with its keys and statistics; false when there was none. */
+  delete(id: string): Promise<boolean>;
+  addKey(key: GatewayKeyRecord): Promise<void>;
+  getKey(keyId: string): Promise<GatewayKeyRecord | null>;
+  /** Revokes every key of the gateway that is not revoked yet; returns how many. */
+  revokeKeys(gatewayId: string, at: string): Promise<number>;
+  /** Stores a new configuration and returns its version (1, 2, ... per gateway). */
+  saveConfig(gatewayId: string, config: unknown): Promise<number>;
+  recordDelivery(gatewayId: string, outcome: DeliveryOutcome): Promise<void>;
+  deliveryStats(gatewayId: string): Promise<GatewayDeliveryStats>;
+}
+
+const NAME = /^[\p{L}\p{N} ._:/-]{1,100}$/u;
+const VHOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
+export const MAX_VHOSTS = 100;
+
+export function buildGateway(id: string, input: { name: string; vhosts?: readonly string[] | null }, now: string): Gateway {
+  if (!NAME.test(input.name)) throw badInput('name', 'must be 1-100 letters, digits, spaces or . _ : / -');
+  const vhosts = input.vhosts ?? [];
+  if (vhosts.length > MAX_VHOSTS) throw badInput('vhosts', `must list at most ${MAX_VHOSTS} hosts`);
+  for (const vhost of vhosts) validateVhost(vhost, 'vhosts');
+  return { id, name: input.name, vhosts: [...new Set(vhosts)], createdAt: now };
+}
+
+export function validateVhost(vhost: string, field = 'vhost'): string {
+  if (!VHOST.test(vhost)) throw badInput(field, `"${vhost.slice(0, 50)}" is not a host name`);
+  return vhost;
+}

@@ -1,0 +1,98 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.js';
+import type { Services } from '../schema/context.js';
+import { deployApiRevision } from '../schema/gateways.js';
+import { requireOperator } from '../schema/guards.js';
+
+/**
+ * A small REST surface for services that do not speak GraphQL. Each route is
+ * a thin shell over the same function the GraphQL field calls, behind the same
+ * bearer authentication (see use-http-auth.ts), with JSON errors.
+ */
+export const REST_PREFIX = '/api/';
+const DEPLOY = /^\/api\/v1\/apis\/([^/]{1,128})\/deploy-revision$/;
+const STATS = '/api/internal/v1/stats';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const STATUS_BY_CODE: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+class RestError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal> }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!url.pathname.startsWith(REST_PREFIX)) return;
+      const json = (status: number, body: unknown) =>
+        endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+      const principal = options.principals.get(request);
+      if (!principal) return; // the auth plugin has answered already
+      const ctx = { principal, services: options.services, channel: undefined };
+      try {
+        const deploy = DEPLOY.exec(url.pathname);
+        if (deploy && request.method === 'POST') {
+          const body = await readJson(request);
+          return json(200, await deployApiRevision(ctx, { ...body, apiId: decodeURIComponent(deploy[1]!) } as never));
+        }
+        if (url.pathname === STATS && request.method === 'GET') {
+          requireOperator(principal);
+          return json(200, { instance: options.services.cluster.local(), instances: await options.services.cluster.instances() });
+        }
+        return json(deploy || url.pathname === STATS ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } });
+      } catch (err) {
+        const code = err instanceof RestError ? err.code : err instanceof GraphQLError ? String(err.extensions.code ?? '') : '';
+        const status = STATUS_BY_CODE[code];
+        if (!status) return json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
+        const field = err instanceof GraphQLError ? err.extensions.field : undefined;
+        return json(status, { error: { code, message: (err as Error).message, ...(field ? { field } : {}) } });
+      }
+    },
+  };
+}
+
+async function readJson(request: Request): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
+    throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  }
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  const reader = request.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new RestError('BAD_USER_INPUT', 'The body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError('BAD_USER_INPUT', 'The body must be a JSON object');
+  const { revisionId, vhost, gatewayIds, correlationId } = body as Record<string, unknown>;
+  if (typeof revisionId !== 'string') throw new RestError('BAD_USER_INPUT', 'revisionId: must be a string');
+  if (typeof vhost !== 'string') throw new RestError('BAD_USER_INPUT', 'vhost: must be a string');
+  if (!Array.isArray(gatewayIds) || !gatewayIds.every((g) => typeof g === 'string')) throw new RestError('BAD_USER_INPUT', 'gatewayIds: must be a list of strings');
+  if (correlationId !== undefined && correlationId !== null && typeof correlationId !== 'string') throw new RestError('BAD_USER_INPUT', 'correlationId: must be a string');
+  return { revisionId, vhost, gatewayIds, correlationId };
+}
+
+const tooLarge = () => new RestError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`);
