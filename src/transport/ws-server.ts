@@ -117,7 +117,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
     const token = credential && /^bearer\s/i.test(credential) ? bearerToken(credential) : credential;
     const gatewayPath = pathOf(request) === GATEWAY_WS_PATH;
     const result = await authenticator.authenticate(token);
-    const refusal = !result.ok ? REFUSALS[result.reason] : gatewayPath && result.principal.kind !== 'gateway' ? REFUSALS.notGateway : undefined;
+    const refusal = !result.ok
+      ? REFUSALS[result.reason]
+      : !gatewayPath || result.principal.kind === 'gateway'
+        ? undefined
+        : token
+          ? REFUSALS.notGateway
+          : REFUSALS.missing;
     if (refusal) {
       const gatewayId = !result.ok ? result.gatewayId : undefined;
       log.warn(

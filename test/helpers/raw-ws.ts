@@ -16,13 +16,14 @@ export async function openRaw(url: string, options: { protocol?: string | null; 
   const socket = new WebSocket(url, protocol ? [protocol] : [], { headers: options.headers, autoPong: options.autoPong ?? true });
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
-  let read = 0;
+  let read = 0; // messages before this index were handed out by next()
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as Record<string, unknown>;
     messages.push(message);
     for (const w of [...waiters]) {
       if (w.match(message)) {
         waiters.splice(waiters.indexOf(w), 1);
+        read = messages.length;
         w.resolve(message);
       }
     }

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gqlOk } from './helpers/client.js';
+import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
+import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { openRaw } from './helpers/raw-ws.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('gateways across instances', () => {
+  let redis: RedisServer;
+  let a: HeraldProcess;
+  let b: HeraldProcess;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url, CLUSTER_REPORT_INTERVAL_MS: '200' };
+    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  it('delivers a deployment made on one instance to a gateway connected to the other, and shows it cluster-wide', async () => {
+    const g = await registerGateway(a.url, 'edge-far');
+    const { client, events } = gatewayClient(b.wsUrl, g.apiKey);
+    await waitForGatewayConnections(a.url, g.gateway.id, 1);
+
+    const result = await deploy(a.url, [g.gateway.id]);
+    expect(result.targets).toEqual([expect.objectContaining({ status: 'DELIVERED', connections: 1 })]);
+    const [event] = await events.waitForCount(1);
+    expect(event!.payload.deploymentId).toBe(result.id);
+
+    const { gateway, connections, stats } = await gqlOk(
+      a.url,
+      `query ($id: ID!) {
+        gateway(id: $id) { connected connections { instanceId gatewayId principalKind eventsSent } }
+        connections { instanceId gatewayId }
+        stats { instanceId cluster { connections instances { instanceId connections } } }
+      }`,
+      { id: g.gateway.id },
+    );
+    expect(gateway.connected).toBe(true);
+    expect(gateway.connections).toEqual([{ instanceId: 'b', gatewayId: g.gateway.id, principalKind: 'gateway', eventsSent: expect.any(Number) }]);
+    expect(connections).toContainEqual({ instanceId: 'b', gatewayId: g.gateway.id });
+    expect(stats.instanceId).toBe('a');
+    expect(stats.cluster.instances).toEqual([
+      { instanceId: 'a', connections: 0 },
+      { instanceId: 'b', connections: 1 },
+    ]);
+    // Per-connection counters travel with the next periodic report.
+    await until(async () => {
+      const { gateway: later } = await gqlOk(a.url, 'query ($id: ID!) { gateway(id: $id) { connections { eventsSent } } }', { id: g.gateway.id });
+      return later.connections[0]?.eventsSent === 1;
+    });
+    await client.dispose();
+  });
+
+  it('closes a gateway connection on the other instance within a second of revocation', async () => {
+    const g = await registerGateway(a.url, 'edge-revoked');
+    const raw = await openRaw(b.wsUrl.replace('/graphql', GATEWAY_PATH));
+    raw.send({ type: 'connection_init', payload: { apiKey: g.apiKey } });
+    expect(await raw.next()).toMatchObject({ type: 'connection_ack' });
+
+    const revokedAt = Date.now();
+    await gqlOk(a.url, 'mutation ($id: ID!) { revokeGatewayKey(gatewayId: $id) { id } }', { id: g.gateway.id });
+    expect(await raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway key revoked' });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+  });
+
+  it('drops the connections of an instance that dies from the cluster view', async () => {
+    const g = await registerGateway(a.url, 'edge-orphan');
+    gatewayClient(b.wsUrl, g.apiKey);
+    await waitForGatewayConnections(a.url, g.gateway.id, 1);
+    b.kill('SIGKILL');
+    await b.exited;
+    await waitForGatewayConnections(a.url, g.gateway.id, 0);
+    const { stats } = await gqlOk(a.url, '{ stats { cluster { instances { instanceId } } } }');
+    expect(stats.cluster.instances).toEqual([{ instanceId: 'a' }]);
+    const result = await deploy(a.url, [g.gateway.id]);
+    expect(result.targets[0]).toMatchObject({ status: 'NO_CONNECTION' });
+  });
+});
