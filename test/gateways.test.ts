@@ -105,6 +105,9 @@ describe('API gateways (one instance on Redis)', () => {
       );
       expect(gateway).toMatchObject({ connected: false, delivery: { eventsSent: 0, failedDeliveries: 1, lastFailureReason: 'no active connection' } });
       expect(Number.isNaN(Date.parse(gateway.delivery.lastFailureAt))).toBe(false);
+      const { stats } = await gqlOk(herald.url, '{ stats { gateways { gateways eventsSent failedDeliveries } } }');
+      expect(stats.gateways.eventsSent).toBeGreaterThanOrEqual(1);
+      expect(stats.gateways.failedDeliveries).toBeGreaterThanOrEqual(1);
     });
 
     it('delivers to every connection of one gateway', async () => {

@@ -91,6 +91,16 @@ export function createGatewayService(deps: {
 
     saveConfig: (gatewayId: string, config: unknown) => store.saveConfig(gatewayId, config),
 
+    async totals() {
+      const all = await store.list();
+      const stats = await Promise.all(all.map((g) => store.deliveryStats(g.id)));
+      return {
+        gateways: all.length,
+        eventsSent: stats.reduce((n, s) => n + s.eventsSent, 0),
+        failedDeliveries: stats.reduce((n, s) => n + s.failedDeliveries, 0),
+      };
+    },
+
     /** Checks every target exists and every event fits before publishing any. */
     async validateTargets(gatewayIds: readonly string[]): Promise<string[]> {
       const unique = [...new Set(gatewayIds)];

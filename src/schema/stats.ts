@@ -39,6 +39,15 @@ const ClusterStatsRef = builder.objectRef<ClusterStats>('ClusterStats').implemen
   },
 });
 
+const GatewayTotalsRef = builder.objectRef<{ eventsSent: number; failedDeliveries: number; gateways: number }>('GatewayTotals').implement({
+  description: 'Gateway event deliveries summed over every gateway, cluster-wide.',
+  fields: (t) => ({
+    gateways: t.exposeInt('gateways'),
+    eventsSent: t.exposeInt('eventsSent'),
+    failedDeliveries: t.exposeInt('failedDeliveries'),
+  }),
+});
+
 type ServerStats = { local: InstanceReport };
 
 const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
@@ -53,6 +62,7 @@ const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
     eventsPublished: t.int({ description: 'Events published through this instance since start.', resolve: (s) => s.local.eventsPublished }),
     eventsDelivered: t.int({ description: 'Events handed to subscribers of this instance since start.', resolve: (s) => s.local.eventsDelivered }),
     cluster: t.field({ type: ClusterStatsRef, resolve: async (_s, _a, ctx) => ({ instances: await ctx.services.cluster.instances() }) }),
+    gateways: t.field({ type: GatewayTotalsRef, resolve: (_s, _a, ctx) => ctx.services.gateways.totals() }),
   }),
 });
 

@@ -48,7 +48,7 @@ export const DEPLOY = /* GraphQL */ `
 
 export function deploy(url: string, gatewayIds: string[], extra: Record<string, unknown> = {}) {
   return gqlOk(url, DEPLOY, { input: { apiId: 'orders', revisionId: 'r1', vhost: 'api.example.com', gatewayIds, ...extra } }).then(
-    (d) => d.deployApiRevision as { id: string; targets: Array<{ gatewayId: string; status: string; connections: number; reason: string | null }> },
+    (d) => d.deployApiRevision as { id: string; targets: Array<{ gatewayId: string; status: string; connections: number; reason: string | null; eventId: string | null }> },
   );
 }
 
