@@ -14,7 +14,7 @@ const InstanceStatsRef = builder.objectRef<InstanceReport>('InstanceStats').impl
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     reportedAt: t.expose('reportedAt', { type: 'DateTime', description: 'When the instance last reported these figures.' }),
     uptimeSeconds: t.float({ resolve: (s) => (Date.now() - Date.parse(s.startedAt)) / 1000 }),
-    connections: t.int({ description: 'Open WebSocket connections.', resolve: (s) => s.connections.length }),
+    connections: t.exposeInt('connections', { description: 'Open WebSocket connections.' }),
     subscriptions: t.exposeInt('subscriptions', { description: 'Active event subscriptions (WebSocket and SSE).' }),
     eventsPublished: t.exposeInt('eventsPublished', { description: 'Events published through this instance.' }),
     eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Events handed to subscribers of this instance.' }),
@@ -31,7 +31,7 @@ const ClusterStatsRef = builder.objectRef<ClusterStats>('ClusterStats').implemen
     const sum = (pick: (r: InstanceReport) => number) => (s: ClusterStats) => s.instances.reduce((n, r) => n + pick(r), 0);
     return {
       instances: t.field({ type: [InstanceStatsRef], resolve: (s) => s.instances }),
-      connections: t.int({ resolve: sum((r) => r.connections.length) }),
+      connections: t.int({ resolve: sum((r) => r.connections) }),
       subscriptions: t.int({ resolve: sum((r) => r.subscriptions) }),
       eventsPublished: t.int({ resolve: sum((r) => r.eventsPublished) }),
       eventsDelivered: t.int({ resolve: sum((r) => r.eventsDelivered) }),
@@ -57,7 +57,7 @@ const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
     mode: t.field({ type: ServerModeEnum, resolve: (s) => s.local.mode }),
     startedAt: t.field({ type: 'DateTime', resolve: (s) => s.local.startedAt }),
     uptimeSeconds: t.float({ resolve: (s) => (Date.now() - Date.parse(s.local.startedAt)) / 1000 }),
-    connections: t.int({ description: 'Open WebSocket connections of this instance.', resolve: (s) => s.local.connections.length }),
+    connections: t.int({ description: 'Open WebSocket connections of this instance.', resolve: (s) => s.local.connections }),
     subscriptions: t.int({ description: 'Active subscriptions of this instance (WebSocket and SSE).', resolve: (s) => s.local.subscriptions }),
     eventsPublished: t.int({ description: 'Events published through this instance since start.', resolve: (s) => s.local.eventsPublished }),
     eventsDelivered: t.int({ description: 'Events handed to subscribers of this instance since start.', resolve: (s) => s.local.eventsDelivered }),

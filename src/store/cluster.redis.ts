@@ -1,26 +1,43 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { RedisConnections } from '../redis/connections.js';
-import type { ClusterDirectory, InstanceReport } from './cluster.js';
+import type { ClusterDirectory, ConnectionReport, InstanceReport } from './cluster.js';
 
-/** One expiring key per instance, plus a set of instance ids to find them. */
+/** Per instance an expiring summary key and an expiring connections key, plus a set of instance ids. */
 export function createRedisClusterDirectory(redis: RedisConnections): ClusterDirectory {
   const client = redis.command;
   const index = `${redis.keyPrefix}instances`;
-  const keyOf = (id: string) => `${redis.keyPrefix}instance:${id}`;
+  const summaryKey = (id: string) => `${redis.keyPrefix}instance:${id}`;
+  const connectionsKey = (id: string) => `${redis.keyPrefix}instance-connections:${id}`;
+
+  /** Reads one key per live instance, forgetting instances whose keys expired. */
+  async function readAll(keyOf: (id: string) => string): Promise<string[]> {
+    const ids = await call(() => client.smembers(index));
+    if (ids.length === 0) return [];
+    const raws = await call(() => client.mget(ids.map(keyOf)));
+    const gone = ids.filter((_, i) => raws[i] === null);
+    if (gone.length > 0 && keyOf === summaryKey) await call(() => client.srem(index, ...gone));
+    return raws.filter((raw): raw is string => raw !== null);
+  }
+
   return {
-    async report(report, ttlMs) {
-      await call(() => client.multi().set(keyOf(report.instanceId), JSON.stringify(report), 'PX', ttlMs).sadd(index, report.instanceId).exec());
+    async report(summary, connections, ttlMs) {
+      await call(() =>
+        client
+          .multi()
+          .set(summaryKey(summary.instanceId), JSON.stringify(summary), 'PX', ttlMs)
+          .set(connectionsKey(summary.instanceId), JSON.stringify(connections), 'PX', ttlMs)
+          .sadd(index, summary.instanceId)
+          .exec(),
+      );
     },
     async instances() {
-      const ids = await call(() => client.smembers(index));
-      if (ids.length === 0) return [];
-      const raws = await call(() => client.mget(ids.map(keyOf)));
-      const gone = ids.filter((_, i) => raws[i] === null);
-      if (gone.length > 0) await call(() => client.srem(index, ...gone));
-      return raws.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw) as InstanceReport);
+      return (await readAll(summaryKey)).map((raw) => JSON.parse(raw) as InstanceReport);
+    },
+    async connections() {
+      return (await readAll(connectionsKey)).flatMap((raw) => JSON.parse(raw) as ConnectionReport[]);
     },
     async remove(instanceId) {
-      await call(() => client.multi().del(keyOf(instanceId)).srem(index, instanceId).exec());
+      await call(() => client.multi().del(summaryKey(instanceId), connectionsKey(instanceId)).srem(index, instanceId).exec());
     },
   };
 }

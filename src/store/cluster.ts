@@ -28,13 +28,21 @@ export type InstanceReport = {
   readonly eventsDelivered: number;
   readonly gatewayEventsSent: number;
   readonly gatewaySendFailures: number;
-  readonly connections: readonly ConnectionReport[];
+  readonly connections: number;
+  /** Connections listening to gateway events, per gateway id. */
+  readonly gatewayListeners: Readonly<Record<string, number>>;
 };
 
+/**
+ * Summaries and connection lists are stored apart: delivery decisions and
+ * stats read only the small summaries; only `connections` reads the lists.
+ */
 export interface ClusterDirectory {
   /** Stores this instance's report; it expires after `ttlMs` unless reported again. */
-  report(report: InstanceReport, ttlMs: number): Promise<void>;
-  /** The reports of every live instance, this one included. */
+  report(summary: InstanceReport, connections: readonly ConnectionReport[], ttlMs: number): Promise<void>;
+  /** The summaries of every live instance. */
   instances(): Promise<InstanceReport[]>;
+  /** The connections of every live instance. */
+  connections(): Promise<ConnectionReport[]>;
   remove(instanceId: string): Promise<void>;
 }

@@ -58,6 +58,16 @@ export function createClusterView(deps: {
     eventsSent: c.eventsSent,
   });
 
+  const gatewayListeners = () => {
+    const counts: Record<string, number> = {};
+    for (const c of registry.all()) {
+      if (c.principal?.kind === 'gateway' && c.subscriptions.size > 0) counts[c.principal.gatewayId] = (counts[c.principal.gatewayId] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  const localConnections = () => [...registry.all()].map(connectionReport);
+
   const local = (): InstanceReport => ({
     instanceId,
     mode: deps.mode,
@@ -68,12 +78,13 @@ export function createClusterView(deps: {
     eventsDelivered: counters.delivered,
     gatewayEventsSent: counters.gatewayEventsSent,
     gatewaySendFailures: counters.gatewaySendFailures,
-    connections: [...registry.all()].map(connectionReport),
+    connections: registry.size(),
+    gatewayListeners: gatewayListeners(),
   });
 
   const report = async () => {
     try {
-      await directory.report(local(), deps.intervalMs * 3);
+      await directory.report(local(), localConnections(), deps.intervalMs * 3);
       if (failing) log.info('cluster report restored');
       failing = false;
     } catch (err) {
@@ -82,26 +93,23 @@ export function createClusterView(deps: {
     }
   };
 
-  const instances = async (): Promise<InstanceReport[]> => {
-    let others: InstanceReport[] = [];
-    try {
-      others = (await directory.instances()).filter((r) => r.instanceId !== instanceId);
-    } catch {
-      // Without Redis the cluster view shrinks to this instance; it is still an answer.
-    }
-    return [local(), ...others].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
-  };
+  // Without Redis the cluster view shrinks to this instance: still an answer.
+  const others = async <T extends { instanceId: string }>(read: () => Promise<T[]>): Promise<T[]> =>
+    (await read().catch(() => [] as T[])).filter((r) => r.instanceId !== instanceId);
+
+  const instances = async (): Promise<InstanceReport[]> =>
+    [local(), ...(await others(() => directory.instances()))].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 
   return {
     local,
     instances,
     async connections() {
-      return (await instances()).flatMap((r) => r.connections);
+      return [...localConnections(), ...(await others(() => directory.connections()))];
     },
     async gatewaySubscribers() {
       const counts = new Map<string, number>();
-      for (const c of await this.connections()) {
-        if (c.gatewayId && c.subscriptions > 0) counts.set(c.gatewayId, (counts.get(c.gatewayId) ?? 0) + 1);
+      for (const report of await instances()) {
+        for (const [gatewayId, n] of Object.entries(report.gatewayListeners)) counts.set(gatewayId, (counts.get(gatewayId) ?? 0) + n);
       }
       return counts;
     },
@@ -109,7 +117,7 @@ export function createClusterView(deps: {
       soon ??= setTimeout(() => {
         soon = undefined;
         void report();
-      }, 50);
+      }, 100);
     },
     start() {
       void report();

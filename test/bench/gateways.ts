@@ -1,0 +1,972 @@
+/**
+ * Gateway event delivery under load:
+ *
+ *   npx tsx test/bench/gateways.ts [--gateways 1000] [--rate 100] [--duration 30] [--fraction 0.1] [--redis]
+ *
+ * Starts its own server (`node --import tsx src/main.ts`, NODE_ENV=production,
+ * generated admin token, LOG_LEVEL=warn, embedded mode; with --redis also a
+ * throw-away `redis-server` and REDIS_URL) on free 127.0.0.1 ports, then:
+ *
+ *   1. registers N gateways (registerGateway, batched as aliases),
+ *   2. connects one bare `ws` socket per gateway to the gateway endpoint,
+ *      speaking graphql-transport-ws by hand (connection_init with the apiKey,
+ *      connection_ack, subscribe to gatewayEvents), at most
+ *      --conn-concurrency handshakes in flight,
+ *   3. waits until the server lists a listening connection for every gateway,
+ *   4. sends a few unmeasured warm-up deployments,
+ *   5. publishes open-loop: deployment i is due at start + i / R; each targets a
+ *      random --fraction of the gateways; at most --concurrency requests are in
+ *      flight over a keep-alive agent (a deployment that finds no free slot
+ *      waits for one, and that wait shows as publish lag),
+ *   6. waits (bounded) until every expected event arrived, then a short settle
+ *      to catch late duplicates.
+ *
+ * Each deployment's revisionId is `m<seq>_<send time in ms, 3 decimals>`, on
+ * this process's performance.now() clock, so every gateway computes
+ * latency = receive time - send time (publisher and gateways share the clock).
+ * Server CPU is utime + stime from /proc/<pid>/stat over the publish phase
+ * (first publish until the drain ended); RSS from /proc/<pid>/status.
+ *
+ * The load tool runs on the same machine as the server; its own CPU share is
+ * printed too, because near 100 % of a core it, not the server, is the limit.
+ * Not a vitest file on purpose (no *.test.ts, no describe/it).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+
+// ------------------------------------------------------------------ options
+
+const DEFAULTS = {
+  gateways: 1000,
+  rate: 100, // deployments per second
+  duration: 30, // seconds of publishing
+  fraction: 0.1, // share of the gateways each deployment targets
+  concurrency: 8, // publish requests in flight at most
+  'conn-concurrency': 50, // WebSocket handshakes in flight at most
+  'register-batch': 50, // registerGateway mutations per HTTP request
+  warmup: 20, // unmeasured deployments before the measured phase
+  drain: 15, // seconds after the last publish to wait for outstanding events
+  'settle-ms': 500, // wait after the last expected event, for late duplicates
+  'setup-timeout': 120, // seconds for registering, connecting and confirming
+  'max-seconds': 900, // hard limit for the whole run
+  seed: 1, // target choice is reproducible for a given seed
+  redis: false,
+  help: false,
+};
+type Options = typeof DEFAULTS;
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Record<string, number | boolean> = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    let [name, value] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (!(name in DEFAULTS)) throw new Error(`unknown option --${name}`);
+    const fallback = DEFAULTS[name as keyof Options];
+    if (typeof fallback === 'boolean') {
+      options[name] = value === undefined ? true : value === 'true' || value === '1';
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+    }
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${value}`);
+    options[name] = n;
+  }
+  const o = options as Options;
+  if (!Number.isInteger(o.gateways) || o.gateways < 1) throw new Error('--gateways must be a positive integer');
+  if (o.rate <= 0 || o.duration <= 0) throw new Error('--rate and --duration must be positive');
+  if (!(o.fraction > 0 && o.fraction <= 1)) throw new Error('--fraction must be in (0, 1]');
+  if (o.concurrency < 1 || o['conn-concurrency'] < 1 || o['register-batch'] < 1) throw new Error('concurrency options must be at least 1');
+  return o;
+}
+
+const USAGE = `usage: npx tsx test/bench/gateways.ts [options]
+${Object.entries(DEFAULTS)
+  .map(([k, v]) => `  --${k}${typeof v === 'boolean' ? '' : ` <${v}>`}`)
+  .join('\n')}`;
+
+// ------------------------------------------------------------------ small utilities
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+const CLK_TCK: number = (() => {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime in ms, or null once the process is gone. */
+function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLK_TCK : null;
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS in MB, or null. */
+function procRssMB(pid: number): number | null {
+  try {
+    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+    return Number.isFinite(kb) ? r1(kb / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy ms of the whole machine (all CPUs), to see what else was running. */
+function machineBusyMs(): number | null {
+  try {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** mulberry32: a small seeded PRNG so target choice is repeatable. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0 || 1;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Summary = { n: number; p50?: number; p90?: number; p99?: number; max?: number; mean?: number };
+
+class Samples {
+  #values = new Float64Array(1024);
+  #n = 0;
+  push(value: number): void {
+    if (this.#n === this.#values.length) {
+      const grown = new Float64Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#n++] = value;
+  }
+  get count(): number {
+    return this.#n;
+  }
+  summary(): Summary {
+    const n = this.#n;
+    if (n === 0) return { n: 0 };
+    const sorted = this.#values.slice(0, n).sort();
+    const q = (p: number) => sorted[Math.min(n - 1, Math.ceil(p * n) - 1)]!;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i]!;
+    return { n, p50: r3(q(0.5)), p90: r3(q(0.9)), p99: r3(q(0.99)), max: r3(sorted[n - 1]!), mean: r3(sum / n) };
+  }
+}
+
+// ------------------------------------------------------------------ child processes
+
+const children = new Set<ChildProcess>();
+
+function killChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const child of children) {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+type Child = {
+  readonly pid: number;
+  alive(): boolean;
+  output(): string;
+  /** Lines of output so far matching a pattern (warnings and errors of the server). */
+  count(pattern: RegExp): number;
+  stop(graceMs?: number): Promise<void>;
+};
+
+function spawnChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Child {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  let all = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-16_384);
+    if (all.length < 4_000_000) all += text;
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      children.delete(child);
+      resolve();
+    });
+    child.once('error', () => {
+      exited = true;
+      children.delete(child);
+      resolve();
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    alive: () => !exited,
+    output: () => tail,
+    count: (pattern) => all.split('\n').filter((line) => pattern.test(line)).length,
+    async stop(graceMs = 5_000) {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function startRedis(): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = spawnChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
+  const deadline = now() + 10_000;
+  while (now() < deadline && child.alive()) {
+    if (await redisPing(port)) return { child, url: `redis://127.0.0.1:${port}` };
+    await sleep(50);
+  }
+  await child.stop(1_000);
+  throw new Error(`redis-server did not answer PING on ${port}:\n${child.output()}`);
+}
+
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
+  });
+}
+
+type Server = Child & { port: number; origin: string; token: string };
+
+async function startServer(redisUrl: string | null): Promise<Server> {
+  const port = await freePort();
+  const token = randomBytes(24).toString('base64url').slice(0, 32);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    HERALD_ADMIN_TOKEN: token,
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  };
+  delete env.REDIS_URL;
+  if (redisUrl) env.REDIS_URL = redisUrl;
+  const child = spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], env);
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = now() + 60_000;
+  while (now() < deadline && child.alive()) {
+    if ((await httpGetStatus(`${origin}/health`)) === 200) return { ...child, port, origin, token };
+    await sleep(100);
+  }
+  await child.stop(1_000);
+  throw new Error(`server ${child.alive() ? 'did not answer /health' : 'exited'}; its output:\n${child.output()}`);
+}
+
+function httpGetStatus(url: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', timeout: 1_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? null));
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+// ------------------------------------------------------------------ admin HTTP
+
+class Admin {
+  readonly #agent: Agent;
+  readonly #url: URL;
+  constructor(
+    origin: string,
+    private readonly token: string,
+    maxSockets: number,
+  ) {
+    this.#url = new URL('/graphql', origin);
+    this.#agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  }
+
+  /** POSTs a GraphQL operation; throws on HTTP or GraphQL errors. */
+  async gql<T>(query: string, variables: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
+    const text = await this.#post(JSON.stringify({ query, variables }), timeoutMs, true);
+    const body = JSON.parse(text) as { data?: T; errors?: Array<{ message?: string }> };
+    if (body.errors?.length) throw new Error(`GraphQL error: ${body.errors[0]?.message ?? 'unknown'}`);
+    if (!body.data) throw new Error('GraphQL response without data');
+    return body.data;
+  }
+
+  destroy(): void {
+    this.#agent.destroy();
+  }
+
+  // A keep-alive socket the server closed just as a request went out never carried it: retried once.
+  #post(body: string, timeoutMs: number, retry: boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: this.#url.hostname,
+          port: this.#url.port,
+          path: this.#url.pathname,
+          method: 'POST',
+          agent: this.#agent,
+          timeout: timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            authorization: `Bearer ${this.token}`,
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+            else resolve(text);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`request timeout after ${timeoutMs} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET') this.#post(body, timeoutMs, false).then(resolve, reject);
+        else reject(err);
+      });
+      req.end(body);
+    });
+  }
+}
+
+async function registerAll(admin: Admin, count: number, batch: number, concurrency: number, deadline: number) {
+  const gateways: Array<{ id: string; apiKey: string }> = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      if (now() > deadline) throw new Error(`registration timed out after ${next} of ${count}`);
+      const from = next;
+      const to = Math.min(count, from + batch);
+      next = to;
+      const fields = [];
+      for (let i = from; i < to; i++) fields.push(`g${i}: registerGateway(input: { name: "bench-gw-${i}" }) { apiKey gateway { id } }`);
+      const data = await admin.gql<Record<string, { apiKey: string; gateway: { id: string } }>>(`mutation { ${fields.join('\n')} }`);
+      for (let i = from; i < to; i++) {
+        const r = data[`g${i}`];
+        if (!r) throw new Error(`registerGateway g${i} missing from the response`);
+        gateways[i] = { id: r.gateway.id, apiKey: r.apiKey };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return gateways;
+}
+
+/** Waits until every gateway has a connection with a subscription, as the server sees it. */
+async function waitUntilListening(admin: Admin, ids: readonly string[], deadline: number) {
+  const wanted = new Set(ids);
+  let listening = 0;
+  let polls = 0;
+  while (now() < deadline) {
+    polls++;
+    const { gateways } = await admin.gql<{ gateways: Array<{ id: string; connections: Array<{ subscriptions: number }> }> }>(
+      '{ gateways { id connections { subscriptions } } }',
+    );
+    listening = gateways.filter((g) => wanted.has(g.id) && g.connections.some((c) => c.subscriptions > 0)).length;
+    if (listening === wanted.size) return polls;
+    await sleep(250);
+  }
+  throw new Error(`only ${listening} of ${wanted.size} gateways listening by the setup deadline`);
+}
+
+// ------------------------------------------------------------------ gateways (bare graphql-transport-ws)
+
+const GATEWAY_PATH = '/api/internal/v1/ws/gateways/connect';
+const SUBSCRIPTION = 'subscription { gatewayEvents { id type sequence payload { ... on ApiDeployed { revisionId deploymentId } } } }';
+
+/** Shared by all gateway sockets. */
+class Tally {
+  received = 0; // measured events, first copy
+  duplicates = 0;
+  unexpected = 0; // measured events for a gateway that was not targeted
+  warmupReceived = 0;
+  outOfOrder = 0;
+  gqlErrors = 0;
+  protocolErrors = 0;
+  unexpectedCloses = 0;
+  lastError: string | null = null;
+  latency = new Samples();
+  /** Per gateway index, per measured deployment: 1 = targeted, 2 = targeted and received, 3 = received without being targeted. */
+  marks: Uint8Array[] = [];
+  lastReceivedAt = 0;
+}
+
+class Gateway {
+  #ws: WebSocket | null = null;
+  #closing = false;
+  #lastSequence = 0;
+
+  constructor(
+    readonly index: number,
+    readonly apiKey: string,
+    private readonly url: string,
+    private readonly tally: Tally,
+  ) {}
+
+  /** Connects, sends connection_init, waits for connection_ack, subscribes. Resolves false on any failure. */
+  open(timeoutMs: number): Promise<boolean> {
+    const tally = this.tally;
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (ok: boolean, why?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (!ok && why) tally.lastError = why;
+        resolve(ok);
+      };
+      const timer = setTimeout(() => {
+        done(false, 'no connection_ack in time');
+        this.close();
+      }, timeoutMs);
+      const ws = new WebSocket(this.url, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      this.#ws = ws;
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: this.apiKey } })));
+      ws.on('message', (data: Buffer) => {
+        let message: { type?: string; id?: string; payload?: unknown };
+        try {
+          message = JSON.parse(String(data)) as typeof message;
+        } catch {
+          tally.protocolErrors++;
+          return;
+        }
+        switch (message.type) {
+          case 'next':
+            this.#onNext(message.payload);
+            return;
+          case 'connection_ack':
+            ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+            done(true);
+            return;
+          case 'ping':
+            ws.send('{"type":"pong"}');
+            return;
+          case 'pong':
+            return;
+          case 'error':
+            tally.gqlErrors++;
+            tally.lastError = `error: ${JSON.stringify(message.payload).slice(0, 300)}`;
+            return;
+          case 'complete':
+            tally.lastError = 'subscription completed by the server';
+            return;
+          default:
+            tally.protocolErrors++;
+        }
+      });
+      ws.on('close', (code: number, reason: Buffer) => {
+        if (!this.#closing) {
+          tally.unexpectedCloses++;
+          tally.lastError = `close ${code} ${String(reason)}`;
+        }
+        done(false, `close ${code} ${String(reason)}`);
+      });
+      ws.on('error', (err: Error) => {
+        tally.lastError = err.message;
+        done(false, err.message);
+      });
+    });
+  }
+
+  close(): void {
+    this.#closing = true;
+    try {
+      this.#ws?.terminate();
+    } catch {
+      // already closed
+    }
+  }
+
+  #onNext(payload: unknown): void {
+    const receivedAt = now();
+    const tally = this.tally;
+    const p = payload as { data?: { gatewayEvents?: { sequence?: number; payload?: { revisionId?: string } } }; errors?: unknown } | null;
+    const event = p?.data?.gatewayEvents;
+    const revisionId = event?.payload?.revisionId;
+    if (!event || p?.errors || typeof revisionId !== 'string') {
+      tally.gqlErrors++;
+      tally.lastError = `next: ${JSON.stringify(payload).slice(0, 300)}`;
+      return;
+    }
+    const sequence = Number(event.sequence);
+    if (!(sequence > this.#lastSequence)) tally.outOfOrder++;
+    this.#lastSequence = sequence;
+    // m<seq>_<sent ms> (measured) or w<seq>_<sent ms> (warm-up)
+    const underscore = revisionId.indexOf('_');
+    const seq = Number(revisionId.slice(1, underscore));
+    const sentAt = Number(revisionId.slice(underscore + 1));
+    if (revisionId.startsWith('w')) {
+      tally.warmupReceived++;
+      return;
+    }
+    const marks = tally.marks[this.index];
+    if (!revisionId.startsWith('m') || !marks || !(seq >= 0 && seq < marks.length) || !Number.isFinite(sentAt)) {
+      tally.protocolErrors++;
+      tally.lastError = `unexpected revisionId ${revisionId}`;
+      return;
+    }
+    const mark = marks[seq]!;
+    if (mark === 2 || mark === 3) {
+      tally.duplicates++;
+      return;
+    }
+    if (mark === 0) {
+      marks[seq] = 3;
+      tally.unexpected++;
+      return;
+    }
+    marks[seq] = 2;
+    tally.received++;
+    tally.lastReceivedAt = receivedAt;
+    tally.latency.push(receivedAt - sentAt);
+  }
+}
+
+async function openAll(gateways: readonly Gateway[], concurrency: number, deadline: number) {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < gateways.length && now() < deadline) {
+      const gateway = gateways[next++]!;
+      if (!(await gateway.open(Math.min(15_000, Math.max(1_000, deadline - now()))))) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { failed, notTried: gateways.length - next };
+}
+
+// ------------------------------------------------------------------ publisher
+
+const DEPLOY = `mutation ($input: DeployApiRevisionInput!) {
+  deployApiRevision(input: $input) { id targets { gatewayId status connections } }
+}`;
+
+type DeployResult = { deployApiRevision: { id: string; targets: Array<{ gatewayId: string; status: string; connections: number }> } };
+
+class Publisher {
+  published = 0;
+  failed = 0;
+  skipped = 0; // not sent before the publish deadline
+  lastError: string | null = null;
+  statuses: Record<string, number> = { DELIVERED: 0, NO_CONNECTION: 0, FAILED: 0 };
+  expected = 0; // sum of targets of successful deployments
+  connectionsReported = 0;
+  /** Per measured deployment: 1 once the server accepted it. */
+  ok: Uint8Array;
+  lag = new Samples(); // actual send - scheduled send, ms
+  rtt = new Samples(); // request round trip, ms
+  maxInFlight = 0;
+  #inFlight = 0;
+  #slotWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly ids: readonly string[],
+    private readonly concurrency: number,
+    planned = 0,
+  ) {
+    this.ok = new Uint8Array(planned);
+  }
+
+  /** Picks k distinct gateway indexes (partial Fisher-Yates over a scratch copy). */
+  static pick(scratch: number[], k: number, random: () => number): number[] {
+    const n = scratch.length;
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(random() * (n - i));
+      const t = scratch[i]!;
+      scratch[i] = scratch[j]!;
+      scratch[j] = t;
+    }
+    return scratch.slice(0, k);
+  }
+
+  async #slot(): Promise<void> {
+    while (this.#inFlight >= this.concurrency) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    this.#inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
+  }
+
+  #release(): void {
+    this.#inFlight--;
+    this.#slotWaiters.shift()?.();
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Sends one deployment once a slot is free; `count` says whether its results are measured. */
+  async deploy(revisionPrefix: 'm' | 'w', seq: number, targets: readonly number[], scheduledAt: number, count: boolean): Promise<void> {
+    await this.#slot();
+    const sentAt = now();
+    if (count) this.lag.push(sentAt - scheduledAt);
+    try {
+      const data = await this.admin.gql<DeployResult>(
+        DEPLOY,
+        {
+          input: {
+            apiId: 'bench-api',
+            revisionId: `${revisionPrefix}${seq}_${sentAt.toFixed(3)}`,
+            vhost: 'bench.example.com',
+            gatewayIds: targets.map((i) => this.ids[i]!),
+            correlationId: `bench-${revisionPrefix}${seq}`,
+          },
+        },
+        30_000,
+      );
+      if (!count) return;
+      this.rtt.push(now() - sentAt);
+      this.published++;
+      this.ok[seq] = 1;
+      const results = data.deployApiRevision.targets;
+      this.expected += results.length;
+      for (const t of results) {
+        this.statuses[t.status] = (this.statuses[t.status] ?? 0) + 1;
+        this.connectionsReported += t.connections;
+      }
+    } catch (err) {
+      if (count) this.failed++;
+      this.lastError = (err as Error).message.slice(0, 300);
+    } finally {
+      this.#release();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ the run
+
+type Report = Record<string, unknown>;
+
+async function run(o: Options): Promise<Report> {
+  const mode = o.redis ? 'redis' : 'embedded';
+  const loadAtStart = loadAverage();
+  console.log(`# gateways benchmark: mode=${mode} gateways=${o.gateways} rate=${o.rate}/s duration=${o.duration}s fraction=${o.fraction}`);
+  console.log(`# load average at start: ${loadAtStart} (${cpus().length} CPUs)`);
+  const setupDeadline = now() + o['setup-timeout'] * 1000;
+
+  const redis = o.redis ? await startRedis() : null;
+  const server = await startServer(redis?.url ?? null);
+  console.log(`# server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.child.pid} at ${redis.url}` : ''}`);
+  const admin = new Admin(server.origin, server.token, Math.max(o.concurrency, 4));
+  const tally = new Tally();
+  let gateways: Gateway[] = [];
+  try {
+    const rssIdle = procRssMB(server.pid);
+
+    // 1. register
+    let t0 = now();
+    const registered = await registerAll(admin, o.gateways, o['register-batch'], 4, setupDeadline);
+    const registerMs = now() - t0;
+    const ids = registered.map((g) => g.id);
+    console.log(`# registered ${ids.length} gateways in ${r1(registerMs)} ms`);
+
+    // 2. connect
+    const wsUrl = `ws://127.0.0.1:${server.port}${GATEWAY_PATH}`;
+    gateways = registered.map((g, i) => new Gateway(i, g.apiKey, wsUrl, tally));
+    t0 = now();
+    const opened = await openAll(gateways, o['conn-concurrency'], setupDeadline);
+    const connectMs = now() - t0;
+    if (opened.failed > 0 || opened.notTried > 0) {
+      throw new Error(`${opened.failed} connections failed, ${opened.notTried} not tried (last error: ${tally.lastError})`);
+    }
+    console.log(`# connected ${gateways.length} gateways in ${r1(connectMs)} ms`);
+
+    // 3. confirm every gateway listens
+    t0 = now();
+    const polls = await waitUntilListening(admin, ids, setupDeadline);
+    const listenMs = now() - t0;
+    console.log(`# server lists all ${ids.length} gateways listening after ${r1(listenMs)} ms (${polls} polls)`);
+
+    const random = prng(o.seed);
+    const k = Math.max(1, Math.round(o.fraction * ids.length));
+    const scratch = ids.map((_, i) => i);
+
+    // 4. warm-up (unmeasured), one at a time
+    const warmupPublisher = new Publisher(admin, ids, 1);
+    let warmupExpected = 0;
+    for (let i = 0; i < o.warmup && now() < setupDeadline; i++) {
+      const targets = Publisher.pick(scratch, k, random);
+      warmupExpected += targets.length;
+      await warmupPublisher.deploy('w', i, targets, now(), false);
+    }
+    for (let i = 0; i < 200 && tally.warmupReceived < warmupExpected && now() < setupDeadline; i++) await sleep(25);
+    if (warmupPublisher.lastError) throw new Error(`warm-up deployment failed: ${warmupPublisher.lastError}`);
+    console.log(`# warm-up: ${o.warmup} deployments, ${tally.warmupReceived}/${warmupExpected} events received`);
+    if (tally.warmupReceived < warmupExpected) throw new Error('warm-up events did not all arrive; not measuring a broken setup');
+
+    // 5. measured, open-loop publish
+    const total = Math.max(1, Math.round(o.rate * o.duration));
+    const plan: number[][] = [];
+    tally.marks = ids.map(() => new Uint8Array(total));
+    for (let seq = 0; seq < total; seq++) {
+      const targets = Publisher.pick(scratch, k, random);
+      plan.push(targets);
+      for (const g of targets) tally.marks[g]![seq] = 1;
+    }
+    const publisher = new Publisher(admin, ids, o.concurrency, total);
+    const rssBefore = procRssMB(server.pid);
+    const cpuBefore = procCpuMs(server.pid);
+    const redisCpuBefore = redis ? procCpuMs(redis.child.pid) : null;
+    const machineBefore = machineBusyMs();
+    const selfBefore = process.cpuUsage();
+    const intervalMs = 1000 / o.rate;
+    const publishStart = now() + 50;
+    const publishDeadline = publishStart + o.duration * 1000 + 10_000; // no send starts after this
+    const pending: Array<Promise<void>> = [];
+    let sent = 0;
+    for (let seq = 0; seq < total; seq++) {
+      const due = publishStart + seq * intervalMs;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      if (now() > publishDeadline) break;
+      pending.push(publisher.deploy('m', seq, plan[seq]!, due, true));
+      sent++;
+    }
+    publisher.skipped = total - sent;
+    // Requests are bounded by their own 30 s timeout.
+    await Promise.all(pending);
+    const publishEnd = now();
+
+    // 6. drain
+    const drainDeadline = publishEnd + o.drain * 1000;
+    while (tally.received < publisher.expected && now() < drainDeadline) await sleep(10);
+    const drainedAt = now();
+    await sleep(o['settle-ms']);
+
+    const cpuAfter = procCpuMs(server.pid);
+    const redisCpuAfter = redis ? procCpuMs(redis.child.pid) : null;
+    const machineAfter = machineBusyMs();
+    const self = process.cpuUsage(selfBefore);
+    const rssAfter = procRssMB(server.pid);
+    const windowMs = drainedAt - publishStart + o['settle-ms'];
+
+    // Only targets of deployments the server accepted are expected.
+    let lost = 0;
+    for (const marks of tally.marks) for (let seq = 0; seq < total; seq++) if (marks[seq] === 1 && publisher.ok[seq] === 1) lost++;
+
+    const serverCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
+    const redisCpuMs = redisCpuBefore !== null && redisCpuAfter !== null ? redisCpuAfter - redisCpuBefore : null;
+    const machineMs = machineBefore !== null && machineAfter !== null ? machineAfter - machineBefore : null;
+    const selfMs = (self.user + self.system) / 1000;
+    const latency = tally.latency.summary();
+
+    return {
+      mode,
+      gateways: o.gateways,
+      rate: o.rate,
+      duration: o.duration,
+      fraction: o.fraction,
+      targetsPerDeployment: k,
+      concurrency: o.concurrency,
+      loadAvgStart: loadAtStart,
+      loadAvgEnd: loadAverage(),
+      setup: { registerMs: r1(registerMs), connectMs: r1(connectMs), listenMs: r1(listenMs) },
+      deploymentsPlanned: total,
+      deploymentsPublished: publisher.published,
+      deploymentsFailed: publisher.failed,
+      deploymentsSkipped: publisher.skipped,
+      publishSeconds: r3((publishEnd - publishStart) / 1000),
+      achievedRate: r1(publisher.published / ((publishEnd - publishStart) / 1000)),
+      expectedDeliveries: publisher.expected,
+      receivedDeliveries: tally.received,
+      lost,
+      duplicates: tally.duplicates,
+      unexpected: tally.unexpected,
+      outOfOrder: tally.outOfOrder,
+      statuses: publisher.statuses,
+      connectionsReported: publisher.connectionsReported,
+      latencyMs: latency,
+      publishLagMs: publisher.lag.summary(),
+      publishRttMs: publisher.rtt.summary(),
+      maxInFlight: publisher.maxInFlight,
+      drainMs: r1(drainedAt - publishEnd),
+      windowSeconds: r3(windowMs / 1000),
+      serverCpuSeconds: serverCpuMs === null ? null : r3(serverCpuMs / 1000),
+      serverCpuPercentOfCore: serverCpuMs === null ? null : r1((100 * serverCpuMs) / windowMs),
+      serverCpuUsPerDelivery: serverCpuMs === null || tally.received === 0 ? null : r1((serverCpuMs * 1000) / tally.received),
+      redisCpuSeconds: redisCpuMs === null ? null : r3(redisCpuMs / 1000),
+      loadToolCpuPercentOfCore: r1((100 * selfMs) / windowMs),
+      machineBusyPercentOfAllCores: machineMs === null ? null : r1((100 * machineMs) / windowMs / cpus().length),
+      serverRssMB: { idle: rssIdle, beforePublish: rssBefore, afterPublish: rssAfter },
+      clientErrors: {
+        gql: tally.gqlErrors,
+        protocol: tally.protocolErrors,
+        unexpectedCloses: tally.unexpectedCloses,
+        last: tally.lastError,
+        publish: publisher.lastError,
+      },
+      serverAlive: server.alive(),
+      serverLogWarnings: server.count(/"level":(40|50|60)/),
+      clkTck: CLK_TCK,
+    };
+  } catch (err) {
+    console.error(`# server output (tail):\n${server.output().slice(-4_000)}`);
+    if (redis) console.error(`# redis output (tail):\n${redis.child.output().slice(-2_000)}`);
+    throw err;
+  } finally {
+    for (const g of gateways) g.close();
+    admin.destroy();
+    await server.stop();
+    await redis?.child.stop();
+  }
+}
+
+function printTable(r: Report): void {
+  const l = r.latencyMs as Summary;
+  const lag = r.publishLagMs as Summary;
+  const rtt = r.publishRttMs as Summary;
+  const s = r.statuses as Record<string, number>;
+  const rss = r.serverRssMB as Record<string, number | null>;
+  const e = r.clientErrors as Record<string, unknown>;
+  const setup = r.setup as Record<string, number>;
+  const rows: Array<[string, unknown]> = [
+    ['mode', r.mode],
+    ['gateways / targets per deployment', `${r.gateways} / ${r.targetsPerDeployment} (${r.fraction})`],
+    ['load average start -> end', `${r.loadAvgStart} -> ${r.loadAvgEnd}`],
+    ['setup: register / connect / listening', `${setup.registerMs} / ${setup.connectMs} / ${setup.listenMs} ms`],
+    ['deployments planned / published', `${r.deploymentsPlanned} / ${r.deploymentsPublished} (failed ${r.deploymentsFailed}, skipped ${r.deploymentsSkipped})`],
+    ['publish time / achieved rate', `${r.publishSeconds} s / ${r.achievedRate} per s (target ${r.rate})`],
+    ['expected deliveries (sum of targets)', r.expectedDeliveries],
+    ['received deliveries', r.receivedDeliveries],
+    ['lost / duplicates / unexpected / out of order', `${r.lost} / ${r.duplicates} / ${r.unexpected} / ${r.outOfOrder}`],
+    ['statuses DELIVERED / NO_CONNECTION / FAILED', `${s.DELIVERED ?? 0} / ${s.NO_CONNECTION ?? 0} / ${s.FAILED ?? 0}`],
+    ['latency ms p50 / p90 / p99 / max', `${l.p50} / ${l.p90} / ${l.p99} / ${l.max}  (mean ${l.mean}, n ${l.n})`],
+    ['publish lag ms p50 / p99 / max', `${lag.p50} / ${lag.p99} / ${lag.max}`],
+    ['publish round trip ms p50 / p99 / max', `${rtt.p50} / ${rtt.p99} / ${rtt.max}  (max in flight ${r.maxInFlight})`],
+    ['drain after last response', `${r.drainMs} ms`],
+    ['server CPU (publish phase)', `${r.serverCpuSeconds} s over ${r.windowSeconds} s = ${r.serverCpuPercentOfCore} % of a core`],
+    ['server CPU per delivery', `${r.serverCpuUsPerDelivery} us`],
+    ...(r.redisCpuSeconds !== null ? ([['redis-server CPU', `${r.redisCpuSeconds} s`]] as Array<[string, unknown]>) : []),
+    ['load tool CPU / machine busy', `${r.loadToolCpuPercentOfCore} % of a core / ${r.machineBusyPercentOfAllCores} % of all cores`],
+    ['server RSS idle / before / after', `${rss.idle} / ${rss.beforePublish} / ${rss.afterPublish} MB`],
+    ['client errors gql / protocol / closes', `${e.gql} / ${e.protocol} / ${e.unexpectedCloses}${e.last ? `  (last: ${e.last})` : ''}`],
+    ['server warn+ log lines / alive at end', `${r.serverLogWarnings} / ${r.serverAlive}`],
+  ];
+  if (e.publish) rows.push(['last publish error', e.publish]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log('');
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${String(v)}`);
+  console.log('');
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const hardLimit = setTimeout(() => {
+    console.error(`gave up after --max-seconds ${options['max-seconds']}`);
+    killChildren();
+    process.exit(3);
+  }, options['max-seconds'] * 1000);
+  hardLimit.unref();
+  const report = await run(options);
+  clearTimeout(hardLimit);
+  printTable(report);
+  console.log(JSON.stringify({ bench: 'gateways', ...report }));
+  const ok =
+    report.lost === 0 &&
+    report.duplicates === 0 &&
+    report.deploymentsFailed === 0 &&
+    report.receivedDeliveries === report.expectedDeliveries &&
+    (report.latencyMs as Summary).p99 !== undefined &&
+    ((report.latencyMs as Summary).p99 ?? Infinity) < 50;
+  console.log(ok ? '# PASS: nothing lost, p99 < 50 ms' : '# FAIL: see the figures above (target: nothing lost, p99 < 50 ms)');
+  return ok ? 0 : 1;
+}
+
+process.on('exit', () => killChildren());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    killChildren();
+    process.exitCode = 1;
+  },
+);
