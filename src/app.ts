@@ -19,6 +19,13 @@ import { createMemoryGatewayStore } from './store/gateways.memory.js';
 import { createRedisGatewayStore } from './store/gateways.redis.js';
 import { createMemoryControlChannel, createRedisControlChannel, type ControlChannel } from './events/control.js';
 import { createGatewayService } from './gateways/service.js';
+import { createJwtVerifier } from './auth/jwt.js';
+import type { EventEnvelope } from './events/envelope.js';
+import { createMetrics } from './metrics.js';
+import { connectionTopic } from './schema/admin.js';
+import type { ApiKeyStore } from './store/api-keys.js';
+import { createMemoryApiKeyStore } from './store/api-keys.memory.js';
+import { createRedisApiKeyStore } from './store/api-keys.redis.js';
 import { createClusterView, type Counters } from './transport/cluster-view.js';
 import type { TaskStore } from './store/tasks.js';
 import { createMemoryTaskStore } from './store/tasks.memory.js';
@@ -57,7 +64,10 @@ export function buildApp(config: Config, logger?: Logger): App {
   const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
   const hub = createHub(bus);
   const registry = createConnectionRegistry();
-  const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0 };
+  const apiKeys: ApiKeyStore = redis ? createRedisApiKeyStore(redis) : createMemoryApiKeyStore();
+  const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 };
+  const metrics = createMetrics();
+  const audit = log.child({ audit: true });
 
   const cluster = createClusterView({
     instanceId,
@@ -75,18 +85,42 @@ export function buildApp(config: Config, logger?: Logger): App {
     bus,
     control,
     subscribers: () => cluster.gatewaySubscribers(),
-    countPublished: () => void counters.published++,
+    countPublished: (topic) => {
+      counters.published++;
+      metrics.published(topic);
+    },
     log,
   });
 
-  const services: Services = { tasks, bus, hub, gateways, cluster, counters, maxQueuedEvents: config.ws.maxQueuedEvents };
-  const authenticator = createAuthenticator({ adminToken, allowAnonymous: config.mode === 'development', gateways: gatewayStore });
+  const services: Services = {
+    tasks,
+    bus,
+    hub,
+    gateways,
+    cluster,
+    counters,
+    apiKeys,
+    control,
+    metrics,
+    audit: (entry) => audit.info(entry, entry.action),
+    maxQueuedEvents: config.ws.maxQueuedEvents,
+  };
+  const authenticator = createAuthenticator({
+    adminToken,
+    allowAnonymous: config.mode === 'development',
+    gateways: gatewayStore,
+    apiKeys,
+    jwt: config.jwt && createJwtVerifier(config.jwt),
+  });
   const yoga = createHeraldYoga({
     services,
     authenticator,
     production: config.mode === 'production',
     isReady: () => bus.isReady() && (redis?.isReady() ?? true),
-    onDelivered: () => void counters.delivered++,
+    onDelivered: (event) => {
+      counters.delivered++;
+      metrics.delivered(event);
+    },
     log,
   });
   const ws = createWsServer({
@@ -94,11 +128,20 @@ export function buildApp(config: Config, logger?: Logger): App {
     authenticator,
     registry,
     counters,
+    metrics,
     onChange: () => cluster.changed(),
     onGatewaySendFailure: (gatewayId, reason) => void gateways.recordSendFailure(gatewayId, 'unknown', reason),
-    maxPayloadBytes: config.ws.maxPayloadBytes,
-    maxConnections: config.ws.maxConnections,
-    maxBufferedBytes: config.ws.maxBufferedBytes,
+    limits: {
+      maxPayloadBytes: config.ws.maxPayloadBytes,
+      maxConnections: config.ws.maxConnections,
+      maxConnectionsPerPrincipal: config.ws.maxConnectionsPerPrincipal,
+      maxSubscriptionsPerConnection: config.ws.maxSubscriptionsPerConnection,
+      maxBufferedBytes: config.ws.maxBufferedBytes,
+      connectionInitTimeoutMs: config.ws.connectionInitTimeoutMs,
+      attemptsPerMinute: config.ws.rateLimitPerMinute,
+    },
+    corsOrigins: config.corsOrigins,
+    minCliVersion: config.minCliVersion,
     heartbeatIntervalMs: config.ws.heartbeatIntervalMs,
     perMessageDeflate: config.ws.perMessageDeflate,
     log,
@@ -116,6 +159,11 @@ export function buildApp(config: Config, logger?: Logger): App {
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
       await control.listen((command) => {
+        if (command.kind === 'notify') {
+          const { connectionId, id, message, timestamp } = command;
+          hub.inject(connectionTopic(connectionId), systemMessage(id, timestamp, connectionId, message));
+          return;
+        }
         const closed = ws.closeMatching(command.match, command.code, command.reason);
         if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
       });
@@ -151,6 +199,22 @@ export function buildApp(config: Config, logger?: Logger): App {
     await redis?.close();
     log.info('stopped');
   }
+}
+
+/** A direct message as the systemMessages subscription delivers it; it never travels on the bus. */
+function systemMessage(id: string, timestamp: string, connectionId: string, message: string): EventEnvelope {
+  return Object.freeze({
+    id,
+    topic: connectionTopic(connectionId),
+    type: 'system.direct',
+    sequence: 0,
+    cursor: '',
+    timestamp,
+    correlationId: null,
+    priority: 'HIGH',
+    expiresAt: null,
+    payload: { kind: 'DIRECT', message },
+  });
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

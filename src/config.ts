@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JwtConfig } from './auth/jwt.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -40,6 +41,26 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  WS_MAX_CONNECTIONS_PER_PRINCIPAL: positiveInt.default(100),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
+  WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt.default(3000),
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^(https?:\/\/[^\s,/]+)(,\s*https?:\/\/[^\s,/]+)*$/, 'must be a comma-separated list of origins like https://app.example.com')
+    .optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => /-----BEGIN PUBLIC KEY-----/.test(v), 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)')
+    .optional(),
+  JWT_JWKS_URL: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .regex(/^(HS256|HS384|HS512|RS256|RS384|RS512|PS256|ES256|ES384|EdDSA)(,(HS256|HS384|HS512|RS256|RS384|RS512|PS256|ES256|ES384|EdDSA))*$/, 'must be a comma-separated list of HS256, RS256, ES256, ...')
+    .optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
   CLUSTER_REPORT_INTERVAL_MS: positiveInt.default(2000),
 });
 
@@ -60,13 +81,22 @@ export type Config = {
     readonly maxPayloadBytes: number;
     readonly maxQueuedEvents: number;
     readonly maxBufferedBytes: number;
+    readonly maxConnectionsPerPrincipal: number;
+    readonly maxSubscriptionsPerConnection: number;
+    readonly connectionInitTimeoutMs: number;
     readonly perMessageDeflate: boolean;
   };
   readonly minCliVersion: string | undefined;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
+  readonly jwt: JwtConfig | undefined;
+  /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
+  readonly corsOrigins: readonly string[];
 };
+
+/** Stands in CORS_ORIGINS' default for "any http(s) origin on localhost, 127.0.0.1 or [::1]". */
+export const LOCAL_ORIGINS = 'local';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -104,13 +134,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxQueuedEvents: e.WS_MAX_QUEUED_EVENTS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      maxConnectionsPerPrincipal: e.WS_MAX_CONNECTIONS_PER_PRINCIPAL,
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
       perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE,
     },
     minCliVersion: e.MIN_CLI_VERSION,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    jwt: jwtConfig(e),
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
   };
+}
+
+function jwtConfig(e: Env): JwtConfig | undefined {
+  const keys = [e.JWT_SECRET && 'JWT_SECRET', e.JWT_PUBLIC_KEY && 'JWT_PUBLIC_KEY', e.JWT_JWKS_URL && 'JWT_JWKS_URL'].filter(Boolean);
+  if (keys.length > 1) throw new ConfigError(`Invalid configuration: set only one of ${keys.join(', ')}`);
+  const key: JwtConfig['key'] | undefined = e.JWT_SECRET
+    ? { kind: 'secret', secret: e.JWT_SECRET }
+    : e.JWT_PUBLIC_KEY
+      ? { kind: 'publicKey', pem: e.JWT_PUBLIC_KEY }
+      : e.JWT_JWKS_URL
+        ? { kind: 'jwks', url: e.JWT_JWKS_URL }
+        : undefined;
+  if (!key) {
+    if (e.JWT_ALGORITHMS || e.JWT_ISSUER || e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_* settings need JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
+    return undefined;
+  }
+  const algorithms = e.JWT_ALGORITHMS?.split(',') ?? (key.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256']);
+  // A shared secret must never verify an asymmetric algorithm's token, nor the reverse.
+  const symmetric = algorithms.filter((a) => a.startsWith('HS'));
+  if (key.kind === 'secret' ? symmetric.length !== algorithms.length : symmetric.length > 0) {
+    throw new ConfigError(`Invalid configuration: JWT_ALGORITHMS=${JSON.stringify(e.JWT_ALGORITHMS)} does not fit the key (${key.kind === 'secret' ? 'HS* only with JWT_SECRET' : 'no HS* with a public key'})`);
+  }
+  return { key, algorithms, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
 }
 
 function describe(issue: z.ZodIssue): string {

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyStore } from '../store/api-keys.js';
 import type { GatewayStore } from '../store/gateways.js';
-import { looksLikeGatewayKey, parseGatewayKey, secretMatches } from './gateway-keys.js';
-import { ADMIN, ANONYMOUS, gatewayPrincipal, type Authentication } from './principal.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt.js';
+import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication } from './principal.js';
+import { parseKey, prefixOf, secretMatches } from './secret-keys.js';
 
 export type Authenticator = {
   /** Checks a bearer token (without the `Bearer ` prefix); undefined means none was given. */
@@ -13,7 +15,14 @@ export type Authenticator = {
 // Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function createAuthenticator(options: { adminToken: string; allowAnonymous: boolean; gateways: GatewayStore }): Authenticator {
+/** Tells a credential's kind by its shape, then checks it against where such credentials live. */
+export function createAuthenticator(options: {
+  adminToken: string;
+  allowAnonymous: boolean;
+  gateways: GatewayStore;
+  apiKeys: ApiKeyStore;
+  jwt: JwtVerifier | undefined;
+}): Authenticator {
   const adminDigest = digest(options.adminToken);
   return {
     allowAnonymous: options.allowAnonymous,
@@ -22,19 +31,28 @@ export function createAuthenticator(options: { adminToken: string; allowAnonymou
         return options.allowAnonymous ? { ok: true, principal: ANONYMOUS } : { ok: false, reason: 'missing' };
       }
       if (timingSafeEqual(digest(token), adminDigest)) return { ok: true, principal: ADMIN };
-      if (looksLikeGatewayKey(token)) return authenticateGateway(options.gateways, token);
+      const prefix = prefixOf(token);
+      if (prefix) return checkKey(options, token);
+      if (options.jwt && looksLikeJwt(token)) return options.jwt(token);
       return { ok: false, reason: 'invalid' };
     },
   };
 }
 
-async function authenticateGateway(gateways: GatewayStore, token: string): Promise<Authentication> {
-  const parsed = parseGatewayKey(token);
-  if (!parsed) return { ok: false, reason: 'invalid' };
-  const record = await gateways.getKey(parsed.keyId);
-  if (!record || !secretMatches(record, parsed.secret)) return { ok: false, reason: 'invalid' };
-  if (record.revokedAt !== null) return { ok: false, reason: 'revoked', gatewayId: record.gatewayId };
-  return { ok: true, principal: gatewayPrincipal(record.gatewayId, record.id) };
+async function checkKey(stores: { gateways: GatewayStore; apiKeys: ApiKeyStore }, token: string): Promise<Authentication> {
+  const parsed = parseKey(token);
+  if (!parsed) return { ok: false, reason: 'invalid', detail: 'malformed key' };
+  if (parsed.prefix === 'hgw') {
+    const record = await stores.gateways.getKey(parsed.id);
+    if (!record || !secretMatches(record.secretHash, parsed.secret)) return { ok: false, reason: 'invalid', detail: 'unknown key' };
+    if (record.revokedAt !== null) return { ok: false, reason: 'revoked', principalId: gatewayPrincipalId(record.gatewayId) };
+    return { ok: true, principal: gatewayPrincipal(record.gatewayId, record.id) };
+  }
+  const record = await stores.apiKeys.get(parsed.id);
+  if (!record || !secretMatches(record.secretHash, parsed.secret)) return { ok: false, reason: 'invalid', detail: 'unknown key' };
+  const id = servicePrincipalId(record.id);
+  if (record.revokedAt !== null) return { ok: false, reason: 'revoked', principalId: id };
+  return { ok: true, principal: Object.freeze({ kind: 'service', id, keyId: record.id, name: record.name, scopes: new Set(record.scopes) }) };
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header value. */

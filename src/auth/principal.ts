@@ -1,3 +1,5 @@
+import type { Scope } from './scopes.js';
+
 /**
  * Who is calling. Code that switches on `kind` fails to compile until it
  * handles every kind, so a new kind cannot slip through unauthorized.
@@ -5,20 +7,36 @@
 export type Principal =
   | { readonly kind: 'admin'; readonly id: 'admin' }
   | { readonly kind: 'anonymous'; readonly id: 'anonymous' }
-  | { readonly kind: 'gateway'; readonly id: string; readonly gatewayId: string; readonly keyId: string };
+  | { readonly kind: 'gateway'; readonly id: string; readonly gatewayId: string; readonly keyId: string }
+  | { readonly kind: 'service'; readonly id: string; readonly keyId: string; readonly name: string; readonly scopes: ReadonlySet<Scope> }
+  | {
+      readonly kind: 'user';
+      readonly id: string;
+      readonly subject: string;
+      readonly scopes: ReadonlySet<Scope>;
+      readonly repos: '*' | ReadonlySet<string>;
+      /** When the token expires (epoch ms); the connection closes then. */
+      readonly expiresAt: number | null;
+    };
 
 export type PrincipalKind = Principal['kind'];
 
 export const ADMIN: Principal = Object.freeze({ kind: 'admin', id: 'admin' });
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', id: 'anonymous' });
 
-export const gatewayPrincipal = (gatewayId: string, keyId: string): Principal =>
-  Object.freeze({ kind: 'gateway', id: `gateway:${gatewayId}`, gatewayId, keyId });
+export const gatewayPrincipalId = (gatewayId: string) => `gateway:${gatewayId}`;
+export const servicePrincipalId = (keyId: string) => `key:${keyId}`;
 
-/** Why a credential was refused: `revoked` is retryable for clients (a new key may come), the others are not. */
-export type RefusalReason = 'missing' | 'invalid' | 'revoked';
+export const gatewayPrincipal = (gatewayId: string, keyId: string): Principal =>
+  Object.freeze({ kind: 'gateway', id: gatewayPrincipalId(gatewayId), gatewayId, keyId });
+
+/**
+ * Why a credential was refused. `revoked` and `expired` are retryable for
+ * clients (a new key or token may come); `missing` and `invalid` are not.
+ */
+export type RefusalReason = 'missing' | 'invalid' | 'revoked' | 'expired';
 
 /** The outcome of checking a credential: a principal, or a reason it was refused. */
 export type Authentication =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly reason: RefusalReason; readonly gatewayId?: string };
+  | { readonly ok: false; readonly reason: RefusalReason; readonly detail?: string; readonly principalId?: string };

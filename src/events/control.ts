@@ -6,14 +6,11 @@ import type { RedisConnections } from '../redis/connections.js';
  * a revoked gateway wherever they are. In Redis mode they travel on one
  * pub/sub channel; in embedded mode they are a function call.
  */
-export type ConnectionMatch = { readonly gatewayId: string } | { readonly connectionId: string };
+export type ConnectionMatch = { readonly principalId: string } | { readonly connectionId: string };
 
-export type ControlCommand = {
-  readonly kind: 'close-connections';
-  readonly match: ConnectionMatch;
-  readonly code: number;
-  readonly reason: string;
-};
+export type ControlCommand =
+  | { readonly kind: 'close-connections'; readonly match: ConnectionMatch; readonly code: number; readonly reason: string }
+  | { readonly kind: 'notify'; readonly connectionId: string; readonly id: string; readonly message: string; readonly timestamp: string };
 
 export type ControlChannel = {
   send(command: ControlCommand): Promise<void>;
@@ -53,7 +50,10 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
 function parse(message: string): ControlCommand | undefined {
   try {
     const c = JSON.parse(message) as ControlCommand;
-    const matchOk = typeof c.match === 'object' && c.match !== null && ('gatewayId' in c.match || 'connectionId' in c.match);
+    if (c.kind === 'notify') {
+      return [c.connectionId, c.id, c.message, c.timestamp].every((v) => typeof v === 'string') ? c : undefined;
+    }
+    const matchOk = typeof c.match === 'object' && c.match !== null && ('principalId' in c.match || 'connectionId' in c.match);
     return c.kind === 'close-connections' && matchOk && Number.isInteger(c.code) && typeof c.reason === 'string' ? c : undefined;
   } catch {
     return undefined;

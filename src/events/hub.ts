@@ -11,6 +11,11 @@ import { EventStream } from './stream.js';
 export type Hub = {
   /** Opens a stream over the given topics; resolves once every topic is live on the bus. */
   open(topics: readonly string[], options: StreamOptions): Promise<EventStream>;
+  /**
+   * Hands an event to this instance's streams of a local topic (`local:...`),
+   * which never travels on the bus.
+   */
+  inject(topic: string, event: EventEnvelope): void;
   /** Number of open streams. */
   streamCount(): number;
   /** Ends every stream (each completes normally) and drops all bus subscriptions. */
@@ -20,8 +25,8 @@ export type Hub = {
 export type StreamOptions = {
   /** Events a stream may hold for a consumer that is not reading; past it the stream overflows. */
   readonly maxQueued: number;
-  /** Called once when the stream overflows; the stream has then ended. */
-  readonly onOverflow: () => void;
+  /** Called once when the stream overflows, with the number of events it dropped; the stream has then ended. */
+  readonly onOverflow: (dropped: number) => void;
   /** Keeps only the events it returns true for. */
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
 };
@@ -31,6 +36,9 @@ type Topic = {
   readonly live: Promise<void>;
   unsubscribe: (() => void) | undefined;
 };
+
+export const localTopic = (name: string) => `local:${name}`;
+const isLocal = (topic: string) => topic.startsWith('local:');
 
 export function createHub(bus: EventBus): Hub {
   const topics = new Map<string, Topic>();
@@ -42,7 +50,9 @@ export function createHub(bus: EventBus): Hub {
       const created: Topic = {
         streams: new Set(),
         unsubscribe: undefined,
-        live: bus
+        live: isLocal(name)
+          ? Promise.resolve()
+          : bus
           .subscribe(name, (event: EventEnvelope) => {
             for (const s of created.streams) s.push(event);
           })
@@ -87,6 +97,10 @@ export function createHub(bus: EventBus): Hub {
       // Counted only once live, so a stream that counts is one that receives what is published next.
       if (!stream.ended) streams.add(stream);
       return stream;
+    },
+    inject(name, event) {
+      if (!isLocal(name)) throw new Error(`not a local topic: ${name}`);
+      for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
     streamCount: () => streams.size,
     async close() {

@@ -14,7 +14,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
 
   constructor(
     private readonly maxQueued: number,
-    private readonly onOverflow: () => void,
+    private readonly onOverflow: (dropped: number) => void,
     private readonly accept: ((event: EventEnvelope) => boolean) | undefined,
     private readonly onEnd: () => void,
   ) {}
@@ -28,8 +28,9 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
       return;
     }
     if (this.#queue.length - this.#head >= this.maxQueued) {
+      const dropped = this.#queue.length - this.#head + 1;
       this.end();
-      this.onOverflow();
+      this.onOverflow(dropped);
       return;
     }
     this.#queue.push(event);

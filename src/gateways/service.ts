@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
-import { issueGatewayKey } from '../auth/gateway-keys.js';
+import { gatewayPrincipalId } from '../auth/principal.js';
+import { issueKey } from '../auth/secret-keys.js';
 import { badInput, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
@@ -37,7 +38,7 @@ export function createGatewayService(deps: {
   bus: EventBus;
   control: ControlChannel;
   subscribers: () => Promise<ReadonlyMap<string, number>>;
-  countPublished: () => void;
+  countPublished: (topic: string) => void;
   log: Logger;
 }) {
   const { store, bus, control, log } = deps;
@@ -50,9 +51,9 @@ export function createGatewayService(deps: {
   }
 
   async function newKey(gateway: Gateway) {
-    const { apiKey, record } = issueGatewayKey(gateway.id, now());
-    await store.addKey(record);
-    return { gateway, apiKey };
+    const key = issueKey('hgw');
+    await store.addKey({ id: key.id, gatewayId: gateway.id, secretHash: key.secretHash, createdAt: now(), revokedAt: null });
+    return { gateway, apiKey: key.token };
   }
 
   return {
@@ -75,7 +76,7 @@ export function createGatewayService(deps: {
     async revokeKeys(gatewayId: string) {
       const gateway = await requireGateway(gatewayId);
       const revoked = await store.revokeKeys(gatewayId, now());
-      await control.send({ kind: 'close-connections', match: { gatewayId }, ...GATEWAY_REVOKED });
+      await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...GATEWAY_REVOKED });
       log.info({ audit: true, gatewayId, revoked }, 'gateway keys revoked');
       return gateway;
     },
@@ -83,7 +84,7 @@ export function createGatewayService(deps: {
     async delete(gatewayId: string) {
       const deleted = await store.delete(gatewayId);
       if (deleted) {
-        await control.send({ kind: 'close-connections', match: { gatewayId }, ...GATEWAY_DELETED });
+        await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...GATEWAY_DELETED });
         log.info({ audit: true, gatewayId }, 'gateway deleted');
       }
       return deleted;
@@ -122,7 +123,7 @@ export function createGatewayService(deps: {
           const connections = listening.get(gatewayId) ?? 0;
           try {
             await bus.publish(draft);
-            deps.countPublished();
+            deps.countPublished(draft.topic);
           } catch (err) {
             const reason = `publish failed: ${(err as Error).message}`;
             await recordFailure(gatewayId, draft.type, reason);

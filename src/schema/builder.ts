@@ -1,4 +1,7 @@
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { hasScope, type Scope } from '../auth/scopes.js';
+import { HeraldError } from '../errors.js';
 import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql';
 import type { Context } from './context.js';
 
@@ -6,7 +9,28 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   Scalars: { DateTime: { Input: Date; Output: Date | string }; JSON: { Input: unknown; Output: unknown } };
   DefaultFieldNullability: false;
-}>({ defaultFieldNullability: false });
+  AuthScopes: { admin: boolean; scope: Scope };
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin],
+  scopeAuth: {
+    // Checked once when a subscription starts, not per event: events are shared between subscribers.
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      // Anonymous callers exist only in development, where they may do everything.
+      admin: ctx.principal.kind === 'admin' || ctx.principal.kind === 'anonymous',
+      scope: (scope) => hasScope(ctx.principal, scope),
+    }),
+    unauthorizedError: (_parent, _ctx, info, result) =>
+      new HeraldError('FORBIDDEN', `Not allowed: ${info.parentType.name}.${info.fieldName} needs ${needed(result.failure)}`),
+  },
+});
+
+function needed(failure: { kind: string; scope?: string; parameter?: unknown; failures?: unknown[] }): string {
+  if (failure.kind === 'AuthScope' && failure.scope === 'scope') return `scope ${String(failure.parameter)}`;
+  if (failure.kind === 'AuthScope' && failure.scope === 'admin') return 'admin rights';
+  return 'more rights';
+}
 
 const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',

@@ -1,5 +1,8 @@
 import type { Principal } from '../auth/principal.js';
 import type { EventBus } from '../events/bus.js';
+import type { ControlChannel } from '../events/control.js';
+import type { Metrics } from '../metrics.js';
+import type { ApiKeyStore } from '../store/api-keys.js';
 import type { Hub } from '../events/hub.js';
 import type { GatewayService } from '../gateways/service.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -13,17 +16,24 @@ export type Services = {
   readonly gateways: GatewayService;
   readonly cluster: ClusterView;
   readonly counters: Counters;
+  readonly apiKeys: ApiKeyStore;
+  readonly control: ControlChannel;
+  readonly metrics: Metrics;
+  /** Writes an `audit` log line: who did what to what; never a secret. */
+  readonly audit: (entry: Record<string, unknown> & { action: string; principal: string }) => void;
   readonly maxQueuedEvents: number;
 };
 
 /** The transport a subscription runs on, so a stream that overflows can end it. */
 export type Channel = {
-  /** Ends the consumer's channel because it cannot keep up. */
-  readonly dropSlowConsumer: () => void;
+  /** Ends the consumer's channel because it cannot keep up; `dropped` events were lost to it. */
+  readonly dropSlowConsumer: (dropped: number) => void;
 };
 
 export type Context = {
   readonly principal: Principal;
   readonly services: Services;
   readonly channel: Channel | undefined;
+  /** The WebSocket connection an operation runs on, if any. */
+  readonly connectionId: string | undefined;
 };

@@ -7,7 +7,7 @@ import { validateVhost, type Gateway, type GatewayDeliveryStats } from '../store
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
-import { requireOperator } from './guards.js';
+import { requireScope } from './guards.js';
 import { ConnectionRef } from './stats.js';
 
 // One read of the cluster's connections per operation, however many gateways it lists.
@@ -134,7 +134,7 @@ export async function deployApiRevision(
   ctx: Context,
   input: { apiId: string; revisionId: string; vhost: string; gatewayIds: readonly string[]; correlationId?: string | null },
 ): Promise<Deployment> {
-  requireOperator(ctx.principal);
+  requireScope(ctx.principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
   const correlationId = validateCorrelationId(input.correlationId);
   const vhost = validateVhost(input.vhost);
   const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
@@ -147,19 +147,15 @@ export async function deployApiRevision(
 builder.queryFields((t) => ({
   gateways: t.field({
     type: [GatewayRef],
-    resolve: (_r, _a, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.list();
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, _a, ctx) => ctx.services.gateways.list(),
   }),
   gateway: t.field({
     type: GatewayRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.get(String(id));
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, { id }, ctx) => ctx.services.gateways.get(String(id)),
   }),
 }));
 
@@ -167,47 +163,40 @@ builder.mutationFields((t) => ({
   registerGateway: t.field({
     type: GatewayRegistrationRef,
     args: { input: t.arg({ type: RegisterGatewayInput, required: true }) },
-    resolve: (_r, { input }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.register(input);
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, { input }, ctx) => ctx.services.gateways.register(input),
   }),
   rotateGatewayKey: t.field({
     type: GatewayRegistrationRef,
     description: 'Issues another key; earlier keys stay valid until revoked.',
     args: { gatewayId: t.arg.id({ required: true }) },
-    resolve: (_r, { gatewayId }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.rotateKey(String(gatewayId));
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, { gatewayId }, ctx) => ctx.services.gateways.rotateKey(String(gatewayId)),
   }),
   revokeGatewayKey: t.field({
     type: GatewayRef,
     description: "Revokes every key of the gateway and closes its connections (4403) on every instance.",
     args: { gatewayId: t.arg.id({ required: true }) },
-    resolve: (_r, { gatewayId }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.revokeKeys(String(gatewayId));
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, { gatewayId }, ctx) => ctx.services.gateways.revokeKeys(String(gatewayId)),
   }),
   deleteGateway: t.boolean({
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.gateways.delete(String(id));
-    },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, { id }, ctx) => ctx.services.gateways.delete(String(id)),
   }),
   deployApiRevision: t.field({
     type: DeploymentRef,
+    authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: DeployApiRevisionInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       deployApiRevision(ctx, { ...input, apiId: String(input.apiId), revisionId: String(input.revisionId), gatewayIds: input.gatewayIds.map(String) }),
   }),
   undeployApi: t.field({
     type: UndeploymentRef,
+    authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UndeployApiInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      requireOperator(ctx.principal);
       const correlationId = validateCorrelationId(input.correlationId);
       const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
       const id = ulid();
@@ -218,9 +207,9 @@ builder.mutationFields((t) => ({
   }),
   updateGatewayConfig: t.field({
     type: ConfigUpdateRef,
+    authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UpdateGatewayConfigInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      requireOperator(ctx.principal);
       const correlationId = validateCorrelationId(input.correlationId);
       const [gatewayId] = await ctx.services.gateways.validateTargets([String(input.gatewayId)]);
       // Checked before a version is taken, so a refused config leaves no trace.
@@ -247,14 +236,14 @@ builder.subscriptionFields((t) => ({
         }
         gatewayId = principal.gatewayId;
       } else {
-        requireOperator(principal);
+        requireScope(principal, 'gateways:admin');
         if (!args.gatewayId) throw badInput('gatewayId', 'is required unless the caller is a gateway');
         gatewayId = String(args.gatewayId);
       }
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       return ctx.services.hub.open([gatewayTopic(gatewayId)], {
         maxQueued: ctx.services.maxQueuedEvents,
-        onOverflow: () => ctx.channel?.dropSlowConsumer(),
+        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
         accept: wanted && ((event) => wanted.has(event.type)),
       }) as never;
     },

@@ -1,17 +1,43 @@
 import type { Principal } from '../auth/principal.js';
+import { canReadRepository, canWriteRepository, hasScope, readableRepositories, type Scope } from '../auth/scopes.js';
 import { HeraldError } from '../errors.js';
 
 /**
- * Who may do what, until scopes arrive: admins everything; anonymous callers
- * exist only in development, where they may do everything too; a gateway only
- * listens to its own events.
+ * Checks that GraphQL field declarations cannot express (they depend on
+ * arguments or on what a lookup finds), and the same rules for REST routes.
+ * Who holds what is decided in auth/scopes.ts alone.
  */
-export function requireOperator(principal: Principal): void {
-  switch (principal.kind) {
-    case 'admin':
-    case 'anonymous':
-      return;
-    case 'gateway':
-      throw new HeraldError('FORBIDDEN', 'Gateways may only subscribe to gatewayEvents');
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!hasScope(principal, scope)) throw new HeraldError('FORBIDDEN', `Not allowed: needs scope ${scope}`, { scope });
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind !== 'admin' && principal.kind !== 'anonymous') throw new HeraldError('FORBIDDEN', 'Not allowed: needs admin rights');
+}
+
+export function requireRead(principal: Principal, repository: string): void {
+  if (!canReadRepository(principal, repository)) {
+    throw new HeraldError('FORBIDDEN', `Not allowed to read repository ${repository}`, { repository });
   }
+}
+
+export function requireWrite(principal: Principal, repository: string): void {
+  if (!canWriteRepository(principal, repository)) {
+    throw new HeraldError('FORBIDDEN', `Not allowed to change tasks of repository ${repository}`, { repository });
+  }
+}
+
+/**
+ * The repositories a subscription covers: "*" means every repository the
+ * caller may read; naming one it may not read is an error, never a filter.
+ */
+export function subscribedRepositories(principal: Principal, requested: readonly string[]): '*' | string[] {
+  if (requested.includes('*')) {
+    const readable = readableRepositories(principal);
+    if (readable === '*') return '*';
+    if (readable.size === 0) throw new HeraldError('FORBIDDEN', 'Not allowed to read any repository');
+    return [...readable];
+  }
+  for (const repository of requested) requireRead(principal, repository);
+  return [...requested];
 }

@@ -3,6 +3,8 @@ import { builder } from './builder.js';
 import './tasks.js';
 import './stats.js';
 import './gateways.js';
+import './admin.js';
+import './api-keys.js';
 
 let schema: GraphQLSchema | undefined;
 

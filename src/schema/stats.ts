@@ -1,6 +1,5 @@
 import type { ConnectionReport, InstanceReport } from '../store/cluster.js';
 import { builder } from './builder.js';
-import { requireOperator } from './guards.js';
 
 const ServerModeEnum = builder.enumType('ServerMode', {
   values: { EMBEDDED: { description: 'One process, in-memory backends.' }, REDIS: { description: 'Backends in Redis; instances share events and state.' } },
@@ -20,6 +19,7 @@ const InstanceStatsRef = builder.objectRef<InstanceReport>('InstanceStats').impl
     eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Events handed to subscribers of this instance.' }),
     gatewayEventsSent: t.exposeInt('gatewayEventsSent', { description: 'Gateway events written to gateway connections.' }),
     gatewaySendFailures: t.exposeInt('gatewaySendFailures', { description: 'Gateway events whose write to a connection failed.' }),
+    slowConsumerDisconnects: t.exposeInt('slowConsumerDisconnects', { description: 'Connections closed because they did not read fast enough.' }),
   }),
 });
 
@@ -61,6 +61,7 @@ const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
     subscriptions: t.int({ description: 'Active subscriptions of this instance (WebSocket and SSE).', resolve: (s) => s.local.subscriptions }),
     eventsPublished: t.int({ description: 'Events published through this instance since start.', resolve: (s) => s.local.eventsPublished }),
     eventsDelivered: t.int({ description: 'Events handed to subscribers of this instance since start.', resolve: (s) => s.local.eventsDelivered }),
+    slowConsumerDisconnects: t.int({ description: 'Connections this instance closed because they did not read fast enough.', resolve: (s) => s.local.slowConsumerDisconnects }),
     cluster: t.field({ type: ClusterStatsRef, resolve: async (_s, _a, ctx) => ({ instances: await ctx.services.cluster.instances() }) }),
     gateways: t.field({ type: GatewayTotalsRef, resolve: (_s, _a, ctx) => ctx.services.gateways.totals() }),
   }),
@@ -81,23 +82,15 @@ export const ConnectionRef = builder.objectRef<ConnectionReport>('Connection').i
     clientVersion: t.exposeString('clientVersion', { nullable: true }),
     subscriptions: t.exposeInt('subscriptions'),
     eventsSent: t.exposeInt('eventsSent'),
+    eventsDropped: t.exposeInt('eventsDropped', { description: 'Events lost to this connection because it fell too far behind.' }),
+    heartbeatRttMs: t.exposeInt('heartbeatRttMs', { nullable: true, description: 'Round trip of the last answered ping.' }),
   }),
 });
 
 builder.queryFields((t) => ({
   stats: t.field({
     type: ServerStatsRef,
-    resolve: (_root, _args, ctx) => {
-      requireOperator(ctx.principal);
-      return { local: ctx.services.cluster.local() };
-    },
-  }),
-  connections: t.field({
-    type: [ConnectionRef],
-    description: 'Open WebSocket connections of every live instance.',
-    resolve: (_root, _args, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.cluster.connections();
-    },
+    authScopes: { scope: 'stats:read' },
+    resolve: (_root, _args, ctx) => ({ local: ctx.services.cluster.local() }),
   }),
 }));

@@ -5,7 +5,7 @@ import { familyWildcard, repoTopic } from '../events/topics.js';
 import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { requireOperator } from './guards.js';
+import { requireRead, requireWrite, subscribedRepositories } from './guards.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
@@ -74,42 +74,52 @@ builder.queryFields((t) => ({
     type: TaskRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.tasks.get(String(id));
+    resolve: async (_root, { id }, ctx) => {
+      const task = await ctx.services.tasks.get(String(id));
+      if (task) requireRead(ctx.principal, task.repository);
+      return task;
     },
   }),
   tasks: t.field({
     type: [TaskRef],
     args: { repository: t.arg.string({ required: true }) },
     resolve: (_root, { repository }, ctx) => {
-      requireOperator(ctx.principal);
-      return ctx.services.tasks.list(validateRepository(repository));
+      requireRead(ctx.principal, validateRepository(repository));
+      return ctx.services.tasks.list(repository);
     },
   }),
 }));
 
+/** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
+async function requireWritable(ctx: Context, id: string) {
+  const current = await ctx.services.tasks.get(id);
+  if (current) requireWrite(ctx.principal, current.repository);
+}
+
 async function announce(ctx: Context, change: TaskChange, task: Task): Promise<Task> {
-  await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id));
+  const event = await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id));
   ctx.services.counters.published++;
+  ctx.services.metrics.published(event.topic);
   return task;
 }
 
 builder.mutationFields((t) => ({
   createTask: t.field({
     type: TaskRef,
+    authScopes: { scope: 'tasks:write' },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireOperator(ctx.principal);
       const task = buildTask(ulid(), input, new Date().toISOString());
+      requireWrite(ctx.principal, task.repository);
       return announce(ctx, 'CREATED', await ctx.services.tasks.create(task));
     },
   }),
   updateTask: t.field({
     type: TaskRef,
+    authScopes: { scope: 'tasks:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
-      requireOperator(ctx.principal);
+      await requireWritable(ctx, String(id));
       const task = await ctx.services.tasks.update(String(id), validatePatch(input), new Date().toISOString());
       if (!task) throw notFound('task', String(id));
       return announce(ctx, 'UPDATED', task);
@@ -117,10 +127,11 @@ builder.mutationFields((t) => ({
   }),
   deleteTask: t.field({
     type: TaskRef,
+    authScopes: { scope: 'tasks:write' },
     description: 'Deletes a task and returns it as it was.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireOperator(ctx.principal);
+      await requireWritable(ctx, String(id));
       const task = await ctx.services.tasks.delete(String(id));
       if (!task) throw notFound('task', String(id));
       return announce(ctx, 'DELETED', task);
@@ -134,16 +145,15 @@ builder.subscriptionFields((t) => ({
     description: 'Every change to tasks of the given repositories, in order per repository. "*" means every repository.',
     args: { repositories: t.arg.stringList({ required: true }) },
     subscribe: (_root, { repositories }, ctx) => {
-      requireOperator(ctx.principal);
       if (repositories.length === 0 || repositories.length > MAX_SUBSCRIBED_REPOSITORIES) {
         throw badInput('repositories', `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
       }
-      const topics = repositories.includes('*')
-        ? [familyWildcard('repo')]
-        : repositories.map((r) => repoTopic(validateRepository(r, 'repositories')));
+      for (const r of repositories) if (r !== '*') validateRepository(r, 'repositories');
+      const covered = subscribedRepositories(ctx.principal, repositories);
+      const topics = covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic);
       return ctx.services.hub.open(topics, {
         maxQueued: ctx.services.maxQueuedEvents,
-        onOverflow: () => ctx.channel?.dropSlowConsumer(),
+        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
       }) as Promise<AsyncIterable<TaskEvent>>;
     },
     resolve: (event) => event,

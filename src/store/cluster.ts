@@ -16,6 +16,8 @@ export type ConnectionReport = {
   readonly clientVersion: string | null;
   readonly subscriptions: number;
   readonly eventsSent: number;
+  readonly eventsDropped: number;
+  readonly heartbeatRttMs: number | null;
 };
 
 export type InstanceReport = {
@@ -28,6 +30,7 @@ export type InstanceReport = {
   readonly eventsDelivered: number;
   readonly gatewayEventsSent: number;
   readonly gatewaySendFailures: number;
+  readonly slowConsumerDisconnects: number;
   readonly connections: number;
   /** Connections listening to gateway events, per gateway id. */
   readonly gatewayListeners: Readonly<Record<string, number>>;

@@ -1,5 +1,4 @@
-import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
-import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore } from './gateways.js';
+import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
 
 export function createMemoryGatewayStore(): GatewayStore {
   const gateways = new Map<string, Gateway>();

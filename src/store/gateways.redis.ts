@@ -1,7 +1,6 @@
-import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
 import { BackendUnavailableError } from '../errors.js';
 import type { RedisConnections } from '../redis/connections.js';
-import { NO_DELIVERIES, type Gateway, type GatewayStore } from './gateways.js';
+import { NO_DELIVERIES, type Gateway, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
 
 /**
  * Gateways as JSON strings plus an id set; keys as JSON by key id with a

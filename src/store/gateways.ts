@@ -1,5 +1,13 @@
-import type { GatewayKeyRecord } from '../auth/gateway-keys.js';
 import { badInput } from '../errors.js';
+
+/** A gateway key as stored: never the secret, only its SHA-256. */
+export type GatewayKeyRecord = {
+  readonly id: string;
+  readonly gatewayId: string;
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+};
 
 export type Gateway = {
   readonly id: string;

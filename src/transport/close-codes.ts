@@ -8,6 +8,8 @@
 export const Close = {
   /** Server shutting down: clients reconnect, typically to another instance. */
   GoingAway: 1001,
+  /** Client too old, or another request the client must change before retrying. */
+  BadRequest: 4400,
   /** A message larger than the limit. */
   MessageTooBig: 1009,
   /** Server or consumer overloaded (connection limit, slow consumer): retry later. */
@@ -25,6 +27,7 @@ export type CloseCode = (typeof Close)[keyof typeof Close];
 export const CloseReason = {
   shutdown: 'Server shutting down',
   serverFull: 'Server is at its connection limit',
+  principalFull: 'Too many connections for these credentials',
   slowConsumer: 'Slow consumer: not reading events fast enough',
   heartbeatTimeout: 'Heartbeat timeout',
   internal: 'Internal server error',

@@ -7,6 +7,7 @@ export type Counters = {
   delivered: number;
   gatewayEventsSent: number;
   gatewaySendFailures: number;
+  slowConsumerDisconnects: number;
 };
 
 /**
@@ -56,6 +57,8 @@ export function createClusterView(deps: {
     clientVersion: c.clientVersion,
     subscriptions: c.subscriptions.size,
     eventsSent: c.eventsSent,
+    eventsDropped: c.eventsDropped,
+    heartbeatRttMs: c.heartbeatRttMs,
   });
 
   const gatewayListeners = () => {
@@ -78,6 +81,7 @@ export function createClusterView(deps: {
     eventsDelivered: counters.delivered,
     gatewayEventsSent: counters.gatewayEventsSent,
     gatewaySendFailures: counters.gatewaySendFailures,
+    slowConsumerDisconnects: counters.slowConsumerDisconnects,
     connections: registry.size(),
     gatewayListeners: gatewayListeners(),
   });

@@ -7,6 +7,7 @@ const REFUSALS: Record<RefusalReason, { status: number; message: string; code: s
   missing: { status: 401, message: 'Authentication required', code: 'UNAUTHENTICATED' },
   invalid: { status: 401, message: 'Invalid credentials', code: 'UNAUTHENTICATED' },
   revoked: { status: 403, message: 'Credentials revoked', code: 'FORBIDDEN' },
+  expired: { status: 401, message: 'Token expired', code: 'UNAUTHENTICATED' },
 };
 
 /**
@@ -30,7 +31,8 @@ export function useHttpAuth(options: {
         return;
       }
       const refusal = REFUSALS[result.reason];
-      log.warn({ audit: true, transport: 'http', path: url.pathname, reason: result.reason, gatewayId: result.gatewayId }, 'authentication failed');
+      const ip = (request as Request & { ip?: string }).ip;
+      log.warn({ audit: true, transport: 'http', path: url.pathname, ip, reason: result.reason, detail: result.detail, principal: result.principalId }, 'authentication failed');
       endResponse(
         new fetchAPI.Response(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }), {
           status: refusal.status,

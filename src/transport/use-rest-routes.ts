@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
 import type { Services } from '../schema/context.js';
 import { deployApiRevision } from '../schema/gateways.js';
-import { requireOperator } from '../schema/guards.js';
+import { requireScope } from '../schema/guards.js';
 
 /**
  * A small REST surface for services that do not speak GraphQL. Each route is
@@ -39,7 +39,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
       const principal = options.principals.get(request);
       if (!principal) return; // the auth plugin has answered already
-      const ctx = { principal, services: options.services, channel: undefined };
+      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined };
       try {
         const deploy = DEPLOY.exec(url.pathname);
         if (deploy && request.method === 'POST') {
@@ -47,7 +47,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           return json(200, await deployApiRevision(ctx, { ...body, apiId: decodeURIComponent(deploy[1]!) } as never));
         }
         if (url.pathname === STATS && request.method === 'GET') {
-          requireOperator(principal);
+          requireScope(principal, 'stats:read');
           return json(200, { instance: options.services.cluster.local(), instances: await options.services.cluster.instances() });
         }
         return json(deploy || url.pathname === STATS ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } });

@@ -18,7 +18,7 @@ import {
  * `subscribe`), and the event objects handed to every stream are the same
  * frozen object (see events/hub.ts), which keys the cache.
  */
-export function useSharedExecution(onDelivered: () => void): Plugin {
+export function useSharedExecution(onDelivered: (event: { topic: string; timestamp: string }) => void): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const results = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
@@ -37,8 +37,8 @@ export function useSharedExecution(onDelivered: () => void): Plugin {
         const key = operationKey(args);
         const run = (event: unknown) => execute({ ...args, rootValue: event });
         return mapAsyncIterator(source, (event) => {
-          onDelivered();
           if (typeof event !== 'object' || event === null) return run(event);
+          onDelivered(event as { topic: string; timestamp: string });
           let byOperation = results.get(event);
           if (!byOperation) results.set(event, (byOperation = new Map()));
           let result = byOperation.get(key);

@@ -5,9 +5,13 @@ import { handleProtocols, makeServer, type Context as WsContext } from 'graphql-
 import { ulid } from 'ulid';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
-import type { Logger } from '../log.js';
-import { Close, CloseReason } from './close-codes.js';
+import { clientVersionProblem } from '../auth/client-version.js';
+import type { Principal, RefusalReason } from '../auth/principal.js';
 import type { ConnectionMatch } from '../events/control.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
+import { Close, CloseReason } from './close-codes.js';
 import type { Counters } from './cluster-view.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
 import type { HeraldYoga } from './yoga.js';
@@ -30,15 +34,24 @@ export const GATEWAY_WS_PATH = '/api/internal/v1/ws/gateways/connect';
 
 export type WsServerOptions = {
   yoga: HeraldYoga;
+  authenticator: Authenticator;
+  registry: ConnectionRegistry;
   counters: Counters;
+  metrics: Metrics;
   /** Called when connections or their subscriptions change, for the cluster report. */
   onChange: () => void;
   onGatewaySendFailure: (gatewayId: string, reason: string) => void;
-  authenticator: Authenticator;
-  registry: ConnectionRegistry;
-  maxPayloadBytes: number;
-  maxConnections: number;
-  maxBufferedBytes: number;
+  limits: {
+    maxPayloadBytes: number;
+    maxConnections: number;
+    maxConnectionsPerPrincipal: number;
+    maxSubscriptionsPerConnection: number;
+    maxBufferedBytes: number;
+    connectionInitTimeoutMs: number;
+    attemptsPerMinute: number;
+  };
+  corsOrigins: readonly string[];
+  minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
   perMessageDeflate: boolean;
   log: Logger;
@@ -53,27 +66,42 @@ export type WsServer = {
   close(): Promise<void>;
 };
 
+const REFUSALS: Record<RefusalReason | 'notGateway', { code: number; reason: string }> = {
+  missing: { code: Close.Unauthorized, reason: 'Unauthorized: credentials required' },
+  invalid: { code: Close.Unauthorized, reason: 'Unauthorized: invalid credentials' },
+  revoked: { code: Close.Forbidden, reason: 'Forbidden: key revoked' },
+  expired: { code: Close.Forbidden, reason: 'Forbidden: token expired' },
+  notGateway: { code: Close.Unauthorized, reason: 'Unauthorized: a gateway key is required' },
+};
+
 /**
  * graphql-ws (graphql-transport-ws protocol) on `ws`, with every operation run
  * through Yoga's envelop pipeline, so plugins hold for HTTP and WebSocket alike.
- * This file owns the sockets: admission, credentials, heartbeat bookkeeping,
- * write backpressure; graphql-ws owns the protocol.
+ * This file owns the sockets: admission, credentials, limits, heartbeat
+ * bookkeeping and write backpressure; graphql-ws owns the protocol.
  */
 export function createWsServer(options: WsServerOptions): WsServer {
-  const { yoga, authenticator, registry, log } = options;
+  const { yoga, authenticator, registry, limits, metrics, log } = options;
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxPayloadBytes,
+    maxPayload: limits.maxPayloadBytes,
     perMessageDeflate: options.perMessageDeflate,
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
+  const originAllowed = createOriginCheck(options.corsOrigins);
+  const limiter = createAttemptLimiter(limits.attemptsPerMinute);
+  const expiryTimers = new Map<Connection, NodeJS.Timeout>();
 
   const protocol = makeServer<ConnectionParams, Extra>({
-    connectionInitWaitTimeout: 3_000,
+    connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
     onConnect: (ctx) => authenticate(ctx),
     onSubscribe: async (ctx, _id, payload) => {
       const { connection } = ctx.extra;
-      const enveloped = yoga.getEnveloped({ principal: connection.principal!, channel: channelOf(connection) });
+      // graphql-ws has already reserved this id, so the count includes this operation.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        return [new GraphQLError(`Too many operations on this connection (at most ${limits.maxSubscriptionsPerConnection})`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+      }
+      const enveloped = yoga.getEnveloped({ principal: connection.principal!, channel: channelOf(connection), connectionId: connection.id });
       let document;
       try {
         document = enveloped.parse(payload.query);
@@ -97,6 +125,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     onOperation: (ctx, id, _payload, _args, result) => {
       if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
         ctx.extra.connection.subscriptions.add(id);
+        metrics.subscriptionOpened();
         options.onChange();
       }
     },
@@ -106,7 +135,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
       if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
     },
     onComplete: (ctx, id) => {
-      if (ctx.extra.connection.subscriptions.delete(id)) options.onChange();
+      if (ctx.extra.connection.subscriptions.delete(id)) {
+        metrics.subscriptionClosed();
+        options.onChange();
+      }
     },
   });
 
@@ -115,52 +147,97 @@ export function createWsServer(options: WsServerOptions): WsServer {
     const params = ctx.connectionParams ?? {};
     const credential = text(params.apiKey) ?? text(params.authorization) ?? text(params.token) ?? request.headers.authorization;
     const token = credential && /^bearer\s/i.test(credential) ? bearerToken(credential) : credential;
-    const gatewayPath = pathOf(request) === GATEWAY_WS_PATH;
     const result = await authenticator.authenticate(token);
+    const gatewayPath = pathOf(request) === GATEWAY_WS_PATH;
     const refusal = !result.ok
       ? REFUSALS[result.reason]
       : !gatewayPath || result.principal.kind === 'gateway'
         ? undefined
-        : token
-          ? REFUSALS.notGateway
-          : REFUSALS.missing;
-    if (refusal) {
-      const gatewayId = !result.ok ? result.gatewayId : undefined;
+        : REFUSALS[token ? 'notGateway' : 'missing'];
+    if (refusal || !result.ok) {
+      const why = !result.ok ? result.reason : 'notGateway';
+      metrics.connectionRejected(why);
       log.warn(
-        { audit: true, transport: 'ws', connectionId: connection.id, ip: connection.remoteAddress, gatewayId, reason: refusal.reason },
+        { audit: true, transport: 'ws', connectionId: connection.id, ip: connection.remoteAddress, principal: !result.ok ? result.principalId : undefined, reason: why, detail: !result.ok ? result.detail : undefined },
         'authentication failed',
       );
-      connection.close(refusal.code, refusal.reason);
-      return false;
+      return refuse(connection, refusal!.code, refusal!.reason);
     }
-    if (!result.ok) return false; // unreachable: every refusal is handled above
-    connection.principal = result.principal;
+    const principal = result.principal;
     connection.clientName = text(params.clientName)?.slice(0, 100) ?? header(request, 'x-client-name') ?? null;
     connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? header(request, 'x-version') ?? null;
-    log.info({ connectionId: connection.id, principal: result.principal.id, clientName: connection.clientName }, 'connection accepted');
+    const outdated = clientVersionProblem(connection.clientName, connection.clientVersion, options.minCliVersion);
+    if (outdated) {
+      metrics.connectionRejected('client_version');
+      return refuse(connection, Close.BadRequest, outdated);
+    }
+    if (registry.authenticate(connection, principal) > limits.maxConnectionsPerPrincipal) {
+      metrics.connectionRejected('principal_limit');
+      log.warn({ connectionId: connection.id, principal: principal.id }, 'connection refused: principal at its connection limit');
+      return refuse(connection, Close.TryAgainLater, `${CloseReason.principalFull} (${limits.maxConnectionsPerPrincipal})`);
+    }
+    scheduleExpiry(connection, principal);
+    metrics.connectionOpened(principal.kind);
+    log.info({ connectionId: connection.id, principal: principal.id, clientName: connection.clientName }, 'connection accepted');
     options.onChange();
-    const gatewayId = result.principal.kind === 'gateway' ? { gatewayId: result.principal.gatewayId } : {};
+    const gatewayId = principal.kind === 'gateway' ? { gatewayId: principal.gatewayId } : {};
     return { connectionId: connection.id, ...gatewayId, heartbeatIntervalMs: options.heartbeatIntervalMs };
   }
 
-  const channels = new WeakMap<Connection, { dropSlowConsumer: () => void }>();
+  /** Closes at once and tells graphql-ws not to acknowledge (its own 4403 close then finds the socket closing). */
+  function refuse(connection: Connection, code: number, reason: string): false {
+    connection.close(code, reason);
+    return false;
+  }
+
+  /** A user's token stops being good when it expires, also on an open socket. */
+  function scheduleExpiry(connection: Connection, principal: Principal) {
+    if (principal.kind !== 'user' || principal.expiresAt === null) return;
+    const delay = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
+    expiryTimers.set(
+      connection,
+      setTimeout(() => {
+        log.info({ audit: true, connectionId: connection.id, principal: principal.id }, 'token expired; closing the connection');
+        connection.close(REFUSALS.expired.code, REFUSALS.expired.reason);
+      }, Math.max(0, delay)),
+    );
+  }
+
+  const channels = new WeakMap<Connection, { dropSlowConsumer: (dropped: number) => void }>();
   const channelOf = (connection: Connection) => {
     let channel = channels.get(connection);
     if (!channel) {
-      channel = { dropSlowConsumer: () => connection.close(Close.TryAgainLater, CloseReason.slowConsumer) };
+      channel = { dropSlowConsumer: (dropped) => dropSlow(connection, dropped) };
       channels.set(connection, channel);
     }
     return channel;
   };
 
+  function dropSlow(connection: Connection, dropped: number) {
+    connection.eventsDropped += dropped;
+    if (connection.subscriptions.size === 0 && dropped === 0) return;
+    options.counters.slowConsumerDisconnects++;
+    metrics.slowConsumer();
+    log.warn({ connectionId: connection.id, principal: connection.principal?.id, dropped }, 'slow consumer disconnected');
+    connection.close(Close.TryAgainLater, CloseReason.slowConsumer);
+  }
+
   function accept(socket: WebSocket, request: IncomingMessage) {
     const connection = track(socket, request);
-    if (registry.size() >= options.maxConnections) {
+    if (registry.size() >= limits.maxConnections) {
+      metrics.connectionRejected('instance_limit');
       log.warn({ ip: connection.remoteAddress }, 'connection refused: instance at its connection limit');
       socket.close(Close.TryAgainLater, CloseReason.serverFull);
       return;
     }
     registry.add(connection);
+    let slow = false;
+    const onGatewaySent = (err?: Error | null) => {
+      if (!err || connection.principal?.kind !== 'gateway') return;
+      options.counters.gatewaySendFailures++;
+      log.error({ connectionId: connection.id, gatewayId: connection.principal.gatewayId, err: err.message }, 'gateway send failed');
+      options.onGatewaySendFailure(connection.principal.gatewayId, `send failed: ${err.message}`);
+    };
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -170,10 +247,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
         send: (data) => {
           if (socket.readyState !== WebSocket.OPEN) return;
           // Only gateway writes are tracked one by one (their failures are reported per gateway).
-          socket.send(data, connection.principal?.kind === 'gateway' ? connection.onGatewaySent : undefined);
-          if (socket.bufferedAmount > options.maxBufferedBytes) connection.close(Close.TryAgainLater, CloseReason.slowConsumer);
+          socket.send(data, connection.principal?.kind === 'gateway' ? onGatewaySent : undefined);
+          if (!slow && socket.bufferedAmount > limits.maxBufferedBytes) {
+            slow = true;
+            dropSlow(connection, 0);
+          }
         },
-        close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ""),
+        close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ''),
         onMessage: (handle) =>
           socket.on('message', (data) => {
             handle(String(data)).catch((err: unknown) => {
@@ -186,6 +266,9 @@ export function createWsServer(options: WsServerOptions): WsServer {
     );
     socket.once('close', (code, reason) => {
       registry.remove(connection);
+      clearTimeout(expiryTimers.get(connection));
+      expiryTimers.delete(connection);
+      if (connection.principal) metrics.connectionClosed(connection.principal.kind);
       options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
       void closed(code, String(reason));
@@ -199,16 +282,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
       remoteAddress: request.socket.remoteAddress ?? 'unknown',
       connectedAt: now,
       lastHeartbeatAt: now,
+      pingSentAt: null,
+      heartbeatRttMs: null,
       principal: null,
       clientName: null,
       clientVersion: null,
       subscriptions: new Set(),
       eventsSent: 0,
-      onGatewaySent: (err) => {
-        if (!err || connection.principal?.kind !== 'gateway') return;
-        options.counters.gatewaySendFailures++;
-        options.onGatewaySendFailure(connection.principal.gatewayId, `send failed: ${err.message}`);
-      },
+      eventsDropped: 0,
       close: (code, reason) => {
         if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
       },
@@ -216,7 +297,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
       terminate: () => socket.terminate(),
     };
     socket.on('pong', () => {
-      connection.lastHeartbeatAt = new Date();
+      const now = Date.now();
+      connection.lastHeartbeatAt = new Date(now);
+      if (connection.pingSentAt !== null) {
+        connection.heartbeatRttMs = now - connection.pingSentAt;
+        metrics.heartbeatRtt(connection.heartbeatRttMs);
+        log.debug({ connectionId: connection.id, rttMs: connection.heartbeatRttMs }, 'heartbeat');
+        connection.pingSentAt = null;
+      }
     });
     socket.on('error', (err) => log.debug({ connectionId: connection.id, err: err.message }, 'socket error'));
     return connection;
@@ -224,26 +312,34 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   return {
     handleUpgrade(request, socket, head) {
+      metrics.connectionAttempt();
+      const refusal = admit(request, { originAllowed, limiter });
+      if (refusal) {
+        metrics.connectionRejected(refusal.status === 403 ? 'origin' : 'attempt_rate');
+        log.warn({ audit: true, transport: 'ws', ip: request.socket.remoteAddress, origin: request.headers.origin, reason: refusal.reason }, 'upgrade refused');
+        const retry = refusal.retryAfterSeconds ? `Retry-After: ${refusal.retryAfterSeconds}\r\n` : '';
+        const body = `${refusal.reason}\n`;
+        socket.end(
+          `HTTP/1.1 ${refusal.status} ${refusal.status === 403 ? 'Forbidden' : 'Too Many Requests'}\r\n${retry}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+        return;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
     },
     closeAll(code, reason) {
       for (const connection of registry.all()) connection.close(code, reason);
     },
     closeMatching(match, code, reason) {
-      const targets = 'gatewayId' in match ? registry.ofGateway(match.gatewayId) : [registry.get(match.connectionId)].filter((c) => c !== undefined);
+      const targets = 'principalId' in match ? registry.ofPrincipal(match.principalId) : [registry.get(match.connectionId)].filter((c): c is Connection => c !== undefined);
       for (const connection of targets) connection.close(code, reason);
       return targets.length;
     },
-    close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
+    close: () => {
+      limiter.stop();
+      return new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
   };
 }
-
-const REFUSALS = {
-  missing: { code: Close.Unauthorized, reason: 'Unauthorized: credentials required' },
-  invalid: { code: Close.Unauthorized, reason: 'Unauthorized: invalid credentials' },
-  revoked: { code: Close.Forbidden, reason: 'Forbidden: key revoked' },
-  notGateway: { code: Close.Unauthorized, reason: 'Unauthorized: a gateway key is required' },
-} as const;
 
 const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
 

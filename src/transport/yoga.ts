@@ -8,13 +8,14 @@ import { getSchema } from '../schema/index.js';
 import type { Channel, Context, Services } from '../schema/context.js';
 import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from './use-introspection-guard.js';
+import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
 import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
 import { useSharedExecution } from './use-shared-execution.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 /** What a WebSocket operation brings to Yoga's context in place of an HTTP request. */
-export type SocketContext = { readonly principal: Principal; readonly channel: Channel };
+export type SocketContext = { readonly principal: Principal; readonly channel: Channel; readonly connectionId: string };
 
 export type HeraldYoga = YogaServerInstance<Partial<SocketContext>, Context>;
 
@@ -23,7 +24,7 @@ export function createHeraldYoga(options: {
   authenticator: Authenticator;
   production: boolean;
   isReady: () => boolean;
-  onDelivered: () => void;
+  onDelivered: (event: { topic: string; timestamp: string }) => void;
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
@@ -46,17 +47,19 @@ export function createHeraldYoga(options: {
         return maskError(error, message, false);
       },
     },
-    context: ({ request, principal, channel }) => {
+    context: ({ request, principal, channel, connectionId }) => {
       const who = principal ?? principals.get(request);
       if (!who) throw new Error('operation without an authenticated principal');
-      return { principal: who, services, channel };
+      return { principal: who, services, channel, connectionId };
     },
     // Order matters: readiness and auth answer before GraphQL work starts.
     plugins: [
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
+      useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),
       useRestRoutes({ services, principals }),
       ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
+      useHttpMetrics(services.metrics),
       useSharedExecution(options.onDelivered),
     ],
   });

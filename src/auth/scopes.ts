@@ -1,0 +1,62 @@
+import type { Principal } from './principal.js';
+
+/** What a service key or a user token may be granted. */
+export const SCOPES = [
+  'tasks:read',
+  'tasks:write',
+  'deploy:write',
+  'gateways:admin',
+  'stats:read',
+  'cli:register',
+  'ratelimit:bypass',
+] as const;
+
+export type Scope = (typeof SCOPES)[number];
+
+export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
+
+/**
+ * The one place that says who holds a scope: the admin and (development-only)
+ * anonymous callers hold all of them, gateways none, services and users what
+ * their key or token grants.
+ */
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  switch (principal.kind) {
+    case 'admin':
+    case 'anonymous':
+      return true;
+    case 'gateway':
+      return false;
+    case 'service':
+    case 'user':
+      return principal.scopes.has(scope);
+  }
+}
+
+/**
+ * Which repositories a caller may read: every one (`'*'`) or a list. Users
+ * read the repositories their token names; services need `tasks:read`.
+ */
+export function readableRepositories(principal: Principal): '*' | ReadonlySet<string> {
+  switch (principal.kind) {
+    case 'admin':
+    case 'anonymous':
+      return '*';
+    case 'gateway':
+      return new Set();
+    case 'service':
+      return principal.scopes.has('tasks:read') ? '*' : new Set();
+    case 'user':
+      return principal.repos;
+  }
+}
+
+export function canReadRepository(principal: Principal, repository: string): boolean {
+  const readable = readableRepositories(principal);
+  return readable === '*' || readable.has(repository);
+}
+
+/** Writing needs `tasks:write`; a user may write only where they may read. */
+export function canWriteRepository(principal: Principal, repository: string): boolean {
+  return hasScope(principal, 'tasks:write') && (principal.kind !== 'user' || canReadRepository(principal, repository));
+}

@@ -1,0 +1,131 @@
+import { ulid } from 'ulid';
+import { badInput } from '../errors.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { localTopic } from '../events/hub.js';
+import type { ConnectionReport } from '../store/cluster.js';
+import { builder } from './builder.js';
+import { ConnectionRef } from './stats.js';
+
+/**
+ * Operating on connections anywhere in the cluster: list them, close one,
+ * message one or all. Commands travel on the control channel (one instance
+ * holds the connection); broadcasts on the event bus.
+ */
+export const SYSTEM_TOPIC = 'channel:system';
+export const connectionTopic = (connectionId: string) => localTopic(`connection:${connectionId}`);
+export const DISCONNECT_CODE = 4000;
+
+export type SystemMessagePayload = { readonly kind: 'BROADCAST' | 'DIRECT'; readonly message: string };
+type SystemMessage = EventEnvelope<string, SystemMessagePayload>;
+
+const SystemMessageKind = builder.enumType('SystemMessageKind', {
+  values: { BROADCAST: { description: 'Sent to every connection.' }, DIRECT: { description: 'Sent to this connection only.' } },
+});
+
+const SystemMessageRef = builder.objectRef<SystemMessage>('SystemMessage').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.field({ type: SystemMessageKind, resolve: (m) => m.payload.kind }),
+    message: t.string({ resolve: (m) => m.payload.message }),
+    timestamp: t.expose('timestamp', { type: 'DateTime' }),
+  }),
+});
+
+const PrincipalKindEnum = builder.enumType('PrincipalKind', { values: ['admin', 'anonymous', 'gateway', 'service', 'user'] as const });
+
+const ConnectionFilter = builder.inputType('ConnectionFilter', {
+  fields: (t) => ({
+    kind: t.field({ type: PrincipalKindEnum }),
+    principalId: t.string(),
+    clientName: t.string(),
+  }),
+});
+
+const MAX_MESSAGE = 2000;
+const message = (text: string) => {
+  if (text.length === 0 || text.length > MAX_MESSAGE) throw badInput('message', `must be 1-${MAX_MESSAGE} characters`);
+  return text;
+};
+
+builder.queryFields((t) => ({
+  connections: t.field({
+    type: [ConnectionRef],
+    description: 'Open WebSocket connections of every live instance, oldest first. Page with `after` (the last id seen).',
+    authScopes: { scope: 'stats:read' },
+    args: {
+      filter: t.arg({ type: ConnectionFilter }),
+      first: t.arg.int({ defaultValue: 100 }),
+      after: t.arg.id(),
+    },
+    resolve: async (_root, { filter, first, after }, ctx) => {
+      if (first! < 1 || first! > 1000) throw badInput('first', 'must be 1-1000');
+      const matches = (c: ConnectionReport) =>
+        (!filter?.kind || c.principalKind === filter.kind) &&
+        (!filter?.principalId || c.principalId === filter.principalId) &&
+        (!filter?.clientName || c.clientName === filter.clientName) &&
+        (!after || c.id > String(after));
+      const all = await ctx.services.cluster.connections();
+      return all.filter(matches).sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, first!);
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  disconnect: t.boolean({
+    description: `Closes a connection on whichever instance holds it, with close code ${DISCONNECT_CODE} and the reason. False when no instance reports it.`,
+    authScopes: { admin: true },
+    args: { connectionId: t.arg.id({ required: true }), reason: t.arg.string() },
+    resolve: async (_root, { connectionId, reason }, ctx) => {
+      const id = String(connectionId);
+      const known = (await ctx.services.cluster.connections()).some((c) => c.id === id);
+      const text = `Disconnected by an administrator${reason ? `: ${message(reason).slice(0, 80)}` : ''}`;
+      await ctx.services.control.send({ kind: 'close-connections', match: { connectionId: id }, code: DISCONNECT_CODE, reason: text });
+      ctx.services.audit({ action: 'disconnect', principal: ctx.principal.id, connectionId: id, reason: reason ?? null });
+      return known;
+    },
+  }),
+  notifyConnection: t.boolean({
+    description: 'Sends a message to one connection (its systemMessages subscriptions). False when no instance reports it.',
+    authScopes: { admin: true },
+    args: { connectionId: t.arg.id({ required: true }), message: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = String(args.connectionId);
+      const known = (await ctx.services.cluster.connections()).some((c) => c.id === id);
+      await ctx.services.control.send({ kind: 'notify', connectionId: id, id: ulid(), message: message(args.message), timestamp: new Date().toISOString() });
+      ctx.services.audit({ action: 'notifyConnection', principal: ctx.principal.id, connectionId: id });
+      return known;
+    },
+  }),
+  broadcast: t.boolean({
+    description: 'Sends a message to every systemMessages subscription on every instance.',
+    authScopes: { admin: true },
+    args: { message: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.bus.publish({
+        topic: SYSTEM_TOPIC,
+        type: 'system.broadcast',
+        correlationId: null,
+        priority: 'HIGH',
+        expiresAt: null,
+        payload: { kind: 'BROADCAST', message: message(args.message) } satisfies SystemMessagePayload,
+      });
+      ctx.services.audit({ action: 'broadcast', principal: ctx.principal.id });
+      return true;
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  systemMessages: t.field({
+    type: SystemMessageRef,
+    description: 'Messages from the operators: broadcasts, and over WebSocket the messages sent to this connection.',
+    subscribe: (_root, _args, ctx) => {
+      const topics = [SYSTEM_TOPIC, ...(ctx.connectionId ? [connectionTopic(ctx.connectionId)] : [])];
+      return ctx.services.hub.open(topics, {
+        maxQueued: ctx.services.maxQueuedEvents,
+        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
+      }) as never;
+    },
+    resolve: (event) => event as never,
+  }),
+}));
