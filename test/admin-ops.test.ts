@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gqlOk, record, wsClient } from './helpers/client.js';
+import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { openAcked, type RawSocket } from './helpers/raw-ws.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+import { serviceKey } from './helpers/tokens.js';
+
+type ConnectionRow = { id: string; instanceId: string; principalKind: string; clientName: string | null };
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in time: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('operating connections across instances', () => {
+  let redis: RedisServer;
+  let a: HeraldProcess;
+  let b: HeraldProcess;
+  const sockets: RawSocket[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url, CLUSTER_REPORT_INTERVAL_MS: '200' };
+    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.socket.terminate();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  const open = async (server: HeraldProcess, payload: Record<string, unknown>) => {
+    const socket = await openAcked(server.wsUrl, payload);
+    sockets.push(socket);
+    return socket;
+  };
+  const listConnections = (filter: Record<string, unknown> = {}, first?: number, after?: string) =>
+    gqlOk(
+      a.url,
+      'query ($f: ConnectionFilter, $first: Int, $after: ID) { connections(filter: $f, first: $first, after: $after) { id instanceId principalKind clientName heartbeatRttMs eventsDropped } }',
+      { f: filter, first, after },
+    ).then((d) => d.connections as ConnectionRow[]);
+
+  it('closes the connections of a revoked API key on another instance within a second', async () => {
+    const key = await serviceKey(a.url, ['tasks:read'], 'doomed-service');
+    const socket = await open(b, { authorization: `Bearer ${key.secret}` });
+    const revokedAt = Date.now();
+    const { revokeApiKey } = await gqlOk(a.url, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }', { id: key.apiKey.id });
+    expect(revokeApiKey.revokedAt).not.toBeNull();
+    expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: key revoked' });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    const { apiKeys } = await gqlOk(a.url, '{ apiKeys { id name scopes revokedAt } }');
+    expect(apiKeys).toContainEqual({ id: key.apiKey.id, name: 'doomed-service', scopes: ['tasks:read'], revokedAt: revokeApiKey.revokedAt });
+    expect(JSON.stringify(apiKeys)).not.toContain(key.secret.split('_')[2]);
+  });
+
+  it('lists the connections of every instance, filtered and paged', async () => {
+    await open(a, { clientName: 'dash-a' });
+    await open(b, { clientName: 'dash-b' });
+    await open(b, { clientName: 'cli' });
+    const all = await until(() => listConnections({ kind: 'anonymous' }), (rows) => rows.length === 3);
+    expect(all.map((c) => [c.instanceId, c.clientName]).sort()).toEqual([['a', 'dash-a'], ['b', 'cli'], ['b', 'dash-b']]);
+    expect((await listConnections({ clientName: 'cli' })).map((c) => c.instanceId)).toEqual(['b']);
+    const page1 = await listConnections({ kind: 'anonymous' }, 2);
+    const page2 = await listConnections({ kind: 'anonymous' }, 2, page1[1]!.id);
+    expect([...page1, ...page2].map((c) => c.id)).toEqual(all.map((c) => c.id));
+  });
+
+  it('disconnects a connection held by another instance with 4000 and the reason', async () => {
+    const target = await open(b, { clientName: 'to-disconnect' });
+    const row = (await until(() => listConnections({ clientName: 'to-disconnect' }), (rows) => rows.length === 1))[0]!;
+    const { disconnect } = await gqlOk(a.url, 'mutation ($id: ID!) { disconnect(connectionId: $id, reason: "maintenance") }', { id: row.id });
+    expect(disconnect).toBe(true);
+    expect(await target.closed).toEqual({ code: 4000, reason: 'Disconnected by an administrator: maintenance' });
+  });
+
+  it('sends a message to one connection and a broadcast to all, across instances', async () => {
+    const query = 'subscription { systemMessages { kind message } }';
+    const onB = wsClient(b.wsUrl, { connectionParams: { clientName: 'listener-b' } });
+    const onA = wsClient(a.wsUrl, { connectionParams: { clientName: 'listener-a' } });
+    const fromB = record<{ kind: string; message: string }>(onB, query, {}, 'systemMessages');
+    const fromA = record<{ kind: string; message: string }>(onA, query, {}, 'systemMessages');
+    const rowB = (await until(() => listConnections({ clientName: 'listener-b' }), (r) => r.length === 1 && r[0]!.instanceId === 'b'))[0]!;
+    await until(() => gqlOk(b.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1);
+    await until(() => gqlOk(a.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1);
+
+    expect((await gqlOk(a.url, 'mutation ($id: ID!) { notifyConnection(connectionId: $id, message: "just you") }', { id: rowB.id })).notifyConnection).toBe(true);
+    expect(await fromB.waitForCount(1)).toEqual([{ kind: 'DIRECT', message: 'just you' }]);
+    await gqlOk(a.url, 'mutation { broadcast(message: "everyone") }');
+    expect(await fromB.waitForCount(2)).toEqual([{ kind: 'DIRECT', message: 'just you' }, { kind: 'BROADCAST', message: 'everyone' }]);
+    expect(await fromA.waitForCount(1)).toEqual([{ kind: 'BROADCAST', message: 'everyone' }]);
+    await onA.dispose();
+    await onB.dispose();
+  });
+
+  it('drops the connections of an instance that dies', async () => {
+    await open(b, { clientName: 'orphan' });
+    await until(() => listConnections({ clientName: 'orphan' }), (rows) => rows.length === 1);
+    b.kill('SIGKILL');
+    await b.exited;
+    await until(() => listConnections(), (rows) => rows.every((c) => c.instanceId === 'a'));
+  });
+});

@@ -1,0 +1,110 @@
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { openAcked, openRaw } from './helpers/raw-ws.js';
+import { serviceKey } from './helpers/tokens.js';
+
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** The HTTP status a refused upgrade got, with its headers. */
+function upgradeRefusal(url: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+    const socket = new WebSocket(url, ['graphql-transport-ws'], { headers });
+    socket.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      socket.terminate();
+    });
+    socket.on('open', () => reject(new Error('the upgrade was accepted')));
+    socket.on('error', () => {});
+  });
+}
+
+describe('connection admission', () => {
+  let herald: Herald | undefined;
+  afterEach(async () => {
+    await herald?.stop();
+    herald = undefined;
+  });
+
+  it('refuses a browser origin that is not listed with 403, and lets listed origins and non-browsers in', async () => {
+    herald = await startHerald({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' });
+    expect((await upgradeRefusal(herald.wsUrl, { origin: 'https://evil.example.com' })).status).toBe(403);
+    (await openAcked(herald.wsUrl, auth)).socket.close();
+    const listed = await openRaw(herald.wsUrl, { headers: { origin: 'https://app.example.com' } });
+    listed.socket.close();
+  });
+
+  it('lets local origins in by default in development, and no others', async () => {
+    herald = await startHerald({ NODE_ENV: 'development' });
+    (await openRaw(herald.wsUrl, { headers: { origin: 'http://localhost:5173' } })).socket.close();
+    expect((await upgradeRefusal(herald.wsUrl, { origin: 'https://example.com' })).status).toBe(403);
+  });
+
+  it('answers too many attempts from one address with 429 and Retry-After', async () => {
+    herald = await startHerald({ WS_RATE_LIMIT_PER_MINUTE: '3' });
+    for (let i = 0; i < 3; i++) (await openRaw(herald.wsUrl)).socket.close();
+    const refused = await upgradeRefusal(herald.wsUrl);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('closes connections beyond the instance limit with 1013', async () => {
+    herald = await startHerald({ WS_MAX_CONNECTIONS: '2' });
+    const open = [await openAcked(herald.wsUrl, auth), await openAcked(herald.wsUrl, auth)];
+    const third = await openRaw(herald.wsUrl);
+    expect(await third.closed).toEqual({ code: 1013, reason: 'Server is at its connection limit' });
+    for (const o of open) o.socket.close();
+  });
+
+  it('closes connections beyond the per-principal limit with 1013, counting each principal apart', async () => {
+    herald = await startHerald({ WS_MAX_CONNECTIONS_PER_PRINCIPAL: '2' });
+    const open = [await openAcked(herald.wsUrl, auth), await openAcked(herald.wsUrl, auth)];
+    const raw = await openRaw(herald.wsUrl);
+    raw.send({ type: 'connection_init', payload: auth });
+    expect(await raw.closed).toEqual({ code: 1013, reason: 'Too many connections for these credentials (2)' });
+    const { secret } = await serviceKey(herald.url, ['tasks:read']);
+    (await openAcked(herald.wsUrl, { authorization: `Bearer ${secret}` })).socket.close();
+    for (const o of open) o.socket.close();
+  });
+
+  it('closes a connection that does not send connection_init in time with 4408', async () => {
+    herald = await startHerald({ WS_CONNECTION_INIT_TIMEOUT_MS: '200' });
+    expect(await (await openRaw(herald.wsUrl)).closed).toEqual({ code: 4408, reason: 'Connection initialisation timeout' });
+  });
+
+  it('refuses operations beyond the per-connection limit with LIMIT_EXCEEDED and keeps the socket', async () => {
+    herald = await startHerald({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    const raw = await openAcked(herald.wsUrl, auth);
+    for (const id of ['1', '2', '3']) {
+      raw.send({ id, type: 'subscribe', payload: { query: `subscription { taskEvents(repositories: ["r${id}"]) { id } }` } });
+    }
+    expect(await raw.next((m) => m.id === '3')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    raw.send({ id: '1', type: 'complete' });
+    raw.send({ id: '4', type: 'subscribe', payload: { query: '{ stats { mode } }' } });
+    expect(await raw.next((m) => m.id === '4')).toMatchObject({ type: 'next' });
+    raw.socket.close();
+  });
+
+  describe('client versions', () => {
+    it.each([
+      [{ clientName: 'herald-cli', clientVersion: '1.9.9' }, 'herald-cli 2.0.0 or newer is required; this is 1.9.9'],
+      [{ clientName: 'herald-cli' }, 'herald-cli 2.0.0 or newer is required; no clientVersion was sent'],
+      [{ clientName: 'herald-cli', clientVersion: 'latest' }, 'herald-cli 2.0.0 or newer is required; "latest" is not a version'],
+    ])('closes %o with 4400 saying which version is needed', async (params, reason) => {
+      herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
+      const raw = await openRaw(herald.wsUrl);
+      raw.send({ type: 'connection_init', payload: { ...auth, ...params } });
+      expect(await raw.closed).toEqual({ code: 4400, reason });
+    });
+
+    it('accepts a current CLI, other clients, and the version from upgrade headers', async () => {
+      herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
+      (await openAcked(herald.wsUrl, { ...auth, clientName: 'herald-cli', clientVersion: '2.0.0' })).socket.close();
+      (await openAcked(herald.wsUrl, { ...auth, clientName: 'dashboard' })).socket.close();
+      const viaHeaders = await openRaw(herald.wsUrl, { headers: { 'x-client-name': 'herald-cli', 'x-version': '1.0.0' } });
+      viaHeaders.send({ type: 'connection_init', payload: auth });
+      expect((await viaHeaders.closed).code).toBe(4400);
+    });
+  });
+});

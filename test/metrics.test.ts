@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient } from './helpers/client.js';
+import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { openRaw } from './helpers/raw-ws.js';
+import { serviceKey } from './helpers/tokens.js';
+
+/** Parses Prometheus text format into `name{labels}` -> value, failing on any malformed line. */
+function parse(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+-]+|[Nn]a[Nn]|\+Inf|-Inf)$/.exec(line);
+    if (!match) throw new Error(`not Prometheus text: ${line}`);
+    values.set(match[1]!, Number(match[2]));
+  }
+  return values;
+}
+
+describe('/metrics', () => {
+  let herald: Herald;
+  const scrape = async (token = ADMIN_TOKEN) => {
+    const response = await fetch(`${herald.origin}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    return parse(await response.text());
+  };
+  beforeAll(async () => {
+    herald = await startHerald({ NODE_ENV: 'production' });
+  });
+  afterAll(() => herald?.stop());
+
+  it('needs stats:read in production', async () => {
+    expect((await fetch(`${herald.origin}/metrics`)).status).toBe(401);
+    const { secret } = await serviceKey(herald.url, ['tasks:read']);
+    expect((await fetch(`${herald.origin}/metrics`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(403);
+    const monitor = await serviceKey(herald.url, ['stats:read']);
+    await scrape(monitor.secret);
+  });
+
+  it('counts connections, rejections, events, latency and HTTP requests', async () => {
+    const before = await scrape();
+    const client = wsClient(herald.wsUrl);
+    const events = record(client, TASK_EVENTS, { repositories: ['metered'] });
+    await waitForSubscriptions(herald.url, 1);
+    const refused = await openRaw(herald.wsUrl);
+    refused.send({ type: 'connection_init', payload: { token: 'wrong-wrong-wrong-wrong' } });
+    await refused.closed;
+    await createTask(herald.url, 'metered', 'one');
+    await createTask(herald.url, 'metered', 'two');
+    await events.waitForCount(2);
+
+    const after = await scrape();
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    expect(after.get('herald_connections_open{kind="admin"}')).toBe(1);
+    expect(after.get('herald_subscriptions_active')).toBe(1);
+    expect(delta('herald_connection_attempts_total')).toBe(2);
+    expect(delta('herald_connection_rejections_total{reason="invalid"}')).toBe(1);
+    expect(delta('herald_events_published_total{family="repo"}')).toBe(2);
+    expect(delta('herald_events_delivered_total{family="repo"}')).toBe(2);
+    expect(delta('herald_delivery_latency_seconds_count{family="repo"}')).toBe(2);
+    expect(delta('herald_http_requests_total{operation="anonymous",status="200"}')).toBeGreaterThanOrEqual(2);
+    expect(after.has('herald_slow_consumer_disconnects_total')).toBe(true);
+    expect(after.has('herald_heartbeat_rtt_seconds_count')).toBe(true);
+    await client.dispose();
+  });
+});
