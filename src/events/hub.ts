@@ -25,8 +25,8 @@ export type Hub = {
 export type StreamOptions = {
   /** Events a stream may hold for a consumer that is not reading; past it the stream overflows. */
   readonly maxQueued: number;
-  /** Called once when the stream overflows, with the number of events it dropped; the stream has then ended. */
-  readonly onOverflow: (dropped: number) => void;
+  /** Called once when the stream overflows, with the events it dropped; the stream has then ended. */
+  readonly onOverflow: (dropped: readonly EventEnvelope[]) => void;
   /** Keeps only the events it returns true for. */
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
 };

@@ -14,7 +14,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
 
   constructor(
     private readonly maxQueued: number,
-    private readonly onOverflow: (dropped: number) => void,
+    private readonly onOverflow: (dropped: readonly EventEnvelope[]) => void,
     private readonly accept: ((event: EventEnvelope) => boolean) | undefined,
     private readonly onEnd: () => void,
   ) {}
@@ -28,7 +28,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
       return;
     }
     if (this.#queue.length - this.#head >= this.maxQueued) {
-      const dropped = this.#queue.length - this.#head + 1;
+      const dropped = [...this.#queue.slice(this.#head), event];
       this.end();
       this.onOverflow(dropped);
       return;

@@ -5,6 +5,7 @@ import { localTopic } from '../events/hub.js';
 import type { ConnectionReport } from '../store/cluster.js';
 import { builder } from './builder.js';
 import { ConnectionRef } from './stats.js';
+import { openStream } from './streams.js';
 
 /**
  * Operating on connections anywhere in the cluster: list them, close one,
@@ -121,10 +122,7 @@ builder.subscriptionFields((t) => ({
     description: 'Messages from the operators: broadcasts, and over WebSocket the messages sent to this connection.',
     subscribe: (_root, _args, ctx) => {
       const topics = [SYSTEM_TOPIC, ...(ctx.connectionId ? [connectionTopic(ctx.connectionId)] : [])];
-      return ctx.services.hub.open(topics, {
-        maxQueued: ctx.services.maxQueuedEvents,
-        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
-      }) as never;
+      return openStream(ctx, topics) as never;
     },
     resolve: (event) => event as never,
   }),

@@ -9,6 +9,7 @@ import type { Context } from './context.js';
 import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
 import { requireScope } from './guards.js';
 import { ConnectionRef } from './stats.js';
+import { openStream } from './streams.js';
 
 // One read of the cluster's connections per operation, however many gateways it lists.
 const connectionsByContext = new WeakMap<Context, Promise<ConnectionReport[]>>();
@@ -241,11 +242,7 @@ builder.subscriptionFields((t) => ({
         gatewayId = String(args.gatewayId);
       }
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
-      return ctx.services.hub.open([gatewayTopic(gatewayId)], {
-        maxQueued: ctx.services.maxQueuedEvents,
-        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
-        accept: wanted && ((event) => wanted.has(event.type)),
-      }) as never;
+      return openStream(ctx, [gatewayTopic(gatewayId)], wanted && ((event) => wanted.has(event.type))) as never;
     },
     resolve: (event) => event as never,
   }),

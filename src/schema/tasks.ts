@@ -5,6 +5,7 @@ import { familyWildcard, repoTopic } from '../events/topics.js';
 import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
+import { openStream } from './streams.js';
 import { requireRead, requireWrite, subscribedRepositories } from './guards.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
@@ -151,10 +152,7 @@ builder.subscriptionFields((t) => ({
       for (const r of repositories) if (r !== '*') validateRepository(r, 'repositories');
       const covered = subscribedRepositories(ctx.principal, repositories);
       const topics = covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic);
-      return ctx.services.hub.open(topics, {
-        maxQueued: ctx.services.maxQueuedEvents,
-        onOverflow: (dropped) => ctx.channel?.dropSlowConsumer(dropped),
-      }) as Promise<AsyncIterable<TaskEvent>>;
+      return openStream(ctx, topics) as Promise<AsyncIterable<TaskEvent>>;
     },
     resolve: (event) => event,
   }),

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { EventBus } from '../../src/events/bus.js';
+import { createMemoryBus } from '../../src/events/bus.memory.js';
+import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
+import { createHub, localTopic } from '../../src/events/hub.js';
+
+const draft = (topic: string, n: number): EventDraft => ({ topic, type: 't', correlationId: null, priority: 'NORMAL', expiresAt: null, payload: { n } });
+
+/** A memory bus that counts the subscriptions the hub makes on it. */
+function countingBus() {
+  const bus = createMemoryBus();
+  const live = new Map<string, number>();
+  const counted: EventBus = {
+    ...bus,
+    async subscribe(topic, listener) {
+      live.set(topic, (live.get(topic) ?? 0) + 1);
+      const stop = await bus.subscribe(topic, listener);
+      return () => {
+        live.set(topic, live.get(topic)! - 1);
+        stop();
+      };
+    },
+  };
+  return { bus: counted, live };
+}
+
+const never = () => {
+  throw new Error('no overflow expected');
+};
+
+describe('hub', () => {
+  it('holds one bus subscription per topic for any number of streams, and drops it with the last one', async () => {
+    const { bus, live } = countingBus();
+    const hub = createHub(bus);
+    const streams = await Promise.all(Array.from({ length: 50 }, () => hub.open(['repo:a'], { maxQueued: 10, onOverflow: never })));
+    expect(live.get('repo:a')).toBe(1);
+    const event = await bus.publish(draft('repo:a', 1));
+    for (const s of streams) expect((await s.next()).value).toBe(event); // the same object for everyone
+    for (const s of streams) await s.return();
+    expect(live.get('repo:a')).toBe(0);
+    expect(hub.streamCount()).toBe(0);
+  });
+
+  it('ends a stream that falls more than maxQueued behind and hands over what it dropped', async () => {
+    const bus = createMemoryBus();
+    const hub = createHub(bus);
+    let dropped: readonly EventEnvelope[] = [];
+    const stream = await hub.open(['repo:slow'], { maxQueued: 3, onOverflow: (d) => (dropped = d) });
+    for (let i = 1; i <= 4; i++) await bus.publish(draft('repo:slow', i));
+    expect(dropped.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(hub.streamCount()).toBe(0);
+  });
+
+  it('keeps only what accept lets through, and injects local events without the bus', async () => {
+    const { bus, live } = countingBus();
+    const hub = createHub(bus);
+    const stream = await hub.open(['repo:f', localTopic('x')], { maxQueued: 10, onOverflow: never, accept: (e) => (e.payload as { n: number }).n % 2 === 0 });
+    expect(live.has(localTopic('x'))).toBe(false);
+    await bus.publish(draft('repo:f', 1));
+    await bus.publish(draft('repo:f', 2));
+    const local = { ...(await bus.publish(draft('other', 4))), topic: localTopic('x') };
+    hub.inject(localTopic('x'), local);
+    expect((await stream.next()).value?.sequence).toBe(2);
+    expect((await stream.next()).value).toBe(local);
+    await hub.close();
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
