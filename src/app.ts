@@ -24,6 +24,8 @@ import type { EventEnvelope } from './events/envelope.js';
 import { createMetrics } from './metrics.js';
 import { connectionTopic } from './schema/admin.js';
 import type { ApiKeyStore } from './store/api-keys.js';
+import { createMemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.js';
+import { createRedisIdempotencyStore } from './store/idempotency.redis.js';
 import { createMemoryApiKeyStore } from './store/api-keys.memory.js';
 import { createRedisApiKeyStore } from './store/api-keys.redis.js';
 import { createClusterView, type Counters } from './transport/cluster-view.js';
@@ -59,7 +61,9 @@ export function buildApp(config: Config, logger?: Logger): App {
   const redis: RedisConnections | null = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
   const tasks: TaskStore = redis ? createRedisTaskStore(redis) : createMemoryTaskStore();
   const gatewayStore: GatewayStore = redis ? createRedisGatewayStore(redis) : createMemoryGatewayStore();
-  const bus: EventBus = redis ? createRedisBus(redis, log) : createMemoryBus();
+  const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
+  const bus: EventBus = redis ? createRedisBus(redis, log, retention) : createMemoryBus(retention);
+  const idempotency: IdempotencyStore = redis ? createRedisIdempotencyStore(redis) : createMemoryIdempotencyStore();
   const control: ControlChannel = redis ? createRedisControlChannel(redis, log) : createMemoryControlChannel();
   const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
   const hub = createHub(bus);
@@ -104,6 +108,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics,
     audit: (entry) => audit.info(entry, entry.action),
     maxQueuedEvents: config.ws.maxQueuedEvents,
+    idempotency,
+    dedupWindowSeconds: config.events.dedupWindowSeconds,
   };
   const authenticator = createAuthenticator({
     adminToken,
@@ -208,6 +214,7 @@ function systemMessage(id: string, timestamp: string, connectionId: string, mess
     topic: connectionTopic(connectionId),
     type: 'system.direct',
     sequence: 0,
+    position: 0,
     cursor: '',
     timestamp,
     correlationId: null,

@@ -62,6 +62,9 @@ const schema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   CLUSTER_REPORT_INTERVAL_MS: positiveInt.default(2000),
+  EVENT_RETENTION_COUNT: positiveInt.default(10000),
+  EVENT_RETENTION_SECONDS: positiveInt.default(86400),
+  EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
 });
 
 type Env = z.infer<typeof schema>;
@@ -90,6 +93,7 @@ export type Config = {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
+  readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
@@ -143,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
     jwt: jwtConfig(e),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
   };

@@ -54,7 +54,7 @@ describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)',
     expect(deleted!.sequence).toBe(updated!.sequence + 1);
     for (const e of [created!, updated!, deleted!]) {
       expect(Number.isNaN(Date.parse(e.timestamp))).toBe(false);
-      expect(decodeCursor(e.cursor)).toEqual({ topic: 'repo:envelope', sequence: e.sequence });
+      expect(decodeCursor(e.cursor)).toMatchObject({ topic: 'repo:envelope', sequence: e.sequence, time: Date.parse(e.timestamp) });
     }
   });
 

@@ -1,13 +1,19 @@
-import type { EventBus, EventListener } from './bus.js';
-import { encodeCursor } from './cursor.js';
+import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
+import { cursorOf } from './cursor.js';
 import { seal, serializeSealed } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { familyOf, familyWildcard } from './topics.js';
 
-/** Embedded mode: one process, delivery is a synchronous loop over the topic's listeners. */
-export function createMemoryBus(): EventBus {
-  const sequences = new Map<string, number>();
+type TopicLog = { events: EventEnvelope[]; sequence: number; trimmedThrough: number };
+
+/**
+ * Embedded mode: the log is a ring per topic, delivery a synchronous loop over
+ * the topic's listeners, both in the same step.
+ */
+export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }): EventBus {
+  const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
+  let position = 0;
 
   const deliver = (topic: string, event: EventEnvelope) => {
     const set = listeners.get(topic);
@@ -18,9 +24,13 @@ export function createMemoryBus(): EventBus {
     async publish(draft) {
       const sealed = seal(draft);
       serializeSealed(sealed); // same size rule as Redis mode
-      const sequence = (sequences.get(sealed.topic) ?? 0) + 1;
-      sequences.set(sealed.topic, sequence);
-      const event: EventEnvelope = Object.freeze({ ...sealed, sequence, cursor: encodeCursor(sealed.topic, sequence) });
+      let log = logs.get(sealed.topic);
+      if (!log) logs.set(sealed.topic, (log = { events: [], sequence: 0, trimmedThrough: 0 }));
+      const sequence = ++log.sequence;
+      position += 1;
+      const event: EventEnvelope = Object.freeze({ ...sealed, sequence, position, cursor: cursorOf({ ...sealed, sequence, position }) });
+      log.events.push(event);
+      if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
       deliver(event.topic, event);
       const family = familyOf(event.topic);
       if (family) deliver(familyWildcard(family), event);
@@ -35,9 +45,29 @@ export function createMemoryBus(): EventBus {
         if (set.size === 0 && listeners.get(topic) === set) listeners.delete(topic);
       };
     },
+    async read(topics, after, limit): Promise<LogRead> {
+      if (outlivedRetention(after, retention)) return { ok: false, reason: 'expired' };
+      const found: EventEnvelope[] = [];
+      for (const topic of expand(topics, logs.keys())) {
+        const log = logs.get(topic);
+        if (!log) continue;
+        if (log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
+        for (const event of log.events) if (event.position > after.position) found.push(event);
+      }
+      found.sort((a, b) => a.position - b.position);
+      return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };
+    },
     isReady: () => true,
     async close() {
       listeners.clear();
     },
   };
+}
+
+/** The topics a read covers: named ones, and every known topic of a wildcard's family. */
+export function expand(topics: readonly string[], known: Iterable<string>): string[] {
+  const wildcards = topics.filter((t) => t.endsWith(':*')).map((t) => t.slice(0, -1));
+  const named = topics.filter((t) => !t.endsWith(':*'));
+  if (wildcards.length === 0) return named;
+  return [...new Set([...named, ...[...known].filter((t) => wildcards.some((w) => t.startsWith(w)))])];
 }

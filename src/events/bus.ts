@@ -1,11 +1,19 @@
+import type { CursorPosition } from './cursor.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
 
 export type EventListener = (event: EventEnvelope) => void;
 
+/** Events of some topics after a position, oldest first. */
+export type LogRead =
+  | { readonly ok: true; readonly events: EventEnvelope[]; readonly hasMore: boolean }
+  /** Events after the position were dropped by retention: the reader must start over. */
+  | { readonly ok: false; readonly reason: 'expired' };
+
 /**
- * Publishes events and delivers them to listeners of their topic. Publishing
- * assigns `id`, `timestamp`, `sequence` and `cursor` in one step with the
- * delivery, so every instance sees a topic's events in sequence order.
+ * Publishes events, keeps a log of them, and delivers them to listeners of
+ * their topic. Publishing assigns `id`, `timestamp`, `sequence`, `position`
+ * and `cursor`, appends to the log and delivers in one step, so every
+ * instance sees events in log order, and the log holds what was delivered.
  *
  * Subscribing is per topic (or family wildcard such as `repo:*`); callers are
  * expected to share one bus subscription per topic (see hub.ts).
@@ -14,7 +22,20 @@ export interface EventBus {
   publish(draft: EventDraft): Promise<EventEnvelope>;
   /** Resolves once the subscription is live; the returned function ends it. */
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
+  /**
+   * Reads retained events of the topics (a family wildcard reads every topic
+   * of the family) after `after`, up to `limit`, in position order.
+   */
+  read(topics: readonly string[], after: ReadFrom, limit: number): Promise<LogRead>;
   /** False while the backend cannot be reached. */
   isReady(): boolean;
   close(): Promise<void>;
 }
+
+export type Retention = { readonly count: number; readonly seconds: number };
+
+/** Where a read starts: after this position; `time` is when that event was published (for retention). */
+export type ReadFrom = Pick<CursorPosition, 'position' | 'time'>;
+
+/** A cursor older than retention may have lost events after it, whatever the topic. */
+export const outlivedRetention = (from: ReadFrom, retention: Retention, now = Date.now()) => from.time < now - retention.seconds * 1000;

@@ -9,6 +9,8 @@ export type EventEnvelope<TType extends string = string, TPayload = unknown> = {
   readonly topic: string;
   readonly type: TType;
   readonly sequence: number;
+  /** Place in the order of every event published (all topics); what cursors resume from. */
+  readonly position: number;
   readonly cursor: string;
   readonly timestamp: string;
   readonly correlationId: string | null;
@@ -20,7 +22,7 @@ export type EventEnvelope<TType extends string = string, TPayload = unknown> = {
 /** What a publisher hands to the bus: everything but the parts the bus assigns. */
 export type EventDraft<TType extends string = string, TPayload = unknown> = Omit<
   EventEnvelope<TType, TPayload>,
-  'id' | 'sequence' | 'cursor' | 'timestamp'
+  'id' | 'sequence' | 'position' | 'cursor' | 'timestamp'
 > & { readonly id?: string; readonly timestamp?: string };
 
 /** Largest serialized event the bus accepts. */

@@ -1,5 +1,5 @@
 import type { Task } from '../store/tasks.js';
-import type { EventDraft, EventEnvelope } from './envelope.js';
+import type { EventDraft, EventEnvelope, Priority } from './envelope.js';
 import { repoTopic } from './topics.js';
 
 /** The task event family: what a task mutation announces to `repo:<repository>`. */
@@ -23,13 +23,18 @@ export type TaskEventPayload = {
 
 export type TaskEvent = EventEnvelope<TaskEventType, TaskEventPayload>;
 
-export function taskEventDraft(change: TaskChange, task: Task, changedBy: string): EventDraft<TaskEventType, TaskEventPayload> {
+export function taskEventDraft(
+  change: TaskChange,
+  task: Task,
+  changedBy: string,
+  options: { priority: Priority; expiresAt: string | null; correlationId: string | null } = { priority: 'NORMAL', expiresAt: null, correlationId: null },
+): EventDraft<TaskEventType, TaskEventPayload> {
   return {
     topic: repoTopic(task.repository),
     type: TASK_EVENT_TYPES[change],
-    correlationId: null,
-    priority: 'NORMAL',
-    expiresAt: null,
+    correlationId: options.correlationId,
+    priority: options.priority,
+    expiresAt: options.expiresAt,
     payload: { change, taskId: task.id, repository: task.repository, task, changedBy },
   };
 }

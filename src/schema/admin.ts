@@ -122,7 +122,7 @@ builder.subscriptionFields((t) => ({
     description: 'Messages from the operators: broadcasts, and over WebSocket the messages sent to this connection.',
     subscribe: (_root, _args, ctx) => {
       const topics = [SYSTEM_TOPIC, ...(ctx.connectionId ? [connectionTopic(ctx.connectionId)] : [])];
-      return openStream(ctx, topics) as never;
+      return openStream(ctx, { topics }) as never;
     },
     resolve: (event) => event as never,
   }),

@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiKeyStore } from '../store/api-keys.js';
+import type { IdempotencyStore } from '../store/idempotency.js';
 import type { Hub } from '../events/hub.js';
 import type { GatewayService } from '../gateways/service.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -22,6 +23,8 @@ export type Services = {
   /** Writes an `audit` log line: who did what to what; never a secret. */
   readonly audit: (entry: Record<string, unknown> & { action: string; principal: string }) => void;
   readonly maxQueuedEvents: number;
+  readonly idempotency: IdempotencyStore;
+  readonly dedupWindowSeconds: number;
 };
 
 /** The transport a subscription runs on, so a stream that overflows can end it. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badInput } from '../errors.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import { builder } from './builder.js';
+import { PriorityEnum } from './event-options.js';
 
 /**
  * The gateway event registry: the only place a gateway event type is named.
@@ -90,6 +91,7 @@ export const GatewayEventRef = builder.objectRef<GatewayEvent>('GatewayEvent').i
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
     sequence: t.exposeInt('sequence', { description: 'Strictly increasing per gateway.' }),
+    priority: t.expose('priority', { type: PriorityEnum }),
     cursor: t.exposeString('cursor'),
     payload: t.field({
       type: GatewayEventPayload,

@@ -9,7 +9,10 @@ import type { Context } from './context.js';
 import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
 import { requireScope } from './guards.js';
 import { ConnectionRef } from './stats.js';
-import { openStream } from './streams.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { PriorityEnum } from './event-options.js';
+import { idempotent } from './idempotency.js';
+import { atLeast, both, openStream } from './streams.js';
 
 // One read of the cluster's connections per operation, however many gateways it lists.
 const connectionsByContext = new WeakMap<Context, Promise<ConnectionReport[]>>();
@@ -139,10 +142,13 @@ export async function deployApiRevision(
   const correlationId = validateCorrelationId(input.correlationId);
   const vhost = validateVhost(input.vhost);
   const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
-  const id = ulid();
-  const payload = { apiId: String(input.apiId), revisionId: String(input.revisionId), vhost, deploymentId: id };
-  const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
-  return { id, ...payload, correlationId, targets: results };
+  // A correlationId is also the idempotency key: a retried deployment is not sent twice.
+  return idempotent(ctx, 'deployApiRevision', correlationId, async () => {
+    const id = ulid();
+    const payload = { apiId: String(input.apiId), revisionId: String(input.revisionId), vhost, deploymentId: id };
+    const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
+    return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost, correlationId, targets: results };
+  });
 }
 
 builder.queryFields((t) => ({
@@ -200,10 +206,12 @@ builder.mutationFields((t) => ({
     resolve: async (_r, { input }, ctx) => {
       const correlationId = validateCorrelationId(input.correlationId);
       const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
-      const id = ulid();
-      const payload = { apiId: String(input.apiId), deploymentId: id };
-      const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
-      return { id, apiId: payload.apiId, correlationId, targets: results };
+      return idempotent(ctx, 'undeployApi', correlationId, async () => {
+        const id = ulid();
+        const payload = { apiId: String(input.apiId), deploymentId: id };
+        const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
+        return { id, apiId: payload.apiId, correlationId, targets: results };
+      });
     },
   }),
   updateGatewayConfig: t.field({
@@ -215,10 +223,12 @@ builder.mutationFields((t) => ({
       const [gatewayId] = await ctx.services.gateways.validateTargets([String(input.gatewayId)]);
       // Checked before a version is taken, so a refused config leaves no trace.
       assertPublishable(gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version: 1, config: input.config }, correlationId));
-      const version = await ctx.services.gateways.saveConfig(gatewayId!, input.config);
-      const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version, config: input.config }, correlationId);
-      const targets = await ctx.services.gateways.dispatch([gatewayId!], () => draft);
-      return { gatewayId: gatewayId!, version, correlationId, targets };
+      return idempotent(ctx, 'updateGatewayConfig', correlationId, async () => {
+        const version = await ctx.services.gateways.saveConfig(gatewayId!, input.config);
+        const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version, config: input.config }, correlationId);
+        const targets = await ctx.services.gateways.dispatch([gatewayId!], () => draft);
+        return { gatewayId: gatewayId!, version, correlationId, targets };
+      });
     },
   }),
 }));
@@ -227,7 +237,12 @@ builder.subscriptionFields((t) => ({
   gatewayEvents: t.field({
     type: GatewayEventRef,
     description: 'Events for one gateway, in the order they were made. A gateway gets its own; an admin names one with `gatewayId`.',
-    args: { types: t.arg({ type: [GatewayEventTypeEnum] }), gatewayId: t.arg.id() },
+    args: {
+      types: t.arg({ type: [GatewayEventTypeEnum] }),
+      gatewayId: t.arg.id(),
+      after: t.arg.string({ description: 'The cursor of the last event received: first deliver every retained event after it.' }),
+      minPriority: t.arg({ type: PriorityEnum }),
+    },
     subscribe: (_r, args, ctx) => {
       const principal = ctx.principal;
       let gatewayId: string;
@@ -242,7 +257,8 @@ builder.subscriptionFields((t) => ({
         gatewayId = String(args.gatewayId);
       }
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
-      return openStream(ctx, [gatewayTopic(gatewayId)], wanted && ((event) => wanted.has(event.type))) as never;
+      const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));
+      return openStream(ctx, { topics: [gatewayTopic(gatewayId)], after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
     },
     resolve: (event) => event as never,
   }),

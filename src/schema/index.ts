@@ -5,6 +5,7 @@ import './stats.js';
 import './gateways.js';
 import './admin.js';
 import './api-keys.js';
+import './events.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -5,7 +5,9 @@ import { familyWildcard, repoTopic } from '../events/topics.js';
 import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { openStream } from './streams.js';
+import { PriorityEnum, eventOptions, type EventOptions } from './event-options.js';
+import { idempotent } from './idempotency.js';
+import { atLeast, openStream } from './streams.js';
 import { requireRead, requireWrite, subscribedRepositories } from './guards.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
@@ -44,6 +46,7 @@ const TaskEventRef = builder.objectRef<TaskEvent>('TaskEvent').implement({
     changedBy: t.string({ description: 'Id of the principal that made the change.', resolve: (e) => e.payload.changedBy }),
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
     sequence: t.exposeInt('sequence', { description: 'Strictly increasing per repository.' }),
+    priority: t.expose('priority', { type: PriorityEnum }),
     cursor: t.exposeString('cursor', { description: 'Opaque position of this event in its repository.' }),
   }),
 });
@@ -55,6 +58,7 @@ const CreateTaskInput = builder.inputType('CreateTaskInput', {
     description: t.string(),
     status: t.field({ type: TaskStatusEnum }),
     assignee: t.string(),
+    ...eventInputFields(t),
   }),
 });
 
@@ -65,7 +69,21 @@ const UpdateTaskInput = builder.inputType('UpdateTaskInput', {
     description: t.string(),
     status: t.field({ type: TaskStatusEnum }),
     assignee: t.string(),
+    ...eventInputFields(t),
   }),
+});
+
+/** Fields every task mutation input has: how to publish, and how to repeat safely. */
+function eventInputFields(t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) {
+  return {
+    idempotencyKey: t.string({ description: 'A repeat with the same key within the dedup window returns the first result and publishes nothing.' }),
+    priority: t.field({ type: PriorityEnum, description: 'Priority of the event this change publishes (default NORMAL).' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'After this instant the event is skipped by catch-up.' }),
+  };
+}
+
+const DeleteTaskInput = builder.inputType('DeleteTaskInput', {
+  fields: (t) => ({ ...eventInputFields(t) }),
 });
 
 const MAX_SUBSCRIBED_REPOSITORIES = 100;
@@ -97,8 +115,8 @@ async function requireWritable(ctx: Context, id: string) {
   if (current) requireWrite(ctx.principal, current.repository);
 }
 
-async function announce(ctx: Context, change: TaskChange, task: Task): Promise<Task> {
-  const event = await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id));
+async function announce(ctx: Context, change: TaskChange, task: Task, options: EventOptions): Promise<Task> {
+  const event = await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id, { ...options, correlationId: null }));
   ctx.services.counters.published++;
   ctx.services.metrics.published(event.topic);
   return task;
@@ -112,7 +130,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const task = buildTask(ulid(), input, new Date().toISOString());
       requireWrite(ctx.principal, task.repository);
-      return announce(ctx, 'CREATED', await ctx.services.tasks.create(task));
+      const options = eventOptions(input);
+      return idempotent(ctx, 'createTask', input.idempotencyKey, async () => announce(ctx, 'CREATED', await ctx.services.tasks.create(task), options));
     },
   }),
   updateTask: t.field({
@@ -121,21 +140,29 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
       await requireWritable(ctx, String(id));
-      const task = await ctx.services.tasks.update(String(id), validatePatch(input), new Date().toISOString());
-      if (!task) throw notFound('task', String(id));
-      return announce(ctx, 'UPDATED', task);
+      const { idempotencyKey, priority, expiresAt, ...changes } = input;
+      const patch = validatePatch(changes);
+      const options = eventOptions({ priority, expiresAt });
+      return idempotent(ctx, 'updateTask', idempotencyKey, async () => {
+        const task = await ctx.services.tasks.update(String(id), patch, new Date().toISOString());
+        if (!task) throw notFound('task', String(id));
+        return announce(ctx, 'UPDATED', task, options);
+      });
     },
   }),
   deleteTask: t.field({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     description: 'Deletes a task and returns it as it was.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: DeleteTaskInput }) },
+    resolve: async (_root, { id, input }, ctx) => {
       await requireWritable(ctx, String(id));
-      const task = await ctx.services.tasks.delete(String(id));
-      if (!task) throw notFound('task', String(id));
-      return announce(ctx, 'DELETED', task);
+      const options = eventOptions(input ?? {});
+      return idempotent(ctx, 'deleteTask', input?.idempotencyKey, async () => {
+        const task = await ctx.services.tasks.delete(String(id));
+        if (!task) throw notFound('task', String(id));
+        return announce(ctx, 'DELETED', task, options);
+      });
     },
   }),
 }));
@@ -144,15 +171,19 @@ builder.subscriptionFields((t) => ({
   taskEvents: t.field({
     type: TaskEventRef,
     description: 'Every change to tasks of the given repositories, in order per repository. "*" means every repository.',
-    args: { repositories: t.arg.stringList({ required: true }) },
-    subscribe: (_root, { repositories }, ctx) => {
+    args: {
+      repositories: t.arg.stringList({ required: true }),
+      after: t.arg.string({ description: 'The cursor of the last event received: first deliver every retained event after it.' }),
+      minPriority: t.arg({ type: PriorityEnum, description: 'Only events of at least this priority.' }),
+    },
+    subscribe: (_root, { repositories, after, minPriority }, ctx) => {
       if (repositories.length === 0 || repositories.length > MAX_SUBSCRIBED_REPOSITORIES) {
         throw badInput('repositories', `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
       }
       for (const r of repositories) if (r !== '*') validateRepository(r, 'repositories');
       const covered = subscribedRepositories(ctx.principal, repositories);
       const topics = covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic);
-      return openStream(ctx, topics) as Promise<AsyncIterable<TaskEvent>>;
+      return openStream(ctx, { topics, after, accept: atLeast(minPriority) }) as Promise<AsyncIterable<TaskEvent>>;
     },
     resolve: (event) => event,
   }),

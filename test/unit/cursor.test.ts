@@ -1,17 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from '../../src/events/cursor.js';
+import { cursorOf, decodeCursor, encodeCursor } from '../../src/events/cursor.js';
 
 describe('cursor', () => {
-  it('round-trips topic and sequence', () => {
-    const cursor = encodeCursor('repo:org/app', 42);
+  it('round-trips topic, sequence, position and time', () => {
+    const cursor = encodeCursor('repo:org/app', 42, 1007, 1_790_000_000_000);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual({ topic: 'repo:org/app', sequence: 42 });
+    expect(decodeCursor(cursor)).toEqual({ topic: 'repo:org/app', sequence: 42, position: 1007, time: 1_790_000_000_000 });
   });
 
-  it.each(['', 'not base64!', Buffer.from('c1|x|repo:a').toString('base64url'), Buffer.from('c9|1|repo:a').toString('base64url')])(
-    'rejects %j',
-    (cursor) => {
-      expect(decodeCursor(cursor)).toBeUndefined();
-    },
-  );
+  it('is made from an envelope', () => {
+    const cursor = cursorOf({ topic: 'gateway:g1', sequence: 3, position: 9, timestamp: '2026-11-23T10:00:00.000Z' });
+    expect(decodeCursor(cursor)).toEqual({ topic: 'gateway:g1', sequence: 3, position: 9, time: Date.parse('2026-11-23T10:00:00.000Z') });
+  });
+
+  it.each([
+    '',
+    'not base64!',
+    Buffer.from('c2|x|1|1|repo:a').toString('base64url'),
+    Buffer.from('c2|1|0|1|repo:a').toString('base64url'),
+    Buffer.from('c9|1|1|1|repo:a').toString('base64url'),
+    Buffer.from('c2|1|1|1|').toString('base64url'),
+    'x'.repeat(600),
+  ])('rejects %j', (cursor) => {
+    expect(decodeCursor(cursor)).toBeUndefined();
+  });
 });

@@ -1,0 +1,35 @@
+import { badInput, HeraldError } from '../errors.js';
+import type { Context } from './context.js';
+
+const KEY = /^[\x21-\x7e]{1,128}$/;
+const WAIT_STEP_MS = 50;
+const WAIT_LIMIT_MS = 5_000;
+
+/**
+ * Runs a mutation at most once per idempotency key within the window: a
+ * repeat, on any instance, gets the first result and publishes nothing. Keys
+ * are scoped by operation and caller, so two clients never share one.
+ */
+export async function idempotent<T>(ctx: Context, operation: string, key: string | null | undefined, run: () => Promise<T>): Promise<T> {
+  if (key === null || key === undefined) return run();
+  if (!KEY.test(key)) throw badInput('idempotencyKey', 'must be 1-128 printable ASCII characters without spaces');
+  const { idempotency, dedupWindowSeconds } = ctx.services;
+  const scoped = `${operation}:${ctx.principal.id}:${key}`;
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const claim = await idempotency.claim(scoped, dedupWindowSeconds);
+    if (claim.state === 'done') return JSON.parse(claim.result) as T;
+    if (claim.state === 'claimed') break;
+    // The same request is running elsewhere: wait for its result rather than run it twice.
+    if (Date.now() > deadline) throw new HeraldError('CONFLICT', 'A request with this idempotency key is still in progress; retry later');
+    await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+  }
+  try {
+    const result = await run();
+    await idempotency.complete(scoped, JSON.stringify(result), dedupWindowSeconds);
+    return result;
+  } catch (err) {
+    await idempotency.release(scoped).catch(() => {});
+    throw err;
+  }
+}
