@@ -45,18 +45,20 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
         if (set.size === 0 && listeners.get(topic) === set) listeners.delete(topic);
       };
     },
-    async read(topics, after, limit): Promise<LogRead> {
-      if (outlivedRetention(after, retention)) return { ok: false, reason: 'expired' };
+    async read(topics, from, limit): Promise<LogRead> {
+      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
+      const after = from ?? { position: 0, time: Date.now() };
       const found: EventEnvelope[] = [];
       for (const topic of expand(topics, logs.keys())) {
         const log = logs.get(topic);
         if (!log) continue;
-        if (log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
+        if (from && log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
         for (const event of log.events) if (event.position > after.position) found.push(event);
       }
       found.sort((a, b) => a.position - b.position);
       return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };
     },
+    head: async () => position,
     isReady: () => true,
     async close() {
       listeners.clear();

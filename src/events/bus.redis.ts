@@ -82,8 +82,9 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       const id = await pubsub.subscribe(channelOf(topic), onMessage as EventListener, { pattern: family !== undefined });
       return () => pubsub.unsubscribe(id);
     },
-    async read(topics, after, limit): Promise<LogRead> {
-      if (outlivedRetention(after, retention)) return { ok: false, reason: 'expired' };
+    async read(topics, from, limit): Promise<LogRead> {
+      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
+      const after = from ?? { position: 0, time: Date.now() };
       try {
         const named = topics.filter((t) => !t.endsWith(':*'));
         const families = topics.filter((t) => t.endsWith(':*')).map((t) => t.slice(0, -2));
@@ -99,7 +100,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           const [floorErr, floor] = replies[2 * i]!;
           const [rangeErr, entries] = replies[2 * i + 1]!;
           if (floorErr || rangeErr) throw floorErr ?? rangeErr;
-          if (floor !== null && Number(floor) > after.position) return { ok: false, reason: 'expired' };
+          if (from && floor !== null && Number(floor) > after.position) return { ok: false, reason: 'expired' };
           const list = entries as Array<[string, string[]]>;
           if (list.length > limit) hasMore = true;
           for (const [, fields] of list.slice(0, limit)) {
@@ -111,6 +112,13 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
         return { ok: true, events: events.slice(0, limit), hasMore: hasMore || events.length > limit };
       } catch (err) {
         throw new BackendUnavailableError(`log read failed: ${(err as Error).message}`);
+      }
+    },
+    async head() {
+      try {
+        return Number((await redis.command.get(`${prefix}position`)) ?? 0);
+      } catch (err) {
+        throw new BackendUnavailableError(`head read failed: ${(err as Error).message}`);
       }
     },
     isReady: () => redis.isReady(),

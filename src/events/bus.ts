@@ -24,9 +24,12 @@ export interface EventBus {
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
   /**
    * Reads retained events of the topics (a family wildcard reads every topic
-   * of the family) after `after`, up to `limit`, in position order.
+   * of the family) after `after`, or from the oldest retained one when `after`
+   * is null, up to `limit`, in position order.
    */
-  read(topics: readonly string[], after: ReadFrom, limit: number): Promise<LogRead>;
+  read(topics: readonly string[], after: ReadFrom | null, limit: number): Promise<LogRead>;
+  /** The position of the newest event published so far (0 when none). */
+  head(): Promise<number>;
   /** False while the backend cannot be reached. */
   isReady(): boolean;
   close(): Promise<void>;

@@ -31,8 +31,12 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
   return { topic, sequence, position, time };
 }
 
+/** A cursor for a moment rather than an event: resuming from it gives what was published after it. */
+export const headCursor = (position: number, time: number) => encodeCursor(HEAD_TOPIC, 0, position, time);
+export const HEAD_TOPIC = '*';
+
 /** The cursor of an envelope, from its own fields. */
 export const cursorOf = (e: { topic: string; sequence: number; position: number; timestamp: string }) =>
   encodeCursor(e.topic, e.sequence, e.position, Date.parse(e.timestamp));
 
-const isCount = (n: number) => Number.isSafeInteger(n) && n >= 1;
+const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;

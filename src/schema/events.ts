@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { hasScope } from '../auth/scopes.js';
 import type { EventEnvelope } from '../events/envelope.js';
+import { headCursor } from '../events/cursor.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
 import { badInput, HeraldError } from '../errors.js';
 import { validateRepository } from '../store/tasks.js';
@@ -66,6 +67,10 @@ function readableTopics(principal: Principal, topics: readonly string[]): string
 }
 
 builder.queryFields((t) => ({
+  eventsCursor: t.string({
+    description: 'A cursor for this moment: a subscription with `after:` it gets every event published from now on, also across reconnects.',
+    resolve: async (_root, _args, ctx) => headCursor(await ctx.services.bus.head(), Date.now()),
+  }),
   events: t.field({
     type: EventPageRef,
     description: 'Retained events of the topics after a cursor, oldest first. Without `after`, from the oldest retained event.',
@@ -77,7 +82,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { topics, after, limit }, ctx) => {
       if (limit! < 1 || limit! > 1000) throw badInput('limit', 'must be 1-1000');
       const readable = readableTopics(ctx.principal, topics);
-      const from = after ? readFrom(after) : { position: 0, time: Date.now() };
+      const from = after ? readFrom(after) : null;
       const page = await ctx.services.bus.read(readable, from, limit!);
       if (!page.ok) throw cursorExpired();
       const now = Date.now();

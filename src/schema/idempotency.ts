@@ -4,6 +4,8 @@ import type { Context } from './context.js';
 const KEY = /^[\x21-\x7e]{1,128}$/;
 const WAIT_STEP_MS = 50;
 const WAIT_LIMIT_MS = 5_000;
+/** How long a claim may stay pending: a request whose instance died must not block retries for the whole window. */
+const PENDING_SECONDS = 30;
 
 /**
  * Runs a mutation at most once per idempotency key within the window: a
@@ -17,7 +19,7 @@ export async function idempotent<T>(ctx: Context, operation: string, key: string
   const scoped = `${operation}:${ctx.principal.id}:${key}`;
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
-    const claim = await idempotency.claim(scoped, dedupWindowSeconds);
+    const claim = await idempotency.claim(scoped, Math.min(PENDING_SECONDS, dedupWindowSeconds));
     if (claim.state === 'done') return JSON.parse(claim.result) as T;
     if (claim.state === 'claimed') break;
     // The same request is running elsewhere: wait for its result rather than run it twice.

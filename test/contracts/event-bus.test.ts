@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventBus } from '../../src/events/bus.js';
+import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
@@ -35,7 +35,7 @@ function collector() {
   };
 }
 
-type Backend = { bus: () => Promise<EventBus>; setup(): Promise<void>; teardown(): Promise<void> };
+type Backend = { bus: (retention?: Retention) => Promise<EventBus>; setup(): Promise<void>; teardown(): Promise<void> };
 
 let redis: RedisServer;
 const connections: RedisConnections[] = [];
@@ -43,13 +43,13 @@ let prefixCounter = 0;
 const prefix = `bus-${process.pid}-`;
 
 const backends: Record<string, Backend> = {
-  memory: { bus: async () => createMemoryBus(), setup: async () => {}, teardown: async () => {} },
+  memory: { bus: async (retention) => createMemoryBus(retention), setup: async () => {}, teardown: async () => {} },
   redis: {
-    bus: async () => {
+    bus: async (retention) => {
       const c = createRedisConnections(redis.url, `${prefix}${prefixCounter}:`, silent);
       connections.push(c);
       await c.whenReady(5_000);
-      return createRedisBus(c, silent);
+      return createRedisBus(c, silent, retention);
     },
     setup: async () => {
       redis = await startRedis();
@@ -115,6 +115,35 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
     );
     await seen.waitFor(total);
     expect(seen.events.map((e) => e.sequence)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+
+  it('reads the log after a position across topics in publish order, page by page', async () => {
+    prefixCounter++;
+    const bus = await backend.bus();
+    const published = [];
+    for (let i = 0; i < 10; i++) published.push(await bus.publish(draft(i % 2 ? 'repo:odd' : 'repo:even', i)));
+    await bus.publish(draft('gateway:g', 99));
+    const start = null;
+    const all = await bus.read(['repo:odd', 'repo:even'], start, 100);
+    expect(all).toEqual({ ok: true, events: published, hasMore: false });
+    const wildcard = await bus.read(['repo:*'], start, 100);
+    expect(wildcard.ok && wildcard.events.map((e) => e.id)).toEqual(published.map((e) => e.id));
+    const after3 = await bus.read(['repo:odd'], { position: published[3]!.position, time: Date.now() }, 2);
+    expect(after3).toEqual({ ok: true, events: [published[5], published[7]], hasMore: true });
+  });
+
+  it('trims each topic to the retention count and calls a cursor before the trimmed events expired', async () => {
+    prefixCounter++;
+    const bus = await backend.bus({ count: 3, seconds: 3600 });
+    const events = [];
+    for (let i = 0; i < 5; i++) events.push(await bus.publish(draft('repo:short', i)));
+    const fromSecond = { position: events[1]!.position, time: Date.now() };
+    expect(await bus.read(['repo:short'], fromSecond, 10)).toEqual({ ok: true, events: events.slice(2), hasMore: false });
+    expect(await bus.read(['repo:short'], { position: events[0]!.position, time: Date.now() }, 10)).toEqual({ ok: false, reason: 'expired' });
+    expect(await bus.read(['repo:short'], { position: 0, time: Date.now() }, 10)).toEqual({ ok: false, reason: 'expired' });
+    expect(await bus.read(['repo:short'], null, 10)).toEqual({ ok: true, events: events.slice(2), hasMore: false });
+    // A cursor older than the retention time is expired whatever the log holds.
+    expect(await bus.read(['repo:short'], { position: events[3]!.position, time: Date.now() - 3_601_000 }, 10)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('refuses an event over 1 MB', async () => {

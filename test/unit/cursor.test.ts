@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cursorOf, decodeCursor, encodeCursor } from '../../src/events/cursor.js';
+import { cursorOf, decodeCursor, encodeCursor, headCursor } from '../../src/events/cursor.js';
 
 describe('cursor', () => {
   it('round-trips topic, sequence, position and time', () => {
@@ -13,11 +13,15 @@ describe('cursor', () => {
     expect(decodeCursor(cursor)).toEqual({ topic: 'gateway:g1', sequence: 3, position: 9, time: Date.parse('2026-11-23T10:00:00.000Z') });
   });
 
+  it('marks a moment with a head cursor', () => {
+    expect(decodeCursor(headCursor(0, 5))).toEqual({ topic: '*', sequence: 0, position: 0, time: 5 });
+  });
+
   it.each([
     '',
     'not base64!',
     Buffer.from('c2|x|1|1|repo:a').toString('base64url'),
-    Buffer.from('c2|1|0|1|repo:a').toString('base64url'),
+    Buffer.from('c2|1|-1|1|repo:a').toString('base64url'),
     Buffer.from('c9|1|1|1|repo:a').toString('base64url'),
     Buffer.from('c2|1|1|1|').toString('base64url'),
     'x'.repeat(600),

@@ -1,0 +1,160 @@
+import type WebSocket from 'ws';
+import WS from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createResumingClient } from '../src/client/resuming-client.js';
+import { CREATE_TASK, gql, gqlOk, TASK_EVENTS, type TaskEventResult } from './helpers/client.js';
+import { ADMIN_TOKEN, spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+
+const REPOS = ['chaos-0', 'chaos-1', 'chaos-2', 'chaos-3', 'chaos-4'];
+const SUBSCRIBERS = 20;
+const EVENTS = 2000;
+const PUBLISH_CONCURRENCY = 6;
+
+/** A seeded random source, so a failing run can be replayed. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+type Subscriber = { repos: string[]; events: TaskEventResult[]; cut(): void; dispose(): Promise<void> };
+
+/**
+ * Three instances on one Redis; twenty resuming subscribers over five
+ * repositories; publishers on every instance; sockets cut at random and one
+ * instance killed mid-run. Every subscriber must end with exactly the events
+ * of its repositories that the log holds, each once, in sequence order.
+ */
+describe('chaos: resume across socket cuts and a killed instance', () => {
+  let redis: RedisServer;
+  let instances: HeraldProcess[] = [];
+  const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+  const rand = random(seed);
+  const alive = () => instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+  const pick = () => {
+    const live = alive();
+    return live.length > 0 ? live[Math.floor(rand() * live.length)]! : instances[0]!;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    instances = await Promise.all([0, 1, 2].map((n) => spawnHerald({ REDIS_URL: redis.url, HERALD_INSTANCE_ID: `chaos-${n}`, LOG_LEVEL: 'info' })));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.stop()));
+    await redis?.stop();
+  });
+
+  function subscribe(repos: string[]): Subscriber {
+    let socket: WebSocket | undefined;
+    const events: TaskEventResult[] = [];
+    const client = createResumingClient({
+      url: () => pick().wsUrl,
+      webSocketImpl: WS,
+      connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      retryBaseMs: 20,
+      retryMaxMs: 300,
+      on: { connected: (s) => (socket = s as WebSocket) },
+    });
+    client.subscribe<{ taskEvents: TaskEventResult }>(
+      { query: TASK_EVENTS, variables: { repositories: repos } },
+      {
+        next: (data) => void events.push(data.taskEvents),
+        error: (err) => {
+          throw new Error(`subscription failed: ${JSON.stringify(err)}`);
+        },
+      },
+    );
+    return { repos, events, cut: () => socket?.terminate(), dispose: () => client.dispose() };
+  }
+
+  async function totalSubscriptions() {
+    const counts = await Promise.all(alive().map((i) => gqlOk(i.url, '{ stats { subscriptions } }').then((d) => d.stats.subscriptions as number)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async function until(condition: () => boolean | Promise<boolean>, what: () => string, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()} (seed ${seed})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Publishes one event, retrying on another instance with the same idempotency key. */
+  async function publish(n: number): Promise<'published' | 'gave up'> {
+    const input = { repository: REPOS[n % REPOS.length], title: `e${n}`, idempotencyKey: `chaos-${seed}-${n}` };
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const target = attempt === 0 ? instances[n % instances.length]! : pick();
+      try {
+        const { status, body } = await gql(target.url, CREATE_TASK, { input });
+        if (status === 200 && !body.errors) return 'published';
+      } catch {
+        // the instance died under the request: try another
+      }
+    }
+    return 'gave up';
+  }
+
+  it('delivers every logged event of its repositories to every subscriber, once and in order', async () => {
+    const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => subscribe([REPOS[i % 5]!, REPOS[(i + 1) % 5]!]));
+    await until(async () => (await totalSubscriptions()) === SUBSCRIBERS, () => 'every subscription to be live', 20_000);
+
+    let next = 0;
+    let done = 0;
+    const outcomes: string[] = [];
+    const publishers = Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
+      while (next < EVENTS) {
+        outcomes.push(await publish(next++));
+        done++;
+      }
+    });
+    // Chaos while publishing: cut random sockets, and kill one instance at 40 %.
+    let killed = false;
+    let cuts = 0;
+    const chaos = (async () => {
+      while (done < EVENTS) {
+        if (!killed && done >= EVENTS * 0.4) {
+          killed = true;
+          instances[1]!.kill('SIGKILL');
+        }
+        if (cuts < 100) {
+          subscribers[Math.floor(rand() * subscribers.length)]!.cut();
+          cuts++;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    })();
+    await Promise.all([...publishers, chaos]);
+    expect(killed).toBe(true);
+
+    // What the log holds is the truth: every subscriber must hold exactly that.
+    const survivor = alive()[0]!;
+    const logged = new Map<string, string[]>();
+    for (const repo of REPOS) {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 100; page++) {
+        const data = await gqlOk(survivor.url, 'query ($t: [String!]!, $after: String) { events(topics: $t, after: $after, limit: 1000) { events { id sequence } cursor hasMore } }', { t: [`repo:${repo}`], after });
+        ids.push(...data.events.events.map((e: { id: string }) => e.id));
+        after = data.events.cursor;
+        if (!data.events.hasMore) break;
+      }
+      logged.set(repo, ids);
+    }
+    const total = [...logged.values()].reduce((n, ids) => n + ids.length, 0);
+    expect(total).toBeGreaterThanOrEqual(EVENTS - outcomes.filter((o) => o === 'gave up').length);
+
+    const expectedCount = (s: Subscriber) => s.repos.reduce((n, r) => n + logged.get(r)!.length, 0);
+    await until(() => subscribers.every((s) => s.events.length >= expectedCount(s)), () => `subscribers to catch up: ${subscribers.map((s) => `${s.events.length}/${expectedCount(s)}`).join(' ')}`, 60_000);
+    for (const s of subscribers) {
+      for (const repo of s.repos) {
+        const mine = s.events.filter((e) => e.repository === repo);
+        expect(mine.map((e) => e.id), `subscriber of ${s.repos} on ${repo} (seed ${seed})`).toEqual(logged.get(repo));
+        expect(mine.map((e) => e.sequence)).toEqual(mine.map((_, i) => mine[0]!.sequence + i));
+      }
+      expect(s.events).toHaveLength(expectedCount(s));
+    }
+    await Promise.all(subscribers.map((s) => s.dispose()));
+  }, 180_000);
+});
