@@ -1,37 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk, record, wsClient } from './helpers/client.js';
-import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { startCluster, type Cluster } from './helpers/cluster.js';
+import type { HeraldProcess } from './helpers/herald.js';
 import { openAcked, type RawSocket } from './helpers/raw-ws.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
 import { serviceKey } from './helpers/tokens.js';
+import { until } from './helpers/wait.js';
 
 type ConnectionRow = { id: string; instanceId: string; principalKind: string; clientName: string | null };
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in time: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('operating connections across instances', () => {
-  let redis: RedisServer;
+  let cluster: Cluster;
   let a: HeraldProcess;
   let b: HeraldProcess;
   const sockets: RawSocket[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, CLUSTER_REPORT_INTERVAL_MS: '200' };
-    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+    cluster = await startCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '200' });
+    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   });
   afterAll(async () => {
     for (const s of sockets) s.socket.terminate();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   const open = async (server: HeraldProcess, payload: Record<string, unknown>) => {
@@ -63,7 +52,7 @@ describe('operating connections across instances', () => {
     await open(a, { clientName: 'dash-a' });
     await open(b, { clientName: 'dash-b' });
     await open(b, { clientName: 'cli' });
-    const all = await until(() => listConnections({ kind: 'anonymous' }), (rows) => rows.length === 3);
+    const all = await until(() => listConnections({ kind: 'anonymous' }), (rows) => rows.length === 3, 'three anonymous connections');
     expect(all.map((c) => [c.instanceId, c.clientName]).sort()).toEqual([['a', 'dash-a'], ['b', 'cli'], ['b', 'dash-b']]);
     expect((await listConnections({ clientName: 'cli' })).map((c) => c.instanceId)).toEqual(['b']);
     const page1 = await listConnections({ kind: 'anonymous' }, 2);
@@ -73,7 +62,7 @@ describe('operating connections across instances', () => {
 
   it('disconnects a connection held by another instance with 4000 and the reason', async () => {
     const target = await open(b, { clientName: 'to-disconnect' });
-    const row = (await until(() => listConnections({ clientName: 'to-disconnect' }), (rows) => rows.length === 1))[0]!;
+    const row = (await until(() => listConnections({ clientName: 'to-disconnect' }), (rows) => rows.length === 1, 'the cluster view'))[0]!;
     const { disconnect } = await gqlOk(a.url, 'mutation ($id: ID!) { disconnect(connectionId: $id, reason: "maintenance") }', { id: row.id });
     expect(disconnect).toBe(true);
     expect(await target.closed).toEqual({ code: 4000, reason: 'Disconnected by an administrator: maintenance' });
@@ -85,9 +74,9 @@ describe('operating connections across instances', () => {
     const onA = wsClient(a.wsUrl, { connectionParams: { clientName: 'listener-a' } });
     const fromB = record<{ kind: string; message: string }>(onB, query, {}, 'systemMessages');
     const fromA = record<{ kind: string; message: string }>(onA, query, {}, 'systemMessages');
-    const rowB = (await until(() => listConnections({ clientName: 'listener-b' }), (r) => r.length === 1 && r[0]!.instanceId === 'b'))[0]!;
-    await until(() => gqlOk(b.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1);
-    await until(() => gqlOk(a.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1);
+    const rowB = (await until(() => listConnections({ clientName: 'listener-b' }), (r) => r.length === 1 && r[0]!.instanceId === 'b', 'listener-b'))[0]!;
+    await until(() => gqlOk(b.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'a subscription on b');
+    await until(() => gqlOk(a.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'a subscription on a');
 
     expect((await gqlOk(a.url, 'mutation ($id: ID!) { notifyConnection(connectionId: $id, message: "just you") }', { id: rowB.id })).notifyConnection).toBe(true);
     expect(await fromB.waitForCount(1)).toEqual([{ kind: 'DIRECT', message: 'just you' }]);
@@ -100,9 +89,9 @@ describe('operating connections across instances', () => {
 
   it('drops the connections of an instance that dies', async () => {
     await open(b, { clientName: 'orphan' });
-    await until(() => listConnections({ clientName: 'orphan' }), (rows) => rows.length === 1);
+    await until(() => listConnections({ clientName: 'orphan' }), (rows) => rows.length === 1, 'the orphan connection');
     b.kill('SIGKILL');
     await b.exited;
-    await until(() => listConnections(), (rows) => rows.every((c) => c.instanceId === 'a'));
+    await until(() => listConnections(), (rows) => rows.every((c) => c.instanceId === 'a'), 'only a to remain');
   });
 });

@@ -1,32 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from './helpers/client.js';
 import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
-import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
+import { startCluster, type Cluster } from './helpers/cluster.js';
+import type { HeraldProcess } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { until } from './helpers/wait.js';
 
 describe('gateways across instances', () => {
-  let redis: RedisServer;
+  let cluster: Cluster;
   let a: HeraldProcess;
   let b: HeraldProcess;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, CLUSTER_REPORT_INTERVAL_MS: '200' };
-    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+    cluster = await startCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '200' });
+    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('delivers a deployment made on one instance to a gateway connected to the other, and shows it cluster-wide', async () => {
     const g = await registerGateway(a.url, 'edge-far');
@@ -56,10 +45,11 @@ describe('gateways across instances', () => {
       { instanceId: 'b', connections: 1 },
     ]);
     // Per-connection counters travel with the next periodic report.
-    await until(async () => {
-      const { gateway: later } = await gqlOk(a.url, 'query ($id: ID!) { gateway(id: $id) { connections { eventsSent } } }', { id: g.gateway.id });
-      return later.connections[0]?.eventsSent === 1;
-    });
+    await until(
+      () => gqlOk(a.url, 'query ($id: ID!) { gateway(id: $id) { connections { eventsSent } } }', { id: g.gateway.id }),
+      (d) => d.gateway.connections[0]?.eventsSent === 1,
+      'eventsSent to be reported',
+    );
     await client.dispose();
   });
 

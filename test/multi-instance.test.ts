@@ -2,24 +2,22 @@ import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
-import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
+import type { HeraldProcess } from './helpers/herald.js';
+import { startCluster, type Cluster } from './helpers/cluster.js';
 
 describe('two server processes on one Redis', () => {
-  let redis: RedisServer;
+  let cluster: Cluster;
   let a: HeraldProcess;
   let b: HeraldProcess;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url };
-    [a, b] = await Promise.all([spawnHerald({ ...env, HERALD_INSTANCE_ID: 'a' }), spawnHerald({ ...env, HERALD_INSTANCE_ID: 'b' })]);
+    cluster = await startCluster(2);
+    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   it('are two instances in Redis mode', async () => {
@@ -51,7 +49,7 @@ describe('two server processes on one Redis', () => {
     clients.push(...many);
     const recorders = many.map((c) => record<TaskEventResult>(c, TASK_EVENTS, { repositories: ['crowd'] }));
     await waitForSubscriptions(a.url, 25);
-    const probe = new Redis(redis.url);
+    const probe = new Redis(cluster.redis.url);
     const channel = 'herald:ev:repo:crowd';
     expect(await probe.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
 

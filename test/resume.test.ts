@@ -3,8 +3,8 @@ import WS from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createResumingClient } from '../src/client/resuming-client.js';
 import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
-import { ADMIN_TOKEN, spawnHerald, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
+import { ADMIN_TOKEN, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
+import { startCluster, type Cluster } from './helpers/cluster.js';
 
 type Data = { taskEvents: TaskEventResult };
 
@@ -171,16 +171,16 @@ describe('resume after a cursor (embedded)', () => {
 });
 
 describe('resume and idempotency across instances', () => {
-  let redis: RedisServer;
+  let cluster: Cluster;
   let a: HeraldProcess;
   let b: HeraldProcess;
+
   beforeAll(async () => {
-    redis = await startRedis();
-    [a, b] = await Promise.all([spawnHerald({ REDIS_URL: redis.url }), spawnHerald({ REDIS_URL: redis.url })]);
+    cluster = await startCluster(2);
+    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   it('resumes on another instance with the cursor from the first', async () => {

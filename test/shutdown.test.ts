@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
-import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
+import type { HeraldProcess } from './helpers/herald.js';
+import { startCluster, type Cluster } from './helpers/cluster.js';
 
 describe('graceful shutdown', () => {
-  let redis: RedisServer;
+  let cluster: Cluster;
   let a: HeraldProcess;
   let b: HeraldProcess;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    [a, b] = await Promise.all([spawnHerald({ REDIS_URL: redis.url }), spawnHerald({ REDIS_URL: redis.url })]);
+    cluster = await startCluster(2);
+    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   it('closes sockets with 1001, ends SSE streams, exits 0, and clients carry on on another instance', async () => {
