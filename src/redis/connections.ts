@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
+import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -67,4 +68,13 @@ function watch(client: Redis, role: string, log: Logger) {
     if (down) log.info({ redis: role }, 'redis connection restored');
     down = false;
   });
+}
+
+/** Runs Redis commands, turning any failure into BackendUnavailableError (SERVICE_UNAVAILABLE for clients). */
+export async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw new BackendUnavailableError((err as Error).message);
+  }
 }

@@ -1,5 +1,4 @@
-import { BackendUnavailableError } from '../errors.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys.js';
 
 // Sets revokedAt only once, atomically, whichever instance revokes.
@@ -43,12 +42,4 @@ function parse(raw: string | null): ApiKeyRecord | null {
   const key = JSON.parse(raw) as ApiKeyRecord & { scopes: unknown };
   // cjson writes an empty list as an empty object.
   return { ...key, scopes: Array.isArray(key.scopes) ? key.scopes : [] };
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (err) {
-    throw new BackendUnavailableError((err as Error).message);
-  }
 }

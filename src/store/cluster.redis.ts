@@ -1,5 +1,4 @@
-import { BackendUnavailableError } from '../errors.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 import type { ClusterDirectory, ConnectionReport, InstanceReport } from './cluster.js';
 
 /** Per instance an expiring summary key and an expiring connections key, plus a set of instance ids. */
@@ -40,12 +39,4 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
       await call(() => client.multi().del(summaryKey(instanceId), connectionsKey(instanceId)).srem(index, instanceId).exec());
     },
   };
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (err) {
-    throw new BackendUnavailableError((err as Error).message);
-  }
 }

@@ -1,5 +1,4 @@
-import { BackendUnavailableError } from '../errors.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 import { NO_DELIVERIES, type Gateway, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
 
 /**
@@ -87,11 +86,3 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
 }
 
 const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (err) {
-    throw new BackendUnavailableError((err as Error).message);
-  }
-}

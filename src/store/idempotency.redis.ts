@@ -1,5 +1,4 @@
-import { BackendUnavailableError } from '../errors.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 import { PENDING, type IdempotencyStore } from './idempotency.js';
 
 // Deletes the claim only while it is still pending, never a stored result.
@@ -30,12 +29,4 @@ export function createRedisIdempotencyStore(redis: RedisConnections): Idempotenc
         await client.heraldRelease(keyOf(key), PENDING);
       }),
   };
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (err) {
-    throw new BackendUnavailableError((err as Error).message);
-  }
 }

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BackendUnavailableError } from '../errors.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 import type { Task, TaskStore } from './tasks.js';
 
 // Read-modify-write in one script so concurrent updates from different
@@ -58,11 +57,3 @@ export function createRedisTaskStore(redis: RedisConnections): TaskStore {
 }
 
 const parse = (raw: string | null): Task | null => (raw === null ? null : (JSON.parse(raw) as Task));
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (err) {
-    throw new BackendUnavailableError((err as Error).message);
-  }
-}
