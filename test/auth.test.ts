@@ -36,9 +36,12 @@ describe('production mode', () => {
     expect((await fetch(`${herald.origin}/ready`)).status).toBe(200);
   });
 
-  it('serves no GraphiQL page', async () => {
-    const response = await fetch(herald.url, { headers: { accept: 'text/html', authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(await response.text()).not.toMatch(/graphiql/i);
+  it('serves the GraphiQL page, whose queries need credentials', async () => {
+    const page = await fetch(herald.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/graphiql/i);
+    const query = await fetch(`${herald.url}?query=${encodeURIComponent('{ stats { mode } }')}`, { headers: { accept: 'application/json' } });
+    expect(query.status).toBe(401);
   });
 
   it.each([
