@@ -2,6 +2,9 @@ import type { Plugin } from 'graphql-yoga';
 import {
   createSourceEventStream,
   execute,
+  getOperationAST,
+  Kind,
+  visit,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -23,10 +26,34 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
   let nextDocumentId = 0;
   const results = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
 
+  // Only variables used below the root field shape an event's result; those of
+  // the root field's own arguments (which topics, `after`, filters) pick the
+  // stream, not the result, so subscribers that differ only there still share.
+  const selectionVariables = new WeakMap<DocumentNode, Map<string, string[]>>();
+  const variablesShapingResult = (args: ExecutionArgs): string[] => {
+    let byOperation = selectionVariables.get(args.document);
+    if (!byOperation) selectionVariables.set(args.document, (byOperation = new Map()));
+    const name = args.operationName ?? '';
+    let names = byOperation.get(name);
+    if (!names) {
+      const used = new Set<string>();
+      const operation = getOperationAST(args.document, args.operationName);
+      for (const selection of operation?.selectionSet.selections ?? []) {
+        // Fragments and directives at the root may use any variable: count them all.
+        const below = selection.kind === Kind.FIELD ? selection.selectionSet : selection;
+        if (below) visit(below, { Variable: (node) => void used.add(node.name.value) });
+        if (selection.kind === Kind.FIELD) for (const d of selection.directives ?? []) visit(d, { Variable: (node) => void used.add(node.name.value) });
+      }
+      byOperation.set(name, (names = [...used].sort()));
+    }
+    return names;
+  };
+
   const operationKey = (args: ExecutionArgs) => {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-    return `${id}:${args.operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`;
+    const values = args.variableValues ?? {};
+    return `${id}:${args.operationName ?? ''}:${JSON.stringify(variablesShapingResult(args).map((v) => values[v] ?? null))}`;
   };
 
   return {

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, record, waitForSubscriptions, wsClient } from './helpers/client.js';
+import { startHerald, type Herald } from './helpers/herald.js';
+
+/**
+ * Subscribers with the same selection share one execution per event; the
+ * sharing must never mix up results that differ by the variables of the
+ * selection itself.
+ */
+describe('shared execution of subscription events', () => {
+  let herald: Herald;
+  beforeAll(async () => {
+    herald = await startHerald();
+  });
+  afterAll(() => herald?.stop());
+
+  it('gives each subscriber the result of its own selection variables, whatever the root arguments', async () => {
+    const query = 'subscription ($r: [String!]!, $after: String, $withTask: Boolean!) { taskEvents(repositories: $r, after: $after) { type task @include(if: $withTask) { title } } }';
+    const c = wsClient(herald.wsUrl);
+    const withTask = record(c, query, { r: ['shared'], withTask: true });
+    const without = record(c, query, { r: ['shared'], withTask: false });
+    const otherRoot = record(c, query, { r: ['shared', 'elsewhere'], withTask: true });
+    await waitForSubscriptions(herald.url, 3);
+    await createTask(herald.url, 'shared', 'one');
+    expect(await withTask.waitForCount(1)).toEqual([{ type: 'CREATED', task: { title: 'one' } }]);
+    expect(await without.waitForCount(1)).toEqual([{ type: 'CREATED' }]);
+    expect(await otherRoot.waitForCount(1)).toEqual([{ type: 'CREATED', task: { title: 'one' } }]);
+    await c.dispose();
+  });
+});
