@@ -123,6 +123,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     authenticator,
     production: config.mode === 'production',
     isReady: () => bus.isReady() && (redis?.isReady() ?? true),
+    corsOrigins: config.corsOrigins,
     onDelivered: (event) => {
       counters.delivered++;
       metrics.delivered(event);

@@ -108,3 +108,22 @@ describe('connection admission', () => {
     });
   });
 });
+
+describe('CORS over HTTP', () => {
+  let herald: Herald | undefined;
+  afterEach(async () => {
+    await herald?.stop();
+    herald = undefined;
+  });
+
+  it('allows listed origins with credentials and gives other origins no CORS headers', async () => {
+    herald = await startHerald({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' });
+    const preflight = (origin: string) =>
+      fetch(herald!.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const refused = await preflight('https://evil.example.com');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -6,6 +6,7 @@ import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getSchema } from '../schema/index.js';
 import type { Channel, Context, Services } from '../schema/context.js';
+import { createOriginCheck } from './admission.js';
 import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from './use-introspection-guard.js';
 import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
@@ -24,11 +25,13 @@ export function createHeraldYoga(options: {
   authenticator: Authenticator;
   production: boolean;
   isReady: () => boolean;
+  corsOrigins: readonly string[];
   onDelivered: (event: { topic: string; timestamp: string }) => void;
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
   const principals = new WeakMap<Request, Principal>();
+  const originAllowed = createOriginCheck(options.corsOrigins);
 
   return createYoga<Partial<SocketContext>, Context>({
     schema: getSchema(),
@@ -39,6 +42,11 @@ export function createHeraldYoga(options: {
     // admin may introspect, so in effect GraphiQL serves admins only.
     graphiql: { title: 'Herald', subscriptionsProtocol: 'WS' },
     landingPage: false,
+    // Browsers may call only from listed origins (the same list admits WebSocket upgrades).
+    cors: (request) => {
+      const origin = request.headers.get('origin') ?? undefined;
+      return origin !== undefined && originAllowed(origin) ? { origin: [origin], credentials: true } : false;
+    },
     batching: false,
     multipart: false,
     logging: log.child({ component: 'yoga' }),
