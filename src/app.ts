@@ -20,9 +20,8 @@ import { createRedisGatewayStore } from './store/gateways.redis.js';
 import { createMemoryControlChannel, createRedisControlChannel, type ControlChannel } from './events/control.js';
 import { createGatewayService } from './gateways/service.js';
 import { createJwtVerifier } from './auth/jwt.js';
-import type { EventEnvelope } from './events/envelope.js';
 import { createMetrics } from './metrics.js';
-import { connectionTopic } from './schema/admin.js';
+import { connectionTopic, directMessage } from './schema/admin.js';
 import type { ApiKeyStore } from './store/api-keys.js';
 import { createMemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.js';
 import { createRedisIdempotencyStore } from './store/idempotency.redis.js';
@@ -168,7 +167,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       await control.listen((command) => {
         if (command.kind === 'notify') {
           const { connectionId, id, message, timestamp } = command;
-          hub.inject(connectionTopic(connectionId), systemMessage(id, timestamp, connectionId, message));
+          hub.inject(connectionTopic(connectionId), directMessage(id, timestamp, connectionId, message));
           return;
         }
         const closed = ws.closeMatching(command.match, command.code, command.reason);
@@ -206,23 +205,6 @@ export function buildApp(config: Config, logger?: Logger): App {
     await redis?.close();
     log.info('stopped');
   }
-}
-
-/** A direct message as the systemMessages subscription delivers it; it never travels on the bus. */
-function systemMessage(id: string, timestamp: string, connectionId: string, message: string): EventEnvelope {
-  return Object.freeze({
-    id,
-    topic: connectionTopic(connectionId),
-    type: 'system.direct',
-    sequence: 0,
-    position: 0,
-    cursor: '',
-    timestamp,
-    correlationId: null,
-    priority: 'HIGH',
-    expiresAt: null,
-    payload: { kind: 'DIRECT', message },
-  });
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

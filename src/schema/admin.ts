@@ -19,6 +19,23 @@ export const DISCONNECT_CODE = 4000;
 export type SystemMessagePayload = { readonly kind: 'BROADCAST' | 'DIRECT'; readonly message: string };
 type SystemMessage = EventEnvelope<string, SystemMessagePayload>;
 
+/** A message for one connection, as systemMessages delivers it; it never travels on the bus. */
+export function directMessage(id: string, timestamp: string, connectionId: string, message: string): SystemMessage {
+  return Object.freeze({
+    id,
+    topic: connectionTopic(connectionId),
+    type: 'system.direct',
+    sequence: 0,
+    position: 0,
+    cursor: '',
+    timestamp,
+    correlationId: null,
+    priority: 'HIGH',
+    expiresAt: null,
+    payload: { kind: 'DIRECT' as const, message },
+  });
+}
+
 const SystemMessageKind = builder.enumType('SystemMessageKind', {
   values: { BROADCAST: { description: 'Sent to every connection.' }, DIRECT: { description: 'Sent to this connection only.' } },
 });

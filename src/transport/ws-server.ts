@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
-import { ulid } from 'ulid';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import { clientVersionProblem } from '../auth/client-version.js';
@@ -14,6 +13,7 @@ import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
 import { Close, CloseReason } from './close-codes.js';
 import type { Counters } from './cluster-view.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
+import { createConnection } from './ws-connection.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** What a client may put in `connection_init`. Unknown keys are ignored. */
@@ -223,7 +223,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   }
 
   function accept(socket: WebSocket, request: IncomingMessage) {
-    const connection = track(socket, request);
+    const connection = createConnection(socket, request, { metrics, log });
     if (registry.size() >= limits.maxConnections) {
       metrics.connectionRejected('instance_limit');
       log.warn({ ip: connection.remoteAddress }, 'connection refused: instance at its connection limit');
@@ -273,41 +273,6 @@ export function createWsServer(options: WsServerOptions): WsServer {
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
       void closed(code, String(reason));
     });
-  }
-
-  function track(socket: WebSocket, request: IncomingMessage): Connection {
-    const now = new Date();
-    const connection: Connection = {
-      id: ulid(),
-      remoteAddress: request.socket.remoteAddress ?? 'unknown',
-      connectedAt: now,
-      lastHeartbeatAt: now,
-      pingSentAt: null,
-      heartbeatRttMs: null,
-      principal: null,
-      clientName: null,
-      clientVersion: null,
-      subscriptions: new Set(),
-      eventsSent: 0,
-      eventsDropped: 0,
-      close: (code, reason) => {
-        if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
-      },
-      ping: () => socket.ping(),
-      terminate: () => socket.terminate(),
-    };
-    socket.on('pong', () => {
-      const now = Date.now();
-      connection.lastHeartbeatAt = new Date(now);
-      if (connection.pingSentAt !== null) {
-        connection.heartbeatRttMs = now - connection.pingSentAt;
-        metrics.heartbeatRtt(connection.heartbeatRttMs);
-        log.debug({ connectionId: connection.id, rttMs: connection.heartbeatRttMs }, 'heartbeat');
-        connection.pingSentAt = null;
-      }
-    });
-    socket.on('error', (err) => log.debug({ connectionId: connection.id, err: err.message }, 'socket error'));
-    return connection;
   }
 
   return {
