@@ -23,6 +23,12 @@ import { createJwtVerifier } from './auth/jwt.js';
 import { createMetrics } from './metrics.js';
 import { connectionTopic, directMessage } from './schema/admin.js';
 import type { ApiKeyStore } from './store/api-keys.js';
+import { createPushDispatcher } from './push/dispatcher.js';
+import { alwaysLeader, redisLeadership } from './push/leader.js';
+import { cliTopic } from './schema/cli.js';
+import type { CliStore } from './store/cli.js';
+import { createMemoryCliStore } from './store/cli.memory.js';
+import { createRedisCliStore } from './store/cli.redis.js';
 import { createMemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.js';
 import { createRedisIdempotencyStore } from './store/idempotency.redis.js';
 import { createMemoryApiKeyStore } from './store/api-keys.memory.js';
@@ -67,6 +73,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
   const hub = createHub(bus);
   const registry = createConnectionRegistry();
+  const cliStore: CliStore = redis ? createRedisCliStore(redis) : createMemoryCliStore();
   const apiKeys: ApiKeyStore = redis ? createRedisApiKeyStore(redis) : createMemoryApiKeyStore();
   const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 };
   const metrics = createMetrics();
@@ -109,7 +116,20 @@ export function buildApp(config: Config, logger?: Logger): App {
     maxQueuedEvents: config.ws.maxQueuedEvents,
     idempotency,
     dedupWindowSeconds: config.events.dedupWindowSeconds,
+    cli: { store: cliStore, urlPolicy: config.push.urlPolicy, minCliVersion: config.minCliVersion, poke: () => push.poke() },
   };
+  const push = createPushDispatcher({
+    bus,
+    hub,
+    store: cliStore,
+    settings: config.push,
+    log: log.child({ component: 'push' }),
+    leadership: redis ? redisLeadership(redis, instanceId, 10_000) : alwaysLeader(),
+    audit: (entry) => audit.info({ principal: 'herald', ...entry }, entry.action),
+    fallback: async (registration, event, reason) => {
+      await bus.publish({ topic: cliTopic(registration.id), type: 'cli.fallback', correlationId: event.id, priority: event.priority, expiresAt: null, payload: { reason, event } });
+    },
+  });
   const authenticator = createAuthenticator({
     adminToken,
     allowAnonymous: config.mode === 'development',
@@ -174,6 +194,7 @@ export function buildApp(config: Config, logger?: Logger): App {
         if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
       });
       cluster.start();
+      push.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
       log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
@@ -189,6 +210,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
+    await push.stop();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.
     ws.closeAll(Close.GoingAway, CloseReason.shutdown);

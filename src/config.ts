@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JwtConfig } from './auth/jwt.js';
+import type { PushSettings } from './push/worker.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -65,6 +66,19 @@ const schema = z.object({
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
+  PUSH_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(,\s*[A-Za-z0-9.-]+)*$/, 'must be a comma-separated list of host names')
+    .optional(),
+  PUSH_ALLOW_HTTP: boolean.default('false'),
+  PUSH_TIMEOUT_MS: positiveInt.default(5000),
+  PUSH_RETRY_BASE_MS: positiveInt.default(500),
+  PUSH_RETRY_MAX_MS: positiveInt.default(60000),
+  PUSH_MAX_ATTEMPTS: positiveInt.default(8),
+  PUSH_BREAKER_THRESHOLD: positiveInt.default(5),
+  PUSH_BREAKER_OPEN_MS: positiveInt.default(30000),
+  PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
+  PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
 });
 
 type Env = z.infer<typeof schema>;
@@ -93,6 +107,7 @@ export type Config = {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
+  readonly push: PushSettings;
   readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
@@ -147,6 +162,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    push: {
+      timeoutMs: e.PUSH_TIMEOUT_MS,
+      retry: { baseMs: e.PUSH_RETRY_BASE_MS, maxMs: e.PUSH_RETRY_MAX_MS, maxAttempts: e.PUSH_MAX_ATTEMPTS },
+      breaker: { failureThreshold: e.PUSH_BREAKER_THRESHOLD, openMs: e.PUSH_BREAKER_OPEN_MS },
+      urlPolicy: { allowedHosts: e.PUSH_ALLOWED_HOSTS ? e.PUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim()) : [], allowHttp: e.PUSH_ALLOW_HTTP },
+      healthIntervalMs: e.PUSH_HEALTH_INTERVAL_MS,
+      endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
+    },
     events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
     jwt: jwtConfig(e),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],

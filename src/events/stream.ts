@@ -51,6 +51,12 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     });
   }
 
+  /** Drops whatever is queued, for a consumer that only wants to know that something arrived. */
+  clear(): void {
+    this.#queue = [];
+    this.#head = 0;
+  }
+
   get ended(): boolean {
     return this.#done;
   }

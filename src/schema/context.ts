@@ -4,6 +4,8 @@ import type { ControlChannel } from '../events/control.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiKeyStore } from '../store/api-keys.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
+import type { CliStore } from '../store/cli.js';
+import type { UrlPolicy } from '../push/url-policy.js';
 import type { Hub } from '../events/hub.js';
 import type { GatewayService } from '../gateways/service.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -24,6 +26,13 @@ export type Services = {
   readonly audit: (entry: Record<string, unknown> & { action: string; principal: string }) => void;
   readonly maxQueuedEvents: number;
   readonly idempotency: IdempotencyStore;
+  readonly cli: {
+    readonly store: CliStore;
+    readonly urlPolicy: UrlPolicy;
+    readonly minCliVersion: string | undefined;
+    /** Tells the push dispatcher that registrations changed. */
+    readonly poke: () => void;
+  };
   readonly dedupWindowSeconds: number;
 };
 

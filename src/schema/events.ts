@@ -14,7 +14,7 @@ import { cursorExpired, readFrom } from './streams.js';
  * Polling, for clients that cannot hold a connection: the same log that
  * subscriptions resume from, a page at a time, with the same authorization.
  */
-const EventRef = builder.objectRef<EventEnvelope>('Event').implement({
+export const EventRef = builder.objectRef<EventEnvelope>('Event').implement({
   description: 'Any event, as the log keeps it.',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -6,6 +6,7 @@ import './gateways.js';
 import './admin.js';
 import './api-keys.js';
 import './events.js';
+import './cli.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,0 +1,87 @@
+import type { Logger } from '../log.js';
+import type { CliRegistration, CliStore } from '../store/cli.js';
+import { attempt } from './attempt.js';
+import type { Leadership } from './leader.js';
+import { resolveTarget } from './url-policy.js';
+import { startWorker, type WorkerDeps } from './worker.js';
+
+/**
+ * Runs the push workers on the instance that leads (see leader.ts), one per
+ * registration, and checks every endpoint's health. Registrations are read
+ * from the store, so one made on any instance is picked up by the leader.
+ */
+export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: (entry: Record<string, unknown> & { action: string }) => void }) {
+  const { store, settings, log, leadership } = deps;
+  const workers = new Map<string, { stop(): Promise<void> }>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastHealthCheck = 0;
+  let leading = false;
+  let busy = false;
+
+  async function reconcile() {
+    if (busy) return;
+    busy = true;
+    try {
+      const lead = await leadership.claim();
+      if (lead !== leading) log.info({ leading: lead }, lead ? 'pushing for the cluster' : 'no longer pushing');
+      leading = lead;
+      const registrations = lead ? await store.list() : [];
+      const wanted = new Set(registrations.map((r) => r.id));
+      for (const [id, worker] of workers) {
+        if (!wanted.has(id)) {
+          workers.delete(id);
+          await worker.stop();
+        }
+      }
+      for (const registration of registrations) if (!workers.has(registration.id)) workers.set(registration.id, startWorker(registration, deps));
+      if (lead && Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
+        lastHealthCheck = Date.now();
+        await Promise.all(registrations.map(checkHealth));
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'push dispatcher paused by a backend error');
+    } finally {
+      busy = false;
+    }
+  }
+
+  /** GET <callbackUrl>/health; an endpoint unreachable for too long is deregistered. */
+  async function checkHealth(registration: CliRegistration) {
+    const url = new URL(`${registration.callbackUrl.replace(/\/+$/, '')}/health`);
+    let reachable = false;
+    let healthy = false;
+    try {
+      const outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
+      healthy = outcome.kind === 'delivered';
+      // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
+      reachable = outcome.kind === 'delivered' || outcome.error.startsWith('HTTP ');
+    } catch {
+      reachable = false;
+    }
+    const now = Date.now();
+    const state = await store.state(registration.id);
+    const unreachableSince = reachable ? null : (state.unreachableSince ?? now);
+    if (unreachableSince !== null && now - unreachableSince >= settings.endpointExpiryMs) {
+      await store.delete(registration.id);
+      deps.audit({ action: 'deregisterCli', principal: 'herald', registrationId: registration.id, reason: `unreachable since ${new Date(unreachableSince).toISOString()}` });
+      return;
+    }
+    await store.setState(registration.id, { ...state, healthy, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
+  }
+
+  return {
+    start(intervalMs = 1_000) {
+      void reconcile();
+      timer = setInterval(() => void reconcile(), Math.min(intervalMs, settings.healthIntervalMs));
+      timer.unref();
+    },
+    /** Looks at the registrations now rather than at the next tick. */
+    poke: () => void reconcile(),
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([...workers.values()].map((w) => w.stop()));
+      workers.clear();
+      await leadership.release();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { ReadFrom } from '../events/bus.js';
+import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './cli.js';
+
+export function createMemoryCliStore(): CliStore {
+  const registrations = new Map<string, CliRegistration>();
+  const cursors = new Map<string, ReadFrom>();
+  const states = new Map<string, EndpointState>();
+  const deliveries = new Map<string, Map<string, Delivery>>();
+  return {
+    async create(registration, from) {
+      registrations.set(registration.id, registration);
+      cursors.set(registration.id, from);
+      return registration;
+    },
+    async get(id) {
+      return registrations.get(id) ?? null;
+    },
+    async list() {
+      return [...registrations.values()];
+    },
+    async delete(id) {
+      cursors.delete(id);
+      states.delete(id);
+      deliveries.delete(id);
+      return registrations.delete(id);
+    },
+    async cursor(id) {
+      return cursors.get(id) ?? null;
+    },
+    async setCursor(id, from) {
+      if (registrations.has(id)) cursors.set(id, from);
+    },
+    async state(id) {
+      return states.get(id) ?? NEW_ENDPOINT;
+    },
+    async setState(id, state) {
+      if (registrations.has(id)) states.set(id, state);
+    },
+    async recordDelivery(delivery) {
+      let own = deliveries.get(delivery.registrationId);
+      if (!own) deliveries.set(delivery.registrationId, (own = new Map()));
+      own.delete(delivery.id); // re-insert: newest last
+      own.set(delivery.id, delivery);
+      if (own.size > KEPT_DELIVERIES) own.delete(own.keys().next().value!);
+    },
+    async deliveries(registrationId, status, first) {
+      const own = [...(deliveries.get(registrationId)?.values() ?? [])].reverse();
+      return own.filter((d) => status === null || d.status === status).slice(0, first);
+    },
+  };
+}
