@@ -116,7 +116,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     maxQueuedEvents: config.ws.maxQueuedEvents,
     idempotency,
     dedupWindowSeconds: config.events.dedupWindowSeconds,
-    cli: { store: cliStore, urlPolicy: config.push.urlPolicy, minCliVersion: config.minCliVersion, poke: () => push.poke() },
+    cli: { store: cliStore, urlPolicy: config.push.urlPolicy, minCliVersion: config.minCliVersion, poke: () => push.poke(), isPushing: () => push.isPushing() },
   };
   const push = createPushDispatcher({
     bus,
@@ -124,7 +124,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     store: cliStore,
     settings: config.push,
     log: log.child({ component: 'push' }),
-    leadership: redis ? redisLeadership(redis, instanceId, 10_000) : alwaysLeader(),
+    leadership: redis ? redisLeadership(redis, instanceId, config.push.leaderTtlMs) : alwaysLeader(),
     audit: (entry) => audit.info({ principal: 'herald', ...entry }, entry.action),
     fallback: async (registration, event, reason) => {
       await bus.publish({ topic: cliTopic(registration.id), type: 'cli.fallback', correlationId: event.id, priority: event.priority, expiresAt: null, payload: { reason, event } });

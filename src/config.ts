@@ -79,6 +79,7 @@ const schema = z.object({
   PUSH_BREAKER_OPEN_MS: positiveInt.default(30000),
   PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
+  PUSH_LEADER_TTL_MS: positiveInt.default(10000),
 });
 
 type Env = z.infer<typeof schema>;
@@ -169,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       urlPolicy: { allowedHosts: e.PUSH_ALLOWED_HOSTS ? e.PUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim()) : [], allowHttp: e.PUSH_ALLOW_HTTP },
       healthIntervalMs: e.PUSH_HEALTH_INTERVAL_MS,
       endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
+      leaderTtlMs: e.PUSH_LEADER_TTL_MS,
     },
     events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
     jwt: jwtConfig(e),

@@ -70,9 +70,12 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   }
 
   return {
-    start(intervalMs = 1_000) {
+    /** Whether this instance is the one pushing. */
+    isPushing: () => leading,
+    start() {
       void reconcile();
-      timer = setInterval(() => void reconcile(), Math.min(intervalMs, settings.healthIntervalMs));
+      // Renew well within the lock's lifetime; check health no less often than asked.
+      timer = setInterval(() => void reconcile(), Math.min(settings.leaderTtlMs / 3, settings.healthIntervalMs, 1_000));
       timer.unref();
     },
     /** Looks at the registrations now rather than at the next tick. */

@@ -17,6 +17,8 @@ export type PushSettings = {
   readonly urlPolicy: UrlPolicy;
   readonly healthIntervalMs: number;
   readonly endpointExpiryMs: number;
+  /** How long the pushing instance's lock lasts without renewal: the longest a takeover waits. */
+  readonly leaderTtlMs: number;
 };
 
 export type WorkerDeps = {

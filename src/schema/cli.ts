@@ -11,6 +11,7 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { EventRef } from './events.js';
 import { requireRead } from './guards.js';
+import { ServerStatsRef } from './stats.js';
 import { openStream } from './streams.js';
 
 /** Where events a CLI's endpoint did not take go, for its WebSocket. */
@@ -184,3 +185,36 @@ builder.subscriptionFields((t) => ({
     resolve: (n) => n as never,
   }),
 }));
+
+const PushStatsRef = builder.objectRef<{ pushing: boolean; endpoints: EndpointState[] }>('PushStats').implement({
+  description: 'Pushes to CLI endpoints, cluster-wide.',
+  fields: (t) => {
+    const sum = (pick: (s: EndpointState) => number) => (p: { endpoints: EndpointState[] }) => p.endpoints.reduce((n, s) => n + pick(s), 0);
+    return {
+      pushing: t.exposeBoolean('pushing', { description: 'Whether the instance that answers is the one pushing (one instance pushes at a time).' }),
+      endpoints: t.int({ resolve: (p) => p.endpoints.length }),
+      delivered: t.int({ resolve: sum((s) => s.delivered) }),
+      failed: t.int({ description: 'Events given up (then handed to the fallback).', resolve: sum((s) => s.failed) }),
+      successRate: t.float({
+        nullable: true,
+        description: 'Delivered / (delivered + failed); null before any.',
+        resolve: (p) => {
+          const delivered = sum((s) => s.delivered)(p);
+          const total = delivered + sum((s) => s.failed)(p);
+          return total === 0 ? null : delivered / total;
+        },
+      }),
+    };
+  },
+});
+
+builder.objectField(ServerStatsRef, 'push', (t) =>
+  t.field({
+    type: PushStatsRef,
+    resolve: async (_s, _a, ctx) => {
+      const { store, isPushing } = ctx.services.cli;
+      const registrations = await store.list();
+      return { pushing: isPushing(), endpoints: await Promise.all(registrations.map((r) => store.state(r.id))) };
+    },
+  }),
+);

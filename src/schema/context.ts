@@ -32,6 +32,8 @@ export type Services = {
     readonly minCliVersion: string | undefined;
     /** Tells the push dispatcher that registrations changed. */
     readonly poke: () => void;
+    /** Whether this instance is the one pushing to CLI endpoints. */
+    readonly isPushing: () => boolean;
   };
   readonly dedupWindowSeconds: number;
 };

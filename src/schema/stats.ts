@@ -50,7 +50,7 @@ const GatewayTotalsRef = builder.objectRef<{ eventsSent: number; failedDeliverie
 
 type ServerStats = { local: InstanceReport };
 
-const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
+export const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
   description: 'Counters of the instance that answers, and of the whole cluster.',
   fields: (t) => ({
     instanceId: t.string({ resolve: (s) => s.local.instanceId }),

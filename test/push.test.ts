@@ -1,0 +1,167 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { verify } from '../src/push/signature.js';
+import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
+import { startHerald, type Herald } from './helpers/herald.js';
+import { startReceiver } from './helpers/receiver.js';
+import { until } from './helpers/wait.js';
+
+const REGISTER = 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id secret callbackUrl repositories createdAt } }';
+
+describe('pushing to CLI endpoints', () => {
+  let herald: Herald;
+  const receivers: Array<{ close(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    herald = await startHerald({
+      PUSH_RETRY_BASE_MS: '20',
+      PUSH_RETRY_MAX_MS: '100',
+      PUSH_TIMEOUT_MS: '300',
+      PUSH_BREAKER_THRESHOLD: '5',
+      PUSH_BREAKER_OPEN_MS: '500',
+      PUSH_HEALTH_INTERVAL_MS: '100',
+      PUSH_ENDPOINT_EXPIRY_MS: '400',
+      MIN_CLI_VERSION: '1.0.0',
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+  });
+  afterAll(() => herald?.stop());
+
+  const receiver = async (...args: Parameters<typeof startReceiver>) => {
+    const r = await startReceiver(...args);
+    receivers.push(r);
+    return r;
+  };
+  const register = async (callbackUrl: string, repositories: string[]) =>
+    (await gqlOk(herald.url, REGISTER, { input: { callbackUrl, repositories, clientVersion: '1.2.0', name: 'dev laptop' } })).registerCli as {
+      id: string;
+      secret: string;
+    };
+  const deliveries = async (id: string) =>
+    (await gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id, first: 100) { eventId status attempts lastError latencyMs } }', { id })).deliveries as Array<{
+      eventId: string;
+      status: string;
+      attempts: number;
+      lastError: string | null;
+      latencyMs: number | null;
+    }>;
+
+  it('POSTs each event as signed JSON, and tracks the delivery', async () => {
+    const r = await receiver();
+    const { id, secret } = await register(r.url, ['push-basic']);
+    const task = await createTask(herald.url, 'push-basic', 'pushed');
+    await r.until(() => r.posts().length === 1);
+    const [request] = r.posts();
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(request!.headers['x-herald-event']).toBe('task.created');
+    expect(request!.headers['x-herald-delivery']).toMatch(/^[0-9A-Z]{26}$/);
+    expect(verify(secret, request!.headers['x-herald-timestamp'] as string, request!.body, request!.headers['x-herald-signature'] as string)).toBe(true);
+    const event = JSON.parse(request!.body);
+    expect(event).toMatchObject({ topic: 'repo:push-basic', type: 'task.created', sequence: 1, payload: { taskId: task.id } });
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'DELIVERED', 'the delivery to be recorded');
+    expect(delivery).toMatchObject({ eventId: event.id, status: 'DELIVERED', attempts: 1, lastError: null });
+    expect(delivery!.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('retries 500, 500 and delivers on the third attempt', async () => {
+    const r = await receiver({ script: [{ status: 500 }, { status: 500 }] });
+    const { id } = await register(r.url, ['push-retry']);
+    await createTask(herald.url, 'push-retry', 'third time');
+    await r.until((got) => got.some((g) => g.status === 200));
+    expect(r.posts().map((p) => p.status)).toEqual([500, 500, 200]);
+    expect(new Set(r.posts().map((p) => p.headers['x-herald-delivery'])).size).toBe(1);
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'DELIVERED', 'delivered');
+    expect(delivery).toMatchObject({ attempts: 3 });
+  });
+
+  it('retries after a timeout', async () => {
+    const r = await receiver({ script: [{ status: 200, delayMs: 600 }] });
+    const { id } = await register(r.url, ['push-timeout']);
+    await createTask(herald.url, 'push-timeout', 'slow then fast');
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'DELIVERED', 'delivered after a timeout');
+    expect(delivery).toMatchObject({ attempts: 2 });
+  });
+
+  it('does not retry 410, and hands the event to the fallback', async () => {
+    const r = await receiver({ script: [{ status: 410 }] });
+    const { id } = await register(r.url, ['push-gone']);
+    await createTask(herald.url, 'push-gone', 'gone');
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'FALLBACK', 'fallback');
+    expect(delivery).toMatchObject({ attempts: 1, lastError: 'HTTP 410' });
+    expect(r.posts()).toHaveLength(1);
+  });
+
+  it('waits as long as Retry-After says', async () => {
+    const r = await receiver({ script: [{ status: 429, headers: { 'retry-after': '1' } }] });
+    await register(r.url, ['push-later']);
+    await createTask(herald.url, 'push-later', 'later');
+    await r.until(() => r.posts().length === 2);
+    const [first, second] = r.posts();
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('delivers in order per endpoint, even when attempts fail', async () => {
+    const r = await receiver({ fallback: (n) => ({ status: n % 3 === 1 ? 503 : 200 }) });
+    await register(r.url, ['push-order']);
+    for (let i = 0; i < 15; i++) await createTask(herald.url, 'push-order', `o${i}`);
+    await r.until(() => r.delivered().length === 15);
+    expect(r.delivered().map((p) => JSON.parse(p.body).sequence)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('opens the breaker after 5 failures, falls back over the WebSocket, and half-opens to recover', async () => {
+    let failing = true;
+    const r = await receiver({ fallback: () => ({ status: failing ? 500 : 200 }) });
+    const { id } = await register(r.url, ['push-breaker']);
+    const client = wsClient(herald.wsUrl);
+    const notes = record<{ reason: string; event: { type: string; payload: { task: { title: string } } } }>(
+      client,
+      'subscription ($id: ID!) { cliNotifications(registrationId: $id) { reason event { type payload } } }',
+      { id },
+      'cliNotifications',
+    );
+    await until(() => gqlOk(herald.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'the notification subscription');
+    await createTask(herald.url, 'push-breaker', 'b1');
+    const [note] = await notes.waitForCount(1);
+    expect(note).toMatchObject({ reason: 'circuit breaker open', event: { type: 'task.created', payload: { task: { title: 'b1' } } } });
+    expect(r.posts()).toHaveLength(5);
+    const endpoint = async () => (await gqlOk(herald.url, '{ cliEndpoints { id breakerState consecutiveFailures fallback } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
+    expect(await endpoint()).toMatchObject({ breakerState: 'OPEN', consecutiveFailures: 5, fallback: 1 });
+
+    failing = false;
+    await new Promise((resolve) => setTimeout(resolve, 550)); // the breaker's open time
+    await createTask(herald.url, 'push-breaker', 'b2');
+    await r.until(() => r.delivered().length === 1);
+    expect(JSON.parse(r.delivered()[0]!.body).payload.task.title).toBe('b2');
+    await until(endpoint, (e) => e.breakerState === 'CLOSED', 'the breaker to close');
+    await client.dispose();
+  });
+
+  it('refuses callback URLs that could reach internal services, naming the rule', async () => {
+    for (const [callbackUrl, rule] of [
+      ['http://169.254.169.254/latest/meta-data', 'host'],
+      ['http://10.0.0.1/hook', 'host'],
+      ['https://example.com/hook', 'host'],
+      ['file:///etc/passwd', 'scheme'],
+    ]) {
+      const { body } = await gql(herald.url, REGISTER, { input: { callbackUrl, repositories: ['x'], clientVersion: '1.0.0' } });
+      expect(body.errors![0]!.extensions, callbackUrl).toMatchObject({ code: 'BAD_USER_INPUT', field: 'callbackUrl', rule });
+    }
+  });
+
+  it('refuses a CLI older than MIN_CLI_VERSION', async () => {
+    const { body } = await gql(herald.url, REGISTER, { input: { callbackUrl: 'http://127.0.0.1:1/hook', repositories: ['x'], clientVersion: '0.9.0' } });
+    expect(body.errors![0]).toMatchObject({ message: 'clientVersion: herald-cli 1.0.0 or newer is required', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('deregisters an endpoint that stays unreachable', async () => {
+    const r = await receiver();
+    const { id } = await register(r.url, ['push-gone-away']);
+    await r.close();
+    await until(
+      () => gqlOk(herald.url, '{ cliEndpoints { id } }'),
+      (d) => !d.cliEndpoints.some((e: { id: string }) => e.id === id),
+      'the endpoint to be deregistered',
+    );
+  });
+});
