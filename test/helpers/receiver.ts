@@ -54,6 +54,10 @@ export async function startReceiver(options: { script?: Reply[]; fallback?: Repl
         check();
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
