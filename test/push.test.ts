@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../src/push/signature.js';
 import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
-import { startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { until } from './helpers/wait.js';
 
@@ -113,11 +113,12 @@ describe('pushing to CLI endpoints', () => {
     let failing = true;
     const r = await receiver({ fallback: () => ({ status: failing ? 500 : 200 }) });
     const { id } = await register(r.url, ['push-breaker']);
-    const client = wsClient(herald.wsUrl);
+    // The CLI names its registration in connection_init, as the herald CLI does.
+    const client = wsClient(herald.wsUrl, { connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}`, cliRegistrationId: id } });
     const notes = record<{ reason: string; event: { type: string; payload: { task: { title: string } } } }>(
       client,
-      'subscription ($id: ID!) { cliNotifications(registrationId: $id) { reason event { type payload } } }',
-      { id },
+      'subscription { cliNotifications { reason event { type payload } } }',
+      {},
       'cliNotifications',
     );
     await until(() => gqlOk(herald.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'the notification subscription');

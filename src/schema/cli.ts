@@ -177,9 +177,14 @@ builder.subscriptionFields((t) => ({
     type: CliNotificationRef,
     description: 'Events pushing could not deliver to this registration, so a CLI holding a WebSocket still gets them.',
     authScopes: { scope: 'cli:register' },
-    args: { registrationId: t.arg.id({ required: true }), after: t.arg.string() },
+    args: {
+      registrationId: t.arg.id({ description: 'Defaults to the cliRegistrationId the connection named in connection_init.' }),
+      after: t.arg.string(),
+    },
     subscribe: async (_r, { registrationId, after }, ctx) => {
-      const registration = await ownRegistration(ctx, String(registrationId));
+      const id = registrationId ? String(registrationId) : ctx.cliRegistrationId;
+      if (!id) throw badInput('registrationId', 'is required unless connection_init named a cliRegistrationId');
+      const registration = await ownRegistration(ctx, id);
       return openStream(ctx, { topics: [cliTopic(registration.id)], after }) as never;
     },
     resolve: (n) => n as never,

@@ -50,4 +50,6 @@ export type Context = {
   readonly channel: Channel | undefined;
   /** The WebSocket connection an operation runs on, if any. */
   readonly connectionId: string | undefined;
+  /** The CLI registration a WebSocket named in connection_init, if any. */
+  readonly cliRegistrationId: string | null;
 };

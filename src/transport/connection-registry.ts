@@ -13,6 +13,8 @@ export type Connection = {
   readonly principal: Principal | null;
   clientName: string | null;
   clientVersion: string | null;
+  /** The CLI push registration this connection belongs to, when it named one in connection_init. */
+  cliRegistrationId: string | null;
   /** `next` messages sent on this connection. */
   eventsSent: number;
   /** Events this connection did not get because it fell too far behind. */

@@ -39,7 +39,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
       const principal = options.principals.get(request);
       if (!principal) return; // the auth plugin has answered already
-      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined };
+      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined, cliRegistrationId: null };
       try {
         const deploy = DEPLOY.exec(url.pathname);
         if (deploy && request.method === 'POST') {

@@ -21,6 +21,7 @@ export function createConnection(socket: WebSocket, request: IncomingMessage, de
     principal: null,
     clientName: null,
     clientVersion: null,
+    cliRegistrationId: null,
     subscriptions: new Set(),
     eventsSent: 0,
     eventsDropped: 0,

@@ -23,6 +23,7 @@ type ConnectionParams = {
   token?: unknown;
   clientName?: unknown;
   clientVersion?: unknown;
+  cliRegistrationId?: unknown;
 };
 
 type Extra = { readonly connection: Connection; readonly request: IncomingMessage };
@@ -101,7 +102,12 @@ export function createWsServer(options: WsServerOptions): WsServer {
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         return [new GraphQLError(`Too many operations on this connection (at most ${limits.maxSubscriptionsPerConnection})`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
       }
-      const enveloped = yoga.getEnveloped({ principal: connection.principal!, channel: channelOf(connection), connectionId: connection.id });
+      const enveloped = yoga.getEnveloped({
+        principal: connection.principal!,
+        channel: channelOf(connection),
+        connectionId: connection.id,
+        cliRegistrationId: connection.cliRegistrationId,
+      });
       let document;
       try {
         document = enveloped.parse(payload.query);
@@ -166,6 +172,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     const principal = result.principal;
     connection.clientName = text(params.clientName)?.slice(0, 100) ?? header(request, 'x-client-name') ?? null;
     connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? header(request, 'x-version') ?? null;
+    connection.cliRegistrationId = text(params.cliRegistrationId)?.slice(0, 64) ?? null;
     const outdated = clientVersionProblem(connection.clientName, connection.clientVersion, options.minCliVersion);
     if (outdated) {
       metrics.connectionRejected('client_version');

@@ -16,7 +16,12 @@ import { useSharedExecution } from './use-shared-execution.js';
 export const GRAPHQL_PATH = '/graphql';
 
 /** What a WebSocket operation brings to Yoga's context in place of an HTTP request. */
-export type SocketContext = { readonly principal: Principal; readonly channel: Channel; readonly connectionId: string };
+export type SocketContext = {
+  readonly principal: Principal;
+  readonly channel: Channel;
+  readonly connectionId: string;
+  readonly cliRegistrationId: string | null;
+};
 
 export type HeraldYoga = YogaServerInstance<Partial<SocketContext>, Context>;
 
@@ -58,10 +63,10 @@ export function createHeraldYoga(options: {
         return maskError(error, message, false);
       },
     },
-    context: ({ request, principal, channel, connectionId }) => {
+    context: ({ request, principal, channel, connectionId, cliRegistrationId }) => {
       const who = principal ?? principals.get(request);
       if (!who) throw new Error('operation without an authenticated principal');
-      return { principal: who, services, channel, connectionId };
+      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null };
     },
     // Order matters: readiness and auth answer before GraphQL work starts.
     plugins: [
