@@ -143,6 +143,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     production: config.mode === 'production',
     isReady: () => bus.isReady() && (redis?.isReady() ?? true),
     corsOrigins: config.corsOrigins,
+    queryLimits: config.queryLimits,
     onDelivered: (event) => {
       counters.delivered++;
       metrics.delivered(event);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JwtConfig } from './auth/jwt.js';
+import type { QueryLimits } from './protection/use-armor.js';
 import type { PushSettings } from './push/worker.js';
 
 /**
@@ -66,6 +67,11 @@ const schema = z.object({
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
+  GRAPHQL_MAX_DEPTH: positiveInt.default(10),
+  GRAPHQL_MAX_ALIASES: positiveInt.default(15),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
+  GRAPHQL_MAX_TOKENS: positiveInt.default(2000),
+  GRAPHQL_MAX_COST: positiveInt.default(5000),
   PUSH_ALLOWED_HOSTS: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(,\s*[A-Za-z0-9.-]+)*$/, 'must be a comma-separated list of host names')
@@ -109,6 +115,7 @@ export type Config = {
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
   readonly push: PushSettings;
+  readonly queryLimits: QueryLimits;
   readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
@@ -163,6 +170,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    queryLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+    },
     push: {
       timeoutMs: e.PUSH_TIMEOUT_MS,
       retry: { baseMs: e.PUSH_RETRY_BASE_MS, maxMs: e.PUSH_RETRY_MAX_MS, maxAttempts: e.PUSH_MAX_ATTEMPTS },

@@ -158,7 +158,7 @@ describe('API gateways (one instance on Redis)', () => {
       ]);
     });
 
-    it('refuses unknown gateway ids and oversized payloads with BAD_USER_INPUT and publishes nothing', async () => {
+    it('refuses unknown gateway ids and oversized payloads and publishes nothing', async () => {
       const g = await registerGateway(herald.url, 'edge-strict');
       const { events } = track(gatewayClient(herald.wsUrl, g.apiKey));
       await waitForGatewayConnections(herald.url, g.gateway.id, 1);
@@ -168,10 +168,12 @@ describe('API gateways (one instance on Redis)', () => {
       });
       expect(unknown.body.errors![0]).toMatchObject({ message: 'gatewayIds: unknown gateway(s): no-such-gateway', extensions: { code: 'BAD_USER_INPUT' } });
 
+      // An event over 1 MB cannot even be sent: the request body is over the 1 MB limit first.
       const huge = await gql(herald.url, 'mutation ($i: UpdateGatewayConfigInput!) { updateGatewayConfig(input: $i) { version } }', {
         i: { gatewayId: g.gateway.id, config: { blob: 'x'.repeat(1024 * 1024) } },
       });
-      expect(huge.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(huge.status).toBe(413);
+      expect(huge.body.errors![0]!.extensions).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
 
       await deploy(herald.url, [g.gateway.id], { revisionId: 'after' });
       const [first] = await events.waitForCount(1);

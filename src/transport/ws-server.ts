@@ -115,7 +115,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // A throw here would close the whole socket; a syntax error is the client's, per operation.
         return [err instanceof GraphQLError ? err : new GraphQLError('Could not parse the document')];
       }
-      const errors = enveloped.validate(enveloped.schema, document);
+      let errors;
+      try {
+        errors = enveloped.validate(enveloped.schema, document);
+      } catch (err) {
+        // Validation rules (query limits) may throw; that too is this operation's error, not the socket's.
+        return [err instanceof GraphQLError ? err : new GraphQLError('Could not validate the document')];
+      }
       if (errors.length > 0) return [...errors];
       return {
         schema: enveloped.schema,

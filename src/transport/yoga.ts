@@ -6,6 +6,8 @@ import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getSchema } from '../schema/index.js';
 import type { Channel, Context, Services } from '../schema/context.js';
+import { useArmor, type QueryLimits } from '../protection/use-armor.js';
+import { useHttpHygiene } from '../protection/use-http-hygiene.js';
 import { createOriginCheck } from './admission.js';
 import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from './use-introspection-guard.js';
@@ -31,6 +33,7 @@ export function createHeraldYoga(options: {
   production: boolean;
   isReady: () => boolean;
   corsOrigins: readonly string[];
+  queryLimits: QueryLimits;
   onDelivered: (event: { topic: string; timestamp: string }) => void;
   log: Logger;
 }): HeraldYoga {
@@ -70,6 +73,8 @@ export function createHeraldYoga(options: {
     },
     // Order matters: readiness and auth answer before GraphQL work starts.
     plugins: [
+      useHttpHygiene(),
+      useArmor(options.queryLimits, production),
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
       useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),

@@ -50,7 +50,7 @@ const DEFAULTS = {
   fraction: 0.1, // share of the gateways each deployment targets
   concurrency: 8, // publish requests in flight at most
   'conn-concurrency': 50, // WebSocket handshakes in flight at most
-  'register-batch': 50, // registerGateway mutations per HTTP request
+  'register-batch': 10, // registerGateway mutations per HTTP request (as aliases; the server caps aliases per operation)
   warmup: 20, // unmeasured deployments before the measured phase
   drain: 15, // seconds after the last publish to wait for outstanding events
   'settle-ms': 500, // wait after the last expected event, for late duplicates
@@ -745,7 +745,13 @@ async function run(o: Options): Promise<Report> {
   const setupDeadline = now() + o['setup-timeout'] * 1000;
 
   const redis = o.redis ? await startRedis() : null;
-  const server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env));
+  let server: Server;
+  try {
+    server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env));
+  } catch (err) {
+    await redis?.child.stop();
+    throw err;
+  }
   console.log(`# server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.child.pid} at ${redis.url}` : ''}`);
   const admin = new Admin(server.origin, server.token, Math.max(o.concurrency, 4));
   const tally = new Tally();

@@ -1,0 +1,51 @@
+import type { Plugin } from 'graphql-yoga';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const JSON_TYPES = /^application\/(json|graphql-response\+json)\b/i;
+
+// GraphiQL's page loads its scripts, styles and icon from CDNs and renders
+// with inline script; everything else Herald serves needs nothing at all.
+const GRAPHIQL_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
+  "img-src 'self' data: https://raw.githubusercontent.com; font-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss: http: https:; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * HTTP rules for every response and request body: security headers on every
+ * answer, POST bodies only as JSON (415) with a declared length (411) of at
+ * most 1 MB (413), before anything reads the body.
+ */
+export function useHttpHygiene(): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'POST') return;
+      const refuse = (status: number, code: string, message: string) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+            status,
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+          }),
+        );
+      if (!JSON_TYPES.test(request.headers.get('content-type') ?? '')) {
+        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'POST bodies must be application/json');
+      }
+      const length = request.headers.get('content-length');
+      if (length === null) return refuse(411, 'LENGTH_REQUIRED', 'POST bodies must declare Content-Length');
+      if (Number(length) > MAX_BODY_BYTES) return refuse(413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+    onResponse({ request, response }) {
+      const headers = response.headers;
+      headers.set('x-content-type-options', 'nosniff');
+      headers.set('referrer-policy', 'no-referrer');
+      headers.set('x-frame-options', 'DENY');
+      const html = (headers.get('content-type') ?? '').startsWith('text/html');
+      headers.set('content-security-policy', html ? GRAPHIQL_CSP : STRICT_CSP);
+      // Behind a TLS-terminating proxy the request arrives over http with this header.
+      if (request.headers.get('x-forwarded-proto') === 'https' || new URL(request.url).protocol === 'https:') {
+        headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      }
+    },
+  };
+}
