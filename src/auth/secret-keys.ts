@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 
 /**
  * Secret keys: `<prefix>_<keyId>_<secret>`. The key id finds the record; only
@@ -12,7 +12,7 @@ export type KeyPrefix = 'hgw' | 'hk';
 export type IssuedKey = { readonly token: string; readonly id: string; readonly secretHash: string };
 
 export function issueKey(prefix: KeyPrefix): IssuedKey {
-  const id = ulid();
+  const id = newId();
   const secret = randomBytes(32).toString('base64url');
   return { token: `${prefix}_${id}_${secret}`, id, secretHash: hash(secret) };
 }

@@ -8,12 +8,30 @@ type TopicLog = { events: EventEnvelope[]; sequence: number; trimmedThrough: num
 
 /**
  * Embedded mode: the log is a ring per topic, delivery a synchronous loop over
- * the topic's listeners, both in the same step.
+ * the topic's listeners, both in the same step. Besides the per-topic count,
+ * the whole log is capped (`maxTotal`) and aged on every publish, so memory
+ * stays bounded however many topics there are.
  */
-export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }): EventBus {
+export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }, maxTotal = 100_000): EventBus {
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
+  /** Every event in publish order (entries of events a topic already trimmed are skipped). */
+  const order: EventEnvelope[] = [];
+  let orderHead = 0;
   let position = 0;
+
+  const dropOldest = () => {
+    const event = order[orderHead++]!;
+    const log = logs.get(event.topic)!;
+    if (log.events[0] === event) {
+      log.events.shift();
+      log.trimmedThrough = event.position;
+    }
+    if (orderHead > 1024 && orderHead * 2 > order.length) {
+      order.splice(0, orderHead);
+      orderHead = 0;
+    }
+  };
 
   const deliver = (topic: string, event: EventEnvelope) => {
     const set = listeners.get(topic);
@@ -30,7 +48,12 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       position += 1;
       const event: EventEnvelope = Object.freeze({ ...sealed, sequence, position, cursor: cursorOf({ ...sealed, sequence, position }) });
       log.events.push(event);
+      order.push(event);
       if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
+      // Whole-log bounds: total size, then age (the front is the oldest event overall).
+      const oldest = Date.now() - retention.seconds * 1000;
+      while (order.length - orderHead > maxTotal) dropOldest();
+      while (orderHead < order.length && Date.parse(order[orderHead]!.timestamp) < oldest) dropOldest();
       deliver(event.topic, event);
       const family = familyOf(event.topic);
       if (family) deliver(familyWildcard(family), event);

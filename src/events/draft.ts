@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { HeraldError } from '../errors.js';
 import { MAX_EVENT_BYTES, type EventDraft } from './envelope.js';
 
@@ -6,7 +6,7 @@ import { MAX_EVENT_BYTES, type EventDraft } from './envelope.js';
 export type SealedDraft = Omit<EventDraft, 'id' | 'timestamp'> & { id: string; timestamp: string };
 
 export function seal(draft: EventDraft): SealedDraft {
-  return { ...draft, id: draft.id ?? ulid(), timestamp: draft.timestamp ?? new Date().toISOString() };
+  return { ...draft, id: draft.id ?? newId(), timestamp: draft.timestamp ?? new Date().toISOString() };
 }
 
 /** Serializes an envelope without its sequence and cursor, refusing events over the size limit. */

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { gatewayPrincipalId } from '../auth/principal.js';
 import { issueKey } from '../auth/secret-keys.js';
 import { badInput, notFound } from '../errors.js';
@@ -62,7 +62,7 @@ export function createGatewayService(deps: {
     deliveryStats: (id: string) => store.deliveryStats(id),
 
     async register(input: { name: string; vhosts?: readonly string[] | null }) {
-      const gateway = await store.create(buildGateway(ulid(), input, now()));
+      const gateway = await store.create(buildGateway(newId(), input, now()));
       log.info({ audit: true, gatewayId: gateway.id }, 'gateway registered');
       return newKey(gateway);
     },

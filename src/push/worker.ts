@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
@@ -92,7 +92,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   async function deliver(event: EventEnvelope) {
     const body = JSON.stringify(event);
     let delivery: Delivery = {
-      id: ulid(),
+      id: newId(),
       registrationId: registration.id,
       eventId: event.id,
       eventType: event.type,

@@ -29,7 +29,8 @@ const base: RedisOptions = {
 };
 
 export function createRedisConnections(url: string, keyPrefix: string, log: Logger): RedisConnections {
-  const command = new Redis(url, { ...base, enableOfflineQueue: false, connectionName: 'herald-command' });
+  // Auto-pipelining batches the commands issued in one tick into one write.
+  const command = new Redis(url, { ...base, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'herald-command' });
   const subscriber = new Redis(url, { ...base, enableOfflineQueue: true, connectionName: 'herald-subscriber' });
   watch(command, 'command', log);
   watch(subscriber, 'subscriber', log);

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { badInput } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { localTopic } from '../events/hub.js';
@@ -109,7 +109,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = String(args.connectionId);
       const known = (await ctx.services.cluster.connections()).some((c) => c.id === id);
-      await ctx.services.control.send({ kind: 'notify', connectionId: id, id: ulid(), message: message(args.message), timestamp: new Date().toISOString() });
+      await ctx.services.control.send({ kind: 'notify', connectionId: id, id: newId(), message: message(args.message), timestamp: new Date().toISOString() });
       ctx.services.audit({ action: 'notifyConnection', principal: ctx.principal.id, connectionId: id });
       return known;
     },

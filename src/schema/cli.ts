@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import type { Principal } from '../auth/principal.js';
 import { compareVersions } from '../auth/client-version.js';
 import { badInput, HeraldError, notFound } from '../errors.js';
@@ -143,7 +143,7 @@ builder.mutationFields((t) => ({
         throw badInput('callbackUrl', `cannot be resolved: ${(err as Error).message}`);
       }
       const registration: CliRegistration = {
-        id: ulid(),
+        id: newId(),
         ownerId: ctx.principal.id,
         name: input.name ?? null,
         callbackUrl: input.callbackUrl,

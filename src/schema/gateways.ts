@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { badInput, HeraldError } from '../errors.js';
 import { assertPublishable } from '../events/draft.js';
 import type { TargetResult } from '../gateways/service.js';
@@ -144,7 +144,7 @@ export async function deployApiRevision(
   const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
   // A correlationId is also the idempotency key: a retried deployment is not sent twice.
   return idempotent(ctx, 'deployApiRevision', correlationId, async () => {
-    const id = ulid();
+    const id = newId();
     const payload = { apiId: String(input.apiId), revisionId: String(input.revisionId), vhost, deploymentId: id };
     const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
     return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost, correlationId, targets: results };
@@ -207,7 +207,7 @@ builder.mutationFields((t) => ({
       const correlationId = validateCorrelationId(input.correlationId);
       const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
       return idempotent(ctx, 'undeployApi', correlationId, async () => {
-        const id = ulid();
+        const id = newId();
         const payload = { apiId: String(input.apiId), deploymentId: id };
         const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
         return { id, apiId: payload.apiId, correlationId, targets: results };

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { notFound, badInput } from '../errors.js';
 import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../events/task-events.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
@@ -128,7 +128,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'tasks:write' },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const task = buildTask(ulid(), input, new Date().toISOString());
+      const task = buildTask(newId(), input, new Date().toISOString());
       requireWrite(ctx.principal, task.repository);
       const options = eventOptions(input);
       return idempotent(ctx, 'createTask', input.idempotencyKey, async () => announce(ctx, 'CREATED', await ctx.services.tasks.create(task), options));

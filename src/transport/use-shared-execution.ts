@@ -24,7 +24,10 @@ import {
 export function useSharedExecution(onDelivered: (event: { topic: string; timestamp: string }) => void): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
-  const results = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
+  // Results of recent events only: fan-out happens right after publish, and
+  // events retained in the log must not keep their results alive.
+  const results = new Map<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
+  const RECENT_EVENTS = 1024;
 
   // Only variables used below the root field shape an event's result; those of
   // the root field's own arguments (which topics, `after`, filters) pick the
@@ -67,7 +70,10 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
           if (typeof event !== 'object' || event === null) return run(event);
           onDelivered(event as { topic: string; timestamp: string });
           let byOperation = results.get(event);
-          if (!byOperation) results.set(event, (byOperation = new Map()));
+          if (!byOperation) {
+            results.set(event, (byOperation = new Map()));
+            if (results.size > RECENT_EVENTS) results.delete(results.keys().next().value!);
+          }
           let result = byOperation.get(key);
           if (!result) byOperation.set(key, (result = run(event)));
           return result;

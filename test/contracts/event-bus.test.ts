@@ -153,3 +153,17 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
     });
   });
 });
+
+describe('memory event log bounds', () => {
+  it('caps the whole log across topics, oldest first, and reports what it dropped as expired', async () => {
+    const bus = createMemoryBus({ count: 100, seconds: 3600 }, 5);
+    const events = [];
+    for (let i = 0; i < 8; i++) events.push(await bus.publish(draft(`repo:t${i % 3}`, i)));
+    const all = await bus.read(['repo:*'], null, 100);
+    expect(all.ok && all.events.map((e) => e.payload)).toEqual([3, 4, 5, 6, 7].map((n) => ({ n })));
+    // A reader who had seen nothing of t0 missed event 0, which is gone; one who had seen event 0 missed nothing.
+    expect(await bus.read(['repo:t0'], { position: 0, time: Date.now() }, 10)).toEqual({ ok: false, reason: 'expired' });
+    const afterFirst = await bus.read(['repo:t0'], { position: events[0]!.position, time: Date.now() }, 10);
+    expect(afterFirst.ok && afterFirst.events.map((e) => e.payload)).toEqual([{ n: 3 }, { n: 6 }]);
+  });
+});
