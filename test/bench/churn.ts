@@ -31,7 +31,7 @@
 import { WebSocket } from 'ws';
 import { closeAll, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
 import { gql, parseOptions, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
-import { killAllServers, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { freePort, killAllServers, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
   conns: 5000, // held idle connections, one subscription each
@@ -45,6 +45,10 @@ const DEFAULTS = {
   'load-limit': 1.5, // wait for the 1-minute load average to drop below this before measuring
   'load-wait': 180, // ... for at most this many seconds
   'node-args': '', // extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // Diagnostic only (changes what is measured): start the server with --inspect on a free port and,
+  // after each normal reading, force a full GC over the inspector protocol and read again.
+  'gc-diagnostic': false,
+  observe: 60, // seconds to keep watching RSS (no requests, /proc only) after the "after churn" reading
   help: false,
 };
 
@@ -103,9 +107,40 @@ async function readMemory(server: ServerProcess, label: string): Promise<MemoryR
   };
 }
 
+/**
+ * A full, synchronous GC in the server through the inspector protocol
+ * (HeapProfiler.collectGarbage), for the diagnostic run only: the server code
+ * is not touched, but what is measured afterwards is no longer "left alone".
+ */
+async function forceGc(inspectPort: number, timeoutMs = 30_000): Promise<boolean> {
+  try {
+    const list = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`, { signal: AbortSignal.timeout(5_000) })).json()) as Array<{ webSocketDebuggerUrl?: string }>;
+    const url = list[0]?.webSocketDebuggerUrl;
+    if (!url) return false;
+    return await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        ws.terminate();
+        resolve(ok);
+      };
+      ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+      ws.on('message', (data: Buffer) => {
+        const message = JSON.parse(String(data)) as { id?: number; error?: unknown };
+        if (message.id === 1) done(message.error === undefined);
+      });
+      ws.on('error', () => done(false));
+    });
+  } catch {
+    return false;
+  }
+}
+
 // ------------------------------------------------------------------ one churn cycle
 
-type CycleResult = { ok: boolean; error: string | null; ms: number };
+/** Milliseconds of each step: upgrade done, connection_ack, pong (subscribe read), closed. */
+type CycleResult = { ok: boolean; error: string | null; ms: number; steps: [number, number, number, number] };
 
 const INIT = (token: string) => JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
 const SUBSCRIBE = JSON.stringify({
@@ -120,16 +155,25 @@ function cycle(wsUrl: string, token: string, timeoutMs: number): Promise<CycleRe
   return new Promise((resolve) => {
     let stage: 'connect' | 'ack' | 'pong' | 'close' = 'connect';
     let settled = false;
+    const marks = [0, 0, 0, 0];
+    let last = started;
+    const mark = (i: number) => {
+      const t = now();
+      marks[i] = t - last;
+      last = t;
+    };
     const ws = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
     const finish = (ok: boolean, error: string | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (!ok) ws.terminate();
-      resolve({ ok, error, ms: now() - started });
+      if (ok) mark(3);
+      resolve({ ok, error, ms: now() - started, steps: marks as CycleResult['steps'] });
     };
     const timer = setTimeout(() => finish(false, `timeout waiting for ${stage}`), timeoutMs);
     ws.on('open', () => {
+      mark(0);
       stage = 'ack';
       ws.send(INIT(token));
     });
@@ -143,12 +187,14 @@ function cycle(wsUrl: string, token: string, timeoutMs: number): Promise<CycleRe
       }
       switch (message.type) {
         case 'connection_ack':
+          mark(1);
           stage = 'pong';
           ws.send(SUBSCRIBE);
           ws.send('{"type":"ping"}');
           return;
         case 'pong':
           if (stage !== 'pong') return;
+          mark(2);
           stage = 'close';
           ws.close(1000, 'churn');
           return;
@@ -187,8 +233,12 @@ type Report = {
     seconds: number;
     connectionsPerSecond: number;
     cycleMs: Summary;
+    stepsP50Ms: { upgrade: number | null; ack: number | null; subscribePong: number | null; close: number | null };
     serverCpuPct: number | null;
     serverCpuMsPerCycle: number | null;
+    loadToolCpuPct: number;
+    /** Server CPU while only the held connections were open (between the held and pre-churn readings). */
+    idleServerCpuPct: number | null;
     maxRssDuringMB: number | null;
     statsBackToHeld: boolean;
     statsAfter: Stats['stats'] | null;
@@ -199,6 +249,8 @@ type Report = {
   heapPer1000IdleMB: number | null;
   afterChurnVsHeldPct: number | null;
   heapAfterChurnVsHeldPct: number | null;
+  laterAfterChurnVsHeldPct: number | null;
+  rssTrailAfterChurn: Array<[number, number | null]>;
   closedToZero: boolean;
   targets: { rssPer1000: boolean | null; afterChurn: boolean | null };
 };
@@ -207,14 +259,24 @@ async function run(o: Options): Promise<Report> {
   const load: Record<string, LoadWait> = {};
   const quiet = async (label: string) => (load[label] = await waitForQuiet(label, o['load-limit'], o['load-wait'] * 1000));
   await quiet('start');
-  const server = await startServer({ env: SERVER_ENV, nodeArgs: o['node-args'].split(' ').filter(Boolean) });
+  const inspectPort = o['gc-diagnostic'] ? await freePort() : 0;
+  const nodeArgs = [...o['node-args'].split(' ').filter(Boolean), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])];
+  const server = await startServer({ env: SERVER_ENV, nodeArgs });
+  if (inspectPort) console.log(`DIAGNOSTIC RUN: server inspector on 127.0.0.1:${inspectPort}; a forced full GC follows every reading`);
+  const reading = async (label: string) => {
+    memory.push(await readMemory(server, label));
+    if (!inspectPort) return;
+    const ok = await forceGc(inspectPort);
+    await sleep(1_000);
+    memory.push(await readMemory(server, `${label} [after forced GC${ok ? '' : ': FAILED'}]`));
+  };
   console.log(`server pid ${server.pid} on ${server.origin} (embedded, production, ${Object.entries(SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`);
   const memory: MemoryReading[] = [];
   const tally = new Tally();
   const subs: Subscriber[] = [];
   try {
     await sleep(o.settle * 1000);
-    memory.push(await readMemory(server, 'start'));
+    await reading('start');
 
     // --- held connections
     const subOptions = { wsUrl: server.wsUrl, token: server.token, tally, ackTimeoutMs: 30_000 };
@@ -228,14 +290,19 @@ async function run(o: Options): Promise<Report> {
     console.log(`held: ${opened}/${o.conns} open in ${held.openMs} ms, subscriptions ${confirm.last?.subscriptions ?? '?'} (${held.confirmed ? 'confirmed' : `NOT confirmed: ${tally.lastError ?? ''}`})`);
     if (!held.confirmed) throw new Error(`held connections not confirmed: ${JSON.stringify({ held, stats: confirm.last, errors: tally.errors() })}`);
     await sleep(o.settle * 1000);
-    memory.push(await readMemory(server, 'held (idle conns open)'));
+    await reading('held (idle conns open)');
+    const idleCpu0 = procCpuMs(server.pid);
+    const idleT0 = now();
 
     // --- churn
     await quiet('churn');
     await sleep(1_000);
     // The pre-churn level: read right before churning, after the load wait.
-    memory.push(await readMemory(server, 'before churn'));
+    const idleCpu1 = procCpuMs(server.pid);
+    const idleServerCpuPct = idleCpu0 === null || idleCpu1 === null ? null : r1((100 * (idleCpu1 - idleCpu0)) / (now() - idleT0));
+    await reading('before churn');
     const cycleMs = new Samples(o.cycles);
+    const stepMs = [0, 1, 2, 3].map(() => new Samples(o.cycles));
     let next = 0;
     let okCount = 0;
     let failed = 0;
@@ -246,6 +313,7 @@ async function run(o: Options): Promise<Report> {
       if (m && m.rssKB > maxRssKB) maxRssKB = m.rssKB;
     }, 250);
     const cpu0 = procCpuMs(server.pid);
+    const own0 = process.cpuUsage();
     const t0 = now();
     const churnDeadline = t0 + o['churn-timeout'] * 1000;
     let progressAt = t0;
@@ -256,6 +324,7 @@ async function run(o: Options): Promise<Report> {
         if (result.ok) {
           okCount++;
           cycleMs.push(result.ms);
+          result.steps.forEach((ms, i) => stepMs[i]!.push(ms));
         } else {
           failed++;
           lastError = result.error;
@@ -269,6 +338,7 @@ async function run(o: Options): Promise<Report> {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
     const seconds = (now() - t0) / 1000;
     const cpu1 = procCpuMs(server.pid);
+    const own = process.cpuUsage(own0);
     clearInterval(sampler);
     const serverCpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
     const back = await waitForStats(server, (s) => s.connections === o.conns && s.subscriptions === o.conns, 60_000);
@@ -280,28 +350,46 @@ async function run(o: Options): Promise<Report> {
       seconds: r1(seconds),
       connectionsPerSecond: r1(okCount / seconds),
       cycleMs: cycleMs.summary(),
+      stepsP50Ms: {
+        upgrade: stepMs[0]!.summary().p50 ?? null,
+        ack: stepMs[1]!.summary().p50 ?? null,
+        subscribePong: stepMs[2]!.summary().p50 ?? null,
+        close: stepMs[3]!.summary().p50 ?? null,
+      },
       serverCpuPct: serverCpuMs === null ? null : r1((100 * serverCpuMs) / (seconds * 1000)),
       serverCpuMsPerCycle: serverCpuMs === null || okCount === 0 ? null : Math.round((1000 * serverCpuMs) / okCount) / 1000,
+      loadToolCpuPct: r1((own.user + own.system) / 10 / (seconds * 1000)),
+      idleServerCpuPct,
       maxRssDuringMB: mb(maxRssKB || null),
       statsBackToHeld: back.ok,
       statsAfter: back.last,
     };
     console.log(`churn: ${okCount} ok, ${failed} failed in ${churn.seconds} s = ${churn.connectionsPerSecond} conn/s; stats after: ${JSON.stringify(back.last)}`);
     await sleep(o.settle * 1000);
-    memory.push(await readMemory(server, 'after churn (held open)'));
+    await reading('after churn (held open)');
+    // Watch, without doing anything, whether the process gives memory back on its own.
+    const trail: Array<[number, number | null]> = [];
+    const watchStarted = now();
+    while (now() - watchStarted < o.observe * 1000 && trail.length < 10_000) {
+      await sleep(Math.min(5_000, o.observe * 1000));
+      trail.push([Math.round((now() - watchStarted) / 1000), mb(procMemory(server.pid)?.rssKB)]);
+    }
+    if (o.observe > 0) await reading(`after churn +${o.observe + o.settle} s (held open)`);
     const heldSurvived = { unexpectedCloses: tally.unexpectedCloses, lastError: tally.lastError };
+    console.log(`RSS after churn, every 5 s (MB): ${trail.map(([t, v]) => `${t}s ${v}`).join(', ')}`);
 
     // --- close the held connections
     closeAll(subs);
     const zero = await waitForStats(server, (s) => s.connections === 0 && s.subscriptions === 0, 60_000);
     await sleep(o.settle * 1000);
-    memory.push(await readMemory(server, 'after close (0 conns)'));
+    await reading('after close (0 conns)');
 
-    const at = (label: string) => memory.find((m) => m.label.startsWith(label));
+    const at = (label: string) => memory.find((m) => m.label.startsWith(label) && !m.label.includes('[after forced GC'));
     const start = at('start');
     const heldMem = at('held');
     const before = at('before churn');
-    const after = at('after churn');
+    const after = at('after churn (held');
+    const afterLater = at('after churn +');
     const per1000 = (a?: number | null, b?: number | null) => (a == null || b == null ? null : r1(((b - a) / o.conns) * 1000));
     const pct = (base?: number | null, value?: number | null) => (base == null || value == null || base === 0 ? null : r1((100 * (value - base)) / base));
     const rssPer1000IdleMB = per1000(start?.rssMB, heldMem?.rssMB);
@@ -319,6 +407,8 @@ async function run(o: Options): Promise<Report> {
       heapPer1000IdleMB: per1000(start?.heapUsedMB, heldMem?.heapUsedMB),
       afterChurnVsHeldPct,
       heapAfterChurnVsHeldPct: pct(before?.heapUsedMB, after?.heapUsedMB),
+      laterAfterChurnVsHeldPct: pct(before?.rssMB, afterLater?.rssMB),
+      rssTrailAfterChurn: trail,
       closedToZero: zero.ok,
       targets: {
         rssPer1000: rssPer1000IdleMB === null ? null : rssPer1000IdleMB <= TARGET_MB_PER_1000,
@@ -339,7 +429,9 @@ function table(r: Report): string {
     ['held connections', `${r.held.opened} (open ${r.held.openMs} ms, setup p50 ${r.held.setupMs.p50} ms / p99 ${r.held.setupMs.p99} ms)`],
     ['churn cycles', `${r.churn.ok} ok / ${r.churn.failed} failed of ${r.cycles}, concurrency ${r.concurrency}${r.churn.lastError ? ` (last error: ${r.churn.lastError})` : ''}`],
     ['connections/s', `${r.churn.connectionsPerSecond} (${r.churn.seconds} s; cycle p50 ${r.churn.cycleMs.p50} ms, p99 ${r.churn.cycleMs.p99} ms)`],
-    ['server CPU during churn', `${r.churn.serverCpuPct}% of one core, ${r.churn.serverCpuMsPerCycle} ms per cycle`],
+    ['cycle steps p50 (ms)', `upgrade ${r.churn.stepsP50Ms.upgrade}, connection_ack ${r.churn.stepsP50Ms.ack}, subscribe+pong ${r.churn.stepsP50Ms.subscribePong}, close ${r.churn.stepsP50Ms.close}`],
+    ['server CPU during churn', `${r.churn.serverCpuPct}% of one core, ${r.churn.serverCpuMsPerCycle} ms per cycle (load tool ${r.churn.loadToolCpuPct}%)`],
+    ['server CPU idle, held conns', `${r.churn.idleServerCpuPct}% of one core`],
     ['stats after churn', `${JSON.stringify(r.churn.statsAfter)} ${r.churn.statsBackToHeld ? '(back to the held level)' : '(NOT back to the held level)'}`],
     ['held survived churn', r.heldSurvived.unexpectedCloses === 0 ? 'yes' : `no: ${r.heldSurvived.unexpectedCloses} closed (${r.heldSurvived.lastError})`],
   ];
@@ -350,6 +442,7 @@ function table(r: Report): string {
     ['RSS max during churn / VmHWM', `${r.churn.maxRssDuringMB} MB / ${r.memory.at(-1)?.hwmMB} MB`],
     ['RSS per 1000 idle conns', `${r.rssPer1000IdleMB} MB (heapUsed ${r.heapPer1000IdleMB} MB) target <= ${TARGET_MB_PER_1000}: ${verdict(r.targets.rssPer1000)}`],
     ['RSS after churn vs before', `${signed(r.afterChurnVsHeldPct)}% (heapUsed ${signed(r.heapAfterChurnVsHeldPct)}%) target within ${TARGET_AFTER_CHURN_PCT} %: ${verdict(r.targets.afterChurn)}`],
+    ['RSS later after churn vs before', `${signed(r.laterAfterChurnVsHeldPct)}% (after watching ${r.rssTrailAfterChurn.at(-1)?.[0] ?? 0} s more)`],
     ['load (1-min) at measurements', Object.entries(r.load).map(([k, v]) => `${k} ${v.at?.toFixed(2) ?? '?'}${v.waitedS > 0 ? ` (waited ${v.waitedS} s from ${v.before?.toFixed(2)})` : ''}`).join(', ')],
   );
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -68,7 +68,7 @@ const DEFAULTS = {
   duration: 10, // c: seconds per run
   'load-limit': 1.5,
   'load-wait': 180, // seconds
-  'max-seconds': 2400, // hard limit for the whole run
+  'max-seconds': 4500, // hard limit for the whole run (up to 15 load waits of --load-wait s included)
   help: false,
 };
 type Options = typeof DEFAULTS;

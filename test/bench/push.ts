@@ -267,6 +267,8 @@ type Measurement = {
   readonly bySecond: Samples[];
   delivered: number;
   lastDeliveryAt: number;
+  /** Deliveries up to the last publish (for the throughput while publishing). */
+  deliveredWhilePublishing: number;
   /** Deliveries whose 2xx came at most `budgetMs` after their send. */
   withinBudget: number;
   budgetMs: number;
@@ -407,6 +409,56 @@ function closeReceiver(r: Receiver): Promise<void> {
   });
 }
 
+// ------------------------------------------------------------------ endpoint monitor
+
+type EndpointRow = { id: string; breakerState: string; consecutiveFailures: number; delivered: number; failed: number; fallback: number; healthy: boolean | null };
+
+/**
+ * Polls `cliEndpoints` every 2 s during the measured phase: when a breaker
+ * first opened, how many were open at once, and how delivery and fallback
+ * progressed (one row per poll, for the JSON line).
+ */
+function watchEndpoints(server: ServerProcess, ours: ReadonlySet<string>, t0: number, m: Measurement) {
+  const timeline = {
+    firstOpenAtS: null as number | null,
+    maxOpen: 0,
+    pollErrors: 0,
+    rows: [] as Array<{ s: number; received: number; serverDelivered: number; open: number; fallback: number }>,
+  };
+  let running = true;
+  let wake: () => void = () => {};
+  const done = (async () => {
+    while (running) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (!running) break;
+      try {
+        const rows = ((await graphql(server, ENDPOINTS)).cliEndpoints as EndpointRow[]).filter((e) => ours.has(e.id));
+        const s = r1((now() - t0) / 1000);
+        const open = rows.filter((e) => e.breakerState !== 'CLOSED').length;
+        if (open > 0 && timeline.firstOpenAtS === null) timeline.firstOpenAtS = s;
+        timeline.maxOpen = Math.max(timeline.maxOpen, open);
+        timeline.rows.push({ s, received: m.delivered, serverDelivered: rows.reduce((n, e) => n + e.delivered, 0), open, fallback: rows.reduce((n, e) => n + e.fallback, 0) });
+      } catch {
+        timeline.pollErrors++;
+      }
+    }
+  })();
+  return {
+    timeline,
+    done,
+    stop() {
+      running = false;
+      wake();
+    },
+  };
+}
+
 // ------------------------------------------------------------------ CPU
 
 type CpuSnapshot = { at: number; server: number | null; redis: number | null; client: number; machine: number | null };
@@ -455,6 +507,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
   const receivers: Receiver[] = [];
   const shared: Shared = { measurement: null, unexpected: 0, warmLatency: new Samples(1024) };
   let publisher: Publisher | null = null;
+  let monitor: ReturnType<typeof watchEndpoints> | null = null;
   try {
     server = await startServer({ nodeArgs, env: { REDIS_URL: redis?.url ?? '', ...env } });
     console.log(`  server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.pid} at ${redis.url}` : ' (embedded)'}`);
@@ -507,10 +560,12 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
       bySecond: Array.from({ length: Math.max(1, Math.ceil(options.duration)) }, () => new Samples(1024)),
       delivered: 0,
       lastDeliveryAt: 0,
+      deliveredWhilePublishing: 0,
       withinBudget: 0,
       budgetMs,
     };
     shared.measurement = m;
+    monitor = watchEndpoints(server, new Set(receivers.map((r) => r.registrationId)), t0, m);
 
     let sent = 0;
     let inFlight = 0;
@@ -537,6 +592,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
       tick();
     });
     const lastSendAt = now();
+    m.deliveredWhilePublishing = m.delivered;
     const publishDeadline = lastSendAt + 30_000;
     while (inFlight > 0 && now() < publishDeadline) await sleep(5);
     const expected = publisher.ok * N;
@@ -551,6 +607,10 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
     }
     const complete = m.delivered >= expected;
     const doneAt = complete ? m.lastDeliveryAt : now();
+    const lastDeliveryAt = m.lastDeliveryAt || doneAt;
+    monitor.stop();
+    await monitor.done;
+    const timeline = monitor.timeline;
     const cpu = cpuBetween(cpu0, cpuSnapshot(server.pid, redis?.pid ?? null));
     const rssAfter = procMemory(server.pid);
     const deliveredAtEnd = m.delivered;
@@ -559,15 +619,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
     if (!server.alive()) throw new Error(`server exited during the run; its output:\n${server.output()}`);
 
     // What the server says about the endpoints: breaker, given up, fallback.
-    const endpoints = (await graphql(server, ENDPOINTS)).cliEndpoints as Array<{
-      id: string;
-      breakerState: string;
-      consecutiveFailures: number;
-      delivered: number;
-      failed: number;
-      fallback: number;
-      healthy: boolean | null;
-    }>;
+    const endpoints = (await graphql(server, ENDPOINTS)).cliEndpoints as EndpointRow[];
     const ours = new Set(receivers.map((r) => r.registrationId));
     const mine = endpoints.filter((e) => ours.has(e.id));
     // The server's own record of the newest deliveries (500 per endpoint: the query cost limit allows no more): attempts and errors.
@@ -586,7 +638,6 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
     }
 
     const sum = (pick: (r: Receiver) => number) => receivers.reduce((n, r) => n + pick(r), 0);
-    const elapsedMs = Math.max(1, doneAt - t0);
     const latency = m.latency.summary();
     const lagSummary = lag.summary();
     const share = expected === 0 ? 0 : deliveredAtEnd / expected;
@@ -611,7 +662,9 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
       missing: expected - deliveredAtEnd,
       allDelivered: complete,
       drainMs: r1(doneAt - lastSendAt),
-      deliveriesPerSec: Math.round(deliveredAtEnd / (elapsedMs / 1000)),
+      deliveriesPerSec: Math.round(deliveredAtEnd / (Math.max(1, lastDeliveryAt - t0) / 1000)),
+      deliveriesPerSecWhilePublishing: Math.round(m.deliveredWhilePublishing / (Math.max(1, lastSendAt - t0) / 1000)),
+      timeline,
       offeredPerSec: R * N,
       latencyMs: latency,
       p99BySecondMs: m.bySecond.map((s) => s.summary().p99 ?? null),
@@ -652,6 +705,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
     return result;
   } finally {
     shared.measurement = null;
+    monitor?.stop();
     publisher?.destroy();
     await Promise.all(receivers.map(closeReceiver));
     await server?.stop();
@@ -678,7 +732,8 @@ function table(results: readonly RunResult[]): string {
   add('publish lag p99 / rtt p99 ms', (r) => `${fmt(r.publishLagMs.p99)} / ${fmt(r.publishRttMs.p99)}`);
   add('delivered / expected', (r) => `${r.delivered}/${r.expected} (${fmt(100 * r.deliveredShare, 3)} %)`);
   add('drained after last publish', (r) => `${fmt(r.drainMs / 1000, 1)} s${r.allDelivered ? '' : ' (gave up waiting)'}`);
-  add('deliveries/s (offered)', (r) => `${r.deliveriesPerSec} (${r.offeredPerSec})`);
+  add('deliveries/s: overall / publishing', (r) => `${r.deliveriesPerSec} / ${r.deliveriesPerSecWhilePublishing} (offered ${r.offeredPerSec})`);
+  add('breaker first open / max open', (r) => `${r.timeline.firstOpenAtS === null ? 'never' : `${fmt(r.timeline.firstOpenAtS)} s after t0`} / ${r.timeline.maxOpen}`);
   add('latency ms', (r) => lat(r.latencyMs));
   add('p99 by second (ms)', (r) => compactSeconds(r.p99BySecondMs));
   add('server CPU % / us per deliv', (r) => `${fmt(r.cpu.serverCpuPct)} / ${fmt(r.serverCpuUsPerDelivery)}`);
