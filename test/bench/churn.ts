@@ -30,7 +30,7 @@
  */
 import { WebSocket } from 'ws';
 import { closeAll, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
-import { gql, parseOptions, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
+import { gql, Inspector, parseOptions, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
 import { freePort, killAllServers, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -48,6 +48,8 @@ const DEFAULTS = {
   // Diagnostic only (changes what is measured): start the server with --inspect on a free port and,
   // after each normal reading, force a full GC over the inspector protocol and read again.
   'gc-diagnostic': false,
+  // Diagnostic only: start the server with --inspect and write a CPU profile of the churn phase to this file.
+  'cpu-profile': '',
   observe: 60, // seconds to keep watching RSS (no requests, /proc only) after the "after churn" reading
   help: false,
 };
@@ -105,36 +107,6 @@ async function readMemory(server: ServerProcess, label: string): Promise<MemoryR
     connections: s?.connections ?? null,
     subscriptions: s?.subscriptions ?? null,
   };
-}
-
-/**
- * A full, synchronous GC in the server through the inspector protocol
- * (HeapProfiler.collectGarbage), for the diagnostic run only: the server code
- * is not touched, but what is measured afterwards is no longer "left alone".
- */
-async function forceGc(inspectPort: number, timeoutMs = 30_000): Promise<boolean> {
-  try {
-    const list = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`, { signal: AbortSignal.timeout(5_000) })).json()) as Array<{ webSocketDebuggerUrl?: string }>;
-    const url = list[0]?.webSocketDebuggerUrl;
-    if (!url) return false;
-    return await new Promise<boolean>((resolve) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        ws.terminate();
-        resolve(ok);
-      };
-      ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
-      ws.on('message', (data: Buffer) => {
-        const message = JSON.parse(String(data)) as { id?: number; error?: unknown };
-        if (message.id === 1) done(message.error === undefined);
-      });
-      ws.on('error', () => done(false));
-    });
-  } catch {
-    return false;
-  }
 }
 
 // ------------------------------------------------------------------ one churn cycle
@@ -259,14 +231,15 @@ async function run(o: Options): Promise<Report> {
   const load: Record<string, LoadWait> = {};
   const quiet = async (label: string) => (load[label] = await waitForQuiet(label, o['load-limit'], o['load-wait'] * 1000));
   await quiet('start');
-  const inspectPort = o['gc-diagnostic'] ? await freePort() : 0;
+  const inspectPort = o['gc-diagnostic'] || o['cpu-profile'] ? await freePort() : 0;
   const nodeArgs = [...o['node-args'].split(' ').filter(Boolean), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])];
   const server = await startServer({ env: SERVER_ENV, nodeArgs });
-  if (inspectPort) console.log(`DIAGNOSTIC RUN: server inspector on 127.0.0.1:${inspectPort}; a forced full GC follows every reading`);
+  const inspector = inspectPort ? await Inspector.connect(inspectPort) : null;
+  if (inspector) console.log(`DIAGNOSTIC RUN: server inspector on 127.0.0.1:${inspectPort}${o['gc-diagnostic'] ? '; a forced full GC follows every reading' : ''}${o['cpu-profile'] ? `; CPU profile of the churn phase to ${o['cpu-profile']}` : ''}`);
   const reading = async (label: string) => {
     memory.push(await readMemory(server, label));
-    if (!inspectPort) return;
-    const ok = await forceGc(inspectPort);
+    if (!inspector || !o['gc-diagnostic']) return;
+    const ok = await inspector.collectGarbage();
     await sleep(1_000);
     memory.push(await readMemory(server, `${label} [after forced GC${ok ? '' : ': FAILED'}]`));
   };
@@ -312,6 +285,7 @@ async function run(o: Options): Promise<Report> {
       const m = procMemory(server.pid);
       if (m && m.rssKB > maxRssKB) maxRssKB = m.rssKB;
     }, 250);
+    if (inspector && o['cpu-profile']) await inspector.startProfile();
     const cpu0 = procCpuMs(server.pid);
     const own0 = process.cpuUsage();
     const t0 = now();
@@ -340,6 +314,7 @@ async function run(o: Options): Promise<Report> {
     const cpu1 = procCpuMs(server.pid);
     const own = process.cpuUsage(own0);
     clearInterval(sampler);
+    if (inspector && o['cpu-profile']) await inspector.stopProfile(o['cpu-profile']);
     const serverCpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
     const back = await waitForStats(server, (s) => s.connections === o.conns && s.subscriptions === o.conns, 60_000);
     const churn = {
@@ -416,6 +391,7 @@ async function run(o: Options): Promise<Report> {
       },
     };
   } finally {
+    inspector?.close();
     closeAll(subs);
     await sleep(200);
     await server.stop();

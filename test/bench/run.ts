@@ -568,8 +568,12 @@ async function main(): Promise<number> {
     return 64;
   }
   const env = {
-    // room for the idle scenario's connections plus the others
+    // Every load connection comes from 127.0.0.1 as the admin: lift the
+    // per-address attempt limit and the per-principal connection limit, and
+    // leave room for the idle scenario's connections plus the others.
     WS_MAX_CONNECTIONS: String(Math.max(10_000, options.conns + options.subs * 2 + 100)),
+    WS_MAX_CONNECTIONS_PER_PRINCIPAL: String(Math.max(100_000, options.conns + options.subs * 2 + 100)),
+    WS_RATE_LIMIT_PER_MINUTE: '10000000',
     ...parseEnv(options.env),
   };
   const nodeArgs = options['node-args'].split(/\s+/).filter(Boolean);
