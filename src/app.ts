@@ -41,6 +41,11 @@ import { Close, CloseReason } from './transport/close-codes.js';
 import { createConnectionRegistry } from './transport/connection-registry.js';
 import { startHeartbeat } from './transport/heartbeat.js';
 import { createHttpServer } from './transport/http-server.js';
+import { createRateLimiter } from './ratelimit/limiter.js';
+import { createRefusalAudit } from './ratelimit/refusal-audit.js';
+import { createRedisWindows } from './ratelimit/window.redis.js';
+import { createMemoryRateLimitStore } from './store/rate-limits.js';
+import { createRedisRateLimitStore } from './store/rate-limits.redis.js';
 import { createWsServer } from './transport/ws-server.js';
 import { createHeraldYoga, GRAPHQL_PATH } from './transport/yoga.js';
 
@@ -78,6 +83,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 };
   const metrics = createMetrics();
   const audit = log.child({ audit: true });
+  const auditRefusal = (entry: Record<string, unknown> & { action: string }) => audit.warn(entry, entry.action);
 
   const cluster = createClusterView({
     instanceId,
@@ -102,6 +108,24 @@ export function buildApp(config: Config, logger?: Logger): App {
     log,
   });
 
+  const refusals = createRefusalAudit(auditRefusal);
+  const rateLimits = createRateLimiter({
+    store: redis ? createRedisRateLimitStore(redis) : createMemoryRateLimitStore(),
+    fileRules: config.rateLimits,
+    shared: redis ? createRedisWindows(redis, instanceId) : null,
+    sharedReady: () => redis?.command.status === 'ready',
+    liveInstances: async () => (await cluster.instances()).length,
+    announce: () => control.send({ kind: 'rate-limits-changed' }),
+    onRefused: (client, field) => {
+      metrics.rateLimited(field);
+      refusals.record(client, field);
+    },
+    onFallback: (degraded) => metrics.rateLimitDegraded(degraded),
+    onInstances: (count) => metrics.rateLimitInstances(count),
+    refreshMs: config.clusterReportIntervalMs,
+    log: log.child({ component: 'ratelimit' }),
+  });
+
   const services: Services = {
     tasks,
     bus,
@@ -116,6 +140,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     maxQueuedEvents: config.ws.maxQueuedEvents,
     idempotency,
     dedupWindowSeconds: config.events.dedupWindowSeconds,
+    rateLimits,
     cli: { store: cliStore, urlPolicy: config.push.urlPolicy, minCliVersion: config.minCliVersion, poke: () => push.poke(), isPushing: () => push.isPushing() },
   };
   const push = createPushDispatcher({
@@ -144,6 +169,10 @@ export function buildApp(config: Config, logger?: Logger): App {
     isReady: () => bus.isReady() && (redis?.isReady() ?? true),
     corsOrigins: config.corsOrigins,
     queryLimits: config.queryLimits,
+    protection: config.protection,
+    rateLimiter: rateLimits,
+    trustProxy: config.trustProxy,
+    audit: auditRefusal,
     onDelivered: (event) => {
       counters.delivered++;
       metrics.delivered(event);
@@ -168,6 +197,8 @@ export function buildApp(config: Config, logger?: Logger): App {
       attemptsPerMinute: config.ws.rateLimitPerMinute,
     },
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    audit: auditRefusal,
     minCliVersion: config.minCliVersion,
     heartbeatIntervalMs: config.ws.heartbeatIntervalMs,
     perMessageDeflate: config.ws.perMessageDeflate,
@@ -186,6 +217,10 @@ export function buildApp(config: Config, logger?: Logger): App {
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
       await control.listen((command) => {
+        if (command.kind === 'rate-limits-changed') {
+          rateLimits.reload().catch((err: Error) => log.warn({ err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
+          return;
+        }
         if (command.kind === 'notify') {
           const { connectionId, id, message, timestamp } = command;
           hub.inject(connectionTopic(connectionId), directMessage(id, timestamp, connectionId, message));
@@ -195,6 +230,7 @@ export function buildApp(config: Config, logger?: Logger): App {
         if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
       });
       cluster.start();
+      rateLimits.start();
       push.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
@@ -211,6 +247,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
+    rateLimits.stop();
+    refusals.stop();
     await push.stop();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.

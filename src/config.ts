@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { JwtConfig } from './auth/jwt.js';
 import type { QueryLimits } from './protection/use-armor.js';
 import type { PushSettings } from './push/worker.js';
+import { loadRulesFile, type Rule } from './ratelimit/rules.js';
+import { getSchema } from './schema/index.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -86,6 +88,12 @@ const schema = z.object({
   PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
+  RATE_LIMITS_FILE: z.string().min(1).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be false, true (one proxy) or the number of reverse proxies in front of Herald')
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+    .default('false'),
 });
 
 type Env = z.infer<typeof schema>;
@@ -120,6 +128,15 @@ export type Config = {
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
+  /** Rate-limit rules from RATE_LIMITS_FILE, over the built-in defaults. */
+  readonly rateLimits: Readonly<Record<string, Rule>>;
+  /** How many reverse proxies' X-Forwarded-For entries to believe. */
+  readonly trustProxy: number;
+  /**
+   * Query limits, rate limits and HTTP rules. Not a setting: only code that
+   * measures their cost (benchmarks) builds a config with this off.
+   */
+  readonly protection: boolean;
 };
 
 /** Stands in CORS_ORIGINS' default for "any http(s) origin on localhost, 127.0.0.1 or [::1]". */
@@ -189,7 +206,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
     jwt: jwtConfig(e),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
+    rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},
+    trustProxy: e.TRUST_PROXY,
+    protection: true,
   };
+}
+
+function rulesFrom(path: string): Record<string, Rule> {
+  try {
+    return loadRulesFile(path, getSchema());
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
+  }
 }
 
 function jwtConfig(e: Env): JwtConfig | undefined {

@@ -34,6 +34,10 @@ export function createMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
   });
   const slow = new Counter({ ...r, name: 'herald_slow_consumer_disconnects_total', help: 'Connections closed because they did not read fast enough' });
+  const rateLimited = new Counter({ ...r, name: 'herald_rate_limited_total', help: 'Operations refused by a rate limit, by field', labelNames: ['field'] });
+  const rateFallbacks = new Counter({ ...r, name: 'herald_ratelimit_fallbacks_total', help: 'Times rate limits fell back to local windows because Redis was unavailable' });
+  const rateDegraded = new Gauge({ ...r, name: 'herald_ratelimit_degraded', help: '1 while rate limits are enforced locally (Redis unavailable), else 0' });
+  const rateInstances = new Gauge({ ...r, name: 'herald_ratelimit_instances', help: 'Instances a rate limit is shared among when enforced locally' });
   const http = new Counter({ ...r, name: 'herald_http_requests_total', help: 'GraphQL HTTP requests by operation and status', labelNames: ['operation', 'status'] });
 
   const families = ['repo', 'gateway', 'channel', 'other'] as const;
@@ -65,5 +69,11 @@ export function createMetrics() {
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),
     slowConsumer: () => slow.inc(),
     httpRequest: (operation: string, status: number) => http.inc({ operation, status: String(status) }),
+    rateLimited: (field: string) => rateLimited.inc({ field }),
+    rateLimitInstances: (count: number) => rateInstances.set(count),
+    rateLimitDegraded(degraded: boolean) {
+      if (degraded) rateFallbacks.inc();
+      rateDegraded.set(degraded ? 1 : 0);
+    },
   };
 }

@@ -16,15 +16,17 @@ export type Scope = (typeof SCOPES)[number];
 export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
 
 /**
- * The one place that says who holds a scope: the admin and (development-only)
- * anonymous callers hold all of them, gateways none, services and users what
- * their key or token grants.
+ * The one place that says who holds a scope: the admin holds all of them;
+ * (development-only) anonymous callers all but `ratelimit:bypass`, since
+ * they are counted by address; gateways none; services and users what their
+ * key or token grants.
  */
 export function hasScope(principal: Principal, scope: Scope): boolean {
   switch (principal.kind) {
     case 'admin':
-    case 'anonymous':
       return true;
+    case 'anonymous':
+      return scope !== 'ratelimit:bypass';
     case 'gateway':
       return false;
     case 'service':

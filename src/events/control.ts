@@ -10,7 +10,8 @@ export type ConnectionMatch = { readonly principalId: string } | { readonly conn
 
 export type ControlCommand =
   | { readonly kind: 'close-connections'; readonly match: ConnectionMatch; readonly code: number; readonly reason: string }
-  | { readonly kind: 'notify'; readonly connectionId: string; readonly id: string; readonly message: string; readonly timestamp: string };
+  | { readonly kind: 'notify'; readonly connectionId: string; readonly id: string; readonly message: string; readonly timestamp: string }
+  | { readonly kind: 'rate-limits-changed' };
 
 export type ControlChannel = {
   send(command: ControlCommand): Promise<void>;
@@ -50,6 +51,7 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
 function parse(message: string): ControlCommand | undefined {
   try {
     const c = JSON.parse(message) as ControlCommand;
+    if (c.kind === 'rate-limits-changed') return { kind: c.kind };
     if (c.kind === 'notify') {
       return [c.connectionId, c.id, c.message, c.timestamp].every((v) => typeof v === 'string') ? c : undefined;
     }

@@ -17,17 +17,23 @@ const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none';
  * answer, POST bodies only as JSON (415) with a declared length (411) of at
  * most 1 MB (413), before anything reads the body.
  */
-export function useHttpHygiene(): Plugin {
+export function useHttpHygiene(options: {
+  /** Writes an `audit` line for a refused request. */
+  audit: (entry: Record<string, unknown> & { action: string }) => void;
+  ipOf: (serverContext: object) => string;
+}): Plugin {
   return {
-    onRequest({ request, endResponse, fetchAPI }) {
+    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (request.method !== 'POST') return;
-      const refuse = (status: number, code: string, message: string) =>
+      const refuse = (status: number, code: string, message: string) => {
+        options.audit({ action: status === 413 ? 'size-refused' : 'request-refused', transport: 'http', ip: options.ipOf(serverContext), path: url.pathname, reason: code });
         endResponse(
           new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
             status,
             headers: { 'content-type': 'application/json; charset=utf-8' },
           }),
         );
+      };
       if (!JSON_TYPES.test(request.headers.get('content-type') ?? '')) {
         return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'POST bodies must be application/json');
       }

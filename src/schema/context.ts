@@ -2,6 +2,7 @@ import type { Principal } from '../auth/principal.js';
 import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
 import type { Metrics } from '../metrics.js';
+import type { RateLimiter } from '../ratelimit/limiter.js';
 import type { ApiKeyStore } from '../store/api-keys.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { CliStore } from '../store/cli.js';
@@ -36,6 +37,7 @@ export type Services = {
     readonly isPushing: () => boolean;
   };
   readonly dedupWindowSeconds: number;
+  readonly rateLimits: RateLimiter;
 };
 
 /** The transport a subscription runs on, so a stream that overflows can end it. */
@@ -52,4 +54,6 @@ export type Context = {
   readonly connectionId: string | undefined;
   /** The CLI registration a WebSocket named in connection_init, if any. */
   readonly cliRegistrationId: string | null;
+  /** The caller's address (after TRUST_PROXY): what limits count anonymous callers by. */
+  readonly clientIp: string;
 };

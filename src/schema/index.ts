@@ -7,6 +7,7 @@ import './admin.js';
 import './api-keys.js';
 import './events.js';
 import './cli.js';
+import './rate-limits.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -49,11 +49,12 @@ export function createAttemptLimiter(perMinute: number, maxTracked = 100_000) {
 
 export function admit(
   request: IncomingMessage,
+  ip: string,
   checks: { originAllowed: (origin: string | undefined) => boolean; limiter: ReturnType<typeof createAttemptLimiter> },
 ): Refusal | undefined {
   const origin = request.headers.origin;
   if (!checks.originAllowed(origin)) return { status: 403, reason: `origin ${String(origin).slice(0, 100)} is not allowed` };
-  const retryAfterSeconds = checks.limiter.attempt(request.socket.remoteAddress ?? 'unknown');
+  const retryAfterSeconds = checks.limiter.attempt(ip);
   if (retryAfterSeconds !== undefined) return { status: 429, reason: 'too many connection attempts', retryAfterSeconds };
   return undefined;
 }

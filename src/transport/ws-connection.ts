@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { newId } from '../ids.js';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
@@ -9,11 +8,11 @@ import type { Connection } from './connection-registry.js';
  * The transport's record of one socket: identity, heartbeat bookkeeping and
  * the few socket operations the rest of the server may use.
  */
-export function createConnection(socket: WebSocket, request: IncomingMessage, deps: { metrics: Metrics; log: Logger }): Connection {
+export function createConnection(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: Logger }): Connection {
   const now = new Date();
   const connection: Connection = {
     id: newId(),
-    remoteAddress: request.socket.remoteAddress ?? 'unknown',
+    remoteAddress: ip,
     connectedAt: now,
     lastHeartbeatAt: now,
     pingSentAt: null,

@@ -13,6 +13,7 @@ import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
 import { Close, CloseReason } from './close-codes.js';
 import type { Counters } from './cluster-view.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
+import { clientIp } from './client-ip.js';
 import { createConnection } from './ws-connection.js';
 import type { HeraldYoga } from './yoga.js';
 
@@ -52,6 +53,10 @@ export type WsServerOptions = {
     attemptsPerMinute: number;
   };
   corsOrigins: readonly string[];
+  /** Reverse proxies in front of Herald whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy: number;
+  /** Writes an `audit` line for a refusal: who, from where, why. */
+  audit: (entry: Record<string, unknown> & { action: string }) => void;
   minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
   perMessageDeflate: boolean;
@@ -107,6 +112,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
         channel: channelOf(connection),
         connectionId: connection.id,
         cliRegistrationId: connection.cliRegistrationId,
+        clientIp: connection.remoteAddress,
       });
       let document;
       try {
@@ -235,8 +241,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
     connection.close(Close.TryAgainLater, CloseReason.slowConsumer);
   }
 
-  function accept(socket: WebSocket, request: IncomingMessage) {
-    const connection = createConnection(socket, request, { metrics, log });
+  function accept(socket: WebSocket, request: IncomingMessage, ip: string) {
+    const connection = createConnection(socket, ip, { metrics, log });
     if (registry.size() >= limits.maxConnections) {
       metrics.connectionRejected('instance_limit');
       log.warn({ ip: connection.remoteAddress }, 'connection refused: instance at its connection limit');
@@ -277,6 +283,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
       },
       { connection, request },
     );
+    socket.on('error', (err: Error & { code?: string }) => {
+      // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
+      if (err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      options.audit({ action: 'size-refused', transport: 'ws', ip, principal: connection.principal?.id, connectionId: connection.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
+    });
     socket.once('close', (code, reason) => {
       registry.remove(connection);
       clearTimeout(expiryTimers.get(connection));
@@ -284,6 +295,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       if (connection.principal) metrics.connectionClosed(connection.principal.kind);
       options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
+
       void closed(code, String(reason));
     });
   }
@@ -291,10 +303,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
   return {
     handleUpgrade(request, socket, head) {
       metrics.connectionAttempt();
-      const refusal = admit(request, { originAllowed, limiter });
+      const ip = clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustProxy);
+      const refusal = admit(request, ip, { originAllowed, limiter });
       if (refusal) {
         metrics.connectionRejected(refusal.status === 403 ? 'origin' : 'attempt_rate');
-        log.warn({ audit: true, transport: 'ws', ip: request.socket.remoteAddress, origin: request.headers.origin, reason: refusal.reason }, 'upgrade refused');
+        options.audit({ action: refusal.status === 403 ? 'cors-refused' : 'connection-rate-limited', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });
         const retry = refusal.retryAfterSeconds ? `Retry-After: ${refusal.retryAfterSeconds}\r\n` : '';
         const body = `${refusal.reason}\n`;
         socket.end(
@@ -302,7 +315,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
         );
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip));
     },
     closeAll(code, reason) {
       for (const connection of registry.all()) connection.close(code, reason);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -8,7 +9,11 @@ import { getSchema } from '../schema/index.js';
 import type { Channel, Context, Services } from '../schema/context.js';
 import { useArmor, type QueryLimits } from '../protection/use-armor.js';
 import { useHttpHygiene } from '../protection/use-http-hygiene.js';
+import { useRefusalAudit } from '../protection/use-refusal-audit.js';
+import type { RateLimiter } from '../ratelimit/limiter.js';
+import { useRateLimits } from '../ratelimit/use-rate-limits.js';
 import { createOriginCheck } from './admission.js';
+import { clientIp } from './client-ip.js';
 import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from './use-introspection-guard.js';
 import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
@@ -23,9 +28,13 @@ export type SocketContext = {
   readonly channel: Channel;
   readonly connectionId: string;
   readonly cliRegistrationId: string | null;
+  readonly clientIp: string;
 };
 
-export type HeraldYoga = YogaServerInstance<Partial<SocketContext>, Context>;
+/** What Node's HTTP server hands Yoga with each request. */
+type NodeServerContext = { readonly req?: IncomingMessage };
+
+export type HeraldYoga = YogaServerInstance<Partial<SocketContext> & NodeServerContext, Context>;
 
 export function createHeraldYoga(options: {
   services: Services;
@@ -34,14 +43,20 @@ export function createHeraldYoga(options: {
   isReady: () => boolean;
   corsOrigins: readonly string[];
   queryLimits: QueryLimits;
+  /** Query limits, rate limits and HTTP rules; off only where a benchmark measures their cost. */
+  protection: boolean;
+  rateLimiter: RateLimiter;
+  trustProxy: number;
+  audit: (entry: Record<string, unknown> & { action: string }) => void;
   onDelivered: (event: { topic: string; timestamp: string }) => void;
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
   const principals = new WeakMap<Request, Principal>();
   const originAllowed = createOriginCheck(options.corsOrigins);
+  const ipOf = (serverContext: NodeServerContext) => clientIp(serverContext.req?.socket.remoteAddress, serverContext.req?.headers['x-forwarded-for'], options.trustProxy);
 
-  return createYoga<Partial<SocketContext>, Context>({
+  return createYoga<Partial<SocketContext> & NodeServerContext, Context>({
     schema: getSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: '/health',
@@ -53,7 +68,11 @@ export function createHeraldYoga(options: {
     // Browsers may call only from listed origins (the same list admits WebSocket upgrades).
     cors: (request) => {
       const origin = request.headers.get('origin') ?? undefined;
-      return origin !== undefined && originAllowed(origin) ? { origin: [origin], credentials: true } : false;
+      if (origin === undefined) return false;
+      if (originAllowed(origin)) return { origin: [origin], credentials: true };
+      // Same-origin pages send Origin too; only a foreign one is a refusal worth recording.
+      if (origin !== new URL(request.url).origin) options.audit({ action: 'cors-refused', transport: 'http', origin: origin.slice(0, 100), path: new URL(request.url).pathname });
+      return false;
     },
     batching: false,
     multipart: false,
@@ -66,21 +85,31 @@ export function createHeraldYoga(options: {
         return maskError(error, message, false);
       },
     },
-    context: ({ request, principal, channel, connectionId, cliRegistrationId }) => {
+    context: (initial) => {
+      const { request, principal, channel, connectionId, cliRegistrationId } = initial;
       const who = principal ?? principals.get(request);
       if (!who) throw new Error('operation without an authenticated principal');
-      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null };
+      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial) };
     },
     // Order matters: readiness and auth answer before GraphQL work starts.
     plugins: [
-      useHttpHygiene(),
-      useArmor(options.queryLimits, production),
+      ...(options.protection
+        ? [
+            useHttpHygiene({ audit: options.audit, ipOf }),
+            useRefusalAudit(options.audit, (context: Partial<SocketContext> & NodeServerContext & { request?: Request }) => ({
+              principal: context.principal?.id ?? (context.request && principals.get(context.request)?.id),
+              ip: context.clientIp ?? ipOf(context),
+            })),
+            useArmor(options.queryLimits, production),
+          ]
+        : []),
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
       useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),
-      useRestRoutes({ services, principals }),
+      useRestRoutes({ services, principals, ipOf }),
       ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
       useHttpMetrics(services.metrics),
+      ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),
       useSharedExecution(options.onDelivered),
     ],
   });

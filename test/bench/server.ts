@@ -93,6 +93,8 @@ export type ServerProcess = {
 };
 
 export type StartOptions = {
+  /** The script to run, relative to the checkout (default src/main.ts). */
+  entry?: string;
   /** Extra node flags placed before `--import tsx`, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: readonly string[];
   /** Extra environment for the server. */
@@ -131,7 +133,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
 async function startOnce(port: number, options: StartOptions): Promise<ServerProcess> {
   const token = randomBytes(24).toString('base64url');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -200,6 +202,35 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
     req.on('error', () => resolve(null));
     req.end();
   });
+}
+
+export type RedisProcess = { readonly pid: number; readonly url: string; stop(): Promise<void> };
+
+/** A throwaway redis-server on a free port (no persistence), killed with the servers on exit. */
+export async function startRedisServer(): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-2000)}`)));
+    child.once('error', reject);
+  });
+  return {
+    pid: child.pid!,
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exit;
+      running.delete(child);
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

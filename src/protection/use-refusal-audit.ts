@@ -1,0 +1,37 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/** The codes graphql-armor's refusals carry (see use-armor.ts). */
+const ARMOR_CODES = new Set(['MAX_DEPTH', 'MAX_ALIASES', 'MAX_DIRECTIVES', 'MAX_TOKENS', 'COST_LIMIT']);
+
+export type Caller = { readonly principal: string | undefined; readonly ip: string };
+
+/**
+ * Writes an `audit` line for every operation refused by a query limit, with
+ * who sent it and from where. Limits refuse in the parser (tokens) or in
+ * validation rules that throw, so both are watched.
+ */
+export function useRefusalAudit(audit: (entry: Record<string, unknown> & { action: string }) => void, callerOf: (context: object) => Caller): Plugin {
+  const record = (error: unknown, context: object) => {
+    const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+    if (typeof code !== 'string' || !ARMOR_CODES.has(code)) return;
+    audit({ action: 'query-refused', ...callerOf(context), reason: code, detail: (error as Error).message.slice(0, 200) });
+  };
+  return {
+    onParse({ context }) {
+      return ({ result }) => record(result, context);
+    },
+    onValidate({ context, validateFn, setValidationFn }) {
+      setValidationFn((...args) => {
+        try {
+          const errors = validateFn(...args);
+          for (const error of errors) record(error, context);
+          return errors;
+        } catch (err) {
+          record(err, context);
+          throw err;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { isObjectType, type GraphQLSchema } from 'graphql';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * A limit on one operation field per client: at most `max` calls in any
+ * sliding window of `windowSeconds`. A client that was quiet in the window
+ * before may go `burst` calls above `max`, but never above `2 × max` over two
+ * consecutive windows, so a burst is borrowed, not a higher rate.
+ */
+export type Rule = { readonly max: number; readonly windowSeconds: number; readonly burst: number };
+
+export type RuleSource = 'DEFAULT' | 'FILE' | 'LIVE';
+
+export type RuleEntry = Rule & { readonly field: string; readonly source: RuleSource };
+
+/** Every mutation and every subscription start is limited unless a rule says otherwise. */
+export const DEFAULT_RULES: Readonly<Record<string, Rule>> = {
+  'Mutation.*': { max: 600, windowSeconds: 60, burst: 120 },
+  'Subscription.*': { max: 120, windowSeconds: 60, burst: 60 },
+};
+
+/** Kept small enough that the exact window of one client stays cheap in Redis. */
+export const MAX_RULE_LIMIT = 100_000;
+export const MAX_WINDOW_SECONDS = 86_400;
+
+export const ruleSchema = z
+  .object({
+    max: z.number().int().min(1, 'must be at least 1').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`),
+    windowSeconds: z.number().int().min(1, 'must be at least 1').max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS}`),
+    burst: z.number().int().min(0, 'must be at least 0').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`).default(0),
+  })
+  .strict();
+
+const FIELD = /^(Query|Mutation|Subscription)\.([A-Za-z_][A-Za-z0-9_]{0,99}|\*)$/;
+
+/** "Type.field" of a root field the schema has, or "Type.*" for every field of a root type. */
+export function checkField(field: string, schema: GraphQLSchema): string | undefined {
+  const match = FIELD.exec(field);
+  if (!match) return 'must be Query.<field>, Mutation.<field> or Subscription.<field>, or <Type>.* for all of them';
+  const type = schema.getType(match[1]!);
+  if (!isObjectType(type)) return `${match[1]} has no fields`;
+  if (match[2] !== '*' && !type.getFields()[match[2]!]) return `${match[1]} has no field ${match[2]}`;
+  return undefined;
+}
+
+/** The rule for a field: its own, else its type's `Type.*`, else none. */
+export function ruleFor(rules: ReadonlyMap<string, RuleEntry>, typeName: string, fieldName: string): RuleEntry | undefined {
+  return rules.get(`${typeName}.${fieldName}`) ?? rules.get(`${typeName}.*`);
+}
+
+/** Defaults, then the file, then live changes: a later layer replaces a field's rule. */
+export function mergeRules(file: Readonly<Record<string, Rule>>, live: Readonly<Record<string, Rule>>): Map<string, RuleEntry> {
+  const merged = new Map<string, RuleEntry>();
+  const layer = (rules: Readonly<Record<string, Rule>>, source: RuleSource) => {
+    for (const [field, rule] of Object.entries(rules)) merged.set(field, { field, source, ...rule });
+  };
+  layer(DEFAULT_RULES, 'DEFAULT');
+  layer(file, 'FILE');
+  layer(live, 'LIVE');
+  return merged;
+}
+
+/**
+ * Reads RATE_LIMITS_FILE: a YAML or JSON map of field to rule, e.g.
+ * `Mutation.createTask: { max: 100, windowSeconds: 60, burst: 20 }`.
+ * Throws one line naming the file and the first problem.
+ */
+export function loadRulesFile(path: string, schema: GraphQLSchema): Record<string, Rule> {
+  let raw: unknown;
+  try {
+    // YAML is a superset of JSON, so one parser reads both.
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`RATE_LIMITS_FILE ${path}: ${(err as Error).message.split('\n', 1)[0]}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`RATE_LIMITS_FILE ${path}: must be a map of field to { max, windowSeconds, burst }`);
+  const rules: Record<string, Rule> = {};
+  for (const [field, value] of Object.entries(raw)) {
+    const problem = checkField(field, schema);
+    if (problem) throw new Error(`RATE_LIMITS_FILE ${path}: ${field} ${problem}`);
+    const parsed = ruleSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`RATE_LIMITS_FILE ${path}: ${field}.${issue.path.join('.') || 'rule'} ${issue.message}`);
+    }
+    rules[field] = parsed.data;
+  }
+  return rules;
+}
