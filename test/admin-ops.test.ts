@@ -68,6 +68,18 @@ describe('operating connections across instances', () => {
     expect(await target.closed).toEqual({ code: 4000, reason: 'Disconnected by an administrator: maintenance' });
   });
 
+  it('cuts a long reason to what a close frame holds (123 bytes), whatever its characters', async () => {
+    const target = await open(b, { clientName: 'to-disconnect-long' });
+    const row = (await until(() => listConnections({ clientName: 'to-disconnect-long' }), (rows) => rows.length === 1, 'the cluster view'))[0]!;
+    const { disconnect } = await gqlOk(a.url, 'mutation ($id: ID!, $r: String) { disconnect(connectionId: $id, reason: $r) }', { id: row.id, r: 'é'.repeat(200) });
+    expect(disconnect).toBe(true);
+    const closed = await target.closed;
+    expect(closed.code).toBe(4000);
+    expect(closed.reason).toMatch(/^Disconnected by an administrator: é+$/);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect((await gqlOk(b.url, '{ stats { mode } }')).stats.mode).toBeTruthy();
+  });
+
   it('sends a message to one connection and a broadcast to all, across instances', async () => {
     const query = 'subscription { systemMessages { kind message } }';
     const onB = wsClient(b.wsUrl, { connectionParams: { clientName: 'listener-b' } });

@@ -175,6 +175,13 @@ describe('API gateways (one instance on Redis)', () => {
       expect(huge.status).toBe(413);
       expect(huge.body.errors![0]!.extensions).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
 
+      let deepConfig: unknown = 'leaf';
+      for (let i = 0; i < 21; i++) deepConfig = { nested: deepConfig };
+      const deep = await gql(herald.url, 'mutation ($i: UpdateGatewayConfigInput!) { updateGatewayConfig(input: $i) { version } }', {
+        i: { gatewayId: g.gateway.id, config: deepConfig },
+      });
+      expect(deep.body.errors![0]).toMatchObject({ message: 'config: must nest at most 20 levels of objects and lists', extensions: { code: 'BAD_USER_INPUT', field: 'config' } });
+
       await deploy(herald.url, [g.gateway.id], { revisionId: 'after' });
       const [first] = await events.waitForCount(1);
       expect(first!.payload.revisionId).toBe('after');

@@ -90,6 +90,11 @@ describe.each(['embedded', 'redis'] as const)('tasks over HTTP (%s)', (mode) => 
     }
   });
 
+  it('refuses an id with control characters instead of looking it up', async () => {
+    const { body } = await gql(herald.url, 'query ($id: ID!) { task(id: $id) { id } }', { id: 'nope\u001b[2J' });
+    expect(body.errors![0]).toMatchObject({ message: 'id: must be 1-128 characters of letters, digits, . _ : -', extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+  });
+
   it('refuses to clear the title of a task', async () => {
     const { createTask } = await gqlOk(herald.url, CREATE_TASK, { input: { repository: 'clear', title: 'keep me' } });
     const { body } = await gql(herald.url, `mutation ($id: ID!) { updateTask(id: $id, input: { title: null }) { id } }`, { id: createTask.id });

@@ -1,8 +1,9 @@
 import { newId } from '../ids.js';
-import { badInput } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { localTopic } from '../events/hub.js';
 import type { ConnectionReport } from '../store/cluster.js';
+import { broadcastArgs, connectionsArgs, disconnectArgs, notifyConnectionArgs, PRINCIPAL_KINDS } from '../validation/admin.js';
+import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 import { ConnectionRef } from './stats.js';
 import { openStream } from './streams.js';
@@ -49,7 +50,7 @@ const SystemMessageRef = builder.objectRef<SystemMessage>('SystemMessage').imple
   }),
 });
 
-const PrincipalKindEnum = builder.enumType('PrincipalKind', { values: ['admin', 'anonymous', 'gateway', 'service', 'user'] as const });
+const PrincipalKindEnum = builder.enumType('PrincipalKind', { values: PRINCIPAL_KINDS });
 
 const ConnectionFilter = builder.inputType('ConnectionFilter', {
   fields: (t) => ({
@@ -59,11 +60,20 @@ const ConnectionFilter = builder.inputType('ConnectionFilter', {
   }),
 });
 
-const MAX_MESSAGE = 2000;
-const message = (text: string) => {
-  if (text.length === 0 || text.length > MAX_MESSAGE) throw badInput('message', `must be 1-${MAX_MESSAGE} characters`);
+// A close frame carries at most 123 bytes of reason; ws throws on more, on the instance that holds the socket.
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** The reason a disconnected client reads: the operator's words, cut whole characters at a time to fit. */
+export function closeReason(reason: string | null | undefined): string {
+  let text = 'Disconnected by an administrator';
+  if (!reason) return text;
+  text += ': ';
+  for (const char of Array.from(reason).slice(0, 80)) {
+    if (Buffer.byteLength(text + char) > MAX_CLOSE_REASON_BYTES) break;
+    text += char;
+  }
   return text;
-};
+}
 
 builder.queryFields((t) => ({
   connections: t.field({
@@ -75,15 +85,15 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: 100 }),
       after: t.arg.id(),
     },
-    resolve: async (_root, { filter, first, after }, ctx) => {
-      if (first! < 1 || first! > 1000) throw badInput('first', 'must be 1-1000');
+    resolve: async (_root, args, ctx) => {
+      const { filter, first, after } = parseInput(connectionsArgs, { ...args, after: args.after == null ? args.after : String(args.after) });
       const matches = (c: ConnectionReport) =>
         (!filter?.kind || c.principalKind === filter.kind) &&
         (!filter?.principalId || c.principalId === filter.principalId) &&
         (!filter?.clientName || c.clientName === filter.clientName) &&
-        (!after || c.id > String(after));
+        (!after || c.id > after);
       const all = await ctx.services.cluster.connections();
-      return all.filter(matches).sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, first!);
+      return all.filter(matches).sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, first);
     },
   }),
 }));
@@ -93,11 +103,10 @@ builder.mutationFields((t) => ({
     description: `Closes a connection on whichever instance holds it, with close code ${DISCONNECT_CODE} and the reason. False when no instance reports it.`,
     authScopes: { admin: true },
     args: { connectionId: t.arg.id({ required: true }), reason: t.arg.string() },
-    resolve: async (_root, { connectionId, reason }, ctx) => {
-      const id = String(connectionId);
+    resolve: async (_root, args, ctx) => {
+      const { connectionId: id, reason } = parseInput(disconnectArgs, { ...args, connectionId: String(args.connectionId) });
       const known = (await ctx.services.cluster.connections()).some((c) => c.id === id);
-      const text = `Disconnected by an administrator${reason ? `: ${message(reason).slice(0, 80)}` : ''}`;
-      await ctx.services.control.send({ kind: 'close-connections', match: { connectionId: id }, code: DISCONNECT_CODE, reason: text });
+      await ctx.services.control.send({ kind: 'close-connections', match: { connectionId: id }, code: DISCONNECT_CODE, reason: closeReason(reason) });
       ctx.services.audit({ action: 'disconnect', principal: ctx.principal.id, connectionId: id, reason: reason ?? null });
       return known;
     },
@@ -107,9 +116,9 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { connectionId: t.arg.id({ required: true }), message: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      const id = String(args.connectionId);
+      const { connectionId: id, message } = parseInput(notifyConnectionArgs, { ...args, connectionId: String(args.connectionId) });
       const known = (await ctx.services.cluster.connections()).some((c) => c.id === id);
-      await ctx.services.control.send({ kind: 'notify', connectionId: id, id: newId(), message: message(args.message), timestamp: new Date().toISOString() });
+      await ctx.services.control.send({ kind: 'notify', connectionId: id, id: newId(), message, timestamp: new Date().toISOString() });
       ctx.services.audit({ action: 'notifyConnection', principal: ctx.principal.id, connectionId: id });
       return known;
     },
@@ -119,13 +128,14 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { message: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
+      const { message } = parseInput(broadcastArgs, args);
       await ctx.services.bus.publish({
         topic: SYSTEM_TOPIC,
         type: 'system.broadcast',
         correlationId: null,
         priority: 'HIGH',
         expiresAt: null,
-        payload: { kind: 'BROADCAST', message: message(args.message) } satisfies SystemMessagePayload,
+        payload: { kind: 'BROADCAST', message } satisfies SystemMessagePayload,
       });
       ctx.services.audit({ action: 'broadcast', principal: ctx.principal.id });
       return true;

@@ -1,8 +1,11 @@
 import { servicePrincipalId } from '../auth/principal.js';
-import { SCOPES, isScope } from '../auth/scopes.js';
+import { SCOPES } from '../auth/scopes.js';
 import { issueKey } from '../auth/secret-keys.js';
-import { badInput, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { ApiKeyRecord } from '../store/api-keys.js';
+import { apiKeyIdArgs } from '../validation/admin.js';
+import { createApiKeyInput } from '../validation/api-keys.js';
+import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 
 const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
@@ -45,15 +48,13 @@ builder.mutationFields((t) => ({
     type: ApiKeyCreatedRef,
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      if (!/^[\p{L}\p{N} ._:/-]{1,100}$/u.test(input.name)) throw badInput('name', 'must be 1-100 letters, digits, spaces or . _ : / -');
-      const unknown = input.scopes.filter((s) => !isScope(s));
-      if (unknown.length > 0) throw badInput('scopes', `unknown scope(s): ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
+    resolve: async (_r, args, ctx) => {
+      const input = parseInput(createApiKeyInput, args.input);
       const key = issueKey('hk');
       const record = await ctx.services.apiKeys.create({
         id: key.id,
         name: input.name,
-        scopes: [...new Set(input.scopes.filter(isScope))],
+        scopes: [...new Set(input.scopes)],
         secretHash: key.secretHash,
         createdAt: new Date().toISOString(),
         revokedAt: null,
@@ -67,9 +68,10 @@ builder.mutationFields((t) => ({
     description: 'Revokes the key and closes its open connections on every instance (4403).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => {
-      const record = await ctx.services.apiKeys.revoke(String(id), new Date().toISOString());
-      if (!record) throw notFound('API key', String(id));
+    resolve: async (_r, args, ctx) => {
+      const { id } = parseInput(apiKeyIdArgs, { id: String(args.id) });
+      const record = await ctx.services.apiKeys.revoke(id, new Date().toISOString());
+      if (!record) throw notFound('API key', id);
       await ctx.services.control.send({ kind: 'close-connections', match: { principalId: servicePrincipalId(record.id) }, ...REVOKED_KEY });
       ctx.services.audit({ action: 'revokeApiKey', principal: ctx.principal.id, keyId: record.id });
       return record;

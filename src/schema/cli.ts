@@ -6,7 +6,8 @@ import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { RefusedUrl, parseCallbackUrl, resolveTarget } from '../push/url-policy.js';
 import type { CliRegistration, Delivery, EndpointState } from '../store/cli.js';
-import { validateRepository } from '../store/tasks.js';
+import { parseInput } from '../validation/parse.js';
+import { cliNotificationsArgs, deliveriesArgs, registerCliInput, registrationIdArgs } from '../validation/cli.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { EventRef } from './events.js';
@@ -114,10 +115,10 @@ builder.queryFields((t) => ({
     description: 'The newest deliveries to a registration.',
     authScopes: { scope: 'cli:register' },
     args: { registrationId: t.arg.id({ required: true }), status: t.arg({ type: DeliveryStatusEnum }), first: t.arg.int({ defaultValue: 50 }) },
-    resolve: async (_r, { registrationId, status, first }, ctx) => {
-      if (first! < 1 || first! > 1000) throw badInput('first', 'must be 1-1000');
-      const registration = await ownRegistration(ctx, String(registrationId));
-      return ctx.services.cli.store.deliveries(registration.id, status ?? null, first!);
+    resolve: async (_r, { status, ...args }, ctx) => {
+      const { registrationId, first } = parseInput(deliveriesArgs, { ...args, registrationId: String(args.registrationId) });
+      const registration = await ownRegistration(ctx, registrationId);
+      return ctx.services.cli.store.deliveries(registration.id, status ?? null, first);
     },
   }),
 }));
@@ -127,15 +128,12 @@ builder.mutationFields((t) => ({
     type: CliRegistrationRef,
     authScopes: { scope: 'cli:register' },
     args: { input: t.arg({ type: RegisterCliInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
+    resolve: async (_r, args, ctx) => {
+      const input = parseInput(registerCliInput, args.input);
       const { cli, bus } = ctx.services;
       const minimum = cli.minCliVersion;
-      const order = compareVersions(input.clientVersion, minimum ?? '0.0.0');
-      if (order === undefined) throw badInput('clientVersion', 'must be a version like 1.2.3');
-      if (order < 0) throw badInput('clientVersion', `herald-cli ${minimum} or newer is required`);
-      if (input.repositories.length === 0 || input.repositories.length > 100) throw badInput('repositories', 'must name 1-100 repositories, or "*"');
-      for (const r of input.repositories) requireRead(ctx.principal, r === '*' ? r : validateRepository(r, 'repositories'));
-      if (input.name && !/^[\p{L}\p{N} ._:/-]{1,100}$/u.test(input.name)) throw badInput('name', 'must be 1-100 letters, digits, spaces or . _ : / -');
+      if (minimum && (compareVersions(input.clientVersion, minimum) ?? 0) < 0) throw badInput('clientVersion', `herald-cli ${minimum} or newer is required`);
+      for (const r of input.repositories) requireRead(ctx.principal, r);
       try {
         await resolveTarget(parseCallbackUrl(input.callbackUrl, cli.urlPolicy), cli.urlPolicy);
       } catch (err) {
@@ -162,8 +160,8 @@ builder.mutationFields((t) => ({
   deregisterCli: t.boolean({
     authScopes: { scope: 'cli:register' },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => {
-      const registration = await ownRegistration(ctx, String(id));
+    resolve: async (_r, args, ctx) => {
+      const registration = await ownRegistration(ctx, parseInput(registrationIdArgs, { id: String(args.id) }).id);
       const deleted = await ctx.services.cli.store.delete(registration.id);
       ctx.services.audit({ action: 'deregisterCli', principal: ctx.principal.id, registrationId: registration.id });
       ctx.services.cli.poke();
@@ -182,9 +180,9 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: async (_r, { registrationId, after }, ctx) => {
-      const id = registrationId ? String(registrationId) : ctx.cliRegistrationId;
-      if (!id) throw badInput('registrationId', 'is required unless connection_init named a cliRegistrationId');
-      const registration = await ownRegistration(ctx, id);
+      const named = registrationId ? String(registrationId) : ctx.cliRegistrationId;
+      if (!named) throw badInput('registrationId', 'is required unless connection_init named a cliRegistrationId');
+      const registration = await ownRegistration(ctx, parseInput(cliNotificationsArgs, { registrationId: named }).registrationId);
       return openStream(ctx, { topics: [cliTopic(registration.id)], after }) as never;
     },
     resolve: (n) => n as never,

@@ -3,8 +3,9 @@ import { hasScope } from '../auth/scopes.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { headCursor } from '../events/cursor.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
-import { badInput, HeraldError } from '../errors.js';
-import { validateRepository } from '../store/tasks.js';
+import { HeraldError } from '../errors.js';
+import { eventsArgs, type TopicRequest } from '../validation/events.js';
+import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 import { PriorityEnum } from './event-options.js';
 import { subscribedRepositories } from './guards.js';
@@ -39,25 +40,19 @@ const EventPageRef = builder.objectRef<Page>('EventPage').implement({
   }),
 });
 
-const MAX_TOPICS = 100;
-
 /** The log topics a caller may read for the topics asked for; refuses any it may not. */
-function readableTopics(principal: Principal, topics: readonly string[]): string[] {
-  if (topics.length === 0 || topics.length > MAX_TOPICS) throw badInput('topics', `must name 1-${MAX_TOPICS} topics`);
+function readableTopics(principal: Principal, topics: readonly TopicRequest[]): string[] {
   const repos: string[] = [];
   const out: string[] = [];
-  for (const topic of topics) {
-    const [family, ...rest] = topic.split(':');
-    const name = rest.join(':');
+  for (const { family, name } of topics) {
     if (family === 'repo') {
-      repos.push(name === '*' ? '*' : validateRepository(name, 'topics'));
-    } else if (family === 'gateway' && /^[A-Za-z0-9._-]{1,128}$/.test(name)) {
-      const own = principal.kind === 'gateway' && principal.gatewayId === name;
-      if (!own && !hasScope(principal, 'gateways:admin')) throw new HeraldError('FORBIDDEN', `Not allowed to read topic ${topic}`, { topic });
-      out.push(topic);
-    } else {
-      throw badInput('topics', `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:* or gateway:<id>)`);
+      repos.push(name);
+      continue;
     }
+    const topic = `${family}:${name}`;
+    const own = principal.kind === 'gateway' && principal.gatewayId === name;
+    if (!own && !hasScope(principal, 'gateways:admin')) throw new HeraldError('FORBIDDEN', `Not allowed to read topic ${topic}`, { topic });
+    out.push(topic);
   }
   if (repos.length > 0) {
     const covered = subscribedRepositories(principal, repos);
@@ -79,11 +74,11 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       limit: t.arg.int({ defaultValue: 100 }),
     },
-    resolve: async (_root, { topics, after, limit }, ctx) => {
-      if (limit! < 1 || limit! > 1000) throw badInput('limit', 'must be 1-1000');
+    resolve: async (_root, { after, ...args }, ctx) => {
+      const { topics, limit } = parseInput(eventsArgs, args);
       const readable = readableTopics(ctx.principal, topics);
       const from = after ? readFrom(after) : null;
-      const page = await ctx.services.bus.read(readable, from, limit!);
+      const page = await ctx.services.bus.read(readable, from, limit);
       if (!page.ok) throw cursorExpired();
       const now = Date.now();
       const events = page.events.filter((e) => e.expiresAt === null || Date.parse(e.expiresAt) > now);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badInput } from '../errors.js';
+import { identifier as id } from '../validation/fields.js';
+import { parseInput } from '../validation/parse.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import { builder } from './builder.js';
 import { PriorityEnum } from './event-options.js';
@@ -11,8 +12,6 @@ import { PriorityEnum } from './event-options.js';
  * `GatewayEventPayload` and the type filter of `gatewayEvents` all derive
  * from it; adding an event type is adding an entry here.
  */
-const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -');
-
 type Ref<T> = ReturnType<typeof builder.objectRef<T>>;
 type Implemented<T> = ReturnType<Ref<T>['implement']>;
 
@@ -60,12 +59,8 @@ export const gatewayIdOfTopic = (topic: string) => topic.slice('gateway:'.length
 
 /** Builds a validated event for one gateway; a payload that breaks its schema is BAD_USER_INPUT. */
 export function gatewayEventDraft<K extends GatewayEventKey>(key: K, gatewayId: string, payload: PayloadOf<K>, correlationId: string | null): EventDraft {
-  const parsed = GATEWAY_EVENTS[key].payload.safeParse(payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badInput(String(issue.path[0] ?? 'payload'), issue.message);
-  }
-  return { topic: gatewayTopic(gatewayId), type: GATEWAY_EVENTS[key].wireType, correlationId, priority: 'NORMAL', expiresAt: null, payload: parsed.data };
+  const parsed: unknown = parseInput(GATEWAY_EVENTS[key].payload, payload, 'payload');
+  return { topic: gatewayTopic(gatewayId), type: GATEWAY_EVENTS[key].wireType, correlationId, priority: 'NORMAL', expiresAt: null, payload: parsed };
 }
 
 export type GatewayEvent = EventEnvelope<string, Record<string, unknown>>;

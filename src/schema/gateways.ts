@@ -1,9 +1,19 @@
+import type { z } from 'zod';
 import { newId } from '../ids.js';
 import { badInput, HeraldError } from '../errors.js';
 import { assertPublishable } from '../events/draft.js';
 import type { TargetResult } from '../gateways/service.js';
 import type { ConnectionReport } from '../store/cluster.js';
-import { validateVhost, type Gateway, type GatewayDeliveryStats } from '../store/gateways.js';
+import type { Gateway, GatewayDeliveryStats } from '../store/gateways.js';
+import { parseInput } from '../validation/parse.js';
+import {
+  deployApiRevisionInput,
+  gatewayArgs,
+  gatewayIdArgs,
+  registerGatewayInput,
+  undeployApiInput,
+  updateGatewayConfigInput,
+} from '../validation/gateways.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
@@ -127,25 +137,17 @@ const UpdateGatewayConfigInput = builder.inputType('UpdateGatewayConfigInput', {
   fields: (t) => ({ gatewayId: t.id({ required: true }), config: t.field({ type: 'JSON', required: true }), correlationId: t.string() }),
 });
 
-export function validateCorrelationId(value: string | null | undefined): string | null {
-  if (value === undefined || value === null) return null;
-  if (!/^[\x21-\x7e]{1,128}$/.test(value)) throw badInput('correlationId', 'must be 1-128 printable ASCII characters without spaces');
-  return value;
-}
-
-/** deployApiRevision, shared with the REST route. */
-export async function deployApiRevision(
-  ctx: Context,
-  input: { apiId: string; revisionId: string; vhost: string; gatewayIds: readonly string[]; correlationId?: string | null },
-): Promise<Deployment> {
+/** deployApiRevision, shared with the REST route; the input is validated here, for both. */
+export async function deployApiRevision(ctx: Context, request: z.input<typeof deployApiRevisionInput>): Promise<Deployment> {
   requireScope(ctx.principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
-  const correlationId = validateCorrelationId(input.correlationId);
-  const vhost = validateVhost(input.vhost);
-  const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
+  const input = parseInput(deployApiRevisionInput, request);
+  const correlationId = input.correlationId ?? null;
+  const vhost = input.vhost;
+  const targets = await ctx.services.gateways.validateTargets(input.gatewayIds);
   // A correlationId is also the idempotency key: a retried deployment is not sent twice.
   return idempotent(ctx, 'deployApiRevision', correlationId, async () => {
     const id = newId();
-    const payload = { apiId: String(input.apiId), revisionId: String(input.revisionId), vhost, deploymentId: id };
+    const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost, deploymentId: id };
     const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
     return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost, correlationId, targets: results };
   });
@@ -162,7 +164,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, { id }, ctx) => ctx.services.gateways.get(String(id)),
+    resolve: (_r, args, ctx) => ctx.services.gateways.get(parseInput(gatewayIdArgs, { id: String(args.id) }).id),
   }),
 }));
 
@@ -171,26 +173,26 @@ builder.mutationFields((t) => ({
     type: GatewayRegistrationRef,
     args: { input: t.arg({ type: RegisterGatewayInput, required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, { input }, ctx) => ctx.services.gateways.register(input),
+    resolve: (_r, { input }, ctx) => ctx.services.gateways.register(parseInput(registerGatewayInput, input)),
   }),
   rotateGatewayKey: t.field({
     type: GatewayRegistrationRef,
     description: 'Issues another key; earlier keys stay valid until revoked.',
     args: { gatewayId: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, { gatewayId }, ctx) => ctx.services.gateways.rotateKey(String(gatewayId)),
+    resolve: (_r, args, ctx) => ctx.services.gateways.rotateKey(parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId),
   }),
   revokeGatewayKey: t.field({
     type: GatewayRef,
     description: "Revokes every key of the gateway and closes its connections (4403) on every instance.",
     args: { gatewayId: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, { gatewayId }, ctx) => ctx.services.gateways.revokeKeys(String(gatewayId)),
+    resolve: (_r, args, ctx) => ctx.services.gateways.revokeKeys(parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId),
   }),
   deleteGateway: t.boolean({
     args: { id: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, { id }, ctx) => ctx.services.gateways.delete(String(id)),
+    resolve: (_r, args, ctx) => ctx.services.gateways.delete(parseInput(gatewayIdArgs, { id: String(args.id) }).id),
   }),
   deployApiRevision: t.field({
     type: DeploymentRef,
@@ -203,12 +205,13 @@ builder.mutationFields((t) => ({
     type: UndeploymentRef,
     authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UndeployApiInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      const correlationId = validateCorrelationId(input.correlationId);
-      const targets = await ctx.services.gateways.validateTargets(input.gatewayIds.map(String));
+    resolve: async (_r, args, ctx) => {
+      const input = parseInput(undeployApiInput, { ...args.input, apiId: String(args.input.apiId), gatewayIds: args.input.gatewayIds.map(String) });
+      const correlationId = input.correlationId ?? null;
+      const targets = await ctx.services.gateways.validateTargets(input.gatewayIds);
       return idempotent(ctx, 'undeployApi', correlationId, async () => {
         const id = newId();
-        const payload = { apiId: String(input.apiId), deploymentId: id };
+        const payload = { apiId: input.apiId, deploymentId: id };
         const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
         return { id, apiId: payload.apiId, correlationId, targets: results };
       });
@@ -218,9 +221,10 @@ builder.mutationFields((t) => ({
     type: ConfigUpdateRef,
     authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UpdateGatewayConfigInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      const correlationId = validateCorrelationId(input.correlationId);
-      const [gatewayId] = await ctx.services.gateways.validateTargets([String(input.gatewayId)]);
+    resolve: async (_r, args, ctx) => {
+      const input = parseInput(updateGatewayConfigInput, { ...args.input, gatewayId: String(args.input.gatewayId) });
+      const correlationId = input.correlationId ?? null;
+      const [gatewayId] = await ctx.services.gateways.validateTargets([input.gatewayId]);
       // Checked before a version is taken, so a refused config leaves no trace.
       assertPublishable(gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version: 1, config: input.config }, correlationId));
       return idempotent(ctx, 'updateGatewayConfig', correlationId, async () => {
@@ -254,7 +258,7 @@ builder.subscriptionFields((t) => ({
       } else {
         requireScope(principal, 'gateways:admin');
         if (!args.gatewayId) throw badInput('gatewayId', 'is required unless the caller is a gateway');
-        gatewayId = String(args.gatewayId);
+        gatewayId = parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId;
       }
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));

@@ -1,6 +1,8 @@
 import { badInput } from '../errors.js';
 import type { RuleEntry } from '../ratelimit/rules.js';
-import { checkField, ruleSchema } from '../ratelimit/rules.js';
+import { checkField } from '../ratelimit/rules.js';
+import { setRateLimitInput } from '../validation/rate-limits.js';
+import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 import { getSchema } from './index.js';
 
@@ -45,11 +47,10 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: SetRateLimitInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const problem = checkField(input.field, getSchema());
+      const { field, max, windowSeconds, burst } = parseInput(setRateLimitInput, input);
+      const problem = checkField(field, getSchema());
       if (problem) throw badInput('field', problem);
-      const parsed = ruleSchema.safeParse({ max: input.max, windowSeconds: input.windowSeconds, burst: input.burst ?? 0 });
-      if (!parsed.success) throw badInput(String(parsed.error.issues[0]!.path[0]), parsed.error.issues[0]!.message);
-      const rule = await ctx.services.rateLimits.set(input.field, parsed.data);
+      const rule = await ctx.services.rateLimits.set(field, { max, windowSeconds, burst });
       ctx.services.audit({ action: 'rate-limit-set', principal: ctx.principal.id, field: input.field, max: rule.max, windowSeconds: rule.windowSeconds, burst: rule.burst });
       return rule;
     },

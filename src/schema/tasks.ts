@@ -1,8 +1,10 @@
 import { newId } from '../ids.js';
-import { notFound, badInput } from '../errors.js';
+import { notFound } from '../errors.js';
 import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../events/task-events.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
-import { buildTask, TASK_STATUSES, validatePatch, validateRepository, type Task } from '../store/tasks.js';
+import { buildTask, TASK_STATUSES, type Task } from '../store/tasks.js';
+import { parseInput } from '../validation/parse.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, taskIdArgs, tasksArgs, updateTaskInput } from '../validation/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { PriorityEnum, eventOptions, type EventOptions } from './event-options.js';
@@ -86,15 +88,14 @@ const DeleteTaskInput = builder.inputType('DeleteTaskInput', {
   fields: (t) => ({ ...eventInputFields(t) }),
 });
 
-const MAX_SUBSCRIBED_REPOSITORIES = 100;
-
 builder.queryFields((t) => ({
   task: t.field({
     type: TaskRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      const task = await ctx.services.tasks.get(String(id));
+    resolve: async (_root, args, ctx) => {
+      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const task = await ctx.services.tasks.get(id);
       if (task) requireRead(ctx.principal, task.repository);
       return task;
     },
@@ -102,8 +103,9 @@ builder.queryFields((t) => ({
   tasks: t.field({
     type: [TaskRef],
     args: { repository: t.arg.string({ required: true }) },
-    resolve: (_root, { repository }, ctx) => {
-      requireRead(ctx.principal, validateRepository(repository));
+    resolve: (_root, args, ctx) => {
+      const { repository } = parseInput(tasksArgs, args);
+      requireRead(ctx.principal, repository);
       return ctx.services.tasks.list(repository);
     },
   }),
@@ -127,7 +129,8 @@ builder.mutationFields((t) => ({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(createTaskInput, args.input);
       const task = buildTask(newId(), input, new Date().toISOString());
       requireWrite(ctx.principal, task.repository);
       const options = eventOptions(input);
@@ -138,14 +141,14 @@ builder.mutationFields((t) => ({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
-    resolve: async (_root, { id, input }, ctx) => {
-      await requireWritable(ctx, String(id));
-      const { idempotencyKey, priority, expiresAt, ...changes } = input;
-      const patch = validatePatch(changes);
+    resolve: async (_root, args, ctx) => {
+      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const { idempotencyKey, priority, expiresAt, ...patch } = parseInput(updateTaskInput, args.input);
+      await requireWritable(ctx, id);
       const options = eventOptions({ priority, expiresAt });
       return idempotent(ctx, 'updateTask', idempotencyKey, async () => {
-        const task = await ctx.services.tasks.update(String(id), patch, new Date().toISOString());
-        if (!task) throw notFound('task', String(id));
+        const task = await ctx.services.tasks.update(id, patch, new Date().toISOString());
+        if (!task) throw notFound('task', id);
         return announce(ctx, 'UPDATED', task, options);
       });
     },
@@ -155,12 +158,14 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'tasks:write' },
     description: 'Deletes a task and returns it as it was.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: DeleteTaskInput }) },
-    resolve: async (_root, { id, input }, ctx) => {
-      await requireWritable(ctx, String(id));
-      const options = eventOptions(input ?? {});
-      return idempotent(ctx, 'deleteTask', input?.idempotencyKey, async () => {
-        const task = await ctx.services.tasks.delete(String(id));
-        if (!task) throw notFound('task', String(id));
+    resolve: async (_root, args, ctx) => {
+      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const input = parseInput(deleteTaskInput, args.input ?? {});
+      await requireWritable(ctx, id);
+      const options = eventOptions(input);
+      return idempotent(ctx, 'deleteTask', input.idempotencyKey, async () => {
+        const task = await ctx.services.tasks.delete(id);
+        if (!task) throw notFound('task', id);
         return announce(ctx, 'DELETED', task, options);
       });
     },
@@ -176,11 +181,8 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'The cursor of the last event received: first deliver every retained event after it.' }),
       minPriority: t.arg({ type: PriorityEnum, description: 'Only events of at least this priority.' }),
     },
-    subscribe: (_root, { repositories, after, minPriority }, ctx) => {
-      if (repositories.length === 0 || repositories.length > MAX_SUBSCRIBED_REPOSITORIES) {
-        throw badInput('repositories', `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
-      }
-      for (const r of repositories) if (r !== '*') validateRepository(r, 'repositories');
+    subscribe: (_root, { after, minPriority, ...args }, ctx) => {
+      const { repositories } = parseInput(taskEventsArgs, args);
       const covered = subscribedRepositories(ctx.principal, repositories);
       const topics = covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic);
       return openStream(ctx, { topics, after, accept: atLeast(minPriority) }) as Promise<AsyncIterable<TaskEvent>>;

@@ -1,5 +1,3 @@
-import { badInput } from '../errors.js';
-
 /** A gateway key as stored: never the secret, only its SHA-256. */
 export type GatewayKeyRecord = {
   readonly id: string;
@@ -44,19 +42,7 @@ export interface GatewayStore {
   deliveryStats(gatewayId: string): Promise<GatewayDeliveryStats>;
 }
 
-const NAME = /^[\p{L}\p{N} ._:/-]{1,100}$/u;
-const VHOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
-export const MAX_VHOSTS = 100;
-
+/** A gateway from input that passed validation (src/validation/gateways.ts); repeated hosts count once. */
 export function buildGateway(id: string, input: { name: string; vhosts?: readonly string[] | null }, now: string): Gateway {
-  if (!NAME.test(input.name)) throw badInput('name', 'must be 1-100 letters, digits, spaces or . _ : / -');
-  const vhosts = input.vhosts ?? [];
-  if (vhosts.length > MAX_VHOSTS) throw badInput('vhosts', `must list at most ${MAX_VHOSTS} hosts`);
-  for (const vhost of vhosts) validateVhost(vhost, 'vhosts');
-  return { id, name: input.name, vhosts: [...new Set(vhosts)], createdAt: now };
-}
-
-export function validateVhost(vhost: string, field = 'vhost'): string {
-  if (!VHOST.test(vhost)) throw badInput(field, `"${vhost.slice(0, 50)}" is not a host name`);
-  return vhost;
+  return { id, name: input.name, vhosts: [...new Set(input.vhosts ?? [])], createdAt: now };
 }

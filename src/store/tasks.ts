@@ -1,6 +1,4 @@
-import { badInput } from '../errors.js';
-
-/** Task state and the rules every store applies before it writes. */
+/** Task state, and how a change applies to it. */
 
 export const TASK_STATUSES = ['TODO', 'IN_PROGRESS', 'DONE', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -42,54 +40,18 @@ export interface TaskStore {
   delete(id: string): Promise<Task | null>;
 }
 
-export const REPOSITORY_PATTERN = /^[A-Za-z0-9._/-]{1,200}$/;
-const MAX_TITLE = 500;
-const MAX_DESCRIPTION = 10_000;
-const MAX_ASSIGNEE = 200;
-// Control characters have no business in names and break log lines.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function validateRepository(repository: string, field = 'repository'): string {
-  if (!REPOSITORY_PATTERN.test(repository)) {
-    throw badInput(field, 'must be 1-200 characters of letters, digits, ".", "_", "/" or "-"');
-  }
-  return repository;
-}
-
-function validateTitle(title: string): string {
-  if (title.trim().length === 0 || title.length > MAX_TITLE) throw badInput('title', `must be 1-${MAX_TITLE} characters`);
-  if (CONTROL.test(title)) throw badInput('title', 'must not contain control characters');
-  return title;
-}
-
-function validateOptional(field: string, value: string | null | undefined, max: number, allowNewlines: boolean) {
-  if (value === undefined || value === null) return value;
-  if (value.length > max) throw badInput(field, `must be at most ${max} characters`);
-  const forbidden = allowNewlines ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/ : CONTROL;
-  if (forbidden.test(value)) throw badInput(field, 'must not contain control characters');
-  return value;
-}
-
+/** A task from input that passed validation (src/validation/tasks.ts); the store trusts it. */
 export function buildTask(id: string, input: NewTask, now: string): Task {
   return {
     id,
-    repository: validateRepository(input.repository),
-    title: validateTitle(input.title),
-    description: validateOptional('description', input.description, MAX_DESCRIPTION, true) ?? null,
+    repository: input.repository,
+    title: input.title,
+    description: input.description ?? null,
     status: input.status ?? 'TODO',
-    assignee: validateOptional('assignee', input.assignee, MAX_ASSIGNEE, false) ?? null,
+    assignee: input.assignee ?? null,
     createdAt: now,
     updatedAt: now,
   };
-}
-
-export function validatePatch(patch: TaskPatch): TaskPatch {
-  if (patch.title === null) throw badInput('title', 'cannot be cleared');
-  if (patch.status === null) throw badInput('status', 'cannot be cleared');
-  if (patch.title !== undefined) validateTitle(patch.title);
-  validateOptional('description', patch.description, MAX_DESCRIPTION, true);
-  validateOptional('assignee', patch.assignee, MAX_ASSIGNEE, false);
-  return patch;
 }
 
 export function applyPatch(task: Task, patch: TaskPatch, updatedAt: string): Task {

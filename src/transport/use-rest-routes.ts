@@ -1,9 +1,13 @@
 import { GraphQLError } from 'graphql';
+import type { z } from 'zod';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
 import type { Services } from '../schema/context.js';
 import { deployApiRevision } from '../schema/gateways.js';
 import { requireScope } from '../schema/guards.js';
+import { deployApiRevisionBody } from '../validation/gateways.js';
+import { parseInput } from '../validation/parse.js';
+import { rateClient } from '../ratelimit/use-rate-limits.js';
 
 /**
  * A small REST surface for services that do not speak GraphQL. Each route is
@@ -22,27 +26,36 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };
 
 class RestError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
   }
 }
 
-export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal> }): Plugin {
+export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal>; ipOf: (serverContext: object) => string }): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith(REST_PREFIX)) return;
-      const json = (status: number, body: unknown) =>
-        endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } }));
       const principal = options.principals.get(request);
       if (!principal) return; // the auth plugin has answered already
-      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined, cliRegistrationId: null };
+      const clientIp = options.ipOf(serverContext);
+      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined, cliRegistrationId: null, clientIp };
       try {
         const deploy = DEPLOY.exec(url.pathname);
         if (deploy && request.method === 'POST') {
+          // The route is the deployApiRevision mutation by another door, under the same limit.
+          const refusal = await options.services.rateLimits.check(rateClient(principal, clientIp), new Map([['Mutation.deployApiRevision', 1]]));
+          if (refusal) throw new RestError('RATE_LIMITED', `Rate limit exceeded for ${refusal.field}; retry in ${refusal.retryAfterSeconds} s`, refusal.retryAfterSeconds);
           const body = await readJson(request);
           return json(200, await deployApiRevision(ctx, { ...body, apiId: decodeURIComponent(deploy[1]!) } as never));
         }
@@ -56,13 +69,19 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         const status = STATUS_BY_CODE[code];
         if (!status) return json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
         const field = err instanceof GraphQLError ? err.extensions.field : undefined;
-        return json(status, { error: { code, message: (err as Error).message, ...(field ? { field } : {}) } });
+        const retryAfter = err instanceof RestError ? err.retryAfterSeconds : undefined;
+        return json(
+          status,
+          { error: { code, message: (err as Error).message, ...(field ? { field } : {}), ...(retryAfter ? { retryAfter } : {}) } },
+          retryAfter ? { 'retry-after': String(retryAfter) } : {},
+        );
       }
     },
   };
 }
 
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+/** The deploy body, checked by the same rules as the GraphQL input (the API comes from the path). */
+async function readJson(request: Request): Promise<z.output<typeof deployApiRevisionBody>> {
   if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
   }
@@ -87,12 +106,7 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
     throw new RestError('BAD_USER_INPUT', 'The body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError('BAD_USER_INPUT', 'The body must be a JSON object');
-  const { revisionId, vhost, gatewayIds, correlationId } = body as Record<string, unknown>;
-  if (typeof revisionId !== 'string') throw new RestError('BAD_USER_INPUT', 'revisionId: must be a string');
-  if (typeof vhost !== 'string') throw new RestError('BAD_USER_INPUT', 'vhost: must be a string');
-  if (!Array.isArray(gatewayIds) || !gatewayIds.every((g) => typeof g === 'string')) throw new RestError('BAD_USER_INPUT', 'gatewayIds: must be a list of strings');
-  if (correlationId !== undefined && correlationId !== null && typeof correlationId !== 'string') throw new RestError('BAD_USER_INPUT', 'correlationId: must be a string');
-  return { revisionId, vhost, gatewayIds, correlationId };
+  return parseInput(deployApiRevisionBody, body);
 }
 
 const tooLarge = () => new RestError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`);

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { identifier, LIMITS, line, message, pageSize, text } from './fields.js';
+
+export const PRINCIPAL_KINDS = ['admin', 'anonymous', 'gateway', 'service', 'user'] as const;
+
+/** An empty string matches everything, as if the field were left out. */
+export const connectionFilter = z.object({
+  kind: z.enum(PRINCIPAL_KINDS).nullish(),
+  principalId: line(LIMITS.principalId).nullish(),
+  clientName: line(LIMITS.clientName).nullish(),
+});
+
+export const connectionsArgs = z.object({
+  first: pageSize,
+  after: identifier.nullish(),
+  filter: connectionFilter.nullish(),
+});
+
+/** `disconnect(connectionId, reason)`; an empty reason is the same as none. */
+export const disconnectArgs = z.object({ connectionId: identifier, reason: text(LIMITS.message).nullish() });
+
+/** `notifyConnection(connectionId, message)`. */
+export const notifyConnectionArgs = z.object({ connectionId: identifier, message });
+
+/** `broadcast(message)`. */
+export const broadcastArgs = z.object({ message });
+
+/** `revokeApiKey(id)`. */
+export const apiKeyIdArgs = z.object({ id: identifier });

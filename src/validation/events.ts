@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from './fields.js';
+
+export const MAX_TOPICS = 100;
+// Narrower than an identifier: no ':' inside a topic's name part.
+const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** A topic a poller may name, taken apart; who may read it is decided after. */
+export type TopicRequest = { readonly family: 'repo' | 'gateway'; readonly name: string };
+
+const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:* or gateway:<id>)`;
+
+const topic = z.string({ invalid_type_error: 'must be a list of strings' }).transform((value, ctx): TopicRequest => {
+  const colon = value.indexOf(':');
+  const family = colon < 0 ? value : value.slice(0, colon);
+  const name = colon < 0 ? '' : value.slice(colon + 1);
+  if (family === 'repo') {
+    if (name === '*' || REPOSITORY_PATTERN.test(name)) return { family, name };
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: REPOSITORY_RULE });
+    return z.NEVER;
+  }
+  if (family === 'gateway' && GATEWAY_ID.test(name)) return { family, name };
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: notATopic(value) });
+  return z.NEVER;
+});
+
+/** `events(topics, limit)`; the cursor is checked where it is decoded. */
+export const eventsArgs = z.object({
+  limit: pageSize,
+  topics: z
+    .array(topic, { invalid_type_error: 'must be a list of strings' })
+    .min(1, `must name 1-${MAX_TOPICS} topics`)
+    .max(MAX_TOPICS, `must name 1-${MAX_TOPICS} topics`),
+});

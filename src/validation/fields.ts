@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * Rules for single fields of client input. Input schemas are built from these,
+ * so each kind of value (a repository name, a host, a key) is checked the same
+ * way wherever it arrives. Messages follow the field name in the error a
+ * client sees ("title: must be 1-500 characters"), so they read as a predicate.
+ */
+
+/** Lengths of free text; names, ids and keys carry their length in their pattern. */
+export const LIMITS = {
+  title: 500,
+  description: 10_000,
+  assignee: 200,
+  message: 2000,
+  callbackUrl: 2048,
+  principalId: 256,
+  clientName: 100,
+  pageSize: 1000,
+  /** A year and a day: far enough for any real deadline, near enough that the log can drop the event. */
+  expiryMs: 366 * 24 * 3600 * 1000,
+} as const;
+
+// C0, DEL and C1 controls: they break log lines and terminals and can hide text.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Multi-line text keeps tab, line feed and carriage return.
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** A string field; `required_error` only shows for bodies that are not GraphQL-typed (REST). */
+const string = () => z.string({ required_error: 'must be a string', invalid_type_error: 'must be a string' });
+
+const NO_CONTROL = 'must not contain control characters';
+
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9._/-]{1,200}$/;
+export const REPOSITORY_RULE = 'must be 1-200 characters of letters, digits, ".", "_", "/" or "-"';
+export const repository = string().regex(REPOSITORY_PATTERN, REPOSITORY_RULE);
+
+/** A repository, or "*" for every repository the caller may read. */
+export const repositoryOrAll = string().refine((value) => value === '*' || REPOSITORY_PATTERN.test(value), REPOSITORY_RULE);
+
+/** Names people give to gateways, API keys and CLI endpoints. */
+export const displayName = string().regex(/^[\p{L}\p{N} ._:/-]{1,100}$/u, 'must be 1-100 letters, digits, spaces or . _ : / -');
+
+/** Ids Herald issues (ULIDs) and ids clients choose for their own things (apiId, revisionId). */
+export const identifier = string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -');
+
+/** Correlation ids and idempotency keys: opaque to Herald, printable so they can be logged as they are. */
+export const key = string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces');
+
+/** A virtual host, optionally with a port. */
+export const host = string().refine(
+  (value) => /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(value),
+  (value) => ({ message: `"${value.slice(0, 50)}" is not a host name` }),
+);
+
+export const title = string()
+  .refine((value) => value.trim().length > 0 && value.length <= LIMITS.title, `must be 1-${LIMITS.title} characters`)
+  .refine((value) => !CONTROL.test(value), NO_CONTROL);
+
+/** Free single-line text of at most `max` characters (may be empty). */
+export const line = (max: number) =>
+  string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !CONTROL.test(value), NO_CONTROL);
+
+/** Free text of at most `max` characters where line breaks and tabs are fine. */
+export const text = (max: number) =>
+  string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !CONTROL_BUT_LINES.test(value), NO_CONTROL);
+
+export const description = text(LIMITS.description);
+export const assignee = line(LIMITS.assignee);
+
+/** A message an operator sends to connections. */
+export const message = string()
+  .refine((value) => value.length >= 1 && value.length <= LIMITS.message, `must be 1-${LIMITS.message} characters`)
+  .refine((value) => !CONTROL_BUT_LINES.test(value), NO_CONTROL);
+
+/** Dotted versions with an optional pre-release or build suffix (1.2.3, 1.2.3-rc.1, 1.2.3+build.5). */
+export const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:[-+][0-9A-Za-z.+-]{0,50})?$/;
+export const version = string().regex(VERSION_PATTERN, 'must be a version like 1.2.3');
+
+/**
+ * The shape of a push URL. Whether Herald may reach it (scheme, host,
+ * addresses) is the SSRF policy's call, at registration and at every delivery.
+ */
+export const callbackUrl = string().refine(
+  (value) => value.length >= 1 && value.length <= LIMITS.callbackUrl && !/[\s\u0000-\u001f\u007f-\u009f]/.test(value),
+  `must be 1-${LIMITS.callbackUrl} characters without spaces or control characters`,
+);
+
+/** `first`, `limit`: how many items a page holds. */
+const PAGE_SIZE_RULE = `must be 1-${LIMITS.pageSize}`;
+export const pageSize = z
+  .number({ required_error: PAGE_SIZE_RULE, invalid_type_error: PAGE_SIZE_RULE })
+  .int(PAGE_SIZE_RULE)
+  .min(1, PAGE_SIZE_RULE)
+  .max(LIMITS.pageSize, PAGE_SIZE_RULE);
+
+/** A list of `rule` with 1-`max` items; `counted` is the message for a wrong count. */
+export const list = <T extends z.ZodTypeAny>(rule: T, max: number, counted: string) =>
+  z
+    .array(rule, { required_error: 'must be a list of strings', invalid_type_error: 'must be a list of strings' })
+    .min(1, counted)
+    .max(max, counted);
+
+export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'CRITICAL'] as const;
+export const priority = z.enum(PRIORITIES);
+
+/** When an event stops being worth delivering: in the future, at most a year ahead. */
+export const expiresAt = z.date().refine((date) => {
+  const now = Date.now();
+  return date.getTime() > now && date.getTime() <= now + LIMITS.expiryMs;
+}, 'must be in the future, at most a year ahead');
+
+/** A field that may be left out but, when given, may not be null. */
+export const notClearable = <T extends z.ZodTypeAny>(rule: T) =>
+  rule.nullish().refine((value): value is z.output<T> | undefined => value !== null, 'cannot be cleared');

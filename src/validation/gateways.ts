@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { MAX_TARGETS } from '../gateways/service.js';
+import { displayName, host, identifier, key, list } from './fields.js';
+import { jsonValue } from './json.js';
+
+export const MAX_VHOSTS = 100;
+
+export const registerGatewayInput = z.object({
+  name: displayName,
+  vhosts: z.array(host).max(MAX_VHOSTS, `must list at most ${MAX_VHOSTS} hosts`).nullish(),
+});
+
+/** Counted before repeats are removed, so a list cannot grow past the bound by repeating one id. */
+const gatewayIds = list(z.string({ invalid_type_error: 'must be a list of strings' }).pipe(identifier), MAX_TARGETS, `must name 1-${MAX_TARGETS} gateways`);
+
+/** Also what correlates a retry with the first attempt: it is the idempotency key of gateway mutations. */
+const correlationId = key.nullish();
+
+export const deployApiRevisionInput = z.object({
+  apiId: identifier,
+  revisionId: identifier,
+  vhost: host,
+  gatewayIds,
+  correlationId,
+});
+
+/** The REST route's body: the same input, with the API named in the path. */
+export const deployApiRevisionBody = deployApiRevisionInput.omit({ apiId: true });
+
+export const undeployApiInput = z.object({ apiId: identifier, gatewayIds, correlationId });
+
+export const updateGatewayConfigInput = z.object({ gatewayId: identifier, config: jsonValue(), correlationId });
+
+/** `gateway(id)`, `deleteGateway(id)`. */
+export const gatewayIdArgs = z.object({ id: identifier });
+
+/** `rotateGatewayKey(gatewayId)`, `revokeGatewayKey(gatewayId)`, `gatewayEvents(gatewayId)`. */
+export const gatewayArgs = z.object({ gatewayId: identifier });

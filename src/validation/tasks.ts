@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { TASK_STATUSES } from '../store/tasks.js';
+import { assignee, description, expiresAt, identifier, key, list, notClearable, priority, repository, repositoryOrAll, title } from './fields.js';
+
+/** How a mutation publishes its event and repeats safely; every task input has these. */
+const eventInputFields = {
+  idempotencyKey: key.nullish(),
+  priority: priority.nullish(),
+  expiresAt: expiresAt.nullish(),
+};
+
+const status = z.enum(TASK_STATUSES);
+
+export const createTaskInput = z.object({
+  repository,
+  title,
+  description: description.nullish(),
+  status: status.nullish(),
+  assignee: assignee.nullish(),
+  ...eventInputFields,
+});
+
+/** Absent leaves a field as it is; null clears description or assignee, and may not clear title or status. */
+export const updateTaskInput = z.object({
+  title: notClearable(title),
+  description: description.nullish(),
+  status: notClearable(status),
+  assignee: assignee.nullish(),
+  ...eventInputFields,
+});
+
+export const deleteTaskInput = z.object({ ...eventInputFields });
+
+/** `task(id)`, `updateTask(id)`, `deleteTask(id)`. */
+export const taskIdArgs = z.object({ id: identifier });
+
+/** `tasks(repository)`. */
+export const tasksArgs = z.object({ repository });
+
+const MAX_SUBSCRIBED_REPOSITORIES = 100;
+
+/** Repositories to follow: names, or "*" for every one the caller may read. */
+export const repositoryList = list(repositoryOrAll, MAX_SUBSCRIBED_REPOSITORIES, `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
+
+/** `taskEvents(repositories)`; the cursor is checked where it is decoded. */
+export const taskEventsArgs = z.object({ repositories: repositoryList });
