@@ -1,17 +1,23 @@
-import type { ClusterDirectory, ConnectionReport, InstanceReport } from './cluster.js';
+import type { ClusterDirectory, InstanceReport } from './cluster.js';
 
-/** Embedded mode: the cluster is this one instance. */
+/**
+ * Embedded mode: the cluster is this one instance. Its connection list is not
+ * kept: the cluster view reads this instance's connections fresh from the
+ * registry, and a copy held from one report to the next would keep thousands
+ * of report objects alive long enough to end up in the old generation, where
+ * they stay as garbage until the next full collection.
+ */
 export function createMemoryClusterDirectory(): ClusterDirectory {
-  let latest: { summary: InstanceReport; connections: readonly ConnectionReport[] } | undefined;
+  let latest: InstanceReport | undefined;
   return {
-    async report(summary, connections) {
-      latest = { summary, connections };
+    async report(summary) {
+      latest = summary;
     },
     async instances() {
-      return latest ? [latest.summary] : [];
+      return latest ? [latest] : [];
     },
     async connections() {
-      return latest ? [...latest.connections] : [];
+      return [];
     },
     async remove() {
       latest = undefined;

@@ -18,29 +18,41 @@ export function createOriginCheck(allowed: readonly string[]): (origin: string |
 
 /**
  * Connection attempts per address in a sliding minute. Memory stays bounded:
- * addresses are forgotten once their window is empty, and at most `maxTracked`
- * are tracked (beyond that, new addresses are refused until some expire).
+ * attempts are counted in one-second buckets, so an address costs at most 60
+ * buckets however high the limit; addresses are forgotten once their window is
+ * empty, and at most `maxTracked` are tracked (beyond that, new addresses are
+ * refused until some expire).
  */
 export function createAttemptLimiter(perMinute: number, maxTracked = 100_000) {
-  const attempts = new Map<string, number[]>();
-  const windowMs = 60_000;
+  const windowSeconds = 60;
+  /** Seconds (since the epoch) that saw attempts, oldest first, with their counts. */
+  type Window = { seconds: number[]; counts: number[]; total: number };
+  const attempts = new Map<string, Window>();
   const sweep = setInterval(() => {
-    const cutoff = Date.now() - windowMs;
-    for (const [address, times] of attempts) if (times[times.length - 1]! <= cutoff) attempts.delete(address);
-  }, windowMs);
+    const cutoff = Math.floor(Date.now() / 1000) - windowSeconds;
+    for (const [address, w] of attempts) if (!(w.seconds[w.seconds.length - 1]! > cutoff)) attempts.delete(address);
+  }, windowSeconds * 1000);
   sweep.unref();
   return {
     /** Records an attempt; returns the seconds to wait when it is over the limit. */
     attempt(address: string, now = Date.now()): number | undefined {
-      const cutoff = now - windowMs;
-      let times = attempts.get(address);
-      if (!times) {
+      const second = Math.floor(now / 1000);
+      let w = attempts.get(address);
+      if (!w) {
         if (attempts.size >= maxTracked) return 60;
-        attempts.set(address, (times = []));
+        attempts.set(address, (w = { seconds: [], counts: [], total: 0 }));
       }
-      while (times.length > 0 && times[0]! <= cutoff) times.shift();
-      if (times.length >= perMinute) return Math.max(1, Math.ceil((times[0]! + windowMs - now) / 1000));
-      times.push(now);
+      while (w.seconds.length > 0 && w.seconds[0]! <= second - windowSeconds) {
+        w.seconds.shift();
+        w.total -= w.counts.shift()!;
+      }
+      if (w.total >= perMinute) return Math.max(1, Math.ceil(((w.seconds[0]! + windowSeconds) * 1000 - now) / 1000));
+      if (w.seconds[w.seconds.length - 1] === second) w.counts[w.counts.length - 1]!++;
+      else {
+        w.seconds.push(second);
+        w.counts.push(1);
+      }
+      w.total++;
       return undefined;
     },
     stop: () => clearInterval(sweep),

@@ -27,7 +27,19 @@ type ConnectionParams = {
   cliRegistrationId?: unknown;
 };
 
-type Extra = { readonly connection: Connection; readonly request: IncomingMessage };
+/**
+ * What `connection_init` may fall back on from the upgrade request. Copied out
+ * because holding the request would keep it (headers, stream state) alive for
+ * as long as the connection lives.
+ */
+type Handshake = {
+  readonly authorization: string | undefined;
+  readonly gatewayPath: boolean;
+  readonly clientName: string | undefined;
+  readonly clientVersion: string | undefined;
+};
+
+type Extra = { readonly connection: Connection; readonly handshake: Handshake };
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -97,6 +109,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   const originAllowed = createOriginCheck(options.corsOrigins);
   const limiter = createAttemptLimiter(limits.attemptsPerMinute);
   const expiryTimers = new Map<Connection, NodeJS.Timeout>();
+  const maxHeldBytes = Math.min(64 * 1024, limits.maxBufferedBytes / 2);
 
   const protocol = makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
@@ -161,12 +174,12 @@ export function createWsServer(options: WsServerOptions): WsServer {
   });
 
   async function authenticate(ctx: WsContext<ConnectionParams, Extra>) {
-    const { connection, request } = ctx.extra;
+    const { connection, handshake } = ctx.extra;
     const params = ctx.connectionParams ?? {};
-    const credential = text(params.apiKey) ?? text(params.authorization) ?? text(params.token) ?? request.headers.authorization;
+    const credential = text(params.apiKey) ?? text(params.authorization) ?? text(params.token) ?? handshake.authorization;
     const token = credential && /^bearer\s/i.test(credential) ? bearerToken(credential) : credential;
     const result = await authenticator.authenticate(token);
-    const gatewayPath = pathOf(request) === GATEWAY_WS_PATH;
+    const { gatewayPath } = handshake;
     const refusal = !result.ok
       ? REFUSALS[result.reason]
       : !gatewayPath || result.principal.kind === 'gateway'
@@ -182,8 +195,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       return refuse(connection, refusal!.code, refusal!.reason);
     }
     const principal = result.principal;
-    connection.clientName = text(params.clientName)?.slice(0, 100) ?? header(request, 'x-client-name') ?? null;
-    connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? header(request, 'x-version') ?? null;
+    connection.clientName = text(params.clientName)?.slice(0, 100) ?? handshake.clientName ?? null;
+    connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? handshake.clientVersion ?? null;
     connection.cliRegistrationId = text(params.cliRegistrationId)?.slice(0, 64) ?? null;
     const outdated = clientVersionProblem(connection.clientName, connection.clientVersion, options.minCliVersion);
     if (outdated) {
@@ -257,6 +270,17 @@ export function createWsServer(options: WsServerOptions): WsServer {
       log.error({ connectionId: connection.id, gatewayId: connection.principal.gatewayId, err: err.message }, 'gateway send failed');
       options.onGatewaySendFailure(connection.principal.gatewayId, `send failed: ${err.message}`);
     };
+    // Writes made while a fan-out runs are held and go out back to back once
+    // it is done: spread among the work that produces them, each costs about
+    // twice as much, the reader being woken for every one. Held bytes are
+    // bounded, so that a long catch-up is not taken for a slow consumer.
+    const raw = request.socket;
+    let held = false;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      raw.uncork();
+    };
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -265,8 +289,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // unsent backlog passes the limit is dropped.
         send: (data) => {
           if (socket.readyState !== WebSocket.OPEN) return;
+          if (!held) {
+            held = true;
+            raw.cork();
+            process.nextTick(release);
+          }
           // Only gateway writes are tracked one by one (their failures are reported per gateway).
           socket.send(data, connection.principal?.kind === 'gateway' ? onGatewaySent : undefined);
+          if (raw.writableLength > maxHeldBytes) release();
           if (!slow && socket.bufferedAmount > limits.maxBufferedBytes) {
             slow = true;
             dropSlow(connection, 0);
@@ -281,7 +311,15 @@ export function createWsServer(options: WsServerOptions): WsServer {
             });
           }),
       },
-      { connection, request },
+      {
+        connection,
+        handshake: {
+          authorization: request.headers.authorization,
+          gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
+          clientName: header(request, 'x-client-name'),
+          clientVersion: header(request, 'x-version'),
+        },
+      },
     );
     socket.on('error', (err: Error & { code?: string }) => {
       // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
