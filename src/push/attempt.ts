@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { outcomeOfStatus, type AttemptOutcome } from './policy.js';
@@ -10,6 +10,8 @@ export type PushRequest = {
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
   readonly method?: 'POST' | 'GET';
+  /** Keep-alive sockets to `target.address` (see connection.ts); none means the global agent. */
+  readonly agent?: Agent;
 };
 
 /**
@@ -24,23 +26,33 @@ export function attempt(push: PushRequest): Promise<AttemptOutcome> {
     else callback(null, target.address, target.family);
   };
   const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const headers = push.method === 'GET' ? push.headers : { ...push.headers, 'content-length': String(Buffer.byteLength(push.body)) };
   return new Promise((resolve) => {
-    const req = send(target.url, {
-      method: push.method ?? 'POST',
-      lookup: pinned,
-      headers: push.method === 'GET' ? push.headers : { ...push.headers, 'content-length': String(Buffer.byteLength(push.body)) },
-    });
+    let req: ClientRequest;
+    let settled = false;
+    const settle = (outcome: AttemptOutcome) => {
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
     // The whole exchange, not just idle time, must fit in the timeout.
     const timer = setTimeout(() => req.destroy(new Error(`timed out after ${push.timeoutMs} ms`)), push.timeoutMs);
-    req.on('response', (res) => {
-      clearTimeout(timer);
-      res.resume();
-      resolve(outcomeOfStatus(res.statusCode ?? 0, (res.headers['retry-after'] as string | undefined) ?? null));
-    });
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ kind: 'failed', error: err.message, retryable: true });
-    });
-    req.end(push.method === 'GET' ? undefined : push.body);
+    const start = (mayResend: boolean) => {
+      req = send(target.url, { method: push.method ?? 'POST', lookup: pinned, headers, ...(push.agent ? { agent: push.agent } : {}) });
+      req.on('response', (res) => {
+        res.resume();
+        settle(outcomeOfStatus(res.statusCode ?? 0, (res.headers['retry-after'] as string | undefined) ?? null));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        // A kept-alive socket the endpoint closed while it was idle: the
+        // request almost surely never arrived, so it goes once more on a new
+        // connection instead of counting as a failed attempt.
+        if (mayResend && req.reusedSocket && err.code === 'ECONNRESET') return start(false);
+        settle({ kind: 'failed', error: err.message, retryable: true });
+      });
+      req.end(push.method === 'GET' ? undefined : push.body);
+    };
+    start(true);
   });
 }

@@ -66,7 +66,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       deps.audit({ action: 'deregisterCli', principal: 'herald', registrationId: registration.id, reason: `unreachable since ${new Date(unreachableSince).toISOString()}` });
       return;
     }
-    await store.setState(registration.id, { ...state, healthy, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
+    await store.updateState(registration.id, { healthy, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
   }
 
   return {

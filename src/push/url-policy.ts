@@ -6,7 +6,8 @@ import { isIP } from 'node:net';
  * loopback: a developer's CLI listening on their own machine. Other hosts only
  * when listed in PUSH_ALLOWED_HOSTS, and then over https unless PUSH_ALLOW_HTTP.
  * Link-local, private and metadata addresses are refused unless their host is
- * listed. Names are resolved and checked again at every delivery, and the
+ * listed. Names are resolved and checked again while pushing (at least every
+ * few seconds, and after a connection failure: see connection.ts), and the
  * request goes to the address that was checked (DNS rebinding).
  */
 export type UrlPolicy = { readonly allowedHosts: readonly string[]; readonly allowHttp: boolean };

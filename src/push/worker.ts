@@ -4,11 +4,12 @@ import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
 import type { Logger } from '../log.js';
-import type { CliRegistration, CliStore, Delivery, DeliveryStatus, EndpointState } from '../store/cli.js';
+import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from '../store/cli.js';
 import { attempt } from './attempt.js';
 import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';
-import { RefusedUrl, resolveTarget, type UrlPolicy } from './url-policy.js';
+import { endpointConnection } from './connection.js';
+import { RefusedUrl, type UrlPolicy } from './url-policy.js';
 
 export type PushSettings = {
   readonly timeoutMs: number;
@@ -33,64 +34,113 @@ export type WorkerDeps = {
 
 const PAGE = 100;
 
+/** The part of an endpoint's state that pushing changes; the rest belongs to the health check. */
+type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback'>;
+
+// Every endpoint gets the same bytes of an event, so it is serialized once
+// however many registrations send it (the log hands out the same object).
+const bodies = new WeakMap<EventEnvelope, string>();
+function bodyOf(event: EventEnvelope): string {
+  let body = bodies.get(event);
+  if (body === undefined) bodies.set(event, (body = JSON.stringify(event)));
+  return body;
+}
+
 /**
  * Pushes one registration's events, in order: event n+1 is not sent before n
- * was delivered or given up. Progress is a cursor in the store, advanced after
- * each event, so another instance that takes over continues where this one
- * stopped. Events come from the log, so nothing published while the endpoint
- * was slow, or while no instance was pushing, is lost.
+ * was delivered or given up. Progress is a cursor in the store, advanced with
+ * the last record of each event, so another instance that takes over
+ * continues where this one stopped. Events come from the log, so nothing
+ * published while the endpoint was slow, or while no instance was pushing, is
+ * lost.
  */
 export function startWorker(registration: CliRegistration, deps: WorkerDeps): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [familyWildcard('repo')] : registration.repositories.map(repoTopic);
+  const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy);
   let running = true;
-  let wakeUp: () => void = () => {};
-  const nap = (ms: number) =>
+  const idle = () => {};
+  /** Ends the current nap: on stop, and (when it asked for that) on a live event. */
+  let wakeUp = idle;
+  let wakeOnEvent = idle;
+  const nap = (ms: number, untilEvent = false) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
+      const done = () => {
         clearTimeout(timer);
+        wakeUp = wakeOnEvent = idle;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      wakeUp = done;
+      if (untilEvent) wakeOnEvent = done;
     });
+
+  // Where reading continues, and the breaker and counters. This worker is the
+  // only one changing them while it runs, so they are read from the store when
+  // it starts (and after a backend error) and otherwise kept here.
+  let from: ReadFrom | null = null;
+  let counters: Counters = NEW_ENDPOINT;
+  let loaded = false;
 
   const done = (async () => {
     // Live events only wake the loop; what to send is always read from the log.
     const live = await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
-    let signal: Promise<unknown> | undefined;
+    // At most one read of the stream is outstanding, so no arrival goes to a waiter nobody listens to.
+    let arrived = false;
+    let watching = false;
+    const watch = () => {
+      if (watching) return;
+      watching = true;
+      void live.next().then((next) => {
+        watching = false;
+        if (next.done) return; // the hub closed: the nap's timeout still polls the log
+        arrived = true;
+        wakeOnEvent();
+      });
+    };
     try {
       while (running) {
         try {
-          const from = (await store.cursor(registration.id)) ?? { position: await bus.head(), time: Date.now() };
+          if (!loaded) {
+            const { breaker, delivered, failed, fallback } = await store.state(registration.id);
+            counters = { breaker, delivered, failed, fallback };
+            loaded = true;
+          }
+          from ??= (await store.cursor(registration.id)) ?? { position: await bus.head(), time: Date.now() };
+          // Whatever is published from here on is either in this read or wakes the next one.
+          arrived = false;
+          live.clear();
+          watch();
           const page = await bus.read(topics, from, PAGE);
           if (!page.ok) {
             log.error({ registrationId: registration.id }, 'push fell behind retention; continuing from now');
-            await store.setCursor(registration.id, { position: await bus.head(), time: Date.now() });
-            continue;
-          }
-          if (page.events.length === 0) {
-            signal ??= live.next().then(() => (signal = undefined));
-            await Promise.race([signal, nap(1_000)]);
-            live.clear();
+            from = { position: await bus.head(), time: Date.now() };
+            await store.setCursor(registration.id, from);
             continue;
           }
           for (const event of page.events) {
-            if (!running) break;
-            await deliver(event);
-            await store.setCursor(registration.id, { position: event.position, time: Date.parse(event.timestamp) } satisfies ReadFrom);
+            if (!running || !(await deliver(event))) break;
+            from = { position: event.position, time: Date.parse(event.timestamp) };
           }
+          if (!page.hasMore && !arrived && running) await nap(1_000, true);
         } catch (err) {
           log.warn({ registrationId: registration.id, err: (err as Error).message }, 'push paused by a backend error');
+          // A write may not have happened: start again from what the store holds.
+          from = null;
+          loaded = false;
           await nap(1_000);
         }
       }
     } finally {
       await live.return();
+      endpoint.close();
     }
   })();
 
-  async function deliver(event: EventEnvelope) {
-    const body = JSON.stringify(event);
+  /** Delivers the event or gives it up; false when the worker stopped first. */
+  async function deliver(event: EventEnvelope): Promise<boolean> {
+    const body = bodyOf(event);
+    const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
     let delivery: Delivery = {
       id: newId(),
       registrationId: registration.id,
@@ -103,50 +153,52 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       deliveredAt: null,
       latencyMs: null,
     };
-    const save = async (status: DeliveryStatus, change: Partial<Delivery> = {}) => {
-      delivery = { ...delivery, ...change, status };
-      await store.recordDelivery(delivery);
-    };
-    await save('PENDING');
+    await store.recordDelivery(delivery);
     while (running) {
-      let state = await store.state(registration.id);
-      const breaker = breakerAt(state.breaker, settings.breaker, Date.now());
-      if (breaker.state === 'OPEN') return giveUp(state, 'circuit breaker open');
+      const breaker = breakerAt(counters.breaker, settings.breaker, Date.now());
+      if (breaker.state === 'OPEN') return giveUp('circuit breaker open');
       const firstAttemptAt = delivery.firstAttemptAt ?? new Date().toISOString();
       const outcome = await send(body, event, delivery.id);
       const now = Date.now();
-      state = { ...state, breaker: afterAttempt(breaker, outcome.kind === 'delivered', settings.breaker, now) };
       const attempts = delivery.attempts + 1;
+      const after = afterAttempt(breaker, outcome.kind === 'delivered', settings.breaker, now);
       if (outcome.kind === 'delivered') {
-        await store.setState(registration.id, { ...state, delivered: state.delivered + 1 });
-        return save('DELIVERED', { attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null });
+        counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
+        delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
+        await store.recordDelivery(delivery, { state: counters, cursor });
+        return true;
       }
-      await store.setState(registration.id, state);
-      await save('RETRYING', { attempts, firstAttemptAt, lastError: outcome.error });
-      if (!outcome.retryable || attempts >= settings.retry.maxAttempts) return giveUp(state, outcome.error);
+      counters = { ...counters, breaker: after };
+      delivery = { ...delivery, status: 'RETRYING', attempts, firstAttemptAt, lastError: outcome.error };
+      await store.recordDelivery(delivery, { state: counters });
+      if (!outcome.retryable || attempts >= settings.retry.maxAttempts) return giveUp(outcome.error);
       await nap(outcome.retryAfterMs ?? backoffMs(attempts, settings.retry));
     }
+    return false;
 
-    async function giveUp(state: EndpointState, reason: string) {
+    async function giveUp(reason: string) {
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, 'push given up; falling back to the WebSocket');
-      await save('FAILED', { lastError: delivery.lastError ?? reason });
+      delivery = { ...delivery, status: 'FAILED', lastError: delivery.lastError ?? reason };
+      await store.recordDelivery(delivery);
       await deps.fallback(registration, event, reason);
-      await store.setState(registration.id, { ...state, failed: state.failed + 1, fallback: state.fallback + 1 });
-      await save('FALLBACK');
+      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
+      await store.recordDelivery({ ...delivery, status: 'FALLBACK' }, { state: counters, cursor });
+      return true;
     }
   }
 
   async function send(body: string, event: EventEnvelope, deliveryId: string): Promise<AttemptOutcome> {
-    let target;
+    let connection;
     try {
-      target = await resolveTarget(new URL(registration.callbackUrl), settings.urlPolicy);
+      connection = await endpoint.get();
     } catch (err) {
       const refused = err instanceof RefusedUrl;
       return { kind: 'failed', error: refused ? `refused: ${err.message}` : `dns: ${(err as Error).message}`, retryable: !refused };
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    return attempt({
-      target,
+    const outcome = await attempt({
+      target: connection.target,
+      agent: connection.agent,
       body,
       timeoutMs: settings.timeoutMs,
       headers: {
@@ -158,6 +210,9 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
         'x-herald-signature': sign(registration.secret, timestamp, body),
       },
     });
+    // No HTTP answer at all: check the name again before the next attempt.
+    if (outcome.kind === 'failed' && !outcome.error.startsWith('HTTP ')) endpoint.reset();
+    return outcome;
   }
 
   return {

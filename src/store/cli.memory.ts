@@ -33,15 +33,19 @@ export function createMemoryCliStore(): CliStore {
     async state(id) {
       return states.get(id) ?? NEW_ENDPOINT;
     },
-    async setState(id, state) {
-      if (registrations.has(id)) states.set(id, state);
+    async updateState(id, change) {
+      if (registrations.has(id)) states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...change });
     },
-    async recordDelivery(delivery) {
-      let own = deliveries.get(delivery.registrationId);
-      if (!own) deliveries.set(delivery.registrationId, (own = new Map()));
+    async recordDelivery(delivery, progress) {
+      const id = delivery.registrationId;
+      if (!registrations.has(id)) return;
+      let own = deliveries.get(id);
+      if (!own) deliveries.set(id, (own = new Map()));
       own.delete(delivery.id); // re-insert: newest last
       own.set(delivery.id, delivery);
       if (own.size > KEPT_DELIVERIES) own.delete(own.keys().next().value!);
+      if (progress?.state) states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...progress.state });
+      if (progress?.cursor) cursors.set(id, progress.cursor);
     },
     async deliveries(registrationId, status, first) {
       const own = [...(deliveries.get(registrationId)?.values() ?? [])].reverse();

@@ -1,10 +1,55 @@
+import type { Redis } from 'ioredis';
 import type { ReadFrom } from '../events/bus.js';
 import { call, type RedisConnections } from '../redis/connections.js';
 import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './cli.js';
 
+// The endpoint state is merged field by field inside Redis, so the pushing
+// worker and the health check never undo each other's changes.
+const MERGE_STATE = `
+local function mergeState(key, change, fresh)
+  local state = cjson.decode(redis.call('GET', key) or fresh)
+  for k, v in pairs(cjson.decode(change)) do state[k] = v end
+  redis.call('SET', key, cjson.encode(state))
+end
+`;
+
+// KEYS: registration, state. ARGV: change, state of a new endpoint.
+const UPDATE_STATE_SCRIPT = `${MERGE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+mergeState(KEYS[2], ARGV[1], ARGV[2])
+return 1
+`;
+
+// One push step in one round trip. A delivery seen before moves to the front
+// of the recency list; what falls off the end leaves the hash too.
+// KEYS: registration, deliveries, recent, state, cursor.
+// ARGV: delivery id, delivery, kept, state change or '', cursor or '', state of a new endpoint.
+const RECORD_SCRIPT = `${MERGE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 0 then redis.call('LREM', KEYS[3], 1, ARGV[1]) end
+redis.call('LPUSH', KEYS[3], ARGV[1])
+local kept = tonumber(ARGV[3])
+local dropped = redis.call('LRANGE', KEYS[3], kept, -1)
+if #dropped > 0 then
+  redis.call('HDEL', KEYS[2], unpack(dropped))
+  redis.call('LTRIM', KEYS[3], 0, kept - 1)
+end
+if ARGV[4] ~= '' then mergeState(KEYS[4], ARGV[4], ARGV[6]) end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[5], ARGV[5], 'XX') end
+return 1
+`;
+
+type Scripts = {
+  heraldCliUpdateState(registration: string, state: string, change: string, fresh: string): Promise<number>;
+  heraldCliRecord(...args: string[]): Promise<number>;
+};
+
 /** Registrations, cursors and endpoint states as JSON; deliveries as a hash plus a recency list. */
 export function createRedisCliStore(redis: RedisConnections): CliStore {
-  const client = redis.command;
+  const client = redis.command as Redis & Scripts;
+  client.defineCommand('heraldCliUpdateState', { numberOfKeys: 2, lua: UPDATE_STATE_SCRIPT });
+  client.defineCommand('heraldCliRecord', { numberOfKeys: 5, lua: RECORD_SCRIPT });
+  const fresh = JSON.stringify(NEW_ENDPOINT);
   const p = redis.keyPrefix;
   const regKey = (id: string) => `${p}cli:${id}`;
   const index = `${p}clis`;
@@ -43,23 +88,26 @@ export function createRedisCliStore(redis: RedisConnections): CliStore {
         await client.set(cursorKey(id), JSON.stringify(from), 'XX');
       }),
     state: (id) => call(async () => json<EndpointState>(await client.get(stateKey(id))) ?? NEW_ENDPOINT),
-    setState: (id, state) =>
+    updateState: (id, change) =>
       call(async () => {
-        if (await client.exists(regKey(id))) await client.set(stateKey(id), JSON.stringify(state));
+        await client.heraldCliUpdateState(regKey(id), stateKey(id), JSON.stringify(change), fresh);
       }),
-    recordDelivery: (delivery) =>
+    recordDelivery: (delivery, progress) =>
       call(async () => {
         const r = delivery.registrationId;
-        const results = await client
-          .multi()
-          .hset(deliveriesKey(r), delivery.id, JSON.stringify(delivery))
-          .lrem(recentKey(r), 0, delivery.id)
-          .lpush(recentKey(r), delivery.id)
-          .lrange(recentKey(r), KEPT_DELIVERIES, -1)
-          .ltrim(recentKey(r), 0, KEPT_DELIVERIES - 1)
-          .exec();
-        const dropped = (results?.[3]?.[1] as string[] | undefined) ?? [];
-        if (dropped.length > 0) await client.hdel(deliveriesKey(r), ...dropped);
+        await client.heraldCliRecord(
+          regKey(r),
+          deliveriesKey(r),
+          recentKey(r),
+          stateKey(r),
+          cursorKey(r),
+          delivery.id,
+          JSON.stringify(delivery),
+          String(KEPT_DELIVERIES),
+          progress?.state ? JSON.stringify(progress.state) : '',
+          progress?.cursor ? JSON.stringify(progress.cursor) : '',
+          fresh,
+        );
       }),
     deliveries: (registrationId, status, first) =>
       call(async () => {

@@ -50,6 +50,9 @@ export const NEW_ENDPOINT: EndpointState = {
   fallback: 0,
 };
 
+/** What a push step changed besides its delivery record. */
+export type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?: ReadFrom };
+
 /** Deliveries kept per registration for `deliveries`. */
 export const KEPT_DELIVERIES = 1000;
 
@@ -62,8 +65,14 @@ export interface CliStore {
   cursor(id: string): Promise<ReadFrom | null>;
   setCursor(id: string, from: ReadFrom): Promise<void>;
   state(id: string): Promise<EndpointState>;
-  setState(id: string, state: EndpointState): Promise<void>;
-  recordDelivery(delivery: Delivery): Promise<void>;
+  /** Sets the given fields and keeps the others: pushing and health checks each change their own. */
+  updateState(id: string, change: Partial<EndpointState>): Promise<void>;
+  /**
+   * Keeps a delivery (the newest KEPT_DELIVERIES per registration) and, in the
+   * same write, the endpoint state fields the step changed and, once the event
+   * is done with, the cursor. Nothing is kept for a deleted registration.
+   */
+  recordDelivery(delivery: Delivery, progress?: PushProgress): Promise<void>;
   /** Newest first. */
   deliveries(registrationId: string, status: DeliveryStatus | null, first: number): Promise<Delivery[]>;
 }
