@@ -100,7 +100,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     store: gatewayStore,
     bus,
     control,
-    subscribers: () => cluster.gatewaySubscribers(),
+    subscribers: (gatewayIds) => cluster.gatewaySubscribers(gatewayIds),
     countPublished: (topic) => {
       counters.published++;
       metrics.published(topic);

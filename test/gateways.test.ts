@@ -122,6 +122,18 @@ describe('API gateways (one instance on Redis)', () => {
       expect(second!.id).toBe(first!.id);
     });
 
+    it('gives each gateway of a deployment its own id, gatewayId, sequence and cursor', async () => {
+      const gateways = await Promise.all(['edge-x', 'edge-y', 'edge-z'].map((name) => registerGateway(herald.url, name)));
+      const listeners = gateways.map((g) => track(gatewayClient(herald.wsUrl, g.apiKey)));
+      for (const g of gateways) await waitForGatewayConnections(herald.url, g.gateway.id, 1);
+      await deploy(herald.url, [gateways[0]!.gateway.id], { revisionId: 'first' });
+      const { id, targets } = await deploy(herald.url, gateways.map((g) => g.gateway.id), { revisionId: 'all' });
+      const received = await Promise.all(listeners.map(async (l, i) => (await l.events.waitForCount(i === 0 ? 2 : 1)).at(-1)!));
+      expect(received.map((e) => [e.id, e.gatewayId, e.sequence])).toEqual(targets.map((t, i) => [t.eventId, t.gatewayId, i === 0 ? 2 : 1]));
+      expect(new Set(received.map((e) => e.cursor)).size).toBe(3);
+      for (const e of received) expect(e.payload).toMatchObject({ revisionId: 'all', deploymentId: id });
+    });
+
     it('delivers 200 deployments to one gateway in the order they were made', async () => {
       const g = await registerGateway(herald.url, 'edge-order');
       const { events } = track(gatewayClient(herald.wsUrl, g.apiKey));

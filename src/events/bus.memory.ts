@@ -1,10 +1,10 @@
 import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
-import { cursorOf } from './cursor.js';
-import { seal, serializeSealed } from './draft.js';
+import { encodeCursor } from './cursor.js';
+import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { familyOf, familyWildcard } from './topics.js';
 
-type TopicLog = { events: EventEnvelope[]; sequence: number; trimmedThrough: number };
+type TopicLog = { readonly topic: string; events: EventEnvelope[]; sequence: number; trimmedThrough: number };
 
 /**
  * Embedded mode: the log is a ring per topic, delivery a synchronous loop over
@@ -18,10 +18,13 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
   const order: EventEnvelope[] = [];
   let orderHead = 0;
+  /** When the event at orderHead was published, parsed once rather than on every publish. */
+  let headTime: number | undefined;
   let position = 0;
 
   const dropOldest = () => {
     const event = order[orderHead++]!;
+    headTime = undefined;
     const log = logs.get(event.topic)!;
     if (log.events[0] === event) {
       log.events.shift();
@@ -38,26 +41,47 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     if (set) for (const listener of set) listener(event);
   };
 
+  // Sizes are checked by sealAll (the same rule as Redis mode) before any event is appended.
+  const append = ({ sealed, time }: SealedEvent, now: number): EventEnvelope => {
+    let log = logs.get(sealed.topic);
+    if (!log) logs.set(sealed.topic, (log = { topic: sealed.topic, events: [], sequence: 0, trimmedThrough: 0 }));
+    // Retained events share their log's topic string rather than each keeping its own copy.
+    const { topic } = log;
+    const sequence = ++log.sequence;
+    position += 1;
+    const event: EventEnvelope = Object.freeze({
+      id: sealed.id,
+      topic,
+      type: sealed.type,
+      timestamp: sealed.timestamp,
+      correlationId: sealed.correlationId,
+      priority: sealed.priority,
+      expiresAt: sealed.expiresAt,
+      payload: sealed.payload,
+      sequence,
+      position,
+      cursor: encodeCursor(topic, sequence, position, time),
+    });
+    log.events.push(event);
+    order.push(event);
+    if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
+    // Whole-log bounds: total size, then age (the front is the oldest event overall).
+    const oldest = now - retention.seconds * 1000;
+    while (order.length - orderHead > maxTotal) dropOldest();
+    while (orderHead < order.length && (headTime ??= Date.parse(order[orderHead]!.timestamp)) < oldest) dropOldest();
+    deliver(topic, event);
+    const family = familyOf(topic);
+    if (family) deliver(familyWildcard(family), event);
+    return event;
+  };
+
   return {
     async publish(draft) {
-      const sealed = seal(draft);
-      serializeSealed(sealed); // same size rule as Redis mode
-      let log = logs.get(sealed.topic);
-      if (!log) logs.set(sealed.topic, (log = { events: [], sequence: 0, trimmedThrough: 0 }));
-      const sequence = ++log.sequence;
-      position += 1;
-      const event: EventEnvelope = Object.freeze({ ...sealed, sequence, position, cursor: cursorOf({ ...sealed, sequence, position }) });
-      log.events.push(event);
-      order.push(event);
-      if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
-      // Whole-log bounds: total size, then age (the front is the oldest event overall).
-      const oldest = Date.now() - retention.seconds * 1000;
-      while (order.length - orderHead > maxTotal) dropOldest();
-      while (orderHead < order.length && Date.parse(order[orderHead]!.timestamp) < oldest) dropOldest();
-      deliver(event.topic, event);
-      const family = familyOf(event.topic);
-      if (family) deliver(familyWildcard(family), event);
-      return event;
+      return append(sealAll([draft])[0]!, Date.now());
+    },
+    async publishAll(drafts) {
+      const now = Date.now();
+      return sealAll(drafts).map((sealed) => append(sealed, now));
     },
     async subscribe(topic, listener) {
       let set = listeners.get(topic);
@@ -76,7 +100,17 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
         const log = logs.get(topic);
         if (!log) continue;
         if (from && log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
-        for (const event of log.events) if (event.position > after.position) found.push(event);
+        // A topic's events are in position order: start at the first one after the cursor and take
+        // no more than the page needs, so a read costs the page, not the topic's whole history.
+        const events = log.events;
+        let low = 0;
+        let high = events.length;
+        while (low < high) {
+          const mid = (low + high) >>> 1;
+          if (events[mid]!.position > after.position) high = mid;
+          else low = mid + 1;
+        }
+        for (let i = low; i < events.length && i - low <= limit; i++) found.push(events[i]!);
       }
       found.sort((a, b) => a.position - b.position);
       return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };

@@ -3,36 +3,47 @@ import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RedisConnections } from '../redis/connections.js';
 import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
-import { cursorOf } from './cursor.js';
-import { seal, serializeSealed } from './draft.js';
-import type { EventEnvelope, Priority } from './envelope.js';
+import { cursorOf, encodeCursor } from './cursor.js';
+import { sealAll, serializeSealedEvent } from './draft.js';
+import type { EventDraft, EventEnvelope, Priority } from './envelope.js';
 import { familyOf } from './topics.js';
 
-// One script numbers the event (per topic and globally), appends it to the
+// One script numbers each event (per topic and globally), appends it to its
 // topic's stream, trims the stream and publishes it: live order equals log
 // order whichever instance published, and a subscriber never sees an event
 // the log lacks. The numbers are spliced into the JSON so it is serialized once.
 // Trimming removes at most the one oldest entry per append, so the highest
 // trimmed position is known exactly (the floor), for CURSOR_EXPIRED.
+// Events made together (a deployment to many gateways) go in one call.
+// KEYS: the global position, then per event its topic's sequence, stream,
+// floor and family set. ARGV: retention count and seconds, then per event its
+// topic, channel and JSON up to the sequence.
 const PUBLISH_SCRIPT = `
-local sequence = redis.call('INCR', KEYS[1])
-local position = redis.call('INCR', KEYS[2])
-local message = ARGV[2] .. sequence .. ',"position":' .. position .. '}'
-redis.call('XADD', KEYS[3], position .. '-0', 'e', message)
-if redis.call('XLEN', KEYS[3]) > tonumber(ARGV[3]) then
-  local oldest = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)[1][1]
-  redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[3])
-  redis.call('SET', KEYS[4], string.match(oldest, '^(%d+)'))
+local numbers = {}
+for i = 0, (#KEYS - 1) / 4 - 1 do
+  local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
+  local topic, channel, head = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
+  local sequence = redis.call('INCR', seq)
+  local position = redis.call('INCR', KEYS[1])
+  local message = head .. sequence .. ',"position":' .. position .. '}'
+  redis.call('XADD', stream, position .. '-0', 'e', message)
+  if redis.call('XLEN', stream) > tonumber(ARGV[1]) then
+    local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
+    redis.call('XTRIM', stream, 'MAXLEN', ARGV[1])
+    redis.call('SET', floor, string.match(oldest, '^(%d+)'))
+  end
+  redis.call('EXPIRE', stream, ARGV[2])
+  redis.call('EXPIRE', floor, ARGV[2])
+  redis.call('SADD', family, topic)
+  redis.call('PUBLISH', channel, message)
+  numbers[2 * i + 1] = sequence
+  numbers[2 * i + 2] = position
 end
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('EXPIRE', KEYS[4], ARGV[4])
-redis.call('SADD', KEYS[5], ARGV[5])
-redis.call('PUBLISH', ARGV[1], message)
-return {sequence, position}
+return numbers
 `;
 
 type Wire = Omit<EventEnvelope, 'cursor'>;
-type PublishScript = (...args: string[]) => Promise<[number, number]>;
+type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
 
 export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }): EventBus {
   const prefix = redis.keyPrefix;
@@ -44,36 +55,40 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     publisher: redis.command,
     subscriber: redis.subscriber,
     // Decoded once per instance and shared by every local listener.
-    deserializer: (message: string | Buffer) => decode(message.toString(), log),
+    deserializer: liveDecoder(log),
   });
-  redis.command.defineCommand('heraldPublish', { numberOfKeys: 5, lua: PUBLISH_SCRIPT });
+  // Without numberOfKeys the key count is the first argument: it varies with the batch.
+  redis.command.defineCommand('heraldPublish', { lua: PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>).heraldPublish!.bind(redis.command);
+
+  async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
+    const events = sealAll(drafts);
+    if (events.length === 0) return [];
+    const keys = [`${prefix}position`];
+    const args = [String(retention.count), String(retention.seconds)];
+    for (const event of events) {
+      const topic = event.sealed.topic;
+      keys.push(`${prefix}seq:${topic}`, logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
+      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
+    }
+    let numbers: number[];
+    try {
+      numbers = await publishScript(keys.length, ...keys, ...args);
+    } catch (err) {
+      throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
+    }
+    return events.map(({ sealed, time }, i) => {
+      const sequence = numbers[2 * i]!;
+      const position = numbers[2 * i + 1]!;
+      return { ...sealed, sequence, position, cursor: encodeCursor(sealed.topic, sequence, position, time) };
+    });
+  }
 
   return {
     async publish(draft) {
-      const sealed = seal(draft);
-      const json = serializeSealed(sealed);
-      const family = familyOf(sealed.topic) ?? 'other';
-      let numbers: [number, number];
-      try {
-        numbers = await publishScript(
-          `${prefix}seq:${sealed.topic}`,
-          `${prefix}position`,
-          logOf(sealed.topic),
-          floorOf(sealed.topic),
-          topicsOf(family),
-          channelOf(sealed.topic),
-          `${json.slice(0, -1)},"sequence":`,
-          String(retention.count),
-          String(retention.seconds),
-          sealed.topic,
-        );
-      } catch (err) {
-        throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
-      }
-      const [sequence, position] = numbers;
-      return { ...sealed, sequence, position, cursor: cursorOf({ ...sealed, sequence, position }) };
+      return (await publishAll([draft]))[0]!;
     },
+    publishAll,
     async subscribe(topic, listener) {
       const family = topic.endsWith(':*') ? familyOf(topic) : undefined;
       const onMessage = (event: EventEnvelope | null) => {
@@ -130,8 +145,34 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
 
 const PRIORITIES = new Set<Priority>(['LOW', 'NORMAL', 'HIGH', 'CRITICAL']);
 
-/** Parses an event off the wire, refusing anything that is not a whole envelope. */
-export function decode(text: string, log: Logger): EventEnvelope | null {
+/**
+ * Decodes published events as they arrive. Consecutive events with the same
+ * payload text (one deployment's events for many gateways) get one payload
+ * object, as they have in embedded mode, so that their GraphQL results can be
+ * shared (see shared-results.ts). The payload text is what lies between the
+ * first `"payload":` (no key before it has that name, and a string value
+ * cannot hold it unescaped) and the `,"sequence":` the publish script appends.
+ */
+function liveDecoder(log: Logger) {
+  let lastText: string | undefined;
+  let lastPayload: unknown;
+  return (message: string | Buffer): EventEnvelope | null => {
+    const text = message.toString();
+    const start = text.indexOf('"payload":');
+    const end = text.lastIndexOf(',"sequence":');
+    const payloadText = start >= 0 && end > start ? text.slice(start + '"payload":'.length, end) : undefined;
+    const same = payloadText !== undefined && payloadText === lastText;
+    const event = decode(text, log, same ? lastPayload : undefined);
+    if (event && !same) {
+      lastText = payloadText;
+      lastPayload = event.payload;
+    }
+    return event;
+  };
+}
+
+/** Parses an event off the wire, refusing anything that is not a whole envelope; `payload`, when given, replaces an equal one. */
+export function decode(text: string, log: Logger, payload?: unknown): EventEnvelope | null {
   let wire: Wire;
   try {
     wire = JSON.parse(text) as Wire;
@@ -153,5 +194,6 @@ export function decode(text: string, log: Logger): EventEnvelope | null {
     log.warn('dropped an event that is not a valid envelope');
     return null;
   }
+  if (payload !== undefined) (wire as { payload: unknown }).payload = payload;
   return Object.freeze({ ...wire, cursor: cursorOf(wire) });
 }

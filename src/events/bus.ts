@@ -20,6 +20,12 @@ export type LogRead =
  */
 export interface EventBus {
   publish(draft: EventDraft): Promise<EventEnvelope>;
+  /**
+   * Publishes events made together (one deployment's events for many
+   * gateways) as `publish` would one after another, in one step: all of them
+   * or, when one is too large or the backend fails, none.
+   */
+  publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]>;
   /** Resolves once the subscription is live; the returned function ends it. */
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
   /**

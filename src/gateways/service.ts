@@ -1,11 +1,10 @@
 import { newId } from '../ids.js';
 import { gatewayPrincipalId } from '../auth/principal.js';
 import { issueKey } from '../auth/secret-keys.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
-import { serializeSealed, seal } from '../events/draft.js';
-import type { EventDraft } from '../events/envelope.js';
+import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../log.js';
 import { buildGateway, type Gateway, type GatewayStore } from '../store/gateways.js';
 
@@ -26,18 +25,21 @@ export type TargetResult = {
 
 export type GatewayService = ReturnType<typeof createGatewayService>;
 
+/** An event a gateway did not get. */
+type Failure = { readonly gatewayId: string; readonly eventType: string };
+
 export const MAX_TARGETS = 1000;
 
 /**
  * Gateway management and delivery, shared by the GraphQL fields and the REST
- * routes. `subscribers` tells, cluster-wide, how many connections of each
- * gateway listen to its events right now.
+ * routes. `subscribers` tells, cluster-wide, how many connections of each of
+ * the given gateways listen to its events right now (none: absent).
  */
 export function createGatewayService(deps: {
   store: GatewayStore;
   bus: EventBus;
   control: ControlChannel;
-  subscribers: () => Promise<ReadonlyMap<string, number>>;
+  subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   countPublished: (topic: string) => void;
   log: Logger;
 }) {
@@ -106,45 +108,55 @@ export function createGatewayService(deps: {
     async validateTargets(gatewayIds: readonly string[]): Promise<string[]> {
       const unique = [...new Set(gatewayIds)];
       if (unique.length === 0 || unique.length > MAX_TARGETS) throw badInput('gatewayIds', `must name 1-${MAX_TARGETS} gateways`);
-      const found = await Promise.all(unique.map((id) => store.get(id)));
-      const unknown = unique.filter((_, i) => found[i] === null);
+      const unknown = await store.missing(unique);
       if (unknown.length > 0) throw badInput('gatewayIds', `unknown gateway(s): ${unknown.slice(0, 10).join(', ')}`);
       return unique;
     },
 
-    /** Publishes one event per target gateway and reports how each one fared. */
+    /**
+     * Publishes one event per target gateway, all in one step, and reports how
+     * each one fared. An event too large for the bus is BAD_USER_INPUT and
+     * nothing is published.
+     */
     async dispatch(gatewayIds: readonly string[], makeDraft: (gatewayId: string) => EventDraft): Promise<TargetResult[]> {
-      const drafts = gatewayIds.map((id) => seal(makeDraft(id)));
-      for (const draft of drafts) serializeSealed(draft); // every size checked before any is sent
-      const listening = await deps.subscribers();
-      return Promise.all(
-        drafts.map(async (draft, i): Promise<TargetResult> => {
-          const gatewayId = gatewayIds[i]!;
-          const connections = listening.get(gatewayId) ?? 0;
-          try {
-            await bus.publish(draft);
-            deps.countPublished(draft.topic);
-          } catch (err) {
-            const reason = `publish failed: ${(err as Error).message}`;
-            await recordFailure(gatewayId, draft.type, reason);
-            return { gatewayId, status: 'FAILED', connections: 0, reason, eventId: null };
-          }
-          if (connections === 0) {
-            await recordFailure(gatewayId, draft.type, 'no active connection');
-            return { gatewayId, status: 'NO_CONNECTION', connections: 0, reason: 'no active connection', eventId: draft.id };
-          }
-          await store.recordDelivery(gatewayId, { ok: true }).catch(() => {});
-          return { gatewayId, status: 'DELIVERED', connections, reason: null, eventId: draft.id };
-        }),
-      );
+      const drafts = gatewayIds.map(makeDraft);
+      const listening = await deps.subscribers(gatewayIds);
+      let events: EventEnvelope[];
+      try {
+        events = await bus.publishAll(drafts);
+      } catch (err) {
+        if (err instanceof HeraldError) throw err;
+        const reason = `publish failed: ${(err as Error).message}`;
+        await recordFailures(gatewayIds.map((gatewayId, i) => ({ gatewayId, eventType: drafts[i]!.type })), reason);
+        return gatewayIds.map((gatewayId) => ({ gatewayId, status: 'FAILED', connections: 0, reason, eventId: null }));
+      }
+      const heard: string[] = [];
+      const unheard: Failure[] = [];
+      const results = gatewayIds.map((gatewayId, i): TargetResult => {
+        const event = events[i]!;
+        deps.countPublished(event.topic);
+        const connections = listening.get(gatewayId) ?? 0;
+        if (connections === 0) {
+          unheard.push({ gatewayId, eventType: event.type });
+          return { gatewayId, status: 'NO_CONNECTION', connections: 0, reason: 'no active connection', eventId: event.id };
+        }
+        heard.push(gatewayId);
+        return { gatewayId, status: 'DELIVERED', connections, reason: null, eventId: event.id };
+      });
+      await Promise.all([
+        store.recordDeliveries(heard, { ok: true }).catch(() => {}),
+        recordFailures(unheard, 'no active connection'),
+      ]);
+      return results;
     },
 
-    recordSendFailure: (gatewayId: string, eventType: string, reason: string) => recordFailure(gatewayId, eventType, reason),
+    recordSendFailure: (gatewayId: string, eventType: string, reason: string) => recordFailures([{ gatewayId, eventType }], reason),
   };
 
-  async function recordFailure(gatewayId: string, eventType: string, reason: string) {
+  async function recordFailures(failures: readonly Failure[], reason: string) {
+    if (failures.length === 0) return;
     const at = now();
-    log.error({ gatewayId, eventType, at, reason }, 'gateway event not delivered');
-    await store.recordDelivery(gatewayId, { ok: false, at, reason }).catch(() => {});
+    for (const { gatewayId, eventType } of failures) log.error({ gatewayId, eventType, at, reason }, 'gateway event not delivered');
+    await store.recordDeliveries(failures.map((f) => f.gatewayId), { ok: false, at, reason }).catch(() => {});
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { identifier as id } from '../validation/fields.js';
 import { parseInput } from '../validation/parse.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
+import { perEvent } from '../events/shared-results.js';
 import { builder } from './builder.js';
 import { PriorityEnum } from './event-options.js';
 
@@ -59,8 +60,17 @@ export const gatewayIdOfTopic = (topic: string) => topic.slice('gateway:'.length
 
 /** Builds a validated event for one gateway; a payload that breaks its schema is BAD_USER_INPUT. */
 export function gatewayEventDraft<K extends GatewayEventKey>(key: K, gatewayId: string, payload: PayloadOf<K>, correlationId: string | null): EventDraft {
+  return gatewayEventDrafts(key, payload, correlationId)(gatewayId);
+}
+
+/**
+ * Validates a payload once and makes the same event for each gateway it is
+ * given: the gateways of one deployment share the payload object.
+ */
+export function gatewayEventDrafts<K extends GatewayEventKey>(key: K, payload: PayloadOf<K>, correlationId: string | null): (gatewayId: string) => EventDraft {
   const parsed: unknown = parseInput(GATEWAY_EVENTS[key].payload, payload, 'payload');
-  return { topic: gatewayTopic(gatewayId), type: GATEWAY_EVENTS[key].wireType, correlationId, priority: 'NORMAL', expiresAt: null, payload: parsed };
+  const type = GATEWAY_EVENTS[key].wireType;
+  return (gatewayId) => ({ topic: gatewayTopic(gatewayId), type, correlationId, priority: 'NORMAL', expiresAt: null, payload: parsed });
 }
 
 export type GatewayEvent = EventEnvelope<string, Record<string, unknown>>;
@@ -80,14 +90,15 @@ const GatewayEventPayload = builder.unionType('GatewayEventPayload', {
 export const GatewayEventRef = builder.objectRef<GatewayEvent>('GatewayEvent').implement({
   description: 'An instruction for one gateway, in the order they were made for it.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    // id, gatewayId, sequence and cursor are each gateway's own; the rest is the same for every gateway of a deployment (see perEvent).
+    id: t.id({ resolve: perEvent((e) => e.id) }),
     type: t.field({ type: GatewayEventTypeEnum, resolve: (e) => keyOfWireType(e.type)! }),
-    gatewayId: t.id({ resolve: (e) => gatewayIdOfTopic(e.topic) }),
+    gatewayId: t.id({ resolve: perEvent((e) => gatewayIdOfTopic(e.topic)) }),
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
-    sequence: t.exposeInt('sequence', { description: 'Strictly increasing per gateway.' }),
+    sequence: t.int({ description: 'Strictly increasing per gateway.', resolve: perEvent((e) => e.sequence) }),
     priority: t.expose('priority', { type: PriorityEnum }),
-    cursor: t.exposeString('cursor'),
+    cursor: t.string({ resolve: perEvent((e) => e.cursor) }),
     payload: t.field({
       type: GatewayEventPayload,
       resolve: (e) => ({ ...e.payload, [KIND]: keyOfWireType(e.type)! }) as never,

@@ -16,10 +16,11 @@ import {
 } from '../validation/gateways.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { gatewayEventDraft, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
+import { gatewayEventDraft, gatewayEventDrafts, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
 import { requireScope } from './guards.js';
 import { ConnectionRef } from './stats.js';
 import type { EventEnvelope } from '../events/envelope.js';
+import { SHARED_ACROSS_BATCH } from '../events/shared-results.js';
 import { PriorityEnum } from './event-options.js';
 import { idempotent } from './idempotency.js';
 import { atLeast, both, openStream } from './streams.js';
@@ -148,7 +149,7 @@ export async function deployApiRevision(ctx: Context, request: z.input<typeof de
   return idempotent(ctx, 'deployApiRevision', correlationId, async () => {
     const id = newId();
     const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost, deploymentId: id };
-    const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_DEPLOYED', g, payload, correlationId));
+    const results = await ctx.services.gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId));
     return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost, correlationId, targets: results };
   });
 }
@@ -212,7 +213,7 @@ builder.mutationFields((t) => ({
       return idempotent(ctx, 'undeployApi', correlationId, async () => {
         const id = newId();
         const payload = { apiId: input.apiId, deploymentId: id };
-        const results = await ctx.services.gateways.dispatch(targets, (g) => gatewayEventDraft('API_UNDEPLOYED', g, payload, correlationId));
+        const results = await ctx.services.gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId));
         return { id, apiId: payload.apiId, correlationId, targets: results };
       });
     },
@@ -240,6 +241,8 @@ builder.mutationFields((t) => ({
 builder.subscriptionFields((t) => ({
   gatewayEvents: t.field({
     type: GatewayEventRef,
+    // A deployment's events for many gateways are executed once (src/events/shared-results.ts).
+    extensions: { [SHARED_ACROSS_BATCH]: true },
     description: 'Events for one gateway, in the order they were made. A gateway gets its own; an admin names one with `gatewayId`.',
     args: {
       types: t.arg({ type: [GatewayEventTypeEnum] }),

@@ -8,6 +8,9 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
   const summaryKey = (id: string) => `${redis.keyPrefix}instance:${id}`;
   const connectionsKey = (id: string) => `${redis.keyPrefix}instance-connections:${id}`;
 
+  /** The summaries last read, by their text. */
+  let parsed = new Map<string, InstanceReport>();
+
   /** Reads one key per live instance, forgetting instances whose keys expired. */
   async function readAll(keyOf: (id: string) => string): Promise<string[]> {
     const ids = await call(() => client.smembers(index));
@@ -30,7 +33,11 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
       );
     },
     async instances() {
-      return (await readAll(summaryKey)).map((raw) => JSON.parse(raw) as InstanceReport);
+      // Every deployment reads the summaries, which change only when their instance reports again: each is parsed once.
+      const next = new Map<string, InstanceReport>();
+      for (const raw of await readAll(summaryKey)) next.set(raw, parsed.get(raw) ?? (JSON.parse(raw) as InstanceReport));
+      parsed = next;
+      return [...next.values()];
     },
     async connections() {
       return (await readAll(connectionsKey)).flatMap((raw) => JSON.parse(raw) as ConnectionReport[]);

@@ -1,9 +1,11 @@
 import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export function createMemoryGatewayStore(): GatewayStore {
   const gateways = new Map<string, Gateway>();
   const keys = new Map<string, GatewayKeyRecord>();
-  const stats = new Map<string, GatewayDeliveryStats>();
+  const stats = new Map<string, Mutable<GatewayDeliveryStats>>();
   const configs = new Map<string, { version: number; config: unknown }>();
 
   return {
@@ -13,6 +15,9 @@ export function createMemoryGatewayStore(): GatewayStore {
     },
     async get(id) {
       return gateways.get(id) ?? null;
+    },
+    async missing(ids) {
+      return ids.filter((id) => !gateways.has(id));
     },
     async list() {
       return [...gateways.values()];
@@ -45,17 +50,22 @@ export function createMemoryGatewayStore(): GatewayStore {
       configs.set(gatewayId, { version, config });
       return version;
     },
-    async recordDelivery(gatewayId, outcome) {
-      const current = stats.get(gatewayId) ?? NO_DELIVERIES;
-      stats.set(
-        gatewayId,
-        outcome.ok
-          ? { ...current, eventsSent: current.eventsSent + 1 }
-          : { ...current, failedDeliveries: current.failedDeliveries + 1, lastFailureAt: outcome.at, lastFailureReason: outcome.reason },
-      );
+    async recordDeliveries(gatewayIds, outcome) {
+      // Counted in place (one record per gateway, copied when read): this runs for every event sent.
+      for (const gatewayId of gatewayIds) {
+        let current = stats.get(gatewayId);
+        if (!current) stats.set(gatewayId, (current = { ...NO_DELIVERIES }));
+        if (outcome.ok) current.eventsSent++;
+        else {
+          current.failedDeliveries++;
+          current.lastFailureAt = outcome.at;
+          current.lastFailureReason = outcome.reason;
+        }
+      }
     },
     async deliveryStats(gatewayId) {
-      return stats.get(gatewayId) ?? NO_DELIVERIES;
+      const current = stats.get(gatewayId);
+      return current ? { ...current } : NO_DELIVERIES;
     },
   };
 }

@@ -22,6 +22,12 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
         return gateway;
       }),
     get: (id) => call(async () => parse<Gateway>(await client.get(gatewayKey(id)))),
+    missing: (ids) =>
+      call(async () => {
+        if (ids.length === 0) return [];
+        const raws = await client.mget(ids.map(gatewayKey));
+        return ids.filter((_, i) => raws[i] === null);
+      }),
     list: () =>
       call(async () => {
         const ids = (await client.smembers(allGateways)).sort();
@@ -62,15 +68,18 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
         const results = await client.multi().hincrby(configOf(gatewayId), 'version', 1).hset(configOf(gatewayId), 'config', JSON.stringify(config)).exec();
         return Number(results?.[0]?.[1]);
       }),
-    recordDelivery: (gatewayId, outcome) =>
+    recordDeliveries: (gatewayIds, outcome) =>
       call(async () => {
-        if (outcome.ok) await client.hincrby(statsOf(gatewayId), 'eventsSent', 1);
-        else
-          await client
-            .multi()
-            .hincrby(statsOf(gatewayId), 'failedDeliveries', 1)
-            .hset(statsOf(gatewayId), 'lastFailureAt', outcome.at, 'lastFailureReason', outcome.reason)
-            .exec();
+        if (gatewayIds.length === 0) return;
+        const batch = client.multi();
+        for (const gatewayId of gatewayIds) {
+          if (outcome.ok) batch.hincrby(statsOf(gatewayId), 'eventsSent', 1);
+          else
+            batch
+              .hincrby(statsOf(gatewayId), 'failedDeliveries', 1)
+              .hset(statsOf(gatewayId), 'lastFailureAt', outcome.at, 'lastFailureReason', outcome.reason);
+        }
+        await batch.exec();
       }),
     deliveryStats: (gatewayId) =>
       call(async () => {

@@ -29,6 +29,8 @@ export const NO_DELIVERIES: GatewayDeliveryStats = { eventsSent: 0, failedDelive
 export interface GatewayStore {
   create(gateway: Gateway): Promise<Gateway>;
   get(id: string): Promise<Gateway | null>;
+  /** Those of the ids that name no gateway. */
+  missing(ids: readonly string[]): Promise<string[]>;
   list(): Promise<Gateway[]>;
   /** Removes the gateway with its keys and statistics; false when there was none. */
   delete(id: string): Promise<boolean>;
@@ -38,7 +40,8 @@ export interface GatewayStore {
   revokeKeys(gatewayId: string, at: string): Promise<number>;
   /** Stores a new configuration and returns its version (1, 2, ... per gateway). */
   saveConfig(gatewayId: string, config: unknown): Promise<number>;
-  recordDelivery(gatewayId: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Counts one event's outcome for each of the gateways. */
+  recordDeliveries(gatewayIds: readonly string[], outcome: DeliveryOutcome): Promise<void>;
   deliveryStats(gatewayId: string): Promise<GatewayDeliveryStats>;
 }
 

@@ -20,9 +20,13 @@ export type ClusterView = {
   local(): InstanceReport;
   instances(): Promise<InstanceReport[]>;
   connections(): Promise<ConnectionReport[]>;
-  /** Connections subscribed to gateway events, per gateway id, cluster-wide. */
-  gatewaySubscribers(): Promise<Map<string, number>>;
-  /** Asks for a report soon (debounced). */
+  /** Connections subscribed to gateway events, cluster-wide, for those of the gateways that have any. */
+  gatewaySubscribers(gatewayIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Asks for a report soon (debounced). To be called whenever a connection
+   * opens or closes or a subscription starts or ends: local listener counts
+   * are recounted only then.
+   */
   changed(): void;
   start(): void;
   stop(): Promise<void>;
@@ -61,12 +65,16 @@ export function createClusterView(deps: {
     heartbeatRttMs: c.heartbeatRttMs,
   });
 
+  // Counted once per change rather than per dispatch, which would cost every
+  // connection of the instance for each deployment.
+  let listening: Map<string, number> | undefined;
   const gatewayListeners = () => {
-    const counts: Record<string, number> = {};
+    if (listening) return listening;
+    listening = new Map();
     for (const c of registry.all()) {
-      if (c.principal?.kind === 'gateway' && c.subscriptions.size > 0) counts[c.principal.gatewayId] = (counts[c.principal.gatewayId] ?? 0) + 1;
+      if (c.principal?.kind === 'gateway' && c.subscriptions.size > 0) listening.set(c.principal.gatewayId, (listening.get(c.principal.gatewayId) ?? 0) + 1);
     }
-    return counts;
+    return listening;
   };
 
   const localConnections = () => [...registry.all()].map(connectionReport);
@@ -83,7 +91,7 @@ export function createClusterView(deps: {
     gatewaySendFailures: counters.gatewaySendFailures,
     slowConsumerDisconnects: counters.slowConsumerDisconnects,
     connections: registry.size(),
-    gatewayListeners: gatewayListeners(),
+    gatewayListeners: Object.fromEntries(gatewayListeners()),
   });
 
   const report = async () => {
@@ -110,14 +118,19 @@ export function createClusterView(deps: {
     async connections() {
       return [...localConnections(), ...(await others(() => directory.connections()))];
     },
-    async gatewaySubscribers() {
+    async gatewaySubscribers(gatewayIds) {
+      const here = gatewayListeners();
+      const elsewhere = (await others(() => directory.instances())).map((r) => r.gatewayListeners);
       const counts = new Map<string, number>();
-      for (const report of await instances()) {
-        for (const [gatewayId, n] of Object.entries(report.gatewayListeners)) counts.set(gatewayId, (counts.get(gatewayId) ?? 0) + n);
+      for (const gatewayId of gatewayIds) {
+        let n = here.get(gatewayId) ?? 0;
+        for (const listeners of elsewhere) if (Object.hasOwn(listeners, gatewayId)) n += listeners[gatewayId]!;
+        if (n > 0) counts.set(gatewayId, n);
       }
       return counts;
     },
     changed() {
+      listening = undefined;
       soon ??= setTimeout(() => {
         soon = undefined;
         void report();

@@ -9,6 +9,8 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import type { EventEnvelope } from '../events/envelope.js';
+import { createBatchResults, sharedAcrossBatch } from '../events/shared-results.js';
 
 /**
  * Executes each subscription event once per distinct operation instead of once
@@ -24,10 +26,23 @@ import {
 export function useSharedExecution(onDelivered: (event: { topic: string; timestamp: string }) => void): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
-  // Results of recent events only: fan-out happens right after publish, and
-  // events retained in the log must not keep their results alive.
+  // Results live until the current burst of work is done: fan-out to the
+  // listeners of an event happens in the same turn of the event loop as its
+  // publish or arrival. Kept longer, results of events with one listener each
+  // (a gateway's own) would survive collections in their thousands.
   const results = new Map<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
-  const RECENT_EVENTS = 1024;
+  // Events published together (one deployment to many gateways) share one execution where the field allows it.
+  const batches = createBatchResults();
+  let clearing = false;
+  const clearSoon = () => {
+    if (clearing) return;
+    clearing = true;
+    setImmediate(() => {
+      clearing = false;
+      results.clear();
+      batches.clear();
+    });
+  };
 
   // Only variables used below the root field shape an event's result; those of
   // the root field's own arguments (which topics, `after`, filters) pick the
@@ -66,16 +81,19 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
         if (!isAsyncIterable(source)) return source;
         const key = operationKey(args);
         const run = (event: unknown) => execute({ ...args, rootValue: event });
+        const share = sharedAcrossBatch(args.schema, args.document, args.operationName)
+          ? (event: object) => batches.resultOf(event as EventEnvelope, key, run)
+          : run;
         return mapAsyncIterator(source, (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
           onDelivered(event as { topic: string; timestamp: string });
           let byOperation = results.get(event);
           if (!byOperation) {
             results.set(event, (byOperation = new Map()));
-            if (results.size > RECENT_EVENTS) results.delete(results.keys().next().value!);
+            clearSoon();
           }
           let result = byOperation.get(key);
-          if (!result) byOperation.set(key, (result = run(event)));
+          if (!result) byOperation.set(key, (result = share(event)));
           return result;
         });
       });

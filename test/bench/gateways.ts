@@ -33,7 +33,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { cpus } from 'node:os';
@@ -61,6 +61,7 @@ const DEFAULTS = {
   'node-args': '', // extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   env: '', // extra server environment, "KEY=VALUE,KEY=VALUE" (applied after the defaults below)
   root: '', // directory to run the server from (default: this checkout), e.g. a copy with a change to compare
+  'server-log': '', // file to copy the server's output to, e.g. with --node-args --trace-gc
   help: false,
 };
 type Options = typeof DEFAULTS;
@@ -234,9 +235,14 @@ type Child = {
   stop(graceMs?: number): Promise<void>;
 };
 
-function spawnChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT): Child {
+function spawnChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT, logFile = ''): Child {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  if (logFile) {
+    const log = createWriteStream(logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   let tail = '';
   let all = '';
   const keep = (chunk: Buffer) => {
@@ -318,7 +324,7 @@ function parseEnv(spec: string): Record<string, string> {
   return env;
 }
 
-async function startServer(redisUrl: string | null, nodeArgs: readonly string[], root: string, extraEnv: Record<string, string>): Promise<Server> {
+async function startServer(redisUrl: string | null, nodeArgs: readonly string[], root: string, extraEnv: Record<string, string>, logFile: string): Promise<Server> {
   const port = await freePort();
   const token = randomBytes(24).toString('base64url').slice(0, 32);
   const env: NodeJS.ProcessEnv = {
@@ -334,7 +340,7 @@ async function startServer(redisUrl: string | null, nodeArgs: readonly string[],
   };
   delete env.REDIS_URL;
   if (redisUrl) env.REDIS_URL = redisUrl;
-  const child = spawnChild(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], env, root || ROOT);
+  const child = spawnChild(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], env, root || ROOT, logFile);
   const origin = `http://127.0.0.1:${port}`;
   const deadline = now() + 60_000;
   while (now() < deadline && child.alive()) {
@@ -747,7 +753,7 @@ async function run(o: Options): Promise<Report> {
   const redis = o.redis ? await startRedis() : null;
   let server: Server;
   try {
-    server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env));
+    server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env), o['server-log']);
   } catch (err) {
     await redis?.child.stop();
     throw err;

@@ -146,6 +146,38 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
     expect(await bus.read(['repo:short'], { position: events[3]!.position, time: Date.now() - 3_601_000 }, 10)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('publishes events made together as one publish after another would, and delivers each to its topic', async () => {
+    prefixCounter++;
+    const bus = await backend.bus();
+    const first = await bus.publish(draft('gateway:a', 0));
+    const a = collector();
+    const b = collector();
+    await bus.subscribe('gateway:a', a.listener);
+    await bus.subscribe('gateway:b', b.listener);
+    const payload = { shared: true };
+    const batch = await bus.publishAll(['gateway:a', 'gateway:b', 'gateway:a'].map((topic) => ({ ...draft(topic, 0), payload })));
+    expect(batch.map((e) => [e.topic, e.sequence])).toEqual([['gateway:a', 2], ['gateway:b', 1], ['gateway:a', 3]]);
+    expect(batch.map((e) => e.position)).toEqual([first.position + 1, first.position + 2, first.position + 3]);
+    expect(new Set(batch.map((e) => e.id)).size).toBe(3);
+    await a.waitFor(2);
+    await b.waitFor(1);
+    expect(a.events).toEqual([batch[0], batch[2]]);
+    expect(b.events).toEqual([batch[1]]);
+    const logged = await bus.read(['gateway:a', 'gateway:b'], { position: first.position, time: Date.now() }, 10);
+    expect(logged).toEqual({ ok: true, events: batch, hasMore: false });
+    expect(await bus.publishAll([])).toEqual([]);
+  });
+
+  it('publishes none of the events made together when one is over 1 MB', async () => {
+    prefixCounter++;
+    const bus = await backend.bus();
+    const head = await bus.head();
+    const drafts = [draft('gateway:ok', 0), { ...draft('gateway:big', 1), payload: 'x'.repeat(1024 * 1024) }];
+    await expect(bus.publishAll(drafts)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(await bus.head()).toBe(head);
+    expect(await bus.read(['gateway:ok'], null, 10)).toEqual({ ok: true, events: [], hasMore: false });
+  });
+
   it('refuses an event over 1 MB', async () => {
     const bus = await backend.bus();
     await expect(bus.publish({ ...draft('repo:big', 0), payload: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject({

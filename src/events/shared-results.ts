@@ -1,0 +1,156 @@
+import {
+  getNamedType,
+  getOperationAST,
+  isLeafType,
+  isNonNullType,
+  Kind,
+  responsePathAsArray,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
+import type { EventEnvelope } from './envelope.js';
+
+/**
+ * One GraphQL execution for all the events of a batch. Events published
+ * together, such as one deployment's events for a hundred gateways, differ
+ * only in what each event gets for itself: id, topic, sequence, position and
+ * cursor. A subscription field that opts in (`SHARED_ACROSS_BATCH` in its
+ * extensions) has its selection executed once per batch; each event then gets
+ * a copy with the fields that read those values replaced.
+ *
+ * Fields read them through `perEvent`, which records where they sit in the
+ * result. The shared execution runs on a view of the event on which reading
+ * any of them directly throws, so a field that reads one without saying so
+ * makes that execution fail and each event is executed on its own instead:
+ * no event can be given another's values.
+ */
+export const SHARED_ACROSS_BATCH = 'heraldSharedAcrossBatch';
+
+const OWN = new Set<string>(['id', 'topic', 'sequence', 'position', 'cursor']);
+const EVENT = Symbol('event');
+const PATCHES = Symbol('patches');
+
+type Value = (event: EventEnvelope) => unknown;
+type Patch = { readonly path: ReadonlyArray<string | number>; readonly value: Value };
+type View = Record<string, unknown> & { [EVENT]: EventEnvelope; [PATCHES]: Patch[] };
+/** Where in a result the event's own values go: per key, a deeper level or the value itself. */
+type Places = ReadonlyArray<readonly [key: string | number, next: Places | Value]>;
+type Template = { readonly event: EventEnvelope; readonly shared: readonly string[]; readonly result: ExecutionResult; readonly places: Places };
+type First = { readonly first: EventEnvelope };
+
+/** A resolver for a field whose value is the event's own (its id, topic, sequence, position or cursor). */
+export function perEvent<T>(read: (event: EventEnvelope) => T) {
+  return (parent: EventEnvelope, _args: unknown, _context: unknown, info: GraphQLResolveInfo): T => {
+    const view = parent as unknown as Partial<View>;
+    const event = view[EVENT];
+    if (!event) return read(parent);
+    const type = getNamedType(info.returnType);
+    if (!isLeafType(type)) throw new Error(`${info.parentType.name}.${info.fieldName}: only leaf fields can be per event`);
+    const required = isNonNullType(info.returnType);
+    const value = (e: EventEnvelope) => {
+      const raw = read(e);
+      if (raw !== null && raw !== undefined) return type.serialize(raw);
+      if (required) throw new Error(`${info.parentType.name}.${info.fieldName} is null`);
+      return null;
+    };
+    view[PATCHES]!.push({ path: responsePathAsArray(info.path), value });
+    return read(event);
+  };
+}
+
+/**
+ * Results of the events of batches for one operation, kept by the caller for
+ * as long as it keeps results at all. `execute` runs the operation with a
+ * root value; it gives the result of `event` for the operation.
+ */
+export function createBatchResults() {
+  const templates = new Map<unknown, Map<string, Template | First | null>>();
+  return {
+    resultOf(event: EventEnvelope, operationKey: string, execute: (root: unknown) => ExecutionResult | Promise<ExecutionResult>) {
+      const payload = event.payload;
+      if (typeof payload !== 'object' || payload === null) return execute(event);
+      let byOperation = templates.get(payload);
+      if (!byOperation) templates.set(payload, (byOperation = new Map()));
+      const known = byOperation.get(operationKey);
+      // A template pays off from the second event of a batch on: the first is executed as it is.
+      if (known === undefined) {
+        byOperation.set(operationKey, { first: event });
+        return execute(event);
+      }
+      if (known === null) return execute(event);
+      if ('result' in known) return sameBatch(known, event) ? (filled(known, event) ?? execute(event)) : execute(event);
+      const shared = Object.keys(event).filter((key) => !OWN.has(key));
+      if (!sameBatch({ event: known.first, shared }, event)) return execute(event);
+      const view = viewOf(event);
+      const result = execute(view);
+      if (result instanceof Promise || result.errors) {
+        byOperation.set(operationKey, null);
+        return execute(event);
+      }
+      byOperation.set(operationKey, { event, shared, result, places: placesOf(view[PATCHES]) });
+      return result;
+    },
+    clear: () => templates.clear(),
+  };
+}
+
+/** The event with its own values hidden behind throwing getters; `perEvent` finds the event itself. */
+function viewOf(event: EventEnvelope): View {
+  const view = { [EVENT]: event, [PATCHES]: [] } as unknown as View;
+  for (const key of Object.keys(event)) {
+    if (!OWN.has(key)) view[key] = (event as unknown as Record<string, unknown>)[key];
+    else
+      Object.defineProperty(view, key, {
+        enumerable: true,
+        get() {
+          throw new Error(`the event's ${key} is its own: read it through perEvent`);
+        },
+      });
+  }
+  return view;
+}
+
+/** Whether the event has the template event's fields, with the same values but for its own. */
+function sameBatch({ event: a, shared }: Pick<Template, 'event' | 'shared'>, b: EventEnvelope): boolean {
+  if (Object.keys(b).length !== shared.length + OWN.size) return false;
+  for (const key of shared) if ((a as unknown as Record<string, unknown>)[key] !== (b as unknown as Record<string, unknown>)[key]) return false;
+  return true;
+}
+
+function placesOf(patches: readonly Patch[]): Places {
+  const root: Array<[string | number, unknown]> = [];
+  for (const { path, value } of patches) {
+    let level = root;
+    for (const key of ['data', ...path].slice(0, -1)) {
+      let entry = level.find(([k]) => k === key);
+      if (!entry) level.push((entry = [key, []]));
+      level = entry[1] as Array<[string | number, unknown]>;
+    }
+    level.push([path.at(-1)!, value]);
+  }
+  return root as unknown as Places;
+}
+
+/** The template's result with the event's own values in place, copying only the objects on their way; undefined if one does not serialize. */
+function filled(template: Template, event: EventEnvelope): ExecutionResult | undefined {
+  try {
+    return fill(template.result, template.places, event) as ExecutionResult;
+  } catch {
+    return undefined;
+  }
+}
+
+function fill(node: unknown, places: Places, event: EventEnvelope): unknown {
+  const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string | number, unknown>;
+  for (const [key, next] of places) copy[key] = typeof next === 'function' ? next(event) : fill(copy[key], next, event);
+  return copy;
+}
+
+/** Whether the subscription's root field opted in (see SHARED_ACROSS_BATCH). */
+export function sharedAcrossBatch(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean {
+  const [root] = getOperationAST(document, operationName)?.selectionSet.selections ?? [];
+  if (root?.kind !== Kind.FIELD) return false;
+  return schema.getSubscriptionType()?.getFields()[root.name.value]?.extensions[SHARED_ACROSS_BATCH] === true;
+}

@@ -1,0 +1,76 @@
+import { execute, GraphQLID, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../../src/events/bus.memory.js';
+import type { EventEnvelope } from '../../src/events/envelope.js';
+import { createBatchResults, perEvent, SHARED_ACROSS_BATCH, sharedAcrossBatch } from '../../src/events/shared-results.js';
+
+const Payload = new GraphQLObjectType({ name: 'Payload', fields: { n: { type: GraphQLInt } } });
+const Event = new GraphQLObjectType<EventEnvelope>({
+  name: 'Event',
+  fields: {
+    id: { type: new GraphQLNonNull(GraphQLID), resolve: perEvent((e) => e.id) },
+    sequence: { type: new GraphQLNonNull(GraphQLInt), resolve: perEvent((e) => e.sequence) },
+    type: { type: new GraphQLNonNull(GraphQLString) },
+    payload: { type: new GraphQLNonNull(Payload) },
+    // Reads the event's own topic without saying so.
+    topic: { type: GraphQLString },
+  },
+});
+const schema = new GraphQLSchema({
+  query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLInt } } }),
+  subscription: new GraphQLObjectType({
+    name: 'Subscription',
+    fields: {
+      events: { type: Event, extensions: { [SHARED_ACROSS_BATCH]: true }, resolve: (e: unknown) => e },
+      plain: { type: Event, resolve: (e: unknown) => e },
+    },
+  }),
+});
+
+async function batch() {
+  const bus = createMemoryBus();
+  await bus.publish({ topic: 'gateway:a', type: 't', correlationId: null, priority: 'NORMAL', expiresAt: null, payload: { n: 0 } });
+  const payload = { n: 7 };
+  return bus.publishAll(['gateway:a', 'gateway:b', 'gateway:c'].map((topic) => ({ topic, type: 't', correlationId: null, priority: 'NORMAL' as const, expiresAt: null, payload })));
+}
+
+function counted(query: string) {
+  const document = parse(query);
+  const roots: unknown[] = [];
+  const run = (root: unknown) => {
+    roots.push(root);
+    return execute({ schema, document, rootValue: root }) as ExecutionResult;
+  };
+  return { document, roots, run, alone: (e: EventEnvelope) => execute({ schema, document, rootValue: e }) };
+}
+
+describe('results shared by the events of a batch', () => {
+  it('executes twice for a whole batch and gives each event its own values, wherever and however they are selected', async () => {
+    const events = await batch();
+    const { roots, run, alone } = counted('subscription { events { a: id sequence payload { n } b: id type } }');
+    const shared = createBatchResults();
+    const results = events.map((e) => shared.resultOf(e, 'op', run));
+    expect(results).toEqual(events.map(alone));
+    expect(results.map((r) => (r as ExecutionResult).data)).toEqual(
+      events.map((e) => ({ events: { a: e.id, sequence: e.sequence, payload: { n: 7 }, b: e.id, type: 't' } })),
+    );
+    // The first event as it is, then one template for the rest of the batch.
+    expect(roots).toHaveLength(2);
+    expect(roots[0]).toBe(events[0]);
+  });
+
+  it('executes each event on its own when a field reads an event value without perEvent', async () => {
+    const events = await batch();
+    const { roots, run, alone } = counted('subscription { events { id topic } }');
+    const shared = createBatchResults();
+    const results = events.map((e) => shared.resultOf(e, 'op', run));
+    expect(results).toEqual(events.map(alone));
+    expect(results.map((r) => (r as ExecutionResult).data?.events)).toEqual(events.map((e) => ({ id: e.id, topic: e.topic })));
+    expect(roots.filter((r) => events.includes(r as EventEnvelope))).toHaveLength(3);
+  });
+
+  it('applies only to subscription fields that opt in', () => {
+    expect(sharedAcrossBatch(schema, parse('subscription { events { id } }'), undefined)).toBe(true);
+    expect(sharedAcrossBatch(schema, parse('subscription { plain { id } }'), undefined)).toBe(false);
+  });
+});
