@@ -231,8 +231,7 @@ describe('rate limits across three instances on one Redis', () => {
     const results = await Promise.all(Array.from({ length: 150 }, (_, i) => create(instances[i % 3]!.url, key.secret)));
     expect(admitted(results)).toBe(100);
     expect(results.filter((r) => r.status === 429)).toHaveLength(50);
-    // Every instance refused some: the window is one, not three.
-    for (let i = 0; i < 3; i++) expect(results.filter((r, n) => n % 3 === i && r.status === 429).length).toBeGreaterThan(0);
+    // Each instance got 50 calls: windows of their own would have admitted all 150.
   });
 
   it('write one audit line when a client starts being refused, not one per refusal', () => {
@@ -261,7 +260,7 @@ describe('rate limits across three instances on one Redis', () => {
     } finally {
       await cluster.redis.restart();
     }
-    await until(() => fetch(`${a.origin}/ready`).then((r) => r.status), (s) => s === 200, 'ready again', 10_000);
+    for (const instance of instances) await until(() => fetch(`${instance.origin}/ready`).then((r) => r.status), (s) => s === 200, 'ready again', 10_000);
     // Back on the shared window, which saw none of the local calls: 6 in all.
     const shared = [];
     for (let i = 0; i < 7; i++) shared.push((await gql(instances[i % 3]!.url, RULES, {}, null)).status);
