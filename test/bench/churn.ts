@@ -30,8 +30,8 @@
  */
 import { WebSocket } from 'ws';
 import { closeAll, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
-import { gql, Inspector, parseOptions, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
-import { freePort, killAllServers, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { gql, Inspector, maxSecondsArg, parseOptions, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
+import { freePort, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
   conns: 5000, // held idle connections, one subscription each
@@ -441,29 +441,4 @@ async function main(): Promise<number> {
   return report.held.confirmed && report.churn.failed === 0 && report.churn.statsBackToHeld && report.closedToZero ? 0 : 1;
 }
 
-// Bounded no matter what: the server is killed and the process ends.
-const hardLimitSeconds = Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? DEFAULTS['max-seconds']);
-const hardStop = setTimeout(() => {
-  console.error(`churn: hard limit of ${hardLimitSeconds} s reached; stopping`);
-  killAllServers();
-  process.exit(3);
-}, hardLimitSeconds * 1000);
-process.on('exit', killAllServers);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllServers();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => {
-    clearTimeout(hardStop);
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    killAllServers();
-    process.exit(1);
-  },
-);
+runBench('churn', main, maxSecondsArg(DEFAULTS['max-seconds']));

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
-import { sleep } from './server.js';
+import { killAllServers, sleep } from './server.js';
 
 /**
  * Small pieces shared by churn.ts and log.ts: the machine's load, GraphQL and
@@ -195,3 +195,48 @@ export class Inspector {
     this.#ws.terminate();
   }
 }
+
+/** `KEY=VALUE,KEY=VALUE` from an --env option. */
+export function parseEnv(spec: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of spec.split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--env: expected KEY=VALUE, got ${pair}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * Runs a benchmark's main to its exit code, bounded whatever happens: after
+ * `maxSeconds`, on a signal or on a throw, every server and redis-server it
+ * started is killed and the process ends.
+ */
+export function runBench(name: string, main: () => Promise<number>, maxSeconds: number, cleanup: () => void = killAllServers): void {
+  const hardStop = setTimeout(() => {
+    console.error(`${name}: hard limit of ${maxSeconds} s reached; stopping`);
+    cleanup();
+    process.exit(3);
+  }, maxSeconds * 1000);
+  process.on('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  main().then(
+    (code) => {
+      clearTimeout(hardStop);
+      process.exit(code);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.stack : err);
+      cleanup();
+      process.exit(1);
+    },
+  );
+}
+
+/** --max-seconds as given on the command line, read before options are parsed so that the limit also covers parsing. */
+export const maxSecondsArg = (fallback: number) => Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? fallback);

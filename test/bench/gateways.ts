@@ -40,6 +40,8 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
+import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
+import { killAllServers, startRedisServer } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -67,30 +69,7 @@ const DEFAULTS = {
 type Options = typeof DEFAULTS;
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Record<string, number | boolean | string> = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    let [name, value] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (!(name in DEFAULTS)) throw new Error(`unknown option --${name}`);
-    const fallback = DEFAULTS[name as keyof Options];
-    if (typeof fallback === 'boolean') {
-      options[name] = value === undefined ? true : value === 'true' || value === '1';
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new Error(`--${name} needs a value`);
-    }
-    if (typeof fallback === 'string') {
-      options[name] = value;
-      continue;
-    }
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${value}`);
-    options[name] = n;
-  }
-  const o = options as Options;
+  const o = parseOptions(DEFAULTS, argv);
   if (!Number.isInteger(o.gateways) || o.gateways < 1) throw new Error('--gateways must be a positive integer');
   if (o.rate <= 0 || o.duration <= 0) throw new Error('--rate and --duration must be positive');
   if (!(o.fraction > 0 && o.fraction <= 1)) throw new Error('--fraction must be in (0, 1]');
@@ -280,31 +259,6 @@ function spawnChild(command: string, args: readonly string[], env: NodeJS.Proces
   };
 }
 
-async function startRedis(): Promise<{ child: Child; url: string }> {
-  const port = await freePort();
-  const child = spawnChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
-  const deadline = now() + 10_000;
-  while (now() < deadline && child.alive()) {
-    if (await redisPing(port)) return { child, url: `redis://127.0.0.1:${port}` };
-    await sleep(50);
-  }
-  await child.stop(1_000);
-  throw new Error(`redis-server did not answer PING on ${port}:\n${child.output()}`);
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
-  });
-}
 
 type Server = Child & { port: number; origin: string; token: string };
 
@@ -314,15 +268,6 @@ type Server = Child & { port: number; origin: string; token: string };
  */
 const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000' };
 
-function parseEnv(spec: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of spec.split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--env: "${pair}" is not KEY=VALUE`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
 
 async function startServer(redisUrl: string | null, nodeArgs: readonly string[], root: string, extraEnv: Record<string, string>, logFile: string): Promise<Server> {
   const port = await freePort();
@@ -750,15 +695,15 @@ async function run(o: Options): Promise<Report> {
   console.log(`# load average at start: ${loadAtStart} (${cpus().length} CPUs)`);
   const setupDeadline = now() + o['setup-timeout'] * 1000;
 
-  const redis = o.redis ? await startRedis() : null;
+  const redis = o.redis ? await startRedisServer() : null;
   let server: Server;
   try {
     server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env), o['server-log']);
   } catch (err) {
-    await redis?.child.stop();
+    await redis?.stop();
     throw err;
   }
-  console.log(`# server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.child.pid} at ${redis.url}` : ''}`);
+  console.log(`# server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.pid} at ${redis.url}` : ''}`);
   const admin = new Admin(server.origin, server.token, Math.max(o.concurrency, 4));
   const tally = new Tally();
   let gateways: Gateway[] = [];
@@ -818,7 +763,7 @@ async function run(o: Options): Promise<Report> {
     const publisher = new Publisher(admin, ids, o.concurrency, total);
     const rssBefore = procRssMB(server.pid);
     const cpuBefore = procCpuMs(server.pid);
-    const redisCpuBefore = redis ? procCpuMs(redis.child.pid) : null;
+    const redisCpuBefore = redis ? procCpuMs(redis.pid) : null;
     const machineBefore = machineBusyMs();
     const selfBefore = process.cpuUsage();
     const intervalMs = 1000 / o.rate;
@@ -848,7 +793,7 @@ async function run(o: Options): Promise<Report> {
     await sleep(o['settle-ms']);
 
     const cpuAfter = procCpuMs(server.pid);
-    const redisCpuAfter = redis ? procCpuMs(redis.child.pid) : null;
+    const redisCpuAfter = redis ? procCpuMs(redis.pid) : null;
     const machineAfter = machineBusyMs();
     const self = process.cpuUsage(selfBefore);
     const rssAfter = procRssMB(server.pid);
@@ -916,13 +861,13 @@ async function run(o: Options): Promise<Report> {
     };
   } catch (err) {
     console.error(`# server output (tail):\n${server.output().slice(-4_000)}`);
-    if (redis) console.error(`# redis output (tail):\n${redis.child.output().slice(-2_000)}`);
+    if (redis) console.error(`# redis output (tail):\n${redis.output().slice(-2_000)}`);
     throw err;
   } finally {
     for (const g of gateways) g.close();
     admin.destroy();
     await server.stop();
-    await redis?.child.stop();
+    await redis?.stop();
   }
 }
 
@@ -978,14 +923,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const hardLimit = setTimeout(() => {
-    console.error(`gave up after --max-seconds ${options['max-seconds']}`);
-    killChildren();
-    process.exit(3);
-  }, options['max-seconds'] * 1000);
-  hardLimit.unref();
   const report = await run(options);
-  clearTimeout(hardLimit);
   printTable(report);
   console.log(JSON.stringify({ bench: 'gateways', ...report }));
   const ok =
@@ -999,21 +937,7 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-process.on('exit', () => killChildren());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    killChildren();
-    process.exitCode = 1;
-  },
-);
+runBench('gateways', main, maxSecondsArg(DEFAULTS['max-seconds']), () => {
+  killChildren();
+  killAllServers();
+});

@@ -38,8 +38,6 @@
  * Before each measurement the run waits (at most --load-wait s) for the
  * 1-minute load average to drop below --load-limit, and records what it saw.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
@@ -54,8 +52,8 @@ import { createLogger } from '../../src/log.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
 import type { Task } from '../../src/store/tasks.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { gql, median, parseOptions, waitForQuiet, type LoadWait } from './common.js';
-import { freePort, killAllServers, procCpuMs, sleep, startServer, type ServerProcess } from './server.js';
+import { gql, maxSecondsArg, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
+import { procCpuMs, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
   rounds: 3,
@@ -91,77 +89,6 @@ type PlainRedis = Redis & { benchPublishPlain(seqKey: string, channel: string, h
 
 // ------------------------------------------------------------------ redis-server
 
-const children = new Set<ChildProcess>();
-
-function killChildren(): void {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  children.clear();
-}
-
-type RedisServer = { pid: number; url: string; port: number; stop(): Promise<void>; output(): string };
-
-async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let tail = '';
-  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-8_192));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    const done = () => {
-      exited = true;
-      children.delete(child);
-      resolve();
-    };
-    child.once('exit', done);
-    child.once('error', (err) => {
-      tail += `\n${err.message}`;
-      done();
-    });
-  });
-  const handle: RedisServer = {
-    pid: child.pid ?? -1,
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    output: () => tail,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = now() + 10_000;
-  while (now() < deadline && !exited) {
-    if (await redisPing(port)) return handle;
-    await sleep(50);
-  }
-  await handle.stop();
-  throw new Error(`redis-server did not answer PING on port ${port}:\n${tail}`);
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
-  });
-}
 
 // ------------------------------------------------------------------ the two publish paths
 
@@ -539,7 +466,7 @@ type Report = {
 
 async function run(o: Options): Promise<Report> {
   const quiet = (label: string) => waitForQuiet(label, o['load-limit'], o['load-wait'] * 1000);
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   console.log(`redis-server pid ${redis.pid} on ${redis.url}`);
   let server: ServerProcess | null = null;
   let paths: Paths | null = null;
@@ -688,32 +615,4 @@ async function main(): Promise<number> {
   return report.catchup.length === 0 || report.summary.b.allInOrder ? 0 : 1;
 }
 
-const stopAll = () => {
-  killAllServers();
-  killChildren();
-};
-const hardLimitSeconds = Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? DEFAULTS['max-seconds']);
-const hardStop = setTimeout(() => {
-  console.error(`log: hard limit of ${hardLimitSeconds} s reached; stopping`);
-  stopAll();
-  process.exit(3);
-}, hardLimitSeconds * 1000);
-process.on('exit', stopAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => {
-    clearTimeout(hardStop);
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    stopAll();
-    process.exit(1);
-  },
-);
+runBench('log', main, maxSecondsArg(DEFAULTS['max-seconds']));

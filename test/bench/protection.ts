@@ -28,8 +28,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { now, Publisher, r1, r3 } from './client.js';
-import { gql, median, parseOptions, waitForQuiet, type LoadWait } from './common.js';
-import { killAllServers, procCpuMs, startRedisServer, startServer, type ServerProcess } from './server.js';
+import { gql, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
+import { procCpuMs, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
   rounds: 3,
@@ -208,17 +208,4 @@ async function main(): Promise<number> {
   }
 }
 
-const stopAll = () => {
-  killAllServers();
-  process.exit(130);
-};
-process.on('SIGINT', stopAll);
-process.on('SIGTERM', stopAll);
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    killAllServers();
-    process.exit(1);
-  },
-);
+runBench('protection', main, 3_600);

@@ -38,13 +38,14 @@
  * adds a timer hop to the measured latency. The receivers here keep counters.
  * Not a vitest file on purpose (no *.test.ts, no describe/it).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { verify } from '../../src/push/signature.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { CLK_TCK, freePort, killAllServers, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
+import { CLK_TCK, machineBusyMs, startRedisServer, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -71,42 +72,12 @@ const DEFAULTS = {
 type Options = { -readonly [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] };
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { ...DEFAULTS };
-  const record = options as Record<string, string | number | boolean>;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key} (try --help)`);
-    const fallback = DEFAULTS[key as keyof typeof DEFAULTS];
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (typeof fallback === 'boolean') {
-      record[key] = value === undefined ? true : value !== 'false' && value !== '0';
-      continue;
-    }
-    if (value === undefined) value = argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof fallback === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key}: not a non-negative number: ${value}`);
-      record[key] = n;
-    } else record[key] = value;
-  }
+  const options = parseOptions(DEFAULTS, argv);
   if (options.endpoints < 1 || options.rate <= 0 || options.duration <= 0) throw new Error('--endpoints, --rate and --duration must be positive');
   if (options.fail >= 1) throw new Error('--fail must be below 1');
   return options;
 }
 
-function parseEnv(spec: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of spec.split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--env: expected KEY=VALUE, got ${pair}`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
 
 const TARGET_P99_MS = 100;
 const TARGET_DELIVERED_SHARE = 0.999;
@@ -134,74 +105,6 @@ function retryBudgetMs(s: ReturnType<typeof pushSettings>): number {
 
 // ------------------------------------------------------------------ child processes (redis) and cleanup
 
-const redisChildren = new Set<ChildProcess>();
-
-function killEverything(): void {
-  killAllServers();
-  for (const child of redisChildren) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  redisChildren.clear();
-}
-
-type Redis = { pid: number; url: string; output(): string; stop(): Promise<void> };
-
-async function startRedis(): Promise<Redis> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  redisChildren.add(child);
-  let tail = '';
-  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-8_192));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    const done = () => {
-      exited = true;
-      redisChildren.delete(child);
-      resolve();
-    };
-    child.once('exit', done);
-    child.once('error', (err) => {
-      tail += `\n${err.message}`;
-      done();
-    });
-  });
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await exit;
-    clearTimeout(timer);
-  };
-  const deadline = now() + 10_000;
-  while (now() < deadline && !exited) {
-    if (await redisPing(port)) return { pid: child.pid!, url: `redis://127.0.0.1:${port}`, output: () => tail, stop };
-    await sleep(50);
-  }
-  await stop();
-  throw new Error(`redis-server did not answer PING on ${port}:\n${tail}`);
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
-  });
-}
 
 // ------------------------------------------------------------------ load average
 
@@ -502,7 +405,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
   console.log(`\n-- run ${name}: ${name === 'a' ? 'receivers answer 200' : `receivers answer 500 to ${(100 * failRate).toFixed(1)} % of measured POSTs`}`);
   console.log(`  load: ${load.uptime}${load.ok ? '' : `  (still >= ${options['max-load']} after ${load.waitedS} s; running anyway)`}`);
 
-  const redis = options.redis ? await startRedis() : null;
+  const redis = options.redis ? await startRedisServer() : null;
   let server: ServerProcess | null = null;
   const receivers: Receiver[] = [];
   const shared: Shared = { measurement: null, unexpected: 0, warmLatency: new Samples(1024) };
@@ -819,29 +722,4 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-// Bounded no matter what: the server and redis are killed and the process ends.
-const hardLimitSeconds = Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? DEFAULTS['max-seconds']);
-const hardStop = setTimeout(() => {
-  console.error(`push bench: hard limit of ${hardLimitSeconds} s reached; stopping`);
-  killEverything();
-  process.exit(3);
-}, hardLimitSeconds * 1000);
-process.on('exit', killEverything);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killEverything();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => {
-    clearTimeout(hardStop);
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    killEverything();
-    process.exit(1);
-  },
-);
+runBench('push bench', main, maxSecondsArg(DEFAULTS['max-seconds']));

@@ -30,7 +30,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { closeAll, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
-import { CLK_TCK, killAllServers, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
+import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -60,31 +61,6 @@ const DEFAULTS = {
 };
 type Options = { -readonly [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] };
 
-function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { ...DEFAULTS };
-  const record = options as Record<string, string | number | boolean>;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key} (try --help)`);
-    const fallback = DEFAULTS[key as keyof typeof DEFAULTS];
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (typeof fallback === 'boolean') {
-      record[key] = value === undefined ? true : value !== 'false' && value !== '0';
-      continue;
-    }
-    if (value === undefined) value = argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof fallback === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key}: not a non-negative number: ${value}`);
-      record[key] = n;
-    } else record[key] = value;
-  }
-  return options;
-}
 
 const SCENARIOS = ['fanout', 'idle', 'rate'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -539,20 +515,11 @@ function usage(): string {
   return ['usage: npm run bench -- [options]   (defaults shown)', ...lines].join('\n');
 }
 
-function parseEnv(spec: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of spec.split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--env: expected KEY=VALUE, got ${pair}`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
 
 async function main(): Promise<number> {
   let options: Options;
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseOptions(DEFAULTS, process.argv.slice(2));
   } catch (err) {
     console.error(`${(err as Error).message}\n${usage()}`);
     return 64;
@@ -613,29 +580,4 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-// Bounded no matter what: the server is killed and the process ends.
-const hardLimitSeconds = Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? DEFAULTS['max-seconds']);
-const hardStop = setTimeout(() => {
-  console.error(`bench: hard limit of ${hardLimitSeconds} s reached; stopping`);
-  killAllServers();
-  process.exit(3);
-}, hardLimitSeconds * 1000);
-process.on('exit', killAllServers);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllServers();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => {
-    clearTimeout(hardStop);
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    killAllServers();
-    process.exit(1);
-  },
-);
+runBench('bench', main, maxSecondsArg(DEFAULTS['max-seconds']));

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -204,33 +204,64 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
   });
 }
 
-export type RedisProcess = { readonly pid: number; readonly url: string; stop(): Promise<void> };
+export type RedisProcess = { readonly pid: number; readonly url: string; readonly port: number; output(): string; stop(): Promise<void> };
 
-/** A throwaway redis-server on a free port (no persistence), killed with the servers on exit. */
+/** A throwaway redis-server on a free port (no persistence); killAllServers kills it too. */
 export async function startRedisServer(): Promise<RedisProcess> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-2000)}`)));
-    child.once('error', reject);
-  });
-  return {
-    pid: child.pid!,
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await exit;
+  let tail = '';
+  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-8_192));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    const done = () => {
+      exited = true;
       running.delete(child);
+      resolve();
+    };
+    child.once('exit', done);
+    child.once('error', (err) => {
+      tail += `\n${err.message}`;
+      done();
+    });
+  });
+  const handle: RedisProcess = {
+    pid: child.pid ?? -1,
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    output: () => tail,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !exited) {
+    if (await redisPing(port)) return handle;
+    await sleep(50);
+  }
+  await handle.stop();
+  throw new Error(`redis-server did not answer PING on port ${port}:\n${tail}`);
+}
+
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
