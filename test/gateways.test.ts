@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk } from './helpers/client.js';
-import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
+import { deploy, deployToEach, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
 import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -123,12 +123,7 @@ describe('API gateways (one instance on Redis)', () => {
     });
 
     it('gives each gateway of a deployment its own id, gatewayId, sequence and cursor', async () => {
-      const gateways = await Promise.all(['edge-x', 'edge-y', 'edge-z'].map((name) => registerGateway(herald.url, name)));
-      const listeners = gateways.map((g) => track(gatewayClient(herald.wsUrl, g.apiKey)));
-      for (const g of gateways) await waitForGatewayConnections(herald.url, g.gateway.id, 1);
-      await deploy(herald.url, [gateways[0]!.gateway.id], { revisionId: 'first' });
-      const { id, targets } = await deploy(herald.url, gateways.map((g) => g.gateway.id), { revisionId: 'all' });
-      const received = await Promise.all(listeners.map(async (l, i) => (await l.events.waitForCount(i === 0 ? 2 : 1)).at(-1)!));
+      const { id, targets, received } = await deployToEach(herald, ['edge-x', 'edge-y', 'edge-z']);
       expect(received.map((e) => [e.id, e.gatewayId, e.sequence])).toEqual(targets.map((t, i) => [t.eventId, t.gatewayId, i === 0 ? 2 : 1]));
       expect(new Set(received.map((e) => e.cursor)).size).toBe(3);
       for (const e of received) expect(e.payload).toMatchObject({ revisionId: 'all', deploymentId: id });

@@ -111,6 +111,23 @@ describe('rate limits on one instance', () => {
     expect(limited.map((r) => r.status)).toEqual([200, 200, 429]);
   });
 
+  it('count the REST deploy route as Mutation.deployApiRevision, answering 429 with Retry-After', async () => {
+    await setRule(herald.url, 'Mutation.deployApiRevision', 1);
+    const key = await serviceKey(herald.url, ['deploy:write'], 'rest-deployer');
+    const post = () =>
+      fetch(new URL('/api/v1/apis/orders/deploy-revision', herald.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+        body: JSON.stringify({ revisionId: 'r1', vhost: 'api.example.com', gatewayIds: ['unknown-gateway'] }),
+      });
+    expect((await post()).status).toBe(400); // admitted, then refused for the unknown gateway
+    const refused = await post();
+    expect(refused.status).toBe(429);
+    const { error } = (await refused.json()) as { error: { code: string; retryAfter: number } };
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toBe(String(error.retryAfter));
+  });
+
   it('refuse a rule for a field the schema does not have, or a bad number, naming the input', async () => {
     const unknown = await gql(herald.url, SET, { input: { field: 'Mutation.nope', max: 1, windowSeconds: 1 } });
     expect(unknown.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'field' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, record, waitForSubscriptions, wsClient } from './helpers/client.js';
-import { deploy, gatewayClient, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
+import { deployToEach } from './helpers/gateways.js';
 import { startHerald, type Herald } from './helpers/herald.js';
 
 /**
@@ -30,15 +30,9 @@ describe('shared execution of subscription events', () => {
   });
 
   it('gives each gateway of a deployment its own id, gatewayId, sequence and cursor', async () => {
-    const gateways = await Promise.all(['edge-1', 'edge-2', 'edge-3'].map((name) => registerGateway(herald.url, name)));
-    const listeners = gateways.map((g) => gatewayClient(herald.wsUrl, g.apiKey));
-    for (const g of gateways) await waitForGatewayConnections(herald.url, g.gateway.id, 1);
-    await deploy(herald.url, [gateways[0]!.gateway.id], { revisionId: 'first' });
-    const { id, targets } = await deploy(herald.url, gateways.map((g) => g.gateway.id), { revisionId: 'all' });
-    const received = await Promise.all(listeners.map(async (l, i) => (await l.events.waitForCount(i === 0 ? 2 : 1)).at(-1)!));
+    const { id, targets, received } = await deployToEach(herald, ['edge-1', 'edge-2', 'edge-3']);
     expect(received.map((e) => [e.id, e.gatewayId, e.sequence])).toEqual(targets.map((t, i) => [t.eventId, t.gatewayId, i === 0 ? 2 : 1]));
     expect(new Set(received.map((e) => e.cursor)).size).toBe(3);
     for (const e of received) expect(e.payload).toMatchObject({ revisionId: 'all', deploymentId: id });
-    await Promise.all(listeners.map((l) => l.client.dispose()));
   });
 });

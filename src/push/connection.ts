@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { resolveTarget, type Resolver, type Target, type UrlPolicy } from './url-policy.js';
 
 /** How long a checked address is used before the name is resolved and checked again. */
-export const RECHECK_MS = 10_000;
+const RECHECK_MS = 10_000;
 
 // Shorter than the idle timeout of common servers (Node's is 5 s), so an idle
 // socket is closed here rather than by the endpoint just as a request goes out.

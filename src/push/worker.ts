@@ -119,8 +119,9 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             continue;
           }
           for (const event of page.events) {
-            if (!running || !(await deliver(event))) break;
-            from = { position: event.position, time: Date.parse(event.timestamp) };
+            const next = running ? await deliver(event) : undefined;
+            if (!next) break;
+            from = next;
           }
           if (!page.hasMore && !arrived && running) await nap(1_000, true);
         } catch (err) {
@@ -137,8 +138,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
     }
   })();
 
-  /** Delivers the event or gives it up; false when the worker stopped first. */
-  async function deliver(event: EventEnvelope): Promise<boolean> {
+  /** Delivers the event or gives it up, and returns the cursor past it; undefined when the worker stopped first. */
+  async function deliver(event: EventEnvelope): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
     const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
     let delivery: Delivery = {
@@ -166,7 +167,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
         counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
         await store.recordDelivery(delivery, { state: counters, cursor });
-        return true;
+        return cursor;
       }
       counters = { ...counters, breaker: after };
       delivery = { ...delivery, status: 'RETRYING', attempts, firstAttemptAt, lastError: outcome.error };
@@ -174,7 +175,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       if (!outcome.retryable || attempts >= settings.retry.maxAttempts) return giveUp(outcome.error);
       await nap(outcome.retryAfterMs ?? backoffMs(attempts, settings.retry));
     }
-    return false;
+    return undefined;
 
     async function giveUp(reason: string) {
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, 'push given up; falling back to the WebSocket');
@@ -183,7 +184,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       await deps.fallback(registration, event, reason);
       counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
       await store.recordDelivery({ ...delivery, status: 'FALLBACK' }, { state: counters, cursor });
-      return true;
+      return cursor;
     }
   }
 

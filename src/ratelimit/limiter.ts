@@ -21,7 +21,7 @@ export type RateLimiter = {
   stop(): void;
 };
 
-export type RateLimiterDeps = {
+type RateLimiterDeps = {
   readonly store: RateLimitStore;
   readonly fileRules: Readonly<Record<string, Rule>>;
   /** Shared windows in Redis mode; null in embedded mode, where the local windows are the limit. */
@@ -83,19 +83,15 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   return {
     async check(client, fields) {
       if (client.bypass) return undefined;
-      const checks: WindowCheck[] = [];
-      const named: Array<{ field: string; rule: RuleEntry }> = [];
+      const checks: Array<WindowCheck & { readonly field: string; readonly rule: RuleEntry }> = [];
       for (const [field, cost] of fields) {
-        const dot = field.indexOf('.');
-        const rule = ruleFor(rules, field.slice(0, dot), field.slice(dot + 1));
-        if (!rule) continue;
-        checks.push({ key: `${field}|${client.identity}`, rule, cost });
-        named.push({ field, rule });
+        const rule = ruleFor(rules, field);
+        if (rule) checks.push({ field, key: `${field}|${client.identity}`, rule, cost });
       }
       if (checks.length === 0) return undefined;
       const refused = await decide(checks);
       if (!refused) return undefined;
-      const { field, rule } = named[refused.index]!;
+      const { field, rule } = checks[refused.index]!;
       deps.onRefused(client, field);
       return { field, rule, retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / 1000)) };
     },
@@ -129,7 +125,7 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
       void refresh();
       timer = setInterval(() => {
         void refresh();
-        local.sweep();
+        local.sweep(Date.now(), Math.max(...[...rules.values()].map((r) => r.windowSeconds)));
       }, deps.refreshMs);
       timer.unref();
     },

@@ -11,19 +11,19 @@ import { z } from 'zod';
  */
 export type Rule = { readonly max: number; readonly windowSeconds: number; readonly burst: number };
 
-export type RuleSource = 'DEFAULT' | 'FILE' | 'LIVE';
+type RuleSource = 'DEFAULT' | 'FILE' | 'LIVE';
 
 export type RuleEntry = Rule & { readonly field: string; readonly source: RuleSource };
 
 /** Every mutation and every subscription start is limited unless a rule says otherwise. */
-export const DEFAULT_RULES: Readonly<Record<string, Rule>> = {
+const DEFAULT_RULES: Readonly<Record<string, Rule>> = {
   'Mutation.*': { max: 600, windowSeconds: 60, burst: 120 },
   'Subscription.*': { max: 120, windowSeconds: 60, burst: 60 },
 };
 
 /** Kept small enough that the exact window of one client stays cheap in Redis. */
-export const MAX_RULE_LIMIT = 100_000;
-export const MAX_WINDOW_SECONDS = 86_400;
+const MAX_RULE_LIMIT = 100_000;
+const MAX_WINDOW_SECONDS = 86_400;
 
 export const ruleSchema = z
   .object({
@@ -45,9 +45,9 @@ export function checkField(field: string, schema: GraphQLSchema): string | undef
   return undefined;
 }
 
-/** The rule for a field: its own, else its type's `Type.*`, else none. */
-export function ruleFor(rules: ReadonlyMap<string, RuleEntry>, typeName: string, fieldName: string): RuleEntry | undefined {
-  return rules.get(`${typeName}.${fieldName}`) ?? rules.get(`${typeName}.*`);
+/** The rule for a field (`Type.field`): its own, else its type's `Type.*`, else none. */
+export function ruleFor(rules: ReadonlyMap<string, RuleEntry>, field: string): RuleEntry | undefined {
+  return rules.get(field) ?? rules.get(`${field.slice(0, field.indexOf('.'))}.*`);
 }
 
 /** Defaults, then the file, then live changes: a later layer replaces a field's rule. */

@@ -1,4 +1,4 @@
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { hasScope } from '../auth/scopes.js';
 import type { Principal } from '../auth/principal.js';
@@ -41,22 +41,17 @@ export function useRateLimits(limiter: RateLimiter): Plugin<Caller> {
     const refusal = await limiter.check(rateClient(caller.principal, caller.clientIp), fields);
     return refusal && rateLimitedError(refusal, caller.connectionId === undefined);
   };
-  return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const error = await check(args.document, args.operationName, args.contextValue);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
-    async onSubscribe({ args, setResultAndStopExecution }) {
-      const error = await check(args.document, args.operationName, args.contextValue);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
+  const limit = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs & { contextValue: Caller }; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    const error = await check(args.document, args.operationName, args.contextValue);
+    if (error) setResultAndStopExecution({ errors: [error] });
   };
+  return { onExecute: limit, onSubscribe: limit };
 }
 
 const cache = new WeakMap<DocumentNode, Map<string, ReadonlyMap<string, number>>>();
 
 /** `Type.field` → how often the operation calls it at its root; computed once per parsed document. */
-export function rootFields(document: DocumentNode, operationName: string | null | undefined): ReadonlyMap<string, number> {
+function rootFields(document: DocumentNode, operationName: string | null | undefined): ReadonlyMap<string, number> {
   let byName = cache.get(document);
   if (!byName) cache.set(document, (byName = new Map()));
   const name = operationName ?? '';

@@ -68,13 +68,11 @@ export function createLocalWindows(maxKeys = 100_000) {
       }
       return undefined;
     },
-    /** Forgets clients with nothing in their last two windows. */
-    sweep(now = Date.now(), longestWindowSeconds = 86_400) {
+    /** Forgets clients with nothing in the last two of the longest window any rule has. */
+    sweep(now: number, longestWindowSeconds: number) {
       const cutoff = now - 2 * longestWindowSeconds * 1000;
       for (const [key, times] of windows) if (times.length === 0 || times[times.length - 1]! <= cutoff) windows.delete(key);
     },
     size: () => windows.size,
   };
 }
-
-export type LocalWindows = ReturnType<typeof createLocalWindows>;

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { newId } from '../ids.js';
 import { badInput, HeraldError } from '../errors.js';
 import { assertPublishable } from '../events/draft.js';
@@ -139,7 +138,7 @@ const UpdateGatewayConfigInput = builder.inputType('UpdateGatewayConfigInput', {
 });
 
 /** deployApiRevision, shared with the REST route; the input is validated here, for both. */
-export async function deployApiRevision(ctx: Context, request: z.input<typeof deployApiRevisionInput>): Promise<Deployment> {
+export async function deployApiRevision(ctx: Context, request: unknown): Promise<Deployment> {
   requireScope(ctx.principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
   const input = parseInput(deployApiRevisionInput, request);
   const correlationId = input.correlationId ?? null;

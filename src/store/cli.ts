@@ -51,7 +51,7 @@ export const NEW_ENDPOINT: EndpointState = {
 };
 
 /** What a push step changed besides its delivery record. */
-export type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?: ReadFrom };
+type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?: ReadFrom };
 
 /** Deliveries kept per registration for `deliveries`. */
 export const KEPT_DELIVERIES = 1000;

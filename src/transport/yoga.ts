@@ -71,7 +71,8 @@ export function createHeraldYoga(options: {
       if (origin === undefined) return false;
       if (originAllowed(origin)) return { origin: [origin], credentials: true };
       // Same-origin pages send Origin too; only a foreign one is a refusal worth recording.
-      if (origin !== new URL(request.url).origin) options.audit({ action: 'cors-refused', transport: 'http', origin: origin.slice(0, 100), path: new URL(request.url).pathname });
+      const url = new URL(request.url);
+      if (origin !== url.origin) options.audit({ action: 'cors-refused', transport: 'http', origin: origin.slice(0, 100), path: url.pathname });
       return false;
     },
     batching: false,

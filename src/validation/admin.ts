@@ -4,7 +4,7 @@ import { identifier, LIMITS, line, message, pageSize, text } from './fields.js';
 export const PRINCIPAL_KINDS = ['admin', 'anonymous', 'gateway', 'service', 'user'] as const;
 
 /** An empty string matches everything, as if the field were left out. */
-export const connectionFilter = z.object({
+const connectionFilter = z.object({
   kind: z.enum(PRINCIPAL_KINDS).nullish(),
   principalId: line(LIMITS.principalId).nullish(),
   clientName: line(LIMITS.clientName).nullish(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from './fields.js';
 
-export const MAX_TOPICS = 100;
+const MAX_TOPICS = 100;
 // Narrower than an identifier: no ':' inside a topic's name part.
 const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

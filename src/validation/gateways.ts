@@ -3,7 +3,7 @@ import { MAX_TARGETS } from '../gateways/service.js';
 import { displayName, host, identifier, key, list } from './fields.js';
 import { jsonValue } from './json.js';
 
-export const MAX_VHOSTS = 100;
+const MAX_VHOSTS = 100;
 
 export const registerGatewayInput = z.object({
   name: displayName,
@@ -23,9 +23,6 @@ export const deployApiRevisionInput = z.object({
   gatewayIds,
   correlationId,
 });
-
-/** The REST route's body: the same input, with the API named in the path. */
-export const deployApiRevisionBody = deployApiRevisionInput.omit({ apiId: true });
 
 export const undeployApiInput = z.object({ apiId: identifier, gatewayIds, correlationId });
 

@@ -13,7 +13,7 @@ export const JSON_LIMITS = { maxBytes: MAX_EVENT_BYTES, maxDepth: 20 } as const;
 type Limits = { readonly maxBytes: number; readonly maxDepth: number };
 
 /** What is wrong with `value` as bounded JSON, or undefined when nothing is. */
-export function jsonProblem(value: unknown, limits: Limits = JSON_LIMITS): string | undefined {
+function jsonProblem(value: unknown, limits: Limits = JSON_LIMITS): string | undefined {
   const shape = shapeProblem(value, limits.maxDepth);
   if (shape) return shape;
   // Depth is bounded by now, so serializing cannot overflow the stack.

@@ -70,3 +70,22 @@ export async function waitForGatewayConnections(url: string, gatewayId: string, 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Connects one gateway per name, deploys to the first alone and then to all
+ * of them at once; returns what that second deployment reported and the last
+ * event each gateway received (its own copy of the second deployment).
+ */
+export async function deployToEach(herald: { url: string; wsUrl: string }, names: readonly string[]) {
+  const gateways = await Promise.all(names.map((name) => registerGateway(herald.url, name)));
+  const listeners = gateways.map((g) => gatewayClient(herald.wsUrl, g.apiKey));
+  try {
+    for (const g of gateways) await waitForGatewayConnections(herald.url, g.gateway.id, 1);
+    await deploy(herald.url, [gateways[0]!.gateway.id], { revisionId: 'first' });
+    const { id, targets } = await deploy(herald.url, gateways.map((g) => g.gateway.id), { revisionId: 'all' });
+    const received = await Promise.all(listeners.map(async (l, i) => (await l.events.waitForCount(i === 0 ? 2 : 1)).at(-1)!));
+    return { id, targets, received };
+  } finally {
+    await Promise.all(listeners.map((l) => l.client.dispose()));
+  }
+}
