@@ -57,7 +57,7 @@ function bodyOf(event: EventEnvelope): string {
 export function startWorker(registration: CliRegistration, deps: WorkerDeps): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [familyWildcard('repo')] : registration.repositories.map(repoTopic);
-  const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy);
+  const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
   let running = true;
   const idle = () => {};
   /** Ends the current nap: on stop, and (when it asked for that) on a live event. */
@@ -197,20 +197,22 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       return { kind: 'failed', error: refused ? `refused: ${err.message}` : `dns: ${(err as Error).message}`, retryable: !refused };
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    const outcome = await attempt({
-      target: connection.target,
-      agent: connection.agent,
-      body,
-      timeoutMs: settings.timeoutMs,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'herald-push',
-        'x-herald-event': event.type,
-        'x-herald-delivery': deliveryId,
-        'x-herald-timestamp': String(timestamp),
-        'x-herald-signature': sign(registration.secret, timestamp, body),
+    const outcome = await attempt(
+      {
+        target: connection.target,
+        body,
+        timeoutMs: settings.timeoutMs,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'herald-push',
+          'x-herald-event': event.type,
+          'x-herald-delivery': deliveryId,
+          'x-herald-timestamp': String(timestamp),
+          'x-herald-signature': sign(registration.secret, timestamp, body),
+        },
       },
-    });
+      { client: connection.client, wasOpen: connection.isOpen() },
+    );
     // No HTTP answer at all: check the name again before the next attempt.
     if (outcome.kind === 'failed' && !outcome.error.startsWith('HTTP ')) endpoint.reset();
     return outcome;
