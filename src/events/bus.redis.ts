@@ -60,6 +60,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
   redis.command.defineCommand('heraldPublish', { lua: PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>).heraldPublish!.bind(redis.command);
+  const decodeRead = readDecoder(log);
 
   async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
     const events = sealAll(drafts);
@@ -119,7 +120,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           const list = entries as Array<[string, string[]]>;
           if (list.length > limit) hasMore = true;
           for (const [, fields] of list.slice(0, limit)) {
-            const event = decode(fields[1]!, log);
+            const event = decodeRead(fields[1]!);
             if (event) events.push(event);
           }
         }
@@ -140,6 +141,29 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     async close() {
       // Connections are owned and closed by the app.
     },
+  };
+}
+
+/** How many decoded log entries are kept for readers that come by the same stretch of the log. */
+const READ_CACHE = 4096;
+
+/**
+ * Decodes what is read from the log. Readers that go over the same entries
+ * around the same time (one push worker per endpoint) get the same object for
+ * the same text, so an entry is parsed once, and serialized once for pushing
+ * (see push/worker.ts), rather than once per reader. Keyed by the text, which
+ * the object is a pure function of.
+ */
+function readDecoder(log: Logger) {
+  const recent = new Map<string, EventEnvelope>();
+  return (text: string): EventEnvelope | null => {
+    const known = recent.get(text);
+    if (known) return known;
+    const event = decode(text, log);
+    if (!event) return null;
+    recent.set(text, event);
+    if (recent.size > READ_CACHE) recent.delete(recent.keys().next().value!);
+    return event;
   };
 }
 
