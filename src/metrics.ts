@@ -46,7 +46,10 @@ export function createMetrics() {
   const deliveredBy = bound(delivered) as Record<string, Counter>;
   const latencyBy = bound(latency) as Record<string, Histogram>;
   const family = (topic: string) => familyOf(topic) ?? 'other';
-  const publishedAt = new WeakMap<object, number>();
+  // Events of one batch share their timestamp, and a fanned-out event is the
+  // same object for every subscriber: one remembered parse covers both.
+  let lastTimestamp = '';
+  let lastAt = 0;
 
   return {
     registry,
@@ -57,13 +60,15 @@ export function createMetrics() {
     subscriptionOpened: () => subscriptions.inc(),
     subscriptionClosed: () => subscriptions.dec(),
     published: (topic: string) => published.inc({ family: family(topic) }),
-    /** Called once per event per subscriber; the timestamp is parsed once per event. */
+    /** Called once per event per subscriber; a run of deliveries with one timestamp parses it once. */
     delivered(event: { topic: string; timestamp: string }) {
       const f = family(event.topic);
       deliveredBy[f]!.inc();
-      let at = publishedAt.get(event);
-      if (at === undefined) publishedAt.set(event, (at = Date.parse(event.timestamp)));
-      latencyBy[f]!.observe((Date.now() - at) / 1000);
+      if (event.timestamp !== lastTimestamp) {
+        lastTimestamp = event.timestamp;
+        lastAt = Date.parse(lastTimestamp);
+      }
+      latencyBy[f]!.observe((Date.now() - lastAt) / 1000);
     },
     dropped: (topic: string, count: number) => dropped.inc({ family: family(topic) }, count),
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),

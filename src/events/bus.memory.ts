@@ -17,14 +17,13 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
   const order: EventEnvelope[] = [];
+  /** When each event in `order` was published (epoch ms), so ageing never parses a timestamp. */
+  const orderTimes: number[] = [];
   let orderHead = 0;
-  /** When the event at orderHead was published, parsed once rather than on every publish. */
-  let headTime: number | undefined;
   let position = 0;
 
   const dropOldest = () => {
     const event = order[orderHead++]!;
-    headTime = undefined;
     const log = logs.get(event.topic)!;
     if (log.events[0] === event) {
       log.events.shift();
@@ -32,6 +31,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     }
     if (orderHead > 1024 && orderHead * 2 > order.length) {
       order.splice(0, orderHead);
+      orderTimes.splice(0, orderHead);
       orderHead = 0;
     }
   };
@@ -64,11 +64,12 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     });
     log.events.push(event);
     order.push(event);
+    orderTimes.push(time);
     if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
     // Whole-log bounds: total size, then age (the front is the oldest event overall).
     const oldest = now - retention.seconds * 1000;
     while (order.length - orderHead > maxTotal) dropOldest();
-    while (orderHead < order.length && (headTime ??= Date.parse(order[orderHead]!.timestamp)) < oldest) dropOldest();
+    while (orderHead < order.length && orderTimes[orderHead]! < oldest) dropOldest();
     deliver(topic, event);
     const family = familyOf(topic);
     if (family) deliver(familyWildcard(family), event);

@@ -111,9 +111,13 @@ function mapAsyncIterator<T, U>(
 ): AsyncGenerator<U, void, void> {
   const iterator = source[Symbol.asyncIterator]();
   const mapped: AsyncGenerator<U, void, void> = {
-    async next() {
-      const result = await iterator.next();
-      return result.done ? { value: undefined, done: true } : { value: await map(result.value), done: false };
+    // One promise hop per event rather than an async function's two.
+    next() {
+      return iterator.next().then((result) => {
+        if (result.done) return { value: undefined, done: true };
+        const mapped = map(result.value);
+        return mapped instanceof Promise ? mapped.then((value) => ({ value, done: false })) : { value: mapped, done: false };
+      });
     },
     async return() {
       await iterator.return?.();
