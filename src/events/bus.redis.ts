@@ -1,7 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
 import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
@@ -58,8 +58,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     deserializer: liveDecoder(log),
   });
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
-  redis.command.defineCommand('heraldPublish', { lua: PUBLISH_SCRIPT });
-  const publishScript = (redis.command as unknown as Record<string, PublishScript>).heraldPublish!.bind(redis.command);
+  redis.command.defineCommand(PUBLISH_COMMAND, { lua: PUBLISH_SCRIPT });
+  const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   const decodeRead = readDecoder(log);
 
   async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
