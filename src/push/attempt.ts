@@ -12,7 +12,7 @@ export type PushRequest = {
 };
 
 /** Connections made through this go to the checked address, never to a fresh DNS answer. */
-export function pinnedLookup(target: Target): LookupFunction {
+function pinnedLookup(target: Target): LookupFunction {
   return (_host, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);

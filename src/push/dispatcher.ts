@@ -54,7 +54,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       const outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
       healthy = outcome.kind === 'delivered';
       // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
-      reachable = outcome.kind === 'delivered' || outcome.error.startsWith('HTTP ');
+      reachable = outcome.status !== undefined;
     } catch {
       reachable = false;
     }

@@ -17,13 +17,20 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 export type AttemptOutcome =
   | { readonly kind: 'delivered'; readonly status: number }
-  | { readonly kind: 'failed'; readonly error: string; readonly retryable: boolean; readonly retryAfterMs?: number | undefined };
+  | {
+      readonly kind: 'failed';
+      readonly error: string;
+      readonly retryable: boolean;
+      readonly retryAfterMs?: number | undefined;
+      /** The status the endpoint answered with; absent when no HTTP answer came at all. */
+      readonly status?: number;
+    };
 
 /** 2xx is delivered; 408, 429 and 5xx are retried; other 4xx are final. */
 export function outcomeOfStatus(status: number, retryAfter: string | null): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   const retryable = status >= 500 || status === 408 || status === 429;
-  return { kind: 'failed', error: `HTTP ${status}`, retryable, retryAfterMs: retryable ? retryAfterMs(retryAfter) : undefined };
+  return { kind: 'failed', error: `HTTP ${status}`, status, retryable, retryAfterMs: retryable ? retryAfterMs(retryAfter) : undefined };
 }
 
 export type BreakerState = { readonly state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; readonly failures: number; readonly openedAt: number | null };

@@ -214,7 +214,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       { client: connection.client, wasOpen: connection.isOpen() },
     );
     // No HTTP answer at all: check the name again before the next attempt.
-    if (outcome.kind === 'failed' && !outcome.error.startsWith('HTTP ')) endpoint.reset();
+    if (outcome.kind === 'failed' && outcome.status === undefined) endpoint.reset();
     return outcome;
   }
 
