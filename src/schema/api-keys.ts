@@ -3,9 +3,8 @@ import { SCOPES } from '../auth/scopes.js';
 import { issueKey } from '../auth/secret-keys.js';
 import { notFound } from '../errors.js';
 import type { ApiKeyRecord } from '../store/api-keys.js';
-import { apiKeyIdArgs } from '../validation/admin.js';
 import { createApiKeyInput } from '../validation/api-keys.js';
-import { parseInput } from '../validation/parse.js';
+import { parseId, parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 
 const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
@@ -69,7 +68,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const { id } = parseInput(apiKeyIdArgs, { id: String(args.id) });
+      const id = parseId(args.id, 'id');
       const record = await ctx.services.apiKeys.revoke(id, new Date().toISOString());
       if (!record) throw notFound('API key', id);
       await ctx.services.control.send({ kind: 'close-connections', match: { principalId: servicePrincipalId(record.id) }, ...REVOKED_KEY });

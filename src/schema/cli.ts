@@ -6,8 +6,8 @@ import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { RefusedUrl, parseCallbackUrl, resolveTarget } from '../push/url-policy.js';
 import type { CliRegistration, Delivery, EndpointState } from '../store/cli.js';
-import { parseInput } from '../validation/parse.js';
-import { cliNotificationsArgs, deliveriesArgs, registerCliInput, registrationIdArgs } from '../validation/cli.js';
+import { parseId, parseInput } from '../validation/parse.js';
+import { deliveriesArgs, registerCliInput } from '../validation/cli.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { EventRef } from './events.js';
@@ -161,7 +161,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'cli:register' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const registration = await ownRegistration(ctx, parseInput(registrationIdArgs, { id: String(args.id) }).id);
+      const registration = await ownRegistration(ctx, parseId(args.id, 'id'));
       const deleted = await ctx.services.cli.store.delete(registration.id);
       ctx.services.audit({ action: 'deregisterCli', principal: ctx.principal.id, registrationId: registration.id });
       ctx.services.cli.poke();
@@ -182,7 +182,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_r, { registrationId, after }, ctx) => {
       const named = registrationId ? String(registrationId) : ctx.cliRegistrationId;
       if (!named) throw badInput('registrationId', 'is required unless connection_init named a cliRegistrationId');
-      const registration = await ownRegistration(ctx, parseInput(cliNotificationsArgs, { registrationId: named }).registrationId);
+      const registration = await ownRegistration(ctx, parseId(named, 'registrationId'));
       return openStream(ctx, { topics: [cliTopic(registration.id)], after }) as never;
     },
     resolve: (n) => n as never,

@@ -4,11 +4,9 @@ import { assertPublishable } from '../events/draft.js';
 import type { TargetResult } from '../gateways/service.js';
 import type { ConnectionReport } from '../store/cluster.js';
 import type { Gateway, GatewayDeliveryStats } from '../store/gateways.js';
-import { parseInput } from '../validation/parse.js';
+import { parseId, parseInput } from '../validation/parse.js';
 import {
   deployApiRevisionInput,
-  gatewayArgs,
-  gatewayIdArgs,
   registerGatewayInput,
   undeployApiInput,
   updateGatewayConfigInput,
@@ -164,7 +162,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, args, ctx) => ctx.services.gateways.get(parseInput(gatewayIdArgs, { id: String(args.id) }).id),
+    resolve: (_r, args, ctx) => ctx.services.gateways.get(parseId(args.id, 'id')),
   }),
 }));
 
@@ -180,19 +178,19 @@ builder.mutationFields((t) => ({
     description: 'Issues another key; earlier keys stay valid until revoked.',
     args: { gatewayId: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, args, ctx) => ctx.services.gateways.rotateKey(parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId),
+    resolve: (_r, args, ctx) => ctx.services.gateways.rotateKey(parseId(args.gatewayId, 'gatewayId')),
   }),
   revokeGatewayKey: t.field({
     type: GatewayRef,
     description: "Revokes every key of the gateway and closes its connections (4403) on every instance.",
     args: { gatewayId: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, args, ctx) => ctx.services.gateways.revokeKeys(parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId),
+    resolve: (_r, args, ctx) => ctx.services.gateways.revokeKeys(parseId(args.gatewayId, 'gatewayId')),
   }),
   deleteGateway: t.boolean({
     args: { id: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, args, ctx) => ctx.services.gateways.delete(parseInput(gatewayIdArgs, { id: String(args.id) }).id),
+    resolve: (_r, args, ctx) => ctx.services.gateways.delete(parseId(args.id, 'id')),
   }),
   deployApiRevision: t.field({
     type: DeploymentRef,
@@ -260,7 +258,7 @@ builder.subscriptionFields((t) => ({
       } else {
         requireScope(principal, 'gateways:admin');
         if (!args.gatewayId) throw badInput('gatewayId', 'is required unless the caller is a gateway');
-        gatewayId = parseInput(gatewayArgs, { gatewayId: String(args.gatewayId) }).gatewayId;
+        gatewayId = parseId(args.gatewayId, 'gatewayId');
       }
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));

@@ -3,8 +3,8 @@ import { notFound } from '../errors.js';
 import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../events/task-events.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
 import { buildTask, TASK_STATUSES, type Task } from '../store/tasks.js';
-import { parseInput } from '../validation/parse.js';
-import { createTaskInput, deleteTaskInput, taskEventsArgs, taskIdArgs, tasksArgs, updateTaskInput } from '../validation/tasks.js';
+import { parseId, parseInput } from '../validation/parse.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from '../validation/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { PriorityEnum, eventOptions, type EventOptions } from './event-options.js';
@@ -94,7 +94,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const id = parseId(args.id, 'id');
       const task = await ctx.services.tasks.get(id);
       if (task) requireRead(ctx.principal, task.repository);
       return task;
@@ -142,7 +142,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'tasks:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, args, ctx) => {
-      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const id = parseId(args.id, 'id');
       const { idempotencyKey, priority, expiresAt, ...patch } = parseInput(updateTaskInput, args.input);
       await requireWritable(ctx, id);
       const options = eventOptions({ priority, expiresAt });
@@ -159,7 +159,7 @@ builder.mutationFields((t) => ({
     description: 'Deletes a task and returns it as it was.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: DeleteTaskInput }) },
     resolve: async (_root, args, ctx) => {
-      const { id } = parseInput(taskIdArgs, { id: String(args.id) });
+      const id = parseId(args.id, 'id');
       const input = parseInput(deleteTaskInput, args.input ?? {});
       await requireWritable(ctx, id);
       const options = eventOptions(input);

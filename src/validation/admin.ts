@@ -24,6 +24,3 @@ export const notifyConnectionArgs = z.object({ connectionId: identifier, message
 
 /** `broadcast(message)`. */
 export const broadcastArgs = z.object({ message });
-
-/** `revokeApiKey(id)`. */
-export const apiKeyIdArgs = z.object({ id: identifier });

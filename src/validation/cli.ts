@@ -17,9 +17,3 @@ export const registerCliInput = z.object({
 
 /** `deliveries(registrationId, first)`. */
 export const deliveriesArgs = z.object({ first: pageSize, registrationId: identifier });
-
-/** `deregisterCli(id)`. */
-export const registrationIdArgs = z.object({ id: identifier });
-
-/** `cliNotifications(registrationId)`, also when the id comes from connection_init. */
-export const cliNotificationsArgs = z.object({ registrationId: identifier });

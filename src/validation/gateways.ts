@@ -27,9 +27,3 @@ export const deployApiRevisionInput = z.object({
 export const undeployApiInput = z.object({ apiId: identifier, gatewayIds, correlationId });
 
 export const updateGatewayConfigInput = z.object({ gatewayId: identifier, config: jsonValue(), correlationId });
-
-/** `gateway(id)`, `deleteGateway(id)`. */
-export const gatewayIdArgs = z.object({ id: identifier });
-
-/** `rotateGatewayKey(gatewayId)`, `revokeGatewayKey(gatewayId)`, `gatewayEvents(gatewayId)`. */
-export const gatewayArgs = z.object({ gatewayId: identifier });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { badInput } from '../errors.js';
+import { identifier } from './fields.js';
 
 /**
  * Runs an input schema and returns what it parsed. The first problem becomes
@@ -12,6 +13,11 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, wh
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   throw badInput(fieldOf(issue.path) || whole, issue.message);
+}
+
+/** An `ID` argument, which GraphQL hands over as a string or a number: an identifier, named `field` in errors. */
+export function parseId(value: string | number, field: string): string {
+  return parseInput(identifier, String(value), field);
 }
 
 const fieldOf = (path: ReadonlyArray<string | number>) => path.filter((part) => typeof part === 'string').join('.');

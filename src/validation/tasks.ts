@@ -31,9 +31,6 @@ export const updateTaskInput = z.object({
 
 export const deleteTaskInput = z.object({ ...eventInputFields });
 
-/** `task(id)`, `updateTask(id)`, `deleteTask(id)`. */
-export const taskIdArgs = z.object({ id: identifier });
-
 /** `tasks(repository)`. */
 export const tasksArgs = z.object({ repository });
 

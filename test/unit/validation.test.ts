@@ -16,8 +16,8 @@ import {
   updateGatewayConfigInput,
 } from '../../src/validation/gateways.js';
 import { JSON_LIMITS } from '../../src/validation/json.js';
-import { parseInput } from '../../src/validation/parse.js';
-import { createTaskInput, deleteTaskInput, taskEventsArgs, taskIdArgs, updateTaskInput } from '../../src/validation/tasks.js';
+import { parseId, parseInput } from '../../src/validation/parse.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, updateTaskInput } from '../../src/validation/tasks.js';
 
 /** Asserts over generated values; fast-check would read a matcher's return value as a verdict, so it is dropped. */
 const holds = <T>(arbitrary: fc.Arbitrary<T>, assertion: (value: T) => unknown, numRuns?: number) =>
@@ -133,7 +133,6 @@ describe('control characters', () => {
     ['task title', createTaskInput, 'title', title.filter((t) => t.length < LIMITS.title), (title) => ({ repository: 'r', title })],
     ['assignee', createTaskInput, 'assignee', freeText(LIMITS.assignee - 1), (assignee) => ({ repository: 'r', title: 't', assignee })],
     ['idempotency key', createTaskInput, 'idempotencyKey', key, (idempotencyKey) => ({ repository: 'r', title: 't', idempotencyKey })],
-    ['task id', taskIdArgs, 'id', identifier, (id) => ({ id })],
     ['gateway name', registerGatewayInput, 'name', displayName, (name) => ({ name })],
     ['virtual host', registerGatewayInput, 'vhosts', host, (h) => ({ name: 'g', vhosts: [h] })],
     ['api id', deployApiRevisionInput, 'apiId', identifier, (apiId) => ({ apiId, revisionId: 'r', vhost: 'h', gatewayIds: ['g'] })],
@@ -148,6 +147,23 @@ describe('control characters', () => {
   it.each(cases)('are refused in a %s', (_what, schema, field, valid, wrap) => {
     holds(valid, (v) => expect(refusal(schema, wrap(v))).toBeUndefined());
     holds(withInserted(valid, controlChar), (v) => expectRefused(schema, wrap(v), field));
+  });
+
+  it('are refused in an ID argument', () => {
+    const refusedId = (id: string) => {
+      try {
+        parseId(id, 'id');
+      } catch (err) {
+        return err as GraphQLError;
+      }
+      return undefined;
+    };
+    holds(identifier, (id) => expect(parseId(id, 'id')).toBe(id));
+    holds(withInserted(identifier, controlChar), (id) => {
+      const err = refusedId(id);
+      expect(err?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(err!.message.startsWith('id: ')).toBe(true);
+    });
   });
 
   it('are refused in a description, except tab and line breaks', () => {
