@@ -6,6 +6,8 @@ export function createMemoryCliStore(): CliStore {
   const cursors = new Map<string, ReadFrom>();
   const states = new Map<string, EndpointState>();
   const deliveries = new Map<string, Map<string, Delivery>>();
+  /** Sets the changed fields and keeps the others, as the Redis store's script does. */
+  const mergeState = (id: string, change: Partial<EndpointState>) => states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...change });
   return {
     async create(registration, from) {
       registrations.set(registration.id, registration);
@@ -34,7 +36,7 @@ export function createMemoryCliStore(): CliStore {
       return states.get(id) ?? NEW_ENDPOINT;
     },
     async updateState(id, change) {
-      if (registrations.has(id)) states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...change });
+      if (registrations.has(id)) mergeState(id, change);
     },
     async recordDelivery(delivery, progress) {
       const id = delivery.registrationId;
@@ -44,7 +46,7 @@ export function createMemoryCliStore(): CliStore {
       own.delete(delivery.id); // re-insert: newest last
       own.set(delivery.id, delivery);
       if (own.size > KEPT_DELIVERIES) own.delete(own.keys().next().value!);
-      if (progress?.state) states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...progress.state });
+      if (progress?.state) mergeState(id, progress.state);
       if (progress?.cursor) cursors.set(id, progress.cursor);
     },
     async deliveries(registrationId, status, first) {

@@ -333,7 +333,6 @@ export function createWsServer(options: WsServerOptions): WsServer {
       if (connection.principal) metrics.connectionClosed(connection.principal.kind);
       options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
-
       void closed(code, String(reason));
     });
   }
