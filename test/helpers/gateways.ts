@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { expect } from 'vitest';
 import { gqlOk, record, wsClient, type Recorder } from './client.js';
 
 export const GATEWAY_PATH = '/api/internal/v1/ws/gateways/connect';
@@ -88,4 +89,12 @@ export async function deployToEach(herald: { url: string; wsUrl: string }, names
   } finally {
     await Promise.all(listeners.map((l) => l.client.dispose()));
   }
+}
+
+/** What a user checks of a deployment to many gateways: each gets its own id, gatewayId, sequence and cursor, and the same payload. */
+export async function expectOwnCopies(herald: { url: string; wsUrl: string }, names: readonly string[]) {
+  const { id, targets, received } = await deployToEach(herald, names);
+  expect(received.map((e) => [e.id, e.gatewayId, e.sequence])).toEqual(targets.map((t, i) => [t.eventId, t.gatewayId, i === 0 ? 2 : 1]));
+  expect(new Set(received.map((e) => e.cursor)).size).toBe(names.length);
+  for (const e of received) expect(e.payload).toMatchObject({ revisionId: 'all', deploymentId: id });
 }

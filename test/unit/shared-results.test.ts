@@ -34,24 +34,26 @@ async function batch() {
   return bus.publishAll(['gateway:a', 'gateway:b', 'gateway:c'].map((topic) => ({ topic, type: 't', correlationId: null, priority: 'NORMAL' as const, expiresAt: null, payload })));
 }
 
-function counted(query: string) {
+/** Runs `query` for a batch's events through shared results, checks each result equals executing its event alone, and tells what was executed. */
+async function runShared(query: string) {
+  const events = await batch();
   const document = parse(query);
   const roots: unknown[] = [];
-  const run = (root: unknown) => {
-    roots.push(root);
-    return execute({ schema, document, rootValue: root }) as ExecutionResult;
-  };
-  return { document, roots, run, alone: (e: EventEnvelope) => execute({ schema, document, rootValue: e }) };
+  const shared = createBatchResults();
+  const results = events.map((e) =>
+    shared.resultOf(e, 'op', (root) => {
+      roots.push(root);
+      return execute({ schema, document, rootValue: root }) as ExecutionResult;
+    }),
+  );
+  expect(results).toEqual(events.map((e) => execute({ schema, document, rootValue: e })));
+  return { events, roots, data: results.map((r) => (r as ExecutionResult).data) };
 }
 
 describe('results shared by the events of a batch', () => {
   it('executes twice for a whole batch and gives each event its own values, wherever and however they are selected', async () => {
-    const events = await batch();
-    const { roots, run, alone } = counted('subscription { events { a: id sequence payload { n } b: id type } }');
-    const shared = createBatchResults();
-    const results = events.map((e) => shared.resultOf(e, 'op', run));
-    expect(results).toEqual(events.map(alone));
-    expect(results.map((r) => (r as ExecutionResult).data)).toEqual(
+    const { events, roots, data } = await runShared('subscription { events { a: id sequence payload { n } b: id type } }');
+    expect(data).toEqual(
       events.map((e) => ({ events: { a: e.id, sequence: e.sequence, payload: { n: 7 }, b: e.id, type: 't' } })),
     );
     // The first event as it is, then one template for the rest of the batch.
@@ -60,12 +62,8 @@ describe('results shared by the events of a batch', () => {
   });
 
   it('executes each event on its own when a field reads an event value without perEvent', async () => {
-    const events = await batch();
-    const { roots, run, alone } = counted('subscription { events { id topic } }');
-    const shared = createBatchResults();
-    const results = events.map((e) => shared.resultOf(e, 'op', run));
-    expect(results).toEqual(events.map(alone));
-    expect(results.map((r) => (r as ExecutionResult).data?.events)).toEqual(events.map((e) => ({ id: e.id, topic: e.topic })));
+    const { events, roots, data } = await runShared('subscription { events { id topic } }');
+    expect(data.map((d) => d?.events)).toEqual(events.map((e) => ({ id: e.id, topic: e.topic })));
     expect(roots.filter((r) => events.includes(r as EventEnvelope))).toHaveLength(3);
   });
 
