@@ -114,7 +114,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     fileRules: config.rateLimits,
     shared: redis ? createRedisWindows(redis, instanceId) : null,
     sharedReady: () => redis?.command.status === 'ready',
-    liveInstances: async () => (await cluster.instances()).length,
+    // The directory itself, not the cluster view: the view answers with this instance alone while Redis is away.
+    liveInstances: async () => (await directory.instances()).length,
     announce: () => control.send({ kind: 'rate-limits-changed' }),
     onRefused: (client, field) => {
       metrics.rateLimited(field);

@@ -112,14 +112,11 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
     start() {
       const refresh = async () => {
         try {
-          if (!degraded) {
-            // While Redis is away the directory cannot be read; keep the count known before.
-            instances = Math.max(1, await deps.liveInstances());
-            deps.onInstances(instances);
-          }
+          instances = Math.max(1, await deps.liveInstances());
+          deps.onInstances(instances);
           await reload();
         } catch {
-          // Redis is away: keep the last rules and instance count.
+          // Redis is away (the directory cannot be read): keep the last rules and instance count.
         }
       };
       void refresh();
