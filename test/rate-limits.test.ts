@@ -216,7 +216,8 @@ describe('rate limits across three instances on one Redis', () => {
     // A rule from the file, not a live one: the restarted Redis below starts empty.
     const file = join(mkdtempSync(join(tmpdir(), 'herald-limits-')), 'limits.json');
     writeFileSync(file, JSON.stringify({ 'Query.rateLimits': { max: 6, windowSeconds: 60 } }));
-    cluster = await startCluster(3, { CLUSTER_REPORT_INTERVAL_MS: '200', RATE_LIMITS_FILE: file });
+    // Rules are also re-read every report interval: at 3 s, a change seen within a second came over the control channel.
+    cluster = await startCluster(3, { CLUSTER_REPORT_INTERVAL_MS: '3000', RATE_LIMITS_FILE: file });
     instances = cluster.instances;
     for (const instance of instances) {
       const lines: string[] = [];
