@@ -10,6 +10,15 @@ export type QueryLimits = {
   readonly maxCost: number;
 };
 
+/** The code each limit's refusal carries in `extensions.code`; the refusal audit watches for these. */
+export const ARMOR_CODES = {
+  maxDepth: 'MAX_DEPTH',
+  maxAliases: 'MAX_ALIASES',
+  maxDirectives: 'MAX_DIRECTIVES',
+  maxTokens: 'MAX_TOKENS',
+  costLimit: 'COST_LIMIT',
+} as const;
+
 /**
  * GraphQL hardening (graphql-armor) for HTTP and WebSocket alike: it hooks
  * envelop's parse and validate, which both transports run. A refusal is a
@@ -26,11 +35,11 @@ export function useArmor(limits: QueryLimits, production: boolean): Plugin {
     ],
   });
   return EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ...refuse('MAX_DEPTH') },
-    maxAliases: { n: limits.maxAliases, ...refuse('MAX_ALIASES') },
-    maxDirectives: { n: limits.maxDirectives, ...refuse('MAX_DIRECTIVES') },
-    maxTokens: { n: limits.maxTokens, ...refuse('MAX_TOKENS') },
-    costLimit: { maxCost: limits.maxCost, ...refuse('COST_LIMIT') },
+    maxDepth: { n: limits.maxDepth, ...refuse(ARMOR_CODES.maxDepth) },
+    maxAliases: { n: limits.maxAliases, ...refuse(ARMOR_CODES.maxAliases) },
+    maxDirectives: { n: limits.maxDirectives, ...refuse(ARMOR_CODES.maxDirectives) },
+    maxTokens: { n: limits.maxTokens, ...refuse(ARMOR_CODES.maxTokens) },
+    costLimit: { maxCost: limits.maxCost, ...refuse(ARMOR_CODES.costLimit) },
     blockFieldSuggestion: { enabled: production },
   }) as Plugin;
 }

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ARMOR_CODES } from './use-armor.js';
 
-/** The codes graphql-armor's refusals carry (see use-armor.ts). */
-const ARMOR_CODES = new Set(['MAX_DEPTH', 'MAX_ALIASES', 'MAX_DIRECTIVES', 'MAX_TOKENS', 'COST_LIMIT']);
+const REFUSAL_CODES = new Set<string>(Object.values(ARMOR_CODES));
 
 export type Caller = { readonly principal: string | undefined; readonly ip: string };
 
@@ -14,7 +14,7 @@ export type Caller = { readonly principal: string | undefined; readonly ip: stri
 export function useRefusalAudit(audit: (entry: Record<string, unknown> & { action: string }) => void, callerOf: (context: object) => Caller): Plugin {
   const record = (error: unknown, context: object) => {
     const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-    if (typeof code !== 'string' || !ARMOR_CODES.has(code)) return;
+    if (typeof code !== 'string' || !REFUSAL_CODES.has(code)) return;
     audit({ action: 'query-refused', ...callerOf(context), reason: code, detail: (error as Error).message.slice(0, 200) });
   };
   return {

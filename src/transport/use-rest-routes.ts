@@ -13,6 +13,8 @@ import { rateClient, rateLimitedError } from '../ratelimit/use-rate-limits.js';
  */
 export const REST_PREFIX = '/api/';
 const DEPLOY = /^\/api\/v1\/apis\/([^/]{1,128})\/deploy-revision$/;
+/** What the deploy route counts as, for rate limits. */
+const DEPLOY_FIELDS: ReadonlyMap<string, number> = new Map([['Mutation.deployApiRevision', 1]]);
 const STATS = '/api/internal/v1/stats';
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -50,8 +52,9 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         const deploy = DEPLOY.exec(url.pathname);
         if (deploy && request.method === 'POST') {
           // The route is the deployApiRevision mutation by another door, under the same limit.
-          const refusal = await options.services.rateLimits.check(rateClient(principal, clientIp), new Map([['Mutation.deployApiRevision', 1]]));
-          if (refusal) throw rateLimitedError(refusal, true);
+          const refusal = await options.services.rateLimits.check(rateClient(principal, clientIp), DEPLOY_FIELDS);
+          // The route sets its own status and Retry-After from the error (below), not Yoga.
+          if (refusal) throw rateLimitedError(refusal, false);
           const body = await readJson(request);
           return json(200, await deployApiRevision(ctx, { ...body, apiId: decodeURIComponent(deploy[1]!) }));
         }
