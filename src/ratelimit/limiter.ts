@@ -10,8 +10,12 @@ export type RateClient = { readonly identity: string; readonly ip: string; reado
 export type RateRefusal = { readonly field: string; readonly rule: RuleEntry; readonly retryAfterSeconds: number };
 
 export type RateLimiter = {
-  /** Counts an operation's root fields (`Type.field` → calls) for a client; a refusal admits none of them. */
-  check(client: RateClient, fields: ReadonlyMap<string, number>): Promise<RateRefusal | undefined>;
+  /**
+   * Counts an operation's root fields (`Type.field` → calls) for a client; a
+   * refusal admits none of them. Undefined at once when no rule applies, so
+   * most operations do not wait for a promise.
+   */
+  check(client: RateClient, fields: ReadonlyMap<string, number>): Promise<RateRefusal | undefined> | undefined;
   rules(): RuleEntry[];
   set(field: string, rule: Rule): Promise<RuleEntry>;
   reset(field: string): Promise<boolean>;
@@ -81,7 +85,7 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   }
 
   return {
-    async check(client, fields) {
+    check(client, fields) {
       if (client.bypass) return undefined;
       const checks: Array<WindowCheck & { readonly field: string; readonly rule: RuleEntry }> = [];
       for (const [field, cost] of fields) {
@@ -89,11 +93,12 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
         if (rule) checks.push({ field, key: `${field}|${client.identity}`, rule, cost });
       }
       if (checks.length === 0) return undefined;
-      const refused = await decide(checks);
-      if (!refused) return undefined;
-      const { field, rule } = checks[refused.index]!;
-      deps.onRefused(client, field);
-      return { field, rule, retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / 1000)) };
+      return decide(checks).then((refused) => {
+        if (!refused) return undefined;
+        const { field, rule } = checks[refused.index]!;
+        deps.onRefused(client, field);
+        return { field, rule, retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / 1000)) };
+      });
     },
     rules: () => [...rules.values()].sort((a, b) => a.field.localeCompare(b.field)),
     async set(field, rule) {

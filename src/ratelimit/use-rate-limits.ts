@@ -35,15 +35,14 @@ export function rateLimitedError(refusal: RateRefusal, overHttp: boolean): Graph
  * field count once each, so a batch of aliased mutations cannot slip past.
  */
 export function useRateLimits(limiter: RateLimiter): Plugin<Caller> {
-  const check = async (document: DocumentNode, operationName: string | null | undefined, caller: Caller): Promise<GraphQLError | undefined> => {
-    const fields = rootFields(document, operationName);
+  // Returns a promise only when a rule applies: an operation no rule covers goes on in the same tick.
+  const limit = ({ args, setResultAndStopExecution }: { args: ExecutionArgs & { contextValue: Caller }; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    const fields = rootFields(args.document, args.operationName);
     if (fields.size === 0) return undefined;
-    const refusal = await limiter.check(rateClient(caller.principal, caller.clientIp), fields);
-    return refusal && rateLimitedError(refusal, caller.connectionId === undefined);
-  };
-  const limit = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs & { contextValue: Caller }; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    const error = await check(args.document, args.operationName, args.contextValue);
-    if (error) setResultAndStopExecution({ errors: [error] });
+    const caller = args.contextValue;
+    return limiter.check(rateClient(caller.principal, caller.clientIp), fields)?.then((refusal) => {
+      if (refusal) setResultAndStopExecution({ errors: [rateLimitedError(refusal, caller.connectionId === undefined)] });
+    });
   };
   return { onExecute: limit, onSubscribe: limit };
 }
