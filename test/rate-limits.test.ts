@@ -63,6 +63,7 @@ describe('rate limits on one instance', () => {
     expect(error.extensions.retryAfter).toBeLessThanOrEqual(60);
     expect(refused.retryAfter).toBe(String(error.extensions.retryAfter));
     expect(error.extensions).not.toHaveProperty('http');
+    expect(await metric(herald.url, 'herald_rate_limited_total{field="Mutation.createTask"}')).toBe(1);
     // Another client behind the same proxy has its own window.
     expect((await create(herald.url, null, '203.0.113.11')).status).toBe(200);
   });

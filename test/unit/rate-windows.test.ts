@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createRefusalAudit } from '../../src/ratelimit/refusal-audit.js';
+import { mergeRules, ruleFor } from '../../src/ratelimit/rules.js';
 import { createLocalWindows, decide } from '../../src/ratelimit/window.js';
 
 const rule = { max: 3, windowSeconds: 1, burst: 2 };
@@ -19,5 +21,46 @@ describe('local sliding windows', () => {
     expect(windows.size()).toBe(1);
     windows.sweep(12_001, 1);
     expect(windows.size()).toBe(0);
+  });
+});
+
+describe('a refusal of one of several checks', () => {
+  it('admits none of them', () => {
+    const windows = createLocalWindows();
+    const wide = { max: 5, windowSeconds: 60, burst: 0 };
+    const narrow = { max: 1, windowSeconds: 60, burst: 0 };
+    const refused = windows.take([{ key: 'a', rule: wide, cost: 1 }, { key: 'b', rule: narrow, cost: 2 }], 10_000);
+    expect(refused).toMatchObject({ index: 1 });
+    // Nothing was counted against `a`: it still has all five calls.
+    for (let i = 0; i < 5; i++) expect(windows.take([{ key: 'a', rule: wide, cost: 1 }], 10_000 + i)).toBeUndefined();
+    expect(windows.take([{ key: 'a', rule: wide, cost: 1 }], 10_010)).toMatchObject({ index: 0 });
+  });
+});
+
+describe('rules', () => {
+  it('fall back to the rule of the whole type for a field without its own', () => {
+    const rules = mergeRules({ 'Mutation.createTask': { max: 1, windowSeconds: 1, burst: 0 } }, {});
+    expect(ruleFor(rules, 'Mutation.createTask')).toMatchObject({ field: 'Mutation.createTask', source: 'FILE' });
+    expect(ruleFor(rules, 'Mutation.deleteTask')).toMatchObject({ field: 'Mutation.*', source: 'DEFAULT' });
+    expect(ruleFor(rules, 'Query.tasks')).toBeUndefined();
+  });
+});
+
+describe('the refusal audit', () => {
+  it('writes the first refusal of a client at once and the rest of the interval as one line', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const audit = createRefusalAudit((entry) => lines.push(entry), 1_000_000_000);
+    const client = { identity: 'key:1', ip: '10.0.0.1', bypass: false };
+    audit.record(client, 'Mutation.createTask');
+    audit.record(client, 'Mutation.updateTask');
+    audit.record(client, 'Mutation.updateTask');
+    audit.record({ identity: 'key:2', ip: '10.0.0.2', bypass: false }, 'Mutation.createTask');
+    expect(lines).toHaveLength(2);
+    audit.stop();
+    expect(lines).toEqual([
+      { action: 'rate-limited', identity: 'key:1', ip: '10.0.0.1', fields: ['Mutation.createTask'], refusals: 1 },
+      { action: 'rate-limited', identity: 'key:2', ip: '10.0.0.2', fields: ['Mutation.createTask'], refusals: 1 },
+      { action: 'rate-limited', identity: 'key:1', ip: '10.0.0.1', fields: ['Mutation.updateTask'], refusals: 2, aggregatedMs: 1_000_000_000 },
+    ]);
   });
 });
