@@ -30,12 +30,8 @@ describe('refusals in the audit log', () => {
 
   it('record a query refused by a limit, with who sent it, from where, and which limit', async () => {
     const deep = `{ ${'a { '.repeat(11)}b${' }'.repeat(11)} }`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, 'x-forwarded-for': '203.0.113.5' },
-      body: JSON.stringify({ query: deep }),
-    });
-    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('MAX_DEPTH');
+    const { body } = await gql(url, deep, {}, ADMIN_TOKEN, { 'x-forwarded-for': '203.0.113.5' });
+    expect(body.errors![0]!.extensions!.code).toBe('MAX_DEPTH');
     const [line] = await audited('query-refused', (l) => l.ip === '203.0.113.5');
     expect(line).toMatchObject({ principal: 'admin', reason: 'MAX_DEPTH' });
   });

@@ -17,16 +17,8 @@ const setRule = (url: string, field: string, max: number, windowSeconds = 60, bu
 
 /** One createTask as `token` (null: anonymous), with the X-Forwarded-For a proxy would add. */
 async function create(url: string, token: string | null, forwardedFor?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
-    },
-    body: JSON.stringify({ query: CREATE_TASK, variables: { input: { repository: 'limits', title: 'one more' } } }),
-  });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { data?: unknown; errors?: Array<{ message: string; extensions: Record<string, unknown> }> } };
+  const { status, body, headers } = await gql(url, CREATE_TASK, { input: { repository: 'limits', title: 'one more' } }, token, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {});
+  return { status, body, retryAfter: headers.get('retry-after') };
 }
 
 const admitted = (results: Array<{ status: number }>) => results.filter((r) => r.status === 200).length;
@@ -57,7 +49,7 @@ describe('rate limits on one instance', () => {
     expect(results.slice(0, 3).map((r) => r.status)).toEqual([200, 200, 200]);
     const refused = results[3]!;
     expect(refused.status).toBe(429);
-    const error = refused.body.errors![0]!;
+    const error = refused.body.errors![0]! as { extensions: Record<string, unknown> };
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', field: 'Mutation.createTask' });
     expect(error.extensions.retryAfter).toBeGreaterThanOrEqual(1);
     expect(error.extensions.retryAfter).toBeLessThanOrEqual(60);
@@ -152,14 +144,7 @@ describe('rate limits on one instance', () => {
 });
 
 /** One operation as an anonymous caller behind a proxy that reports `ip`. */
-async function fetchAs(url: string, query: string, ip: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const fetchAs = (url: string, query: string, ip: string) => gql(url, query, {}, null, { 'x-forwarded-for': ip });
 
 describe('client addresses', () => {
   let herald: Herald;

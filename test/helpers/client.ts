@@ -12,10 +12,12 @@ export async function gql(
   query: string | DocumentNode,
   variables: Record<string, unknown> = {},
   token: string | null = ADMIN_TOKEN,
+  /** More request headers, e.g. the X-Forwarded-For a proxy would add. */
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: Body; headers: Headers }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
     body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
   });
   const text = await response.text();
