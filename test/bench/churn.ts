@@ -30,7 +30,8 @@
  */
 import { WebSocket } from 'ws';
 import { closeAll, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
-import { gql, Inspector, maxSecondsArg, parseOptions, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
+import { gql, parseOptions, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
+import { Inspector } from './inspector.js';
 import { freePort, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -441,4 +442,4 @@ async function main(): Promise<number> {
   return report.held.confirmed && report.churn.failed === 0 && report.churn.statsBackToHeld && report.closedToZero ? 0 : 1;
 }
 
-runBench('churn', main, maxSecondsArg(DEFAULTS['max-seconds']));
+runBench('churn', main, DEFAULTS['max-seconds']);

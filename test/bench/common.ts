@@ -1,10 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { WebSocket } from 'ws';
+import { readFileSync } from 'node:fs';
 import { killAllServers, sleep } from './server.js';
 
 /**
- * Small pieces shared by churn.ts and log.ts: the machine's load, GraphQL and
- * /metrics over HTTP, and a strict option parser.
+ * Small pieces every benchmark shares: the machine's load, GraphQL and
+ * /metrics over HTTP, a strict option parser and the bounded run.
  */
 
 /** The 1-, 5- and 15-minute load averages, or null when /proc/loadavg is unreadable. */
@@ -115,87 +114,6 @@ export function parseOptions<T extends Record<string, number | string | boolean>
   return options as T;
 }
 
-/**
- * A minimal Chrome DevTools Protocol session with a process started with
- * `--inspect=127.0.0.1:<port>`, for diagnostics that must not touch the
- * server's code: a forced full GC (HeapProfiler.collectGarbage) and CPU
- * profiles of a chosen window (Profiler.start / Profiler.stop).
- */
-export class Inspector {
-  #ws: WebSocket;
-  #next = 0;
-  #pending = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.on('message', (data: Buffer) => {
-      const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message?: string } };
-      const waiting = message.id === undefined ? undefined : this.#pending.get(message.id);
-      if (!waiting) return;
-      this.#pending.delete(message.id!);
-      clearTimeout(waiting.timer);
-      if (message.error) waiting.reject(new Error(message.error.message ?? 'inspector error'));
-      else waiting.resolve(message.result);
-    });
-    ws.on('close', () => {
-      for (const [, w] of this.#pending) {
-        clearTimeout(w.timer);
-        w.reject(new Error('inspector closed'));
-      }
-      this.#pending.clear();
-    });
-  }
-
-  static async connect(port: number, timeoutMs = 10_000): Promise<Inspector> {
-    const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(timeoutMs) })).json()) as Array<{ webSocketDebuggerUrl?: string }>;
-    const url = list[0]?.webSocketDebuggerUrl;
-    if (!url) throw new Error(`no inspector target on port ${port}`);
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new Inspector(ws);
-  }
-
-  call<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<T> {
-    const id = ++this.#next;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`inspector: ${method} timed out`));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
-      this.#ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  async collectGarbage(): Promise<boolean> {
-    try {
-      await this.call('HeapProfiler.collectGarbage');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async startProfile(intervalUs = 500): Promise<void> {
-    await this.call('Profiler.enable');
-    await this.call('Profiler.setSamplingInterval', { interval: intervalUs });
-    await this.call('Profiler.start');
-  }
-
-  /** Stops the profile and writes it (open it in Chrome DevTools or speedscope). */
-  async stopProfile(file: string): Promise<void> {
-    const { profile } = await this.call<{ profile: unknown }>('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-  }
-
-  close(): void {
-    this.#ws.terminate();
-  }
-}
-
 /** `KEY=VALUE,KEY=VALUE` from an --env option. */
 export function parseEnv(spec: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -209,10 +127,12 @@ export function parseEnv(spec: string): Record<string, string> {
 
 /**
  * Runs a benchmark's main to its exit code, bounded whatever happens: after
- * `maxSeconds`, on a signal or on a throw, every server and redis-server it
- * started is killed and the process ends.
+ * --max-seconds (else `defaultMaxSeconds`), on a signal or on a throw, every
+ * server and redis-server it started is killed and the process ends.
  */
-export function runBench(name: string, main: () => Promise<number>, maxSeconds: number, cleanup: () => void = killAllServers): void {
+export function runBench(name: string, main: () => Promise<number>, defaultMaxSeconds: number, cleanup: () => void = killAllServers): void {
+  // Read before options are parsed, so that the limit also covers parsing.
+  const maxSeconds = Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? defaultMaxSeconds);
   const hardStop = setTimeout(() => {
     console.error(`${name}: hard limit of ${maxSeconds} s reached; stopping`);
     cleanup();
@@ -237,6 +157,3 @@ export function runBench(name: string, main: () => Promise<number>, maxSeconds: 
     },
   );
 }
-
-/** --max-seconds as given on the command line, read before options are parsed so that the limit also covers parsing. */
-export const maxSecondsArg = (fallback: number) => Number(/--max-seconds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? fallback);

@@ -31,17 +31,16 @@
  * printed too, because near 100 % of a core it, not the server, is the limit.
  * Not a vitest file on purpose (no *.test.ts, no describe/it).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect, createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
-import { killAllServers, startRedisServer } from './server.js';
+import { now, r1, r3 } from './client.js';
+import { loadAverages, parseEnv, parseOptions, runBench } from './common.js';
+import { CLK_TCK, freePort, killAllServers, machineBusyMs, procCpuMs, procMemory, sleep, startRedisServer } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -85,72 +84,15 @@ ${Object.entries(DEFAULTS)
 // ------------------------------------------------------------------ small utilities
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-const CLK_TCK: number = (() => {
-  try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isInteger(n) && n > 0 ? n : 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime in ms, or null once the process is gone. */
-function procCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1000) / CLK_TCK : null;
-  } catch {
-    return null;
-  }
-}
 
 /** VmRSS in MB, or null. */
 function procRssMB(pid: number): number | null {
-  try {
-    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-    return Number.isFinite(kb) ? r1(kb / 1024) : null;
-  } catch {
-    return null;
-  }
+  const memory = procMemory(pid);
+  return memory ? r1(memory.rssKB / 1024) : null;
 }
 
-/** Busy ms of the whole machine (all CPUs), to see what else was running. */
-function machineBusyMs(): number | null {
-  try {
-    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) * 1000) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-function loadAverage(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'unknown';
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const loadAverage = () => loadAverages()?.join(' ') ?? 'unknown';
 
 /** mulberry32: a small seeded PRNG so target choice is repeatable. */
 function prng(seed: number): () => number {
@@ -259,7 +201,6 @@ function spawnChild(command: string, args: readonly string[], env: NodeJS.Proces
   };
 }
 
-
 type Server = Child & { port: number; origin: string; token: string };
 
 /**
@@ -267,7 +208,6 @@ type Server = Child & { port: number; origin: string; token: string };
  * per-address limit on connection attempts must not count them as one abusive client.
  */
 const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000' };
-
 
 async function startServer(redisUrl: string | null, nodeArgs: readonly string[], root: string, extraEnv: Record<string, string>, logFile: string): Promise<Server> {
   const port = await freePort();
@@ -937,7 +877,7 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-runBench('gateways', main, maxSecondsArg(DEFAULTS['max-seconds']), () => {
+runBench('gateways', main, DEFAULTS['max-seconds'], () => {
   killChildren();
   killAllServers();
 });

@@ -52,7 +52,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
 import type { Task } from '../../src/store/tasks.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { gql, maxSecondsArg, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
+import { gql, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
 import { procCpuMs, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -86,9 +86,6 @@ redis.call('PUBLISH', ARGV[1], ARGV[2] .. sequence .. '}')
 return sequence
 `;
 type PlainRedis = Redis & { benchPublishPlain(seqKey: string, channel: string, head: string): Promise<number> };
-
-// ------------------------------------------------------------------ redis-server
-
 
 // ------------------------------------------------------------------ the two publish paths
 
@@ -501,8 +498,10 @@ async function run(o: Options): Promise<Report> {
         console.log(`  a. log ${path}: ${res.rate} events/s (first half ${res.firstHalfRate}, second half ${res.secondHalfRate}; ${res.failed} failed; redis ${res.redisCpuUsPerEvent} us CPU/event, script ${res.redisScriptUs} us, this process ${res.clientCpuPct}% CPU)`);
       }
       const c = o.only.includes('b') ? await catchup(server, o, () => quiet(`b r${round + 1}`)) : null;
-      if (c) cu.push(c);
-      if (c) console.log(`  b. catch-up of ${c.missed}: ${c.catchupMs} ms (first event ${c.firstEventMs} ms, ${c.eventsPerSecond} events/s), in order/no gap: ${c.inOrderNoGap}, extra: ${c.extraAfter}${c.error ? `, error: ${c.error}` : ''} (publishing them took ${c.publishMs} ms)`);
+      if (c) {
+        cu.push(c);
+        console.log(`  b. catch-up of ${c.missed}: ${c.catchupMs} ms (first event ${c.firstEventMs} ms, ${c.eventsPerSecond} events/s), in order/no gap: ${c.inOrderNoGap}, extra: ${c.extraAfter}${c.error ? `, error: ${c.error}` : ''} (publishing them took ${c.publishMs} ms)`);
+      }
       for (const path of o.only.includes('c') ? order : []) {
         const load = await quiet(`c ${path} r${round + 1}`);
         const res = await latency(paths, path, o.rate, o.duration, load);
@@ -520,6 +519,8 @@ async function run(o: Options): Promise<Report> {
     const onSecondHalf = med(of(tp, 'on').map((r) => r.secondHalfRate));
     const offFirstHalf = med(of(tp, 'off').map((r) => r.firstHalfRate));
     const offSecondHalf = med(of(tp, 'off').map((r) => r.secondHalfRate));
+    const onScriptUs = med(of(tp, 'on').map((r) => r.redisScriptUs));
+    const offScriptUs = med(of(tp, 'off').map((r) => r.redisScriptUs));
     const logCost = r3(1 - onRate / offRate);
     const catchupMs = med(cu.map((c) => c.catchupMs));
     const onP99 = med(of(lat, 'on').map((r) => r.latency.p99));
@@ -543,9 +544,9 @@ async function run(o: Options): Promise<Report> {
           logCostTrimming: r3(1 - onSecondHalf / offSecondHalf),
           onRedisCpuUs: med(of(tp, 'on').map((r) => r.redisCpuUsPerEvent)),
           offRedisCpuUs: med(of(tp, 'off').map((r) => r.redisCpuUsPerEvent)),
-          onScriptUs: med(of(tp, 'on').map((r) => r.redisScriptUs)),
-          offScriptUs: med(of(tp, 'off').map((r) => r.redisScriptUs)),
-          redisSideCost: r3(1 - med(of(tp, 'off').map((r) => r.redisScriptUs)) / med(of(tp, 'on').map((r) => r.redisScriptUs))),
+          onScriptUs,
+          offScriptUs,
+          redisSideCost: r3(1 - offScriptUs / onScriptUs),
           onClientCpuPct: med(of(tp, 'on').map((r) => r.clientCpuPct)),
           offClientCpuPct: med(of(tp, 'off').map((r) => r.clientCpuPct)),
           target: logCost < TARGET_LOG_COST,
@@ -615,4 +616,4 @@ async function main(): Promise<number> {
   return report.catchup.length === 0 || report.summary.b.allInOrder ? 0 : 1;
 }
 
-runBench('log', main, maxSecondsArg(DEFAULTS['max-seconds']));
+runBench('log', main, DEFAULTS['max-seconds']);

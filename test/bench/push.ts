@@ -48,7 +48,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { verify } from '../../src/push/signature.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
+import { parseEnv, parseOptions, runBench } from './common.js';
 import { CLK_TCK, machineBusyMs, startRedisServer, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -82,7 +82,6 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
-
 const TARGET_P99_MS = 100;
 const TARGET_DELIVERED_SHARE = 0.999;
 const REPOSITORY = 'bench';
@@ -106,9 +105,6 @@ function retryBudgetMs(s: ReturnType<typeof pushSettings>): number {
   for (let attempt = 1; attempt < s.maxAttempts; attempt++) total += Math.min(s.maxMs, s.baseMs * 2 ** (attempt - 1));
   return total;
 }
-
-// ------------------------------------------------------------------ child processes (redis) and cleanup
-
 
 // ------------------------------------------------------------------ load average
 
@@ -726,4 +722,4 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-runBench('push bench', main, maxSecondsArg(DEFAULTS['max-seconds']));
+runBench('push bench', main, DEFAULTS['max-seconds']);

@@ -30,7 +30,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { closeAll, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
-import { maxSecondsArg, parseEnv, parseOptions, runBench } from './common.js';
+import { parseEnv, parseOptions, runBench } from './common.js';
 import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -60,7 +60,6 @@ const DEFAULTS = {
   help: false,
 };
 type Options = { -readonly [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] };
-
 
 const SCENARIOS = ['fanout', 'idle', 'rate'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -515,7 +514,6 @@ function usage(): string {
   return ['usage: npm run bench -- [options]   (defaults shown)', ...lines].join('\n');
 }
 
-
 async function main(): Promise<number> {
   let options: Options;
   try {
@@ -580,4 +578,4 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-runBench('bench', main, maxSecondsArg(DEFAULTS['max-seconds']));
+runBench('bench', main, DEFAULTS['max-seconds']);
