@@ -147,22 +147,7 @@ async function startOnce(port: number, options: StartOptions): Promise<ServerPro
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-16_384);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      running.delete(child);
-      resolve();
-    });
-  });
-
+  const tracked = track(child, 16_384);
   const origin = `http://127.0.0.1:${port}`;
   const handle: ServerProcess = {
     pid: child.pid!,
@@ -171,24 +156,18 @@ async function startOnce(port: number, options: StartOptions): Promise<ServerPro
     graphqlUrl: `${origin}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     token,
-    alive: () => !exited,
-    output: () => tail,
-    async stop(graceMs = 5_000) {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exit;
-      clearTimeout(timer);
-    },
+    alive: tracked.alive,
+    output: tracked.output,
+    stop: (graceMs = 5_000) => tracked.stop(graceMs),
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && tracked.alive()) {
     if ((await httpStatus(`${origin}/health`, 1_000)) === 200) return handle;
     await sleep(100);
   }
   await handle.stop(1_000);
-  throw new Error(`server ${exited ? 'exited' : 'did not answer /health'} (port ${port}); its output:\n${tail}`);
+  throw new Error(`server ${tracked.alive() ? 'did not answer /health' : 'exited'} (port ${port}); its output:\n${tracked.output()}`);
 }
 
 function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
@@ -204,20 +183,37 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
   });
 }
 
-export type RedisProcess = { readonly pid: number; readonly url: string; readonly port: number; output(): string; stop(): Promise<void> };
+export type RedisProcess = { readonly pid: number; readonly url: string; output(): string; stop(): Promise<void> };
 
 /** A throwaway redis-server on a free port (no persistence); killAllServers kills it too. */
 export async function startRedisServer(): Promise<RedisProcess> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tracked = track(child, 8_192);
+  const handle: RedisProcess = { pid: child.pid ?? -1, url: `redis://127.0.0.1:${port}`, output: tracked.output, stop: () => tracked.stop(3_000) };
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && tracked.alive()) {
+    if (await redisPing(port)) return handle;
+    await sleep(50);
+  }
+  await handle.stop();
+  throw new Error(`redis-server did not answer PING on port ${port}:\n${tracked.output()}`);
+}
+
+/**
+ * Keeps a started process's last output, knows when it is gone and stops it
+ * (SIGTERM, then SIGKILL after the grace period); killAllServers kills it too.
+ */
+function track(child: ChildProcess, tailBytes: number) {
   running.add(child);
   let tail = '';
-  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-8_192));
+  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-tailBytes));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited = false;
   const exit = new Promise<void>((resolve) => {
     const done = () => {
+      if (exited) return;
       exited = true;
       running.delete(child);
       resolve();
@@ -228,26 +224,18 @@ export async function startRedisServer(): Promise<RedisProcess> {
       done();
     });
   });
-  const handle: RedisProcess = {
-    pid: child.pid ?? -1,
-    url: `redis://127.0.0.1:${port}`,
-    port,
+  return {
+    alive: () => !exited,
     output: () => tail,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exit;
-      clearTimeout(timer);
+    async stop(graceMs: number) {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exit;
+        clearTimeout(timer);
+      }
     },
   };
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && !exited) {
-    if (await redisPing(port)) return handle;
-    await sleep(50);
-  }
-  await handle.stop();
-  throw new Error(`redis-server did not answer PING on port ${port}:\n${tail}`);
 }
 
 function redisPing(port: number): Promise<boolean> {
