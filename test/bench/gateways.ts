@@ -13,7 +13,12 @@
  *      connection_ack, subscribe to gatewayEvents), at most
  *      --conn-concurrency handshakes in flight,
  *   3. waits until the server lists a listening connection for every gateway,
- *   4. sends a few unmeasured warm-up deployments,
+ *   4. warms up: --warmup unmeasured deployments, open-loop at --rate like
+ *      the measured phase, and waits until every one of their events arrived.
+ *      A freshly started server compiles its hot paths during its first
+ *      thousands of deliveries; with a handful of warm-up deployments the
+ *      first measured second alone held more than 1 % of all deliveries at
+ *      100-300 ms, so it decided the p99. The warm-up latency is printed too,
  *   5. publishes open-loop: deployment i is due at start + i / R; each targets a
  *      random --fraction of the gateways; at most --concurrency requests are in
  *      flight over a keep-alive agent (a deployment that finds no free slot
@@ -38,7 +43,7 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { now, r1, r3 } from './client.js';
+import { now, r1, r3, Samples, type Summary } from './client.js';
 import { loadAverages, parseEnv, parseOptions, runBench } from './common.js';
 import { CLK_TCK, freePort, killAllServers, machineBusyMs, procCpuMs, procMemory, sleep, startRedisServer } from './server.js';
 
@@ -52,7 +57,7 @@ const DEFAULTS = {
   concurrency: 8, // publish requests in flight at most
   'conn-concurrency': 50, // WebSocket handshakes in flight at most
   'register-batch': 10, // registerGateway mutations per HTTP request (as aliases; the server caps aliases per operation)
-  warmup: 20, // unmeasured deployments before the measured phase
+  warmup: 300, // unmeasured deployments before the measured phase, sent at --rate
   drain: 15, // seconds after the last publish to wait for outstanding events
   'settle-ms': 500, // wait after the last expected event, for late duplicates
   'setup-timeout': 120, // seconds for registering, connecting and confirming
@@ -104,33 +109,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-type Summary = { n: number; p50?: number; p90?: number; p99?: number; max?: number; mean?: number };
-
-class Samples {
-  #values = new Float64Array(1024);
-  #n = 0;
-  push(value: number): void {
-    if (this.#n === this.#values.length) {
-      const grown = new Float64Array(this.#values.length * 2);
-      grown.set(this.#values);
-      this.#values = grown;
-    }
-    this.#values[this.#n++] = value;
-  }
-  get count(): number {
-    return this.#n;
-  }
-  summary(): Summary {
-    const n = this.#n;
-    if (n === 0) return { n: 0 };
-    const sorted = this.#values.slice(0, n).sort();
-    const q = (p: number) => sorted[Math.min(n - 1, Math.ceil(p * n) - 1)]!;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += sorted[i]!;
-    return { n, p50: r3(q(0.5)), p90: r3(q(0.9)), p99: r3(q(0.99)), max: r3(sorted[n - 1]!), mean: r3(sum / n) };
-  }
 }
 
 // ------------------------------------------------------------------ child processes
@@ -366,6 +344,7 @@ class Tally {
   duplicates = 0;
   unexpected = 0; // measured events for a gateway that was not targeted
   warmupReceived = 0;
+  warmupLatency = new Samples();
   outOfOrder = 0;
   gqlErrors = 0;
   protocolErrors = 0;
@@ -487,6 +466,7 @@ class Gateway {
     const sentAt = Number(revisionId.slice(underscore + 1));
     if (revisionId.startsWith('w')) {
       tally.warmupReceived++;
+      if (Number.isFinite(sentAt)) tally.warmupLatency.push(receivedAt - sentAt);
       return;
     }
     const marks = tally.marks[this.index];
@@ -678,17 +658,15 @@ async function run(o: Options): Promise<Report> {
     const k = Math.max(1, Math.round(o.fraction * ids.length));
     const scratch = ids.map((_, i) => i);
 
-    // 4. warm-up (unmeasured), one at a time
-    const warmupPublisher = new Publisher(admin, ids, 1);
-    let warmupExpected = 0;
-    for (let i = 0; i < o.warmup && now() < setupDeadline; i++) {
-      const targets = Publisher.pick(scratch, k, random);
-      warmupExpected += targets.length;
-      await warmupPublisher.deploy('w', i, targets, now(), false);
-    }
-    for (let i = 0; i < 200 && tally.warmupReceived < warmupExpected && now() < setupDeadline; i++) await sleep(25);
+    // 4. warm-up (unmeasured), open-loop at the measured rate
+    const warmupPublisher = new Publisher(admin, ids, o.concurrency);
+    const warmupPlan = Array.from({ length: o.warmup }, () => Publisher.pick(scratch, k, random));
+    const warmupExpected = warmupPlan.reduce((n, targets) => n + targets.length, 0);
+    await publishOpenLoop(warmupPublisher, 'w', warmupPlan, o.rate, false, setupDeadline);
+    while (tally.warmupReceived < warmupExpected && now() < setupDeadline) await sleep(10);
     if (warmupPublisher.lastError) throw new Error(`warm-up deployment failed: ${warmupPublisher.lastError}`);
-    console.log(`# warm-up: ${o.warmup} deployments, ${tally.warmupReceived}/${warmupExpected} events received`);
+    const warm = tally.warmupLatency.summary();
+    console.log(`# warm-up: ${o.warmup} deployments at ${o.rate}/s, ${tally.warmupReceived}/${warmupExpected} events received, latency ms p50 ${warm.p50} p99 ${warm.p99} max ${warm.max}`);
     if (tally.warmupReceived < warmupExpected) throw new Error('warm-up events did not all arrive; not measuring a broken setup');
 
     // 5. measured, open-loop publish
@@ -710,20 +688,7 @@ async function run(o: Options): Promise<Report> {
     const publishStart = now() + 50;
     tally.publishStart = publishStart;
     tally.intervalMs = intervalMs;
-    const publishDeadline = publishStart + o.duration * 1000 + 10_000; // no send starts after this
-    const pending: Array<Promise<void>> = [];
-    let sent = 0;
-    for (let seq = 0; seq < total; seq++) {
-      const due = publishStart + seq * intervalMs;
-      const wait = due - now();
-      if (wait > 1) await sleep(wait);
-      if (now() > publishDeadline) break;
-      pending.push(publisher.deploy('m', seq, plan[seq]!, due, true));
-      sent++;
-    }
-    publisher.skipped = total - sent;
-    // Requests are bounded by their own 30 s timeout.
-    await Promise.all(pending);
+    await publishOpenLoop(publisher, 'm', plan, o.rate, true, publishStart + o.duration * 1000 + 10_000, publishStart);
     const publishEnd = now();
 
     // 6. drain
@@ -849,6 +814,28 @@ function printTable(r: Report): void {
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${String(v)}`);
   console.log('');
+}
+
+/**
+ * Open-loop publishing: deployment i is due at start + i / rate, whatever
+ * became of the earlier ones; none starts after `deadline`. Resolves once
+ * every request sent has been answered (each is bounded by its own 30 s
+ * timeout).
+ */
+async function publishOpenLoop(publisher: Publisher, prefix: 'm' | 'w', plan: readonly number[][], rate: number, count: boolean, deadline: number, start = now() + 50): Promise<void> {
+  const intervalMs = 1000 / rate;
+  const pending: Array<Promise<void>> = [];
+  let sent = 0;
+  for (let seq = 0; seq < plan.length; seq++) {
+    const due = start + seq * intervalMs;
+    const wait = due - now();
+    if (wait > 1) await sleep(wait);
+    if (now() > deadline) break;
+    pending.push(publisher.deploy(prefix, seq, plan[seq]!, due, count));
+    sent++;
+  }
+  publisher.skipped = plan.length - sent;
+  await Promise.all(pending);
 }
 
 async function main(): Promise<number> {
