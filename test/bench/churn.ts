@@ -29,7 +29,7 @@
  * Nothing forces a GC: the figures are what the process holds on its own.
  */
 import { WebSocket } from 'ws';
-import { closeAll, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
+import { closeAll, mb, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
 import { gql, parseOptions, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
 import { Inspector } from './inspector.js';
 import { freePort, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
@@ -64,7 +64,6 @@ const HEAP_METRICS = ['herald_nodejs_heap_size_used_bytes', 'herald_nodejs_heap_
 
 type Options = typeof DEFAULTS;
 
-const mb = (kb: number | null | undefined) => (kb == null ? null : r1(kb / 1024));
 const mbBytes = (bytes: number | undefined) => (bytes === undefined ? null : r1(bytes / 1024 / 1024));
 
 type MemoryReading = { label: string; rssMB: number | null; hwmMB: number | null; heapUsedMB: number | null; heapTotalMB: number | null; externalMB: number | null; connections: number | null; subscriptions: number | null };

@@ -63,6 +63,8 @@ export class Samples {
 
 export const r1 = (x: number) => Math.round(x * 10) / 10;
 export const r3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Kilobytes (as /proc reports them) in MB, one decimal; null when unknown. */
+export const mb = (kb: number | null | undefined) => (kb == null ? null : r1(kb / 1024));
 
 // ------------------------------------------------------------------ tallies shared by all subscribers
 

@@ -36,16 +36,12 @@
  * printed too, because near 100 % of a core it, not the server, is the limit.
  * Not a vitest file on purpose (no *.test.ts, no describe/it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { now, r1, r3, Samples, type Summary } from './client.js';
+import { mb, now, r1, r3, Samples, type Summary } from './client.js';
 import { loadAverages, parseEnv, parseOptions, runBench } from './common.js';
-import { CLK_TCK, freePort, killAllServers, machineBusyMs, procCpuMs, procMemory, sleep, startRedisServer } from './server.js';
+import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -88,14 +84,8 @@ ${Object.entries(DEFAULTS)
 
 // ------------------------------------------------------------------ small utilities
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-/** VmRSS in MB, or null. */
-function procRssMB(pid: number): number | null {
-  const memory = procMemory(pid);
-  return memory ? r1(memory.rssKB / 1024) : null;
-}
 
 const loadAverage = () => loadAverages()?.join(' ') ?? 'unknown';
 
@@ -111,121 +101,11 @@ function prng(seed: number): () => number {
   };
 }
 
-// ------------------------------------------------------------------ child processes
-
-const children = new Set<ChildProcess>();
-
-function killChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const child of children) {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-type Child = {
-  readonly pid: number;
-  alive(): boolean;
-  output(): string;
-  /** Lines of output so far matching a pattern (warnings and errors of the server). */
-  count(pattern: RegExp): number;
-  stop(graceMs?: number): Promise<void>;
-};
-
-function spawnChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT, logFile = ''): Child {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  if (logFile) {
-    const log = createWriteStream(logFile);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-  }
-  let tail = '';
-  let all = '';
-  const keep = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    tail = (tail + text).slice(-16_384);
-    if (all.length < 4_000_000) all += text;
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      children.delete(child);
-      resolve();
-    });
-    child.once('error', () => {
-      exited = true;
-      children.delete(child);
-      resolve();
-    });
-  });
-  return {
-    pid: child.pid ?? -1,
-    alive: () => !exited,
-    output: () => tail,
-    count: (pattern) => all.split('\n').filter((line) => pattern.test(line)).length,
-    async stop(graceMs = 5_000) {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
-}
-
-type Server = Child & { port: number; origin: string; token: string };
-
 /**
  * Server settings the benchmark needs besides the brief's: every gateway connects from 127.0.0.1, so the
  * per-address limit on connection attempts must not count them as one abusive client.
  */
 const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000' };
-
-async function startServer(redisUrl: string | null, nodeArgs: readonly string[], root: string, extraEnv: Record<string, string>, logFile: string): Promise<Server> {
-  const port = await freePort();
-  const token = randomBytes(24).toString('base64url').slice(0, 32);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    HERALD_ADMIN_TOKEN: token,
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_TIMEOUT_MS: '3000',
-    ...SERVER_ENV,
-    ...extraEnv,
-  };
-  delete env.REDIS_URL;
-  if (redisUrl) env.REDIS_URL = redisUrl;
-  const child = spawnChild(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], env, root || ROOT, logFile);
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = now() + 60_000;
-  while (now() < deadline && child.alive()) {
-    if ((await httpGetStatus(`${origin}/health`)) === 200) return { ...child, port, origin, token };
-    await sleep(100);
-  }
-  await child.stop(1_000);
-  throw new Error(`server ${child.alive() ? 'did not answer /health' : 'exited'}; its output:\n${child.output()}`);
-}
-
-function httpGetStatus(url: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? null));
-      res.on('error', () => resolve(null));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
 
 // ------------------------------------------------------------------ admin HTTP
 
@@ -616,9 +496,14 @@ async function run(o: Options): Promise<Report> {
   const setupDeadline = now() + o['setup-timeout'] * 1000;
 
   const redis = o.redis ? await startRedisServer() : null;
-  let server: Server;
+  let server: ServerProcess;
   try {
-    server = await startServer(redis?.url ?? null, o['node-args'].split(' ').filter(Boolean), o.root, parseEnv(o.env), o['server-log']);
+    server = await startServer({
+      nodeArgs: o['node-args'].split(' ').filter(Boolean),
+      env: { ...SERVER_ENV, ...(redis ? { REDIS_URL: redis.url } : {}), ...parseEnv(o.env) },
+      root: o.root,
+      logFile: o['server-log'],
+    });
   } catch (err) {
     await redis?.stop();
     throw err;
@@ -628,7 +513,7 @@ async function run(o: Options): Promise<Report> {
   const tally = new Tally();
   let gateways: Gateway[] = [];
   try {
-    const rssIdle = procRssMB(server.pid);
+    const rssIdle = mb(procMemory(server.pid)?.rssKB);
 
     // 1. register
     let t0 = now();
@@ -679,7 +564,7 @@ async function run(o: Options): Promise<Report> {
       for (const g of targets) tally.marks[g]![seq] = 1;
     }
     const publisher = new Publisher(admin, ids, o.concurrency, total);
-    const rssBefore = procRssMB(server.pid);
+    const rssBefore = mb(procMemory(server.pid)?.rssKB);
     const cpuBefore = procCpuMs(server.pid);
     const redisCpuBefore = redis ? procCpuMs(redis.pid) : null;
     const machineBefore = machineBusyMs();
@@ -701,7 +586,7 @@ async function run(o: Options): Promise<Report> {
     const redisCpuAfter = redis ? procCpuMs(redis.pid) : null;
     const machineAfter = machineBusyMs();
     const self = process.cpuUsage(selfBefore);
-    const rssAfter = procRssMB(server.pid);
+    const rssAfter = mb(procMemory(server.pid)?.rssKB);
     const windowMs = drainedAt - publishStart + o['settle-ms'];
 
     // Only targets of deployments the server accepted are expected.
@@ -761,7 +646,7 @@ async function run(o: Options): Promise<Report> {
         publish: publisher.lastError,
       },
       serverAlive: server.alive(),
-      serverLogWarnings: server.count(/"level":(40|50|60)/),
+      serverLogWarnings: server.warnings(),
       clkTck: CLK_TCK,
     };
   } catch (err) {
@@ -864,7 +749,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-runBench('gateways', main, DEFAULTS['max-seconds'], () => {
-  killChildren();
-  killAllServers();
-});
+runBench('gateways', main, DEFAULTS['max-seconds']);

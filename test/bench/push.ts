@@ -47,7 +47,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { verify } from '../../src/push/signature.js';
-import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
+import { mb, now, Publisher, r1, r3, Samples, type Summary } from './client.js';
 import { parseEnv, parseOptions, runBench } from './common.js';
 import { CLK_TCK, machineBusyMs, startRedisServer, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
@@ -412,7 +412,7 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
   let publisher: Publisher | null = null;
   let monitor: ReturnType<typeof watchEndpoints> | null = null;
   try {
-    server = await startServer({ nodeArgs, env: { REDIS_URL: redis?.url ?? '', ...env } });
+    server = await startServer({ nodeArgs, env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...env } });
     console.log(`  server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.pid} at ${redis.url}` : ' (embedded)'}`);
     publisher = new Publisher(server.graphqlUrl, server.token, options['publish-sockets']);
 
@@ -618,7 +618,6 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
 
 type RunResult = Awaited<ReturnType<typeof run>>;
 
-const mb = (kb: number | null | undefined) => (kb == null ? null : r1(kb / 1024));
 
 // ------------------------------------------------------------------ output
 

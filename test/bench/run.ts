@@ -29,7 +29,7 @@
  * before running; Node cannot raise it).
  */
 import { performance } from 'node:perf_hooks';
-import { closeAll, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
+import { closeAll, mb, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
 import { parseEnv, parseOptions, runBench } from './common.js';
 import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
@@ -102,7 +102,6 @@ function cpuSince(before: CpuSnapshot, pid: number): CpuUse {
 }
 
 const usPer = (cpuMs: number | null, count: number) => (cpuMs === null || count <= 0 ? null : r1((1000 * cpuMs) / count));
-const mb = (kb: number | null | undefined) => (kb == null ? null : r1(kb / 1024));
 
 // ------------------------------------------------------------------ shared steps
 

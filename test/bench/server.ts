@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,8 @@ export type ServerProcess = {
   alive(): boolean;
   /** The last lines the process wrote (stdout and stderr), for diagnostics. */
   output(): string;
+  /** Log lines at warn level or above so far. */
+  warnings(): number;
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
 };
@@ -97,9 +99,13 @@ export type StartOptions = {
   entry?: string;
   /** Extra node flags placed before `--import tsx`, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: readonly string[];
-  /** Extra environment for the server. */
+  /** Extra environment for the server; REDIS_URL only from here, never from this process's environment. */
   env?: Readonly<Record<string, string>>;
   readyTimeoutMs?: number;
+  /** The checkout to run (default this one), e.g. a copy with a change to compare. */
+  root?: string;
+  /** A file to copy the server's whole output to, e.g. with --trace-gc. */
+  logFile?: string;
 };
 
 const running = new Set<ChildProcess>();
@@ -133,20 +139,26 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
 async function startOnce(port: number, options: StartOptions): Promise<ServerProcess> {
   const token = randomBytes(24).toString('base64url');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    HERALD_ADMIN_TOKEN: token,
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  };
+  delete env.REDIS_URL; // embedded unless the options say otherwise
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      HERALD_ADMIN_TOKEN: token,
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      ...options.env,
-    },
+    cwd: options.root || ROOT,
+    env: { ...env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   const tracked = track(child, 16_384);
   const origin = `http://127.0.0.1:${port}`;
   const handle: ServerProcess = {
@@ -158,6 +170,7 @@ async function startOnce(port: number, options: StartOptions): Promise<ServerPro
     token,
     alive: tracked.alive,
     output: tracked.output,
+    warnings: tracked.warnings,
     stop: (graceMs = 5_000) => tracked.stop(graceMs),
   };
 
@@ -200,14 +213,25 @@ export async function startRedisServer(): Promise<RedisProcess> {
   throw new Error(`redis-server did not answer PING on port ${port}:\n${tracked.output()}`);
 }
 
+/** A pino line at warn (40), error (50) or fatal (60). */
+const WARN_OR_WORSE = /"level":(40|50|60)\b/;
+
 /**
- * Keeps a started process's last output, knows when it is gone and stops it
+ * Keeps a started process's last output, counts its warnings, knows when it is gone and stops it
  * (SIGTERM, then SIGKILL after the grace period); killAllServers kills it too.
  */
 function track(child: ChildProcess, tailBytes: number) {
   running.add(child);
   let tail = '';
-  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-tailBytes));
+  let warnings = 0;
+  let partial = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-tailBytes);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (WARN_OR_WORSE.test(line)) warnings++;
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited = false;
@@ -227,6 +251,7 @@ function track(child: ChildProcess, tailBytes: number) {
   return {
     alive: () => !exited,
     output: () => tail,
+    warnings: () => warnings,
     async stop(graceMs: number) {
       if (!exited) {
         child.kill('SIGTERM');
