@@ -101,9 +101,9 @@ export function buildApp(config: Config, logger?: Logger): App {
     bus,
     control,
     subscribers: (gatewayIds) => cluster.gatewaySubscribers(gatewayIds),
-    countPublished: (topic) => {
-      counters.published++;
-      metrics.published(topic);
+    countPublished: (topic, count) => {
+      counters.published += count;
+      metrics.published(topic, count);
     },
     log,
   });

@@ -59,7 +59,8 @@ export function createMetrics() {
     connectionClosed: (kind: PrincipalKind) => connectionsOpen.dec({ kind }),
     subscriptionOpened: () => subscriptions.inc(),
     subscriptionClosed: () => subscriptions.dec(),
-    published: (topic: string) => published.inc({ family: family(topic) }),
+    /** `count` events of the topic's family (one batch shares a family). */
+    published: (topic: string, count = 1) => published.inc({ family: family(topic) }, count),
     /** Called once per event per subscriber; a run of deliveries with one timestamp parses it once. */
     delivered(event: { topic: string; timestamp: string }) {
       const f = family(event.topic);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient } from './helpers/client.js';
+import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient } from './helpers/client.js';
+import { deploy, registerGateway } from './helpers/gateways.js';
 import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
@@ -61,5 +62,15 @@ describe('/metrics', () => {
     expect(after.has('herald_slow_consumer_disconnects_total')).toBe(true);
     expect(after.has('herald_heartbeat_rtt_seconds_count')).toBe(true);
     await client.dispose();
+  });
+
+  it('counts each event of a deployment to many gateways, in the metric and in stats', async () => {
+    const gateways = await Promise.all(['m-1', 'm-2', 'm-3'].map((name) => registerGateway(herald.url, name)));
+    const before = await scrape();
+    const statsBefore = (await gqlOk(herald.url, '{ stats { eventsPublished } }')).stats.eventsPublished as number;
+    await deploy(herald.url, gateways.map((g) => g.gateway.id));
+    const after = await scrape();
+    expect((after.get('herald_events_published_total{family="gateway"}') ?? 0) - (before.get('herald_events_published_total{family="gateway"}') ?? 0)).toBe(3);
+    expect((await gqlOk(herald.url, '{ stats { eventsPublished } }')).stats.eventsPublished).toBe(statsBefore + 3);
   });
 });

@@ -40,7 +40,8 @@ export function createGatewayService(deps: {
   bus: EventBus;
   control: ControlChannel;
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
-  countPublished: (topic: string) => void;
+  /** Counts `count` published events of the topic's family. */
+  countPublished: (topic: string, count: number) => void;
   log: Logger;
 }) {
   const { store, bus, control, log } = deps;
@@ -134,7 +135,6 @@ export function createGatewayService(deps: {
       const unheard: Failure[] = [];
       const results = gatewayIds.map((gatewayId, i): TargetResult => {
         const event = events[i]!;
-        deps.countPublished(event.topic);
         const connections = listening.get(gatewayId) ?? 0;
         if (connections === 0) {
           unheard.push({ gatewayId, eventType: event.type });
@@ -143,6 +143,8 @@ export function createGatewayService(deps: {
         heard.push(gatewayId);
         return { gatewayId, status: 'DELIVERED', connections, reason: null, eventId: event.id };
       });
+      // Every event of a dispatch is a gateway event: counted once for the batch.
+      if (events.length > 0) deps.countPublished(events[0]!.topic, events.length);
       await Promise.all([
         store.recordDeliveries(heard, { ok: true }).catch(() => {}),
         recordFailures(unheard, 'no active connection'),

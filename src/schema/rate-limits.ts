@@ -51,7 +51,7 @@ builder.mutationFields((t) => ({
       const problem = checkField(field, getSchema());
       if (problem) throw badInput('field', problem);
       const rule = await ctx.services.rateLimits.set(field, { max, windowSeconds, burst });
-      ctx.services.audit({ action: 'rate-limit-set', principal: ctx.principal.id, field: input.field, max: rule.max, windowSeconds: rule.windowSeconds, burst: rule.burst });
+      ctx.services.audit({ action: 'rate-limit-set', principal: ctx.principal.id, field, max: rule.max, windowSeconds: rule.windowSeconds, burst: rule.burst });
       return rule;
     },
   }),
