@@ -30,7 +30,8 @@
  * this process's performance.now() clock, so every gateway computes
  * latency = receive time - send time (publisher and gateways share the clock).
  * Server CPU is utime + stime from /proc/<pid>/stat over the publish phase
- * (first publish until the drain ended); RSS from /proc/<pid>/status.
+ * (from just before the first publish until the drain and settle ended); RSS
+ * from /proc/<pid>/status.
  *
  * The load tool runs on the same machine as the server; its own CPU share is
  * printed too, because near 100 % of a core it, not the server, is the limit.
@@ -41,7 +42,7 @@ import { cpus } from 'node:os';
 import { WebSocket } from 'ws';
 import { mb, now, r1, r3, Samples, type Summary } from './client.js';
 import { loadAverages, parseEnv, parseOptions, runBench } from './common.js';
-import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
+import { CLK_TCK, cpuBetween, cpuSnapshot, procMemory, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -84,9 +85,6 @@ ${Object.entries(DEFAULTS)
 
 // ------------------------------------------------------------------ small utilities
 
-const r2 = (x: number) => Math.round(x * 100) / 100;
-
-
 const loadAverage = () => loadAverages()?.join(' ') ?? 'unknown';
 
 /** mulberry32: a small seeded PRNG so target choice is repeatable. */
@@ -102,7 +100,7 @@ function prng(seed: number): () => number {
 }
 
 /**
- * Server settings the benchmark needs besides the brief's: every gateway connects from 127.0.0.1, so the
+ * Server settings the benchmark needs besides the defaults: every gateway connects from 127.0.0.1, so the
  * per-address limit on connection attempts must not count them as one abusive client.
  */
 const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000' };
@@ -565,10 +563,7 @@ async function run(o: Options): Promise<Report> {
     }
     const publisher = new Publisher(admin, ids, o.concurrency, total);
     const rssBefore = mb(procMemory(server.pid)?.rssKB);
-    const cpuBefore = procCpuMs(server.pid);
-    const redisCpuBefore = redis ? procCpuMs(redis.pid) : null;
-    const machineBefore = machineBusyMs();
-    const selfBefore = process.cpuUsage();
+    const cpuBefore = cpuSnapshot(server.pid, redis?.pid ?? null);
     const intervalMs = 1000 / o.rate;
     const publishStart = now() + 50;
     tally.publishStart = publishStart;
@@ -582,21 +577,14 @@ async function run(o: Options): Promise<Report> {
     const drainedAt = now();
     await sleep(o['settle-ms']);
 
-    const cpuAfter = procCpuMs(server.pid);
-    const redisCpuAfter = redis ? procCpuMs(redis.pid) : null;
-    const machineAfter = machineBusyMs();
-    const self = process.cpuUsage(selfBefore);
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot(server.pid, redis?.pid ?? null));
     const rssAfter = mb(procMemory(server.pid)?.rssKB);
-    const windowMs = drainedAt - publishStart + o['settle-ms'];
 
     // Only targets of deployments the server accepted are expected.
     let lost = 0;
     for (const marks of tally.marks) for (let seq = 0; seq < total; seq++) if (marks[seq] === 1 && publisher.ok[seq] === 1) lost++;
 
-    const serverCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
-    const redisCpuMs = redisCpuBefore !== null && redisCpuAfter !== null ? redisCpuAfter - redisCpuBefore : null;
-    const machineMs = machineBefore !== null && machineAfter !== null ? machineAfter - machineBefore : null;
-    const selfMs = (self.user + self.system) / 1000;
+    const { serverCpuMs, redisCpuMs, machineCpuMs } = cpu;
     const latency = tally.latency.summary();
 
     return {
@@ -630,13 +618,13 @@ async function run(o: Options): Promise<Report> {
       publishRttMs: publisher.rtt.summary(),
       maxInFlight: publisher.maxInFlight,
       drainMs: r1(drainedAt - publishEnd),
-      windowSeconds: r3(windowMs / 1000),
+      windowSeconds: r3(cpu.wallMs / 1000),
       serverCpuSeconds: serverCpuMs === null ? null : r3(serverCpuMs / 1000),
-      serverCpuPercentOfCore: serverCpuMs === null ? null : r1((100 * serverCpuMs) / windowMs),
+      serverCpuPercentOfCore: cpu.serverCpuPct,
       serverCpuUsPerDelivery: serverCpuMs === null || tally.received === 0 ? null : r1((serverCpuMs * 1000) / tally.received),
       redisCpuSeconds: redisCpuMs === null ? null : r3(redisCpuMs / 1000),
-      loadToolCpuPercentOfCore: r1((100 * selfMs) / windowMs),
-      machineBusyPercentOfAllCores: machineMs === null ? null : r1((100 * machineMs) / windowMs / cpus().length),
+      loadToolCpuPercentOfCore: cpu.loadToolCpuPct,
+      machineBusyPercentOfAllCores: machineCpuMs === null ? null : r1((100 * machineCpuMs) / cpu.wallMs / cpus().length),
       serverRssMB: { idle: rssIdle, beforePublish: rssBefore, afterPublish: rssAfter },
       clientErrors: {
         gql: tally.gqlErrors,

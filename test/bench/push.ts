@@ -49,7 +49,7 @@ import { loadavg } from 'node:os';
 import { verify } from '../../src/push/signature.js';
 import { mb, now, Publisher, r1, r3, Samples, type Summary } from './client.js';
 import { parseEnv, parseOptions, runBench } from './common.js';
-import { CLK_TCK, machineBusyMs, startRedisServer, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { CLK_TCK, cpuBetween, cpuSnapshot, startRedisServer, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -359,32 +359,6 @@ function watchEndpoints(server: ServerProcess, ours: ReadonlySet<string>, t0: nu
       running = false;
       wake();
     },
-  };
-}
-
-// ------------------------------------------------------------------ CPU
-
-type CpuSnapshot = { at: number; server: number | null; redis: number | null; client: number; machine: number | null };
-
-function cpuSnapshot(serverPid: number, redisPid: number | null): CpuSnapshot {
-  const own = process.cpuUsage();
-  return { at: now(), server: procCpuMs(serverPid), redis: redisPid === null ? null : procCpuMs(redisPid), client: (own.user + own.system) / 1000, machine: machineBusyMs() };
-}
-
-function cpuBetween(a: CpuSnapshot, b: CpuSnapshot) {
-  const wall = Math.max(1, b.at - a.at);
-  const pct = (x: number | null, y: number | null) => (x === null || y === null ? null : r1((100 * (y - x)) / wall));
-  const server = a.server === null || b.server === null ? null : b.server - a.server;
-  const redis = a.redis === null || b.redis === null ? null : b.redis - a.redis;
-  const client = b.client - a.client;
-  const machine = a.machine === null || b.machine === null ? null : b.machine - a.machine;
-  return {
-    wallMs: Math.round(wall),
-    serverCpuMs: server,
-    serverCpuPct: pct(a.server, b.server),
-    redisCpuPct: pct(a.redis, b.redis),
-    loadToolCpuPct: r1((100 * client) / wall),
-    otherCpuPct: server === null || machine === null ? null : r1((100 * (machine - server - client - (redis ?? 0))) / wall),
   };
 }
 

@@ -31,7 +31,7 @@
 import { performance } from 'node:perf_hooks';
 import { closeAll, mb, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
 import { parseEnv, parseOptions, runBench } from './common.js';
-import { CLK_TCK, machineBusyMs, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
+import { CLK_TCK, cpuBetween, cpuSnapshot, procMemory, sleep, startServer, type CpuSnapshot, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
 
@@ -70,36 +70,8 @@ const TARGET_RATE_P99_MS = 100;
 
 // ------------------------------------------------------------------ CPU readings
 
-type CpuSnapshot = { at: number; server: number | null; client: number; machine: number | null };
-
-function cpuSnapshot(pid: number): CpuSnapshot {
-  const own = process.cpuUsage();
-  return { at: now(), server: procCpuMs(pid), client: (own.user + own.system) / 1000, machine: machineBusyMs() };
-}
-
-type CpuUse = {
-  wallMs: number;
-  serverCpuMs: number | null;
-  serverCpuPct: number | null;
-  loadCpuPct: number;
-  /** Busy time of the machine not spent by the server or the load tool (other processes; +- tick granularity). */
-  otherCpuPct: number | null;
-};
-
-function cpuSince(before: CpuSnapshot, pid: number): CpuUse {
-  const after = cpuSnapshot(pid);
-  const wall = after.at - before.at;
-  const server = before.server === null || after.server === null ? null : after.server - before.server;
-  const client = after.client - before.client;
-  const machine = before.machine === null || after.machine === null ? null : after.machine - before.machine;
-  return {
-    wallMs: r1(wall),
-    serverCpuMs: server,
-    serverCpuPct: server === null ? null : r1((100 * server) / wall),
-    loadCpuPct: r1((100 * client) / wall),
-    otherCpuPct: server === null || machine === null ? null : r1((100 * (machine - server - client)) / wall),
-  };
-}
+const cpuSince = (before: CpuSnapshot, pid: number) => cpuBetween(before, cpuSnapshot(pid));
+type CpuUse = ReturnType<typeof cpuSince>;
 
 const usPer = (cpuMs: number | null, count: number) => (cpuMs === null || count <= 0 ? null : r1((1000 * cpuMs) / count));
 
@@ -417,7 +389,7 @@ type Result = FanoutResult | IdleResult | RateResult;
 const fmt = (x: number | null | undefined, digits = 1) => (x == null ? '-' : x.toFixed(digits));
 const lat = (s: Summary) => `p50 ${fmt(s.p50)}  p90 ${fmt(s.p90)}  p99 ${fmt(s.p99)}  max ${fmt(s.max)} ms`;
 const cpuLine = (c: CpuUse) =>
-  `server ${fmt(c.serverCpuPct)}% (${fmt(c.serverCpuMs, 0)} ms)  load tool ${fmt(c.loadCpuPct)}%  other ${fmt(c.otherCpuPct)}%  over ${fmt(c.wallMs, 0)} ms`;
+  `server ${fmt(c.serverCpuPct)}% (${fmt(c.serverCpuMs, 0)} ms)  load tool ${fmt(c.loadToolCpuPct)}%  other ${fmt(c.otherCpuPct)}%  over ${fmt(c.wallMs, 0)} ms`;
 
 function describe(res: Result): string {
   const rows: Array<[string, string]> = [];
@@ -471,7 +443,7 @@ function summaryTable(results: readonly Result[]): string {
         '-',
         fmt(res.serverCpuUsPerDelivery),
         fmt(res.events.cpu.serverCpuPct),
-        fmt(res.events.cpu.loadCpuPct),
+        fmt(res.events.cpu.loadToolCpuPct),
         fmt(res.rssMB.after),
         `${fmt(per)} MB/1000 conns ${per !== null && per <= TARGET_IDLE_MB_PER_1000 ? 'ok' : 'OVER'} (<= ${TARGET_IDLE_MB_PER_1000})`,
       ]);
@@ -490,7 +462,7 @@ function summaryTable(results: readonly Result[]): string {
       `${res.lost}/${res.duplicates}/${res.leaks}`,
       fmt(res.serverCpuUsPerDelivery),
       fmt(res.cpu.serverCpuPct),
-      fmt(res.cpu.loadCpuPct),
+      fmt(res.cpu.loadToolCpuPct),
       fmt(res.rssMB.after),
       verdict,
     ]);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -62,6 +63,36 @@ export function machineBusyMs(): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU time so far (ms) of the server, of redis-server when given, of this process (the load tool) and of the whole machine. */
+export type CpuSnapshot = { readonly at: number; readonly server: number | null; readonly redis: number | null; readonly loadTool: number; readonly machine: number | null };
+
+export function cpuSnapshot(serverPid: number, redisPid: number | null = null): CpuSnapshot {
+  const own = process.cpuUsage();
+  return { at: performance.now(), server: procCpuMs(serverPid), redis: redisPid === null ? null : procCpuMs(redisPid), loadTool: (own.user + own.system) / 1000, machine: machineBusyMs() };
+}
+
+/** CPU used between two snapshots: milliseconds, and percent of one core over the wall time between them. */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot) {
+  const wall = Math.max(1, b.at - a.at);
+  const diff = (x: number | null, y: number | null) => (x === null || y === null ? null : y - x);
+  const pct = (ms: number | null) => (ms === null ? null : Math.round((1000 * ms) / wall) / 10);
+  const server = diff(a.server, b.server);
+  const redis = diff(a.redis, b.redis);
+  const loadTool = b.loadTool - a.loadTool;
+  const machine = diff(a.machine, b.machine);
+  return {
+    wallMs: Math.round(wall),
+    serverCpuMs: server,
+    serverCpuPct: pct(server),
+    redisCpuMs: redis,
+    redisCpuPct: pct(redis),
+    loadToolCpuPct: pct(loadTool),
+    machineCpuMs: machine,
+    /** Busy time of the machine not spent by the server, Redis or the load tool (other processes; +- tick granularity). */
+    otherCpuPct: server === null || machine === null ? null : pct(machine - server - loadTool - (redis ?? 0)),
+  };
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
