@@ -14,7 +14,6 @@ type AuditLine = { audit?: boolean; action?: string; ip?: string; principal?: st
 describe('refusals in the audit log', () => {
   let app: App;
   let url: string;
-  let origin: string;
   const lines: AuditLine[] = [];
   const audited = (action: string, match: (line: AuditLine) => boolean = () => true) =>
     until(() => lines.filter((l) => l.audit && l.action === action && match(l)), (found) => found.length > 0, `an audit line ${action}`);
@@ -24,7 +23,6 @@ describe('refusals in the audit log', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as AuditLine) });
     app = buildApp(config, logger);
     url = (await app.start()).url;
-    origin = new URL(url).origin;
   });
   afterAll(() => app?.stop());
 

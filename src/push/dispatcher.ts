@@ -1,5 +1,4 @@
-import type { Logger } from '../log.js';
-import type { CliRegistration, CliStore } from '../store/cli.js';
+import type { CliRegistration } from '../store/cli.js';
 import { attempt } from './attempt.js';
 import type { Leadership } from './leader.js';
 import { resolveTarget } from './url-policy.js';

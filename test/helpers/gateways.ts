@@ -77,7 +77,7 @@ export async function waitForGatewayConnections(url: string, gatewayId: string, 
  * of them at once; returns what that second deployment reported and the last
  * event each gateway received (its own copy of the second deployment).
  */
-export async function deployToEach(herald: { url: string; wsUrl: string }, names: readonly string[]) {
+async function deployToEach(herald: { url: string; wsUrl: string }, names: readonly string[]) {
   const gateways = await Promise.all(names.map((name) => registerGateway(herald.url, name)));
   const listeners = gateways.map((g) => gatewayClient(herald.wsUrl, g.apiKey));
   try {

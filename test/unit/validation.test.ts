@@ -224,12 +224,12 @@ describe('lengths and shapes', () => {
   });
 
   it('checks the REST deploy body with the same rules, saying what type a field must be', () => {
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  vhost: 'h', gatewayIds: ['g'] }, 'revisionId', 'revisionId: must be a string');
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  revisionId: 'r', vhost: 7, gatewayIds: ['g'] }, 'vhost', 'vhost: must be a string');
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  revisionId: 'r', vhost: 'h', gatewayIds: 'g' }, 'gatewayIds', 'gatewayIds: must be a list of strings');
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  revisionId: 'r', vhost: 'h', gatewayIds: [1] }, 'gatewayIds', 'gatewayIds: must be a list of strings');
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  revisionId: 'r', vhost: 'h', gatewayIds: ['g'], correlationId: 5 }, 'correlationId', 'correlationId: must be a string');
-    expectRefused(deployApiRevisionInput, { apiId: 'a',  revisionId: 'r', vhost: 'not a host', gatewayIds: ['g'] }, 'vhost', 'vhost: "not a host" is not a host name');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', vhost: 'h', gatewayIds: ['g'] }, 'revisionId', 'revisionId: must be a string');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', revisionId: 'r', vhost: 7, gatewayIds: ['g'] }, 'vhost', 'vhost: must be a string');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', revisionId: 'r', vhost: 'h', gatewayIds: 'g' }, 'gatewayIds', 'gatewayIds: must be a list of strings');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', revisionId: 'r', vhost: 'h', gatewayIds: [1] }, 'gatewayIds', 'gatewayIds: must be a list of strings');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', revisionId: 'r', vhost: 'h', gatewayIds: ['g'], correlationId: 5 }, 'correlationId', 'correlationId: must be a string');
+    expectRefused(deployApiRevisionInput, { apiId: 'a', revisionId: 'r', vhost: 'not a host', gatewayIds: ['g'] }, 'vhost', 'vhost: "not a host" is not a host name');
   });
 });
 
