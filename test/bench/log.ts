@@ -34,7 +34,7 @@
  *      subscribed throughout. The paths take turns in --block-ms blocks for
  *      2 x --duration s, so each gets --duration s of events spread over the
  *      whole run: run one after the other, a noisy stretch of this shared
- *      machine (p99 of the same path ranges 1.4-8 ms between 10 s runs) lands
+ *      machine (p99 of the same path ranged 1.6-8.7 ms between 10 s runs) lands
  *      on one path's run and not the other's. Within a block only one path
  *      is at work, so neither path's events wait behind the other's. The
  *      limit of this design: work a path leaves for later (garbage collection
