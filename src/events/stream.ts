@@ -1,16 +1,23 @@
 import type { EventEnvelope } from './envelope.js';
 
+/** Where a piped stream hands its events, as they arrive. */
+export type EventSink = {
+  readonly next: (event: EventEnvelope) => void;
+  readonly end: () => void;
+};
+
 /**
- * One consumer's view of its topics: an async iterator over a bounded queue.
- * Hand-written rather than an async generator because `push` runs once per
- * event per consumer on the hot path and must not allocate a promise unless
- * the consumer is waiting.
+ * One consumer's view of its topics: an async iterator over a bounded queue,
+ * or, once piped, a direct hand-off to a sink. Hand-written rather than an
+ * async generator because `push` runs once per event per consumer on the hot
+ * path and must not allocate a promise unless the consumer is waiting.
  */
 export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   #queue: EventEnvelope[] = [];
   #head = 0;
   #waiting: ((result: IteratorResult<EventEnvelope>) => void) | undefined;
   #done = false;
+  #sink: EventSink | undefined;
 
   constructor(
     private readonly maxQueued: number,
@@ -21,6 +28,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
 
   push(event: EventEnvelope): void {
     if (this.#done || (this.accept && !this.accept(event))) return;
+    if (this.#sink) return this.#sink.next(event);
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
@@ -51,6 +59,25 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     });
   }
 
+  /**
+   * From now on hands every event to the sink as it arrives, with no queue
+   * and no promise in between (events already queued go first). The sink's
+   * consumer bounds its own backlog; `end` is called once the stream ends.
+   */
+  pipe(sink: EventSink): void {
+    if (this.#sink || this.#waiting) throw new Error('the stream already has a consumer');
+    if (this.#done) return sink.end();
+    const queued = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    this.#sink = sink;
+    // Ending meanwhile calls the sink's `end` itself.
+    for (const event of queued) {
+      if (this.#done) return;
+      sink.next(event);
+    }
+  }
+
   /** Drops whatever is queued, for a consumer that only wants to know that something arrived. */
   clear(): void {
     this.#queue = [];
@@ -70,6 +97,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.({ value: undefined, done: true });
+    this.#sink?.end();
     this.onEnd();
   }
 
