@@ -47,7 +47,7 @@ import { createRedisWindows } from './ratelimit/window.redis.js';
 import { createMemoryRateLimitStore } from './store/rate-limits.js';
 import { createRedisRateLimitStore } from './store/rate-limits.redis.js';
 import { createWsServer } from './transport/ws-server.js';
-import { createHeraldYoga, GRAPHQL_PATH } from './transport/yoga.js';
+import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js';
 
 export type App = {
   readonly instanceId: string;
@@ -163,6 +163,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     apiKeys,
     jwt: config.jwt && createJwtVerifier(config.jwt),
   });
+  const mask = createMask(log);
   const yoga = createHeraldYoga({
     services,
     authenticator,
@@ -178,6 +179,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       counters.delivered++;
       metrics.delivered(event);
     },
+    mask,
     log,
   });
   const ws = createWsServer({
@@ -203,6 +205,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     minCliVersion: config.minCliVersion,
     heartbeatIntervalMs: config.ws.heartbeatIntervalMs,
     perMessageDeflate: config.ws.perMessageDeflate,
+    mask,
     log,
   });
   const server = createHttpServer(yoga, ws);

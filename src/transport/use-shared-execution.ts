@@ -8,9 +8,36 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLError,
 } from 'graphql';
 import type { EventEnvelope } from '../events/envelope.js';
 import { createBatchResults, sharedAcrossBatch } from '../events/shared-results.js';
+import { ResultStream } from './result-stream.js';
+
+/** The results of the subscription started with each context, for a transport that delivers them itself. */
+const resultStreams = new WeakMap<object, ResultStream>();
+
+/**
+ * The results of the subscription that was started with this context, once:
+ * a transport that takes them writes each result itself as its event
+ * arrives, instead of iterating what Yoga's pipeline returned. Results are
+ * masked already (see `mask` below), which is what the pipeline's per-event
+ * step would have done.
+ */
+export function takeResultStream(context: unknown): ResultStream | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const results = resultStreams.get(context);
+  resultStreams.delete(context);
+  return results;
+}
+
+/** The text of a result as a protocol message carries it; made once however many subscribers share the result. */
+export function resultJson(result: ExecutionResult): string {
+  let json = resultTexts.get(result);
+  if (json === undefined) resultTexts.set(result, (json = JSON.stringify(result)));
+  return json;
+}
+const resultTexts = new WeakMap<ExecutionResult, string>();
 
 /**
  * Executes each subscription event once per distinct operation instead of once
@@ -23,7 +50,13 @@ import { createBatchResults, sharedAcrossBatch } from '../events/shared-results.
  * `subscribe`), and the event objects handed to every stream are the same
  * frozen object (see events/hub.ts), which keys the cache.
  */
-export function useSharedExecution(onDelivered: (event: { topic: string; timestamp: string }) => void): Plugin {
+export function useSharedExecution(options: {
+  onDelivered: (event: { topic: string; timestamp: string }) => void;
+  /** Yoga's error masking, applied once per shared result rather than once per subscriber. */
+  mask: (error: GraphQLError) => GraphQLError;
+}): Plugin {
+  const { onDelivered, mask } = options;
+  const masked = (result: ExecutionResult): ExecutionResult => (result.errors ? { ...result, errors: result.errors.map(mask) } : result);
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   // Results live until the current burst of work is done: fan-out to the
@@ -80,11 +113,14 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source;
         const key = operationKey(args);
-        const run = (event: unknown) => execute({ ...args, rootValue: event });
+        const run = (event: unknown) => {
+          const result = execute({ ...args, rootValue: event });
+          return result instanceof Promise ? result.then(masked) : masked(result);
+        };
         const share = sharedAcrossBatch(args.schema, args.document, args.operationName)
           ? (event: object) => batches.resultOf(event as EventEnvelope, key, run)
           : run;
-        return mapAsyncIterator(source, (event) => {
+        const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
           onDelivered(event as { topic: string; timestamp: string });
           let byOperation = results.get(event);
@@ -96,6 +132,8 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
           if (!result) byOperation.set(key, (result = share(event)));
           return result;
         });
+        if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);
+        return stream;
       });
     },
   };
@@ -103,33 +141,4 @@ export function useSharedExecution(onDelivered: (event: { topic: string; timesta
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-function mapAsyncIterator<T, U>(
-  source: AsyncIterable<T>,
-  map: (value: T) => U | Promise<U>,
-): AsyncGenerator<U, void, void> {
-  const iterator = source[Symbol.asyncIterator]();
-  const mapped: AsyncGenerator<U, void, void> = {
-    // One promise hop per event rather than an async function's two.
-    next() {
-      return iterator.next().then((result) => {
-        if (result.done) return { value: undefined, done: true };
-        const mapped = map(result.value);
-        return mapped instanceof Promise ? mapped.then((value) => ({ value, done: false })) : { value: mapped, done: false };
-      });
-    },
-    async return() {
-      await iterator.return?.();
-      return { value: undefined, done: true };
-    },
-    async throw(error: unknown) {
-      await iterator.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return mapped;
-    },
-  };
-  return mapped;
 }

@@ -15,6 +15,8 @@ import type { Counters } from './cluster-view.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
 import { clientIp } from './client-ip.js';
 import { createConnection } from './ws-connection.js';
+import { deliverDirectly } from './ws-direct-delivery.js';
+import { takeResultStream } from './use-shared-execution.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** What a client may put in `connection_init`. Unknown keys are ignored. */
@@ -39,7 +41,7 @@ type Handshake = {
   readonly clientVersion: string | undefined;
 };
 
-type Extra = { readonly connection: Connection; readonly handshake: Handshake };
+type Extra = { readonly connection: Connection; readonly handshake: Handshake; readonly send: (data: string) => void };
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -72,6 +74,8 @@ export type WsServerOptions = {
   minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
   perMessageDeflate: boolean;
+  /** From createMask: how an error that ends a subscription is shown to the client. */
+  mask: (error: unknown) => GraphQLError;
   log: Logger;
 };
 
@@ -153,18 +157,26 @@ export function createWsServer(options: WsServerOptions): WsServer {
     },
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
-    onOperation: (ctx, id, _payload, _args, result) => {
-      if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
-        ctx.extra.connection.subscriptions.add(id);
-        metrics.subscriptionOpened();
-        options.onChange();
-      }
+    onOperation: (ctx, id, _payload, args, result) => {
+      if (!isAsyncIterable(result)) return;
+      const { connection, send } = ctx.extra;
+      connection.subscriptions.add(id);
+      metrics.subscriptionOpened();
+      options.onChange();
+      const results = takeResultStream(args.contextValue);
+      if (!results) return;
+      return deliverDirectly({
+        id,
+        results,
+        pipeline: result,
+        write: (text) => {
+          counted(connection);
+          send(text);
+        },
+        mask: options.mask,
+      });
     },
-    onNext: (ctx) => {
-      const { connection } = ctx.extra;
-      connection.eventsSent++;
-      if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
-    },
+    onNext: (ctx) => counted(ctx.extra.connection),
     onComplete: (ctx, id) => {
       if (ctx.extra.connection.subscriptions.delete(id)) {
         metrics.subscriptionClosed();
@@ -172,6 +184,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
       }
     },
   });
+
+  function counted(connection: Connection) {
+    connection.eventsSent++;
+    if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
+  }
 
   async function authenticate(ctx: WsContext<ConnectionParams, Extra>) {
     const { connection, handshake } = ctx.extra;
@@ -281,27 +298,28 @@ export function createWsServer(options: WsServerOptions): WsServer {
       held = false;
       raw.uncork();
     };
+    // Not awaiting the write keeps one slow client from stalling its own
+    // event stream while its kernel buffer drains; instead a client whose
+    // unsent backlog passes the limit is dropped.
+    const send = (data: string) => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (!held) {
+        held = true;
+        raw.cork();
+        process.nextTick(release);
+      }
+      // Only gateway writes are tracked one by one (their failures are reported per gateway).
+      socket.send(data, connection.principal?.kind === 'gateway' ? onGatewaySent : undefined);
+      if (raw.writableLength > maxHeldBytes) release();
+      if (!slow && socket.bufferedAmount > limits.maxBufferedBytes) {
+        slow = true;
+        dropSlow(connection, 0);
+      }
+    };
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
-        // Not awaiting the write keeps one slow client from stalling its own
-        // event stream while its kernel buffer drains; instead a client whose
-        // unsent backlog passes the limit is dropped.
-        send: (data) => {
-          if (socket.readyState !== WebSocket.OPEN) return;
-          if (!held) {
-            held = true;
-            raw.cork();
-            process.nextTick(release);
-          }
-          // Only gateway writes are tracked one by one (their failures are reported per gateway).
-          socket.send(data, connection.principal?.kind === 'gateway' ? onGatewaySent : undefined);
-          if (raw.writableLength > maxHeldBytes) release();
-          if (!slow && socket.bufferedAmount > limits.maxBufferedBytes) {
-            slow = true;
-            dropSlow(connection, 0);
-          }
-        },
+        send,
         close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ''),
         onMessage: (handle) =>
           socket.on('message', (data) => {
@@ -313,6 +331,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       },
       {
         connection,
+        send,
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
@@ -368,6 +387,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
     },
   };
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
 

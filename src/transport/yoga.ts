@@ -22,6 +22,29 @@ import { useSharedExecution } from './use-shared-execution.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** Yoga's message for a masked error. */
+const UNEXPECTED = 'Unexpected error.';
+
+/** What clients see of an error: their own mistakes as they are, anything unexpected as a generic error. */
+function maskUnexpected(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof BackendUnavailableError) return serviceUnavailable();
+  return maskError(error, message, false);
+}
+
+/**
+ * Masking for errors that bypass Yoga's own per-event step (subscription
+ * results shared between subscribers, and errors ending a WebSocket
+ * subscription), logging what it hides as Yoga does.
+ */
+export function createMask(log: Logger): (error: unknown) => GraphQLError {
+  return (error) => {
+    const masked = maskUnexpected(error, UNEXPECTED);
+    if (masked !== error) log.error({ err: error }, 'unexpected error');
+    return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message);
+  };
+}
+
 /** What a WebSocket operation brings to Yoga's context in place of an HTTP request. */
 export type SocketContext = {
   readonly principal: Principal;
@@ -49,6 +72,8 @@ export function createHeraldYoga(options: {
   trustProxy: number;
   audit: (entry: Record<string, unknown> & { action: string }) => void;
   onDelivered: (event: { topic: string; timestamp: string }) => void;
+  /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
+  mask: (error: unknown) => GraphQLError;
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
@@ -80,11 +105,7 @@ export function createHeraldYoga(options: {
     logging: log.child({ component: 'yoga' }),
     maskedErrors: {
       isDev: false, // never send stack traces or original messages of unexpected errors
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof BackendUnavailableError) return serviceUnavailable();
-        return maskError(error, message, false);
-      },
+      maskError: (error, message) => maskUnexpected(error, message),
     },
     context: (initial) => {
       const { request, principal, channel, connectionId, cliRegistrationId } = initial;
@@ -111,7 +132,7 @@ export function createHeraldYoga(options: {
       ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
       useHttpMetrics(services.metrics),
       ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),
-      useSharedExecution(options.onDelivered),
+      useSharedExecution({ onDelivered: options.onDelivered, mask: options.mask }),
     ],
   });
 }

@@ -1,0 +1,123 @@
+import type { ExecutionResult } from 'graphql';
+import { EventStream } from '../events/stream.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Where an attached result stream hands its results. */
+export type ResultSink = {
+  readonly next: (result: ExecutionResult) => void;
+  /** The results ended normally (the stream was ended on the server). */
+  readonly complete: () => void;
+  /** The results failed; nothing follows. */
+  readonly error: (error: unknown) => void;
+};
+
+/**
+ * The results of one subscription, one per source event. A consumer either
+ * pulls them (async iteration, as Yoga does for SSE) or attaches a sink that
+ * takes each result as its event arrives (the WebSocket transport). Attached
+ * to a live event stream, a result that is ready is handed on in the same
+ * call that published its event: no queue and no promise per event. Results
+ * that are promises keep their order, and the ones after them wait.
+ */
+export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
+  #attached = false;
+  #closed = false;
+  /** Delivery of results still being computed; unset whenever none is. */
+  #pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly map: (event: unknown) => MaybePromise<ExecutionResult>,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then((step) => {
+      if (step.done) return { value: undefined, done: true };
+      const mapped = this.map(step.value);
+      return mapped instanceof Promise ? mapped.then((value) => ({ value, done: false })) : { value: mapped, done: false };
+    });
+  }
+
+  /** Hands every result to the sink from now on, until the source ends, fails or `return` is called. */
+  attach(sink: ResultSink): void {
+    if (this.#attached) throw new Error('the results already have a consumer');
+    this.#attached = true;
+    const source = this.source;
+    if (source instanceof EventStream) source.pipe({ next: (event) => this.#deliver(event, sink), end: () => this.#finish(sink) });
+    else void this.#pull(sink);
+  }
+
+  /** Sources that cannot be piped (catch-up from the log first) are read one event at a time. */
+  async #pull(sink: ResultSink): Promise<void> {
+    try {
+      for (;;) {
+        const step = await this.source.next();
+        if (step.done || this.#closed) break;
+        this.#deliver(step.value, sink);
+      }
+    } catch (err) {
+      return this.#fail(err, sink);
+    }
+    this.#finish(sink);
+  }
+
+  #deliver(event: unknown, sink: ResultSink): void {
+    if (this.#closed) return;
+    // Called from the publisher's loop: nothing here may throw back into it.
+    let result: MaybePromise<ExecutionResult>;
+    try {
+      result = this.map(event);
+      if (!this.#pending && !(result instanceof Promise)) return sink.next(result);
+    } catch (err) {
+      return this.#fail(err, sink);
+    }
+    const pending: Promise<void> = (this.#pending ?? Promise.resolve())
+      .then(() => result)
+      .then(
+        (ready) => {
+          if (!this.#closed) sink.next(ready);
+        },
+        (err: unknown) => this.#fail(err, sink),
+      )
+      .finally(() => {
+        if (this.#pending === pending) this.#pending = undefined;
+      });
+    this.#pending = pending;
+  }
+
+  /** Completes once the results still being computed are delivered. */
+  #finish(sink: ResultSink): void {
+    if (this.#closed) return;
+    const complete = () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      sink.complete();
+    };
+    if (this.#pending) void this.#pending.then(complete);
+    else complete();
+  }
+
+  #fail(err: unknown, sink: ResultSink): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.source.return?.();
+    sink.error(err);
+  }
+
+  /** Ends the results and the source under them; an attached sink hears nothing more. */
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.#closed = true;
+    return Promise.resolve(this.source.return?.()).then(() => ({ value: undefined, done: true }));
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.#closed = true;
+    void this.source.return?.();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
