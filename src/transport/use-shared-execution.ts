@@ -31,13 +31,22 @@ export function takeResultStream(context: unknown): ResultStream | undefined {
   return results;
 }
 
-/** The text of a result as a protocol message carries it; made once however many subscribers share the result. */
+/**
+ * The text of a result as a protocol message carries it; made once however
+ * many subscribers share the result. Kept on the result itself, under a
+ * symbol JSON leaves out: results are made here and live only as long as
+ * their burst of work, and a weak map would cost the collector per result.
+ */
 export function resultJson(result: ExecutionResult): string {
-  let json = resultTexts.get(result);
-  if (json === undefined) resultTexts.set(result, (json = JSON.stringify(result)));
+  let json = (result as ExecutionResult & { [TEXT]?: string })[TEXT];
+  if (json === undefined) {
+    json = JSON.stringify(result);
+    // Not enumerable: copies of a result (a batch template's, see shared-results.ts) must not inherit its text.
+    Object.defineProperty(result, TEXT, { value: json });
+  }
   return json;
 }
-const resultTexts = new WeakMap<ExecutionResult, string>();
+const TEXT = Symbol('json');
 
 /**
  * Executes each subscription event once per distinct operation instead of once
