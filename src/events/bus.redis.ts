@@ -12,14 +12,19 @@ import { familyOf } from './topics.js';
 // topic's stream, trims the stream and publishes it: live order equals log
 // order whichever instance published, and a subscriber never sees an event
 // the log lacks. The numbers are spliced into the JSON so it is serialized once.
-// Trimming removes at most the one oldest entry per append, so the highest
-// trimmed position is known exactly (the floor), for CURSOR_EXPIRED.
+// A stream is trimmed back to the retention count once it is 1 % over it,
+// not on every append: a topic at retention would otherwise pay a read, a
+// trim and a write of its floor with every event. The trimmed entries are
+// read first, so the highest trimmed position is known exactly (the floor),
+// for CURSOR_EXPIRED.
 // Events made together (a deployment to many gateways) go in one call.
 // KEYS: the global position, then per event its topic's sequence, stream,
 // floor and family set. ARGV: retention count and seconds, then per event its
 // topic, channel and JSON up to the sequence.
 const PUBLISH_SCRIPT = `
 local numbers = {}
+local limit = tonumber(ARGV[1])
+local slack = math.max(1, math.floor(limit / 100))
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
   local topic, channel, head = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
@@ -27,10 +32,11 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
   local position = redis.call('INCR', KEYS[1])
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
-  if redis.call('XLEN', stream) > tonumber(ARGV[1]) then
-    local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
-    redis.call('XTRIM', stream, 'MAXLEN', ARGV[1])
-    redis.call('SET', floor, string.match(oldest, '^(%d+)'))
+  local excess = redis.call('XLEN', stream) - limit
+  if excess >= slack then
+    local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+    redis.call('XTRIM', stream, 'MAXLEN', limit)
+    redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
   end
   redis.call('EXPIRE', stream, ARGV[2])
   redis.call('EXPIRE', floor, ARGV[2])

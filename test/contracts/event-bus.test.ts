@@ -146,6 +146,16 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
     expect(await bus.read(['repo:short'], { position: events[3]!.position, time: Date.now() - 3_601_000 }, 10)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('trims a long topic back to the retention count, and a cursor at the last trimmed event still resumes', async () => {
+    prefixCounter++;
+    const bus = await backend.bus({ count: 200, seconds: 3600 });
+    const events = await bus.publishAll(Array.from({ length: 202 }, (_, i) => draft('repo:long', i)));
+    const at = (i: number) => ({ position: events[i]!.position, time: Date.now() });
+    const kept = await bus.read(['repo:long'], at(1), 500);
+    expect(kept).toEqual({ ok: true, events: events.slice(2), hasMore: false });
+    expect(await bus.read(['repo:long'], at(0), 500)).toEqual({ ok: false, reason: 'expired' });
+  });
+
   it('publishes events made together as one publish after another would, and delivers each to its topic', async () => {
     prefixCounter++;
     const bus = await backend.bus();
