@@ -29,8 +29,11 @@
  *      `after:` that cursor until the --missed-th event is measured (the
  *      connection is already open). Events must arrive in order, no gap.
  *   c. Live latency at the bus level: --rate events/s, one listener via
- *      bus.subscribe('repo:lat') (log on) and an ioredis subscriber on the
- *      pub/sub-only channel fed by the log-off script (log off), both
+ *      bus.subscribe('repo:lat') (log on) and one via the subscribe of a
+ *      second bus, on another key prefix, whose channel the log-off script
+ *      feeds (log off; the script then also numbers a position, which the
+ *      decoder needs). Both listeners are Herald's own path (RedisPubSub,
+ *      live decoder), so the two differ only in the publish script. Both are
  *      subscribed throughout. The paths take turns in --block-ms blocks for
  *      2 x --duration s, so each gets --duration s of events spread over the
  *      whole run: run one after the other, a noisy stretch of this shared
@@ -40,9 +43,8 @@
  *      limit of this design: work a path leaves for later (garbage collection
  *      in this process, freeing memory in Redis) can land in the other's
  *      block. The send time
- *      (performance.now()) is in the payload; the listener reads it from the
- *      decoded event (the bus decodes every message: JSON, envelope check,
- *      cursor; the plain listener JSON.parses).
+ *      (performance.now()) is in the payload; the listeners read it from the
+ *      decoded event.
  *
  * Before each measurement the run waits (at most --load-wait s) for the
  * 1-minute load average to drop below --load-limit, and records what it saw.
@@ -90,12 +92,15 @@ const RETENTION = { count: 10_000, seconds: 86_400 };
 const PREFIX = 'benchlog:';
 
 // The path before the log: number the event per topic and publish it, nothing else.
+// With a second key it also numbers the position, which c's listener (the bus's own decoder) needs.
 const PUBSUB_ONLY_SCRIPT = `
 local sequence = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. sequence .. '}')
+local tail = sequence
+if KEYS[2] then tail = sequence .. ',"position":' .. redis.call('INCR', KEYS[2]) end
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. tail .. '}')
 return sequence
 `;
-type PlainRedis = Redis & { benchPublishPlain(seqKey: string, channel: string, head: string): Promise<number> };
+type PlainRedis = Redis & { benchPublishPlain(keyCount: number, ...keysAndArgs: string[]): Promise<number> };
 
 // ------------------------------------------------------------------ the two publish paths
 
@@ -103,7 +108,9 @@ type Paths = {
   redisConns: RedisConnections;
   bus: EventBus;
   plain: PlainRedis;
-  plainSubscriber: Redis;
+  /** Only for listening: Herald's own subscribe path (RedisPubSub, live decoder) on the pub/sub-only channels. */
+  plainBus: EventBus;
+  plainConns: RedisConnections;
   close(): Promise<void>;
 };
 
@@ -114,25 +121,30 @@ async function openPaths(url: string): Promise<Paths> {
   const bus = createRedisBus(redisConns, log, RETENTION);
   // Same client settings as the bus's command connection, on a connection of its own.
   const plain = new Redis(url, { connectionName: 'bench-plain', maxRetriesPerRequest: 1, connectTimeout: 5_000, lazyConnect: true }) as PlainRedis;
-  plain.defineCommand('benchPublishPlain', { numberOfKeys: 1, lua: PUBSUB_ONLY_SCRIPT });
+  plain.defineCommand('benchPublishPlain', { lua: PUBSUB_ONLY_SCRIPT });
   await plain.connect();
-  const plainSubscriber = new Redis(url, { connectionName: 'bench-plain-sub', lazyConnect: true });
-  await plainSubscriber.connect();
+  const plainConns = createRedisConnections(url, PLAIN_PREFIX, log);
+  if (!(await plainConns.whenReady(10_000))) throw new Error('listening connections to redis not ready');
+  const plainBus = createRedisBus(plainConns, log, RETENTION);
   return {
     redisConns,
     bus,
     plain,
-    plainSubscriber,
+    plainBus,
+    plainConns,
     async close() {
       await bus.close();
       await redisConns.close();
       plain.disconnect();
-      plainSubscriber.disconnect();
+      await plainBus.close();
+      await plainConns.close();
     },
   };
 }
 
-const plainChannel = (topic: string) => `${PREFIX}plain:${topic}`;
+// A bus under this prefix listens on `${PLAIN_PREFIX}ev:<topic>`, where the log-off script publishes.
+const PLAIN_PREFIX = `${PREFIX}plain:`;
+const plainChannel = (topic: string) => `${PLAIN_PREFIX}ev:${topic}`;
 
 /** Calls and microseconds Redis spent in EVALSHA so far (INFO commandstats): script time inside Redis, without I/O. */
 async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number } | null> {
@@ -145,10 +157,11 @@ async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number
 }
 
 /** The log-off publish: the same seal and serialization as the bus, then INCR + PUBLISH. */
-async function publishPlain(plain: PlainRedis, draft: EventDraft): Promise<number> {
+async function publishPlain(plain: PlainRedis, draft: EventDraft, withPosition = false): Promise<number> {
   const sealed = seal(draft);
   const json = serializeSealed(sealed);
-  return plain.benchPublishPlain(`${PREFIX}plain-seq:${sealed.topic}`, plainChannel(sealed.topic), `${json.slice(0, -1)},"sequence":`);
+  const keys = [`${PLAIN_PREFIX}seq:${sealed.topic}`, ...(withPosition ? [`${PLAIN_PREFIX}position`] : [])];
+  return plain.benchPublishPlain(keys.length, ...keys, plainChannel(sealed.topic), `${json.slice(0, -1)},"sequence":`);
 }
 
 // A task event like the ones createTask publishes; the envelope's payload (the task event) is ~300 bytes.
@@ -248,17 +261,8 @@ async function listen(paths: Paths, path: 'on' | 'off', topic: string, samples: 
     const unsubscribe = await paths.bus.subscribe(topic, (event: EventEnvelope) => onEvent((event.payload as { sentAt?: unknown }).sentAt));
     return async () => unsubscribe();
   }
-  const channel = plainChannel(topic);
-  const listener = (ch: string, message: string) => {
-    if (ch !== channel) return;
-    onEvent((JSON.parse(message) as { payload?: { sentAt?: unknown } }).payload?.sentAt);
-  };
-  paths.plainSubscriber.on('message', listener);
-  await paths.plainSubscriber.subscribe(channel);
-  return async () => {
-    await paths.plainSubscriber.unsubscribe(channel);
-    paths.plainSubscriber.off('message', listener);
-  };
+  const unsubscribe = await paths.plainBus.subscribe(topic, (event: EventEnvelope) => onEvent((event.payload as { sentAt?: unknown }).sentAt));
+  return async () => unsubscribe();
 }
 
 /**
@@ -292,7 +296,7 @@ async function latency(paths: Paths, first: 'on' | 'off', rate: number, duration
       s.inFlight++;
       s.sent++;
       const draft = draftFor(topic, { sentAt: performance.now() });
-      (s.path === 'on' ? paths.bus.publish(draft) : publishPlain(paths.plain, draft)).then(
+      (s.path === 'on' ? paths.bus.publish(draft) : publishPlain(paths.plain, draft, true)).then(
         () => s.inFlight--,
         () => {
           s.inFlight--;
