@@ -4,7 +4,25 @@ import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { familyOf, familyWildcard } from './topics.js';
 
-type TopicLog = { readonly topic: string; events: EventEnvelope[]; sequence: number; trimmedThrough: number };
+/** A topic's retained events are `events` from `head` on; the ones before were dropped and are cut off in batches. */
+type TopicLog = { readonly topic: string; events: EventEnvelope[]; head: number; sequence: number; trimmedThrough: number };
+
+/**
+ * Drops a topic's oldest retained event. Shifting the array instead would
+ * move every retained event, once per publish once the log is full. Dropped
+ * events are cut off once they are an eighth of the array (or all of it),
+ * so they never hold more than a little memory.
+ */
+function dropFirst(log: TopicLog): void {
+  log.trimmedThrough = log.events[log.head++]!.position;
+  if (log.head === log.events.length) {
+    log.events = [];
+    log.head = 0;
+  } else if (log.head >= 16 && log.head * 8 >= log.events.length) {
+    log.events = log.events.slice(log.head);
+    log.head = 0;
+  }
+}
 
 /**
  * Embedded mode: the log is a ring per topic, delivery a synchronous loop over
@@ -16,22 +34,19 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
-  const order: EventEnvelope[] = [];
+  let order: EventEnvelope[] = [];
   /** When each event in `order` was published (epoch ms), so ageing never parses a timestamp. */
-  const orderTimes: number[] = [];
+  let orderTimes: number[] = [];
   let orderHead = 0;
   let position = 0;
 
   const dropOldest = () => {
     const event = order[orderHead++]!;
     const log = logs.get(event.topic)!;
-    if (log.events[0] === event) {
-      log.events.shift();
-      log.trimmedThrough = event.position;
-    }
+    if (log.events[log.head] === event) dropFirst(log);
     if (orderHead > 1024 && orderHead * 2 > order.length) {
-      order.splice(0, orderHead);
-      orderTimes.splice(0, orderHead);
+      order = order.slice(orderHead);
+      orderTimes = orderTimes.slice(orderHead);
       orderHead = 0;
     }
   };
@@ -44,7 +59,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   // Sizes are checked by sealAll (the same rule as Redis mode) before any event is appended.
   const append = ({ sealed, time }: SealedEvent, now: number): EventEnvelope => {
     let log = logs.get(sealed.topic);
-    if (!log) logs.set(sealed.topic, (log = { topic: sealed.topic, events: [], sequence: 0, trimmedThrough: 0 }));
+    if (!log) logs.set(sealed.topic, (log = { topic: sealed.topic, events: [], head: 0, sequence: 0, trimmedThrough: 0 }));
     // Retained events share their log's topic string rather than each keeping its own copy.
     const { topic } = log;
     const sequence = ++log.sequence;
@@ -65,7 +80,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     log.events.push(event);
     order.push(event);
     orderTimes.push(time);
-    if (log.events.length > retention.count) log.trimmedThrough = log.events.shift()!.position;
+    if (log.events.length - log.head > retention.count) dropFirst(log);
     // Whole-log bounds: total size, then age (the front is the oldest event overall).
     const oldest = now - retention.seconds * 1000;
     while (order.length - orderHead > maxTotal) dropOldest();
@@ -104,7 +119,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
         // A topic's events are in position order: start at the first one after the cursor and take
         // no more than the page needs, so a read costs the page, not the topic's whole history.
         const events = log.events;
-        let low = 0;
+        let low = log.head;
         let high = events.length;
         while (low < high) {
           const mid = (low + high) >>> 1;

@@ -208,4 +208,17 @@ describe('memory event log bounds', () => {
     const afterFirst = await bus.read(['repo:t0'], { position: events[0]!.position, time: Date.now() }, 10);
     expect(afterFirst.ok && afterFirst.events.map((e) => e.payload)).toEqual([{ n: 3 }, { n: 6 }]);
   });
+
+  it('keeps exactly the newest events of a topic through many trims, by count and by the whole-log cap', async () => {
+    const bus = createMemoryBus({ count: 50, seconds: 3600 }, 120);
+    const events = await bus.publishAll(Array.from({ length: 1000 }, (_, i) => draft(i % 10 === 0 ? 'repo:rare' : 'repo:busy', i)));
+    const busy = events.filter((e) => e.topic === 'repo:busy');
+    const rare = events.filter((e) => e.topic === 'repo:rare');
+    const since = (e: { position: number }) => ({ position: e.position, time: Date.now() });
+    // repo:busy is held to its count (50); repo:rare to the last 120 events published.
+    expect(await bus.read(['repo:busy'], since(busy.at(-51)!), 100)).toEqual({ ok: true, events: busy.slice(-50), hasMore: false });
+    expect(await bus.read(['repo:busy'], since(busy.at(-52)!), 100)).toEqual({ ok: false, reason: 'expired' });
+    const window = events.at(-121)!.position;
+    expect(await bus.read(['repo:rare'], null, 100)).toEqual({ ok: true, events: rare.filter((e) => e.position > window), hasMore: false });
+  });
 });
