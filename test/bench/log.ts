@@ -11,14 +11,14 @@
  *
  *   a. Publish throughput at the bus level, in this process. "Log on" is
  *      createRedisBus(...).publish: one Lua script (INCR sequence, INCR
- *      position, XADD, XLEN, and once the stream is 1 % over the retention
+ *      position, XADD, XLEN, and once the stream is 10 over the retention
  *      count XRANGE + XTRIM + SET of the floor, EXPIRE x2, SADD, PUBLISH). "Log off"
  *      is the path before the log existed: a script doing INCR of a per-topic
  *      key and PUBLISH of the same JSON, via defineCommand on a separate
  *      connection; the JS side seals and serializes the same draft the same
  *      way. --events task events (~300 byte payload) each way, --concurrency
  *      in flight; a fresh topic per run, so the first half of a run is below
- *      retention (10000, the default) and the second half trims (every 100
+ *      retention (10000, the default) and the second half trims (every 10
  *      appends): both halves are reported. Cost of the log = 1 - on/off.
  *   b. Catch-up on resubscribe, end to end: a Herald server process with
  *      REDIS_URL (production, admin token, EVENT_RETENTION_COUNT=20000). A
