@@ -12,13 +12,19 @@ import { familyOf } from './topics.js';
 // topic's stream, trims the stream and publishes it: live order equals log
 // order whichever instance published, and a subscriber never sees an event
 // the log lacks. The numbers are spliced into the JSON so it is serialized once.
-// A stream is trimmed back to the retention count once it is 10 entries
-// (1 % of a smaller count) over it, not on every append: a topic at
-// retention would otherwise pay a read, a trim and a write of its floor with
-// every event. The trimmed entries are read first, so the highest trimmed
-// position is known exactly (the floor), for CURSOR_EXPIRED. Reading costs
-// about 2.5 us per entry inside Redis, so a larger batch stalls the events
-// behind it: batches of 100 took 0.3-3 ms, often enough to reach the p99.
+// Work that need not happen with every event happens with every tenth event
+// of a topic (with every one when the retention count is under 1000):
+// - trimming: a topic at retention would otherwise pay a read, a trim and a
+//   write of its floor with every event. The stream is trimmed back to the
+//   retention count, so it holds at most 10 more. The trimmed entries are
+//   read first, so the highest trimmed position is known exactly (the
+//   floor), for CURSOR_EXPIRED. Reading costs about 2.5 us per entry inside
+//   Redis, so larger batches stall the events behind them: batches of 100
+//   took 0.3-3 ms, often enough to reach the p99.
+// - naming the topic in its family's set (for wildcard reads); the first
+//   event of a topic always does.
+// The floor, like the sequence, has no expiry: it is only ever compared with
+// cursors, and one older than the retention time is expired anyway.
 // Events made together (a deployment to many gateways) go in one call.
 // KEYS: the global position, then per event its topic's sequence, stream,
 // floor and family set. ARGV: retention count and seconds, then per event its
@@ -26,7 +32,7 @@ import { familyOf } from './topics.js';
 const PUBLISH_SCRIPT = `
 local numbers = {}
 local limit = tonumber(ARGV[1])
-local slack = math.min(10, math.max(1, math.floor(limit / 100)))
+local every = math.min(10, math.max(1, math.floor(limit / 100)))
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
   local topic, channel, head = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
@@ -34,15 +40,16 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
   local position = redis.call('INCR', KEYS[1])
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
-  local excess = redis.call('XLEN', stream) - limit
-  if excess >= slack then
-    local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
-    redis.call('XTRIM', stream, 'MAXLEN', limit)
-    redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
+  if sequence % every == 0 then
+    local excess = redis.call('XLEN', stream) - limit
+    if excess > 0 then
+      local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+      redis.call('XTRIM', stream, 'MAXLEN', limit)
+      redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
+    end
   end
+  if sequence % every == 1 % every then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, ARGV[2])
-  redis.call('EXPIRE', floor, ARGV[2])
-  redis.call('SADD', family, topic)
   redis.call('PUBLISH', channel, message)
   numbers[2 * i + 1] = sequence
   numbers[2 * i + 2] = position

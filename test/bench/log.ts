@@ -11,8 +11,9 @@
  *
  *   a. Publish throughput at the bus level, in this process. "Log on" is
  *      createRedisBus(...).publish: one Lua script (INCR sequence, INCR
- *      position, XADD, XLEN, and once the stream is 10 over the retention
- *      count XRANGE + XTRIM + SET of the floor, EXPIRE x2, SADD, PUBLISH). "Log off"
+ *      position, XADD, EXPIRE, PUBLISH, and with every tenth event of the
+ *      topic XLEN, then over the retention count XRANGE + XTRIM + SET of the
+ *      floor, and SADD of the topic to its family). "Log off"
  *      is the path before the log existed: a script doing INCR of a per-topic
  *      key and PUBLISH of the same JSON, via defineCommand on a separate
  *      connection; the JS side seals and serializes the same draft the same
