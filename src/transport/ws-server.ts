@@ -99,6 +99,10 @@ const REFUSALS: Record<RefusalReason | 'notGateway', { code: number; reason: str
 /**
  * graphql-ws (graphql-transport-ws protocol) on `ws`, with every operation run
  * through Yoga's envelop pipeline, so plugins hold for HTTP and WebSocket alike.
+ * The one exception: subscription results are written as they arrive (see
+ * ws-direct-delivery.ts), so a plugin's per-event hook (onSubscribeResult's
+ * onNext) does not see them; error masking, the only such hook in use, is
+ * applied where the results are made.
  * This file owns the sockets: admission, credentials, limits, heartbeat
  * bookkeeping and write backpressure; graphql-ws owns the protocol.
  */
