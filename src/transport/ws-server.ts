@@ -168,7 +168,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       metrics.subscriptionOpened();
       options.onChange();
       const results = takeResultStream(args.contextValue);
-      if (!results) return;
+      // The client may have completed the operation while it started: graphql-ws then ends it unread.
+      if (!results || !(id in ctx.subscriptions)) return;
       return deliverDirectly({
         id,
         results,
