@@ -48,7 +48,7 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
       redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
     end
   end
-  if sequence % every == 1 % every then redis.call('SADD', family, topic) end
+  if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, ARGV[2])
   redis.call('PUBLISH', channel, message)
   numbers[2 * i + 1] = sequence

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
+import { isAsyncIterable } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import { clientVersionProblem } from '../auth/client-version.js';
@@ -392,8 +393,6 @@ export function createWsServer(options: WsServerOptions): WsServer {
     },
   };
 }
-
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
 

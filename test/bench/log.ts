@@ -111,7 +111,6 @@ type Paths = {
   plain: PlainRedis;
   /** Only for listening: Herald's own subscribe path (RedisPubSub, live decoder) on the pub/sub-only channels. */
   plainBus: EventBus;
-  plainConns: RedisConnections;
   close(): Promise<void>;
 };
 
@@ -132,7 +131,6 @@ async function openPaths(url: string): Promise<Paths> {
     bus,
     plain,
     plainBus,
-    plainConns,
     async close() {
       await bus.close();
       await redisConns.close();
@@ -258,11 +256,8 @@ async function listen(paths: Paths, path: 'on' | 'off', topic: string, samples: 
     onReceived();
     samples.push(at - sentAt);
   };
-  if (path === 'on') {
-    const unsubscribe = await paths.bus.subscribe(topic, (event: EventEnvelope) => onEvent((event.payload as { sentAt?: unknown }).sentAt));
-    return async () => unsubscribe();
-  }
-  const unsubscribe = await paths.plainBus.subscribe(topic, (event: EventEnvelope) => onEvent((event.payload as { sentAt?: unknown }).sentAt));
+  const bus = path === 'on' ? paths.bus : paths.plainBus;
+  const unsubscribe = await bus.subscribe(topic, (event: EventEnvelope) => onEvent((event.payload as { sentAt?: unknown }).sentAt));
   return async () => unsubscribe();
 }
 
