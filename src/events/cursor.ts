@@ -11,6 +11,8 @@
  * `c2|position|sequence|time|topic`), which earlier versions handed out, are
  * still read.
  */
+import { flat } from './flat-string.js';
+
 const VERSION = 'c3';
 const LEGACY_VERSION = 'c2';
 const MAX_CURSOR_LENGTH = 512;
@@ -39,7 +41,8 @@ function encodedTopic(topic: string): string {
 }
 
 export function encodeCursor(topic: string, sequence: number, position: number, time: number): string {
-  return `${VERSION}.${position}.${sequence}.${time}.${encodedTopic(topic)}`;
+  // Flat: the embedded log keeps every retained event's cursor.
+  return flat(`${VERSION}.${position}.${sequence}.${time}.${encodedTopic(topic)}`);
 }
 
 export function decodeCursor(cursor: string): CursorPosition | undefined {
