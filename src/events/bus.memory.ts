@@ -5,16 +5,17 @@ import type { EventEnvelope } from './envelope.js';
 import { familyOf, familyWildcard } from './topics.js';
 
 /** A topic's retained events are `events` from `head` on; the ones before were dropped and are cut off in batches. */
-type TopicLog = { readonly topic: string; events: EventEnvelope[]; head: number; sequence: number; trimmedThrough: number };
+type TopicLog = { readonly topic: string; events: Array<EventEnvelope | undefined>; head: number; sequence: number; trimmedThrough: number };
 
 /**
  * Drops a topic's oldest retained event. Shifting the array instead would
- * move every retained event, once per publish once the log is full. Dropped
- * events are cut off once they are an eighth of the array (or all of it),
- * so they never hold more than a little memory.
+ * move every retained event, once per publish once the log is full. A
+ * dropped event's slot is cleared at once, so the collector can free it; the
+ * empty slots are cut off once they are an eighth of the array (or all of it).
  */
 function dropFirst(log: TopicLog): void {
-  log.trimmedThrough = log.events[log.head++]!.position;
+  log.trimmedThrough = log.events[log.head]!.position;
+  log.events[log.head++] = undefined;
   if (log.head === log.events.length) {
     log.events = [];
     log.head = 0;
@@ -34,14 +35,16 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
-  let order: EventEnvelope[] = [];
+  let order: Array<EventEnvelope | undefined> = [];
   /** When each event in `order` was published (epoch ms), so ageing never parses a timestamp. */
   let orderTimes: number[] = [];
   let orderHead = 0;
   let position = 0;
 
   const dropOldest = () => {
-    const event = order[orderHead++]!;
+    const event = order[orderHead]!;
+    // Let go of it now: the front of `order` is cut off only once it is half the array.
+    order[orderHead++] = undefined;
     const log = logs.get(event.topic)!;
     if (log.events[log.head] === event) dropFirst(log);
     if (orderHead > 1024 && orderHead * 2 > order.length) {
