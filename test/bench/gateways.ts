@@ -233,6 +233,9 @@ class Tally {
   latencyFromDue = new Samples();
   publishStart = 0;
   intervalMs = 0;
+  /** Per second of the measured phase (by due time): deliveries over the 50 ms target, and the slowest. */
+  slowBySecond: number[] = [];
+  maxBySecond: number[] = [];
   /** Per gateway index, per measured deployment: 1 = targeted, 2 = targeted and received, 3 = received without being targeted. */
   marks: Uint8Array[] = [];
   lastReceivedAt = 0;
@@ -366,8 +369,12 @@ class Gateway {
     marks[seq] = 2;
     tally.received++;
     tally.lastReceivedAt = receivedAt;
-    tally.latency.push(receivedAt - sentAt);
+    const latency = receivedAt - sentAt;
+    tally.latency.push(latency);
     tally.latencyFromDue.push(receivedAt - (tally.publishStart + seq * tally.intervalMs));
+    const second = Math.floor((seq * tally.intervalMs) / 1000);
+    if (latency > 50) tally.slowBySecond[second] = (tally.slowBySecond[second] ?? 0) + 1;
+    if (latency > (tally.maxBySecond[second] ?? 0)) tally.maxBySecond[second] = latency;
   }
 }
 
@@ -614,6 +621,7 @@ async function run(o: Options): Promise<Report> {
       connectionsReported: publisher.connectionsReported,
       latencyMs: latency,
       latencyFromDueMs: tally.latencyFromDue.summary(),
+      slowSeconds: tally.slowBySecond.flatMap((count, second) => (count ? [{ second, over50ms: count, maxMs: r1(tally.maxBySecond[second]!) }] : [])),
       publishLagMs: publisher.lag.summary(),
       publishRttMs: publisher.rtt.summary(),
       maxInFlight: publisher.maxInFlight,
@@ -649,6 +657,16 @@ async function run(o: Options): Promise<Report> {
   }
 }
 
+type SlowSecond = { second: number; over50ms: number; maxMs: number };
+
+/** Where the slow deliveries were: a few bad seconds point at pauses, a spread at steady overload. */
+function slowSeconds(seconds: readonly SlowSecond[]): string {
+  if (seconds.length === 0) return 'none';
+  const total = seconds.reduce((sum, s) => sum + s.over50ms, 0);
+  const worst = [...seconds].sort((a, b) => b.over50ms - a.over50ms).slice(0, 6);
+  return `${total} in ${seconds.length} s; worst: ${worst.map((s) => `s${s.second} ${s.over50ms} (max ${s.maxMs})`).join(', ')}`;
+}
+
 function printTable(r: Report): void {
   const l = r.latencyMs as Summary;
   const lag = r.publishLagMs as Summary;
@@ -670,6 +688,7 @@ function printTable(r: Report): void {
     ['lost / duplicates / unexpected / out of order', `${r.lost} / ${r.duplicates} / ${r.unexpected} / ${r.outOfOrder}`],
     ['statuses DELIVERED / NO_CONNECTION / FAILED', `${s.DELIVERED ?? 0} / ${s.NO_CONNECTION ?? 0} / ${s.FAILED ?? 0}`],
     ['latency ms p50 / p90 / p99 / max', `${l.p50} / ${l.p90} / ${l.p99} / ${l.max}  (mean ${l.mean}, n ${l.n})`],
+    ['deliveries over 50 ms, by second', slowSeconds(r.slowSeconds as SlowSecond[])],
     ['latency from due time ms p50 / p99 / max', `${due.p50} / ${due.p99} / ${due.max}`],
     ['publish lag ms p50 / p99 / max', `${lag.p50} / ${lag.p99} / ${lag.max}`],
     ['publish round trip ms p50 / p99 / max', `${rtt.p50} / ${rtt.p99} / ${rtt.max}  (max in flight ${r.maxInFlight})`],
