@@ -34,16 +34,18 @@
  *      second bus, on another key prefix, whose channel the log-off script
  *      feeds (log off; the script then also numbers a position, which the
  *      decoder needs). Both listeners are Herald's own path (RedisPubSub,
- *      live decoder), so the two differ only in the publish script. Both are
- *      subscribed throughout. The paths take turns in --block-ms blocks for
- *      2 x --duration s, so each gets --duration s of events spread over the
- *      whole run: run one after the other, a noisy stretch of this shared
- *      machine (p99 of the same path ranged 1.6-8.7 ms between 10 s runs) lands
- *      on one path's run and not the other's. Within a block only one path
- *      is at work, so neither path's events wait behind the other's. The
- *      limit of this design: work a path leaves for later (garbage collection
- *      in this process, freeing memory in Redis) can land in the other's
- *      block. The send time
+ *      live decoder), so the two differ only in the publish script. The
+ *      log-on topic is filled to its retention count first, so every round
+ *      measures appends that trim. Both are subscribed throughout. The paths take turns event by event, each at
+ *      --rate events/s for --duration s, so every stretch of the run is
+ *      sampled by both. Run one after the other, a noisy stretch of this
+ *      shared machine (p99 of the same path ranged 1.6-8.7 ms between 10 s
+ *      runs) decided one path's p99 and not the other's; taking turns in
+ *      1 s blocks still left the p99 of the same path ranging 0.75-2.3 ms
+ *      between rounds of one run, and the ratio 0.97-1.67 with trimming
+ *      switched off altogether. Events are 1 ms apart and take about 0.4 ms,
+ *      so they seldom wait behind each other, and when they do, each path
+ *      waits behind the other as often. The send time
  *      (performance.now()) is in the payload; the listeners read it from the
  *      decoded event.
  *
@@ -76,7 +78,6 @@ const DEFAULTS = {
   'publish-concurrency': 32, // b: createTask requests in flight
   rate: 500, // c: events per second
   duration: 10, // c: seconds per path and round
-  'block-ms': 1000, // c: the paths take turns in blocks of this length
   'load-limit': 1.5,
   'load-wait': 180, // seconds
   only: 'abc', // which measurements to run (any of a, b, c)
@@ -262,14 +263,12 @@ async function listen(paths: Paths, path: 'on' | 'off', topic: string, samples: 
 }
 
 /**
- * Both paths over the same stretch of time, taking turns: --rate events/s
- * for 2 x --duration s, published to "log on" for one block, to "log off"
- * for the next, and so on (which path starts alternates per round). A slow
- * second of this machine, of Redis or of this process then falls on both
- * paths alike instead of deciding one path's whole run, while within a block
- * only one path is at work, so neither path's events wait behind the other's.
+ * Both paths over the same stretch of time, taking turns event by event
+ * (which path starts alternates per round): --rate events/s each for
+ * --duration s. A slow moment of this machine, of Redis or of this process
+ * then falls on both paths alike.
  */
-async function latency(paths: Paths, first: 'on' | 'off', rate: number, durationS: number, blockMs: number, load: LoadWait): Promise<LatencyRun[]> {
+async function latency(paths: Paths, first: 'on' | 'off', rate: number, durationS: number, load: LoadWait): Promise<LatencyRun[]> {
   const topic = 'repo:lat';
   const state = ([first, first === 'on' ? 'off' : 'on'] as const).map((path) => ({ path, samples: new Samples(rate * durationS), sent: 0, received: 0, skipped: 0, failed: 0, inFlight: 0, stop: async () => {} }));
   for (const s of state) s.stop = await listen(paths, s.path, topic, s.samples, () => s.received++);
@@ -278,13 +277,12 @@ async function latency(paths: Paths, first: 'on' | 'off', rate: number, duration
   const maxInFlight = 256;
   let next = 0;
   const t0 = performance.now();
-  const endAt = t0 + 2 * durationS * 1000 + 5_000;
-  // Open loop: every tick, send what is due by now (bounded by count and deadline) to the path whose block it is.
+  const endAt = t0 + durationS * 1000 + 5_000;
+  // Open loop: every tick, send what is due by now (bounded by count and deadline), the paths in turn.
   while (next < total && performance.now() < endAt) {
-    const elapsed = performance.now() - t0;
-    const due = Math.min(total, Math.floor((elapsed * rate) / 1000) + 1);
-    const s = state[Math.floor(elapsed / blockMs) % 2]!;
+    const due = Math.min(total, Math.floor(((performance.now() - t0) * 2 * rate) / 1000) + 1);
     for (; next < due; next++) {
+      const s = state[next % 2]!;
       if (s.inFlight >= maxInFlight) {
         s.skipped++;
         continue;
@@ -500,8 +498,10 @@ async function run(o: Options): Promise<Report> {
       await throughput(paths, 'on', 'repo:warm-on', o.warmup, o.concurrency, redis.pid, { before: null, at: null, waitedS: 0, ok: true });
       await throughput(paths, 'off', 'repo:warm-off', o.warmup, o.concurrency, redis.pid, { before: null, at: null, waitedS: 0, ok: true });
       const few = Math.min(1_000, o.warmup);
-      await latency(paths, 'on', Math.max(1, few), 1, o['block-ms'], { before: null, at: null, waitedS: 0, ok: true });
+      await latency(paths, 'on', Math.max(1, few), 1, { before: null, at: null, waitedS: 0, ok: true });
     }
+    // c's log-on topic starts at its retention count, so every round measures appends that trim.
+    if (o.only.includes('c')) await throughput(paths, 'on', 'repo:lat', RETENTION.count, o.concurrency, redis.pid, { before: null, at: null, waitedS: 0, ok: true });
 
     const tp: ThroughputRun[] = [];
     const cu: CatchupRun[] = [];
@@ -522,7 +522,7 @@ async function run(o: Options): Promise<Report> {
       }
       if (o.only.includes('c')) {
         const load = await quiet(`c r${round + 1}`);
-        for (const res of await latency(paths, order[0]!, o.rate, o.duration, o['block-ms'], load)) {
+        for (const res of await latency(paths, order[0]!, o.rate, o.duration, load)) {
           lat.push(res);
           console.log(`  c. log ${res.path}: p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, max ${res.latency.max} ms (${res.received}/${res.sent} received, ${res.skipped} skipped)`);
         }
