@@ -1,21 +1,38 @@
 import { randomFillSync } from 'node:crypto';
-import { ulid as makeUlid } from 'ulid';
 
 /**
- * ULIDs for every id Herald makes. The ulid package, left to itself, asks the
- * crypto module for one random byte at a time (16 calls per id); drawing from
- * a pooled buffer of crypto randomness keeps the same quality at a small
- * fraction of the cost, which matters because every event gets an id.
+ * ULIDs for every id Herald makes: 26 characters of Crockford base32, the
+ * first 10 the time in ms (so ids sort by creation time), the last 16 random
+ * (80 bits). Every event gets one, so an id is written as ASCII codes into a
+ * buffer and read out as one flat string: the time part is encoded once per
+ * millisecond, and the random part comes from a pooled buffer of crypto
+ * randomness, one byte per character (32 divides 256, so each character is
+ * uniform). The ulid package built each id one character at a time, with a
+ * call for randomness per character, which was about a tenth of what a
+ * gateway delivery allocated.
  */
-const pool = new Uint32Array(1024);
-let next = pool.length;
+const ALPHABET = Buffer.from('0123456789ABCDEFGHJKMNPQRSTVWXYZ', 'latin1');
+const TIME_CHARS = 10;
+const LENGTH = 26;
 
-function pooledRandom(): number {
-  if (next === pool.length) {
+const id = Buffer.alloc(LENGTH);
+const pool = Buffer.alloc(4096);
+let next = pool.length;
+let encodedTime = -1;
+
+export function newId(now: number = Date.now()): string {
+  if (now !== encodedTime) {
+    encodedTime = now;
+    let time = now;
+    for (let i = TIME_CHARS - 1; i >= 0; i--) {
+      id[i] = ALPHABET[time % 32]!;
+      time = Math.floor(time / 32);
+    }
+  }
+  if (next + LENGTH - TIME_CHARS > pool.length) {
     randomFillSync(pool);
     next = 0;
   }
-  return pool[next++]! / 2 ** 32;
+  for (let i = TIME_CHARS; i < LENGTH; i++) id[i] = ALPHABET[pool[next++]! & 31]!;
+  return id.toString('latin1', 0, LENGTH);
 }
-
-export const newId = (): string => makeUlid(undefined, pooledRandom);

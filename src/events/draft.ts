@@ -1,7 +1,6 @@
 import { newId } from '../ids.js';
 import { HeraldError } from '../errors.js';
 import { MAX_EVENT_BYTES, type EventDraft } from './envelope.js';
-import { flat } from './flat-string.js';
 
 /** The part of an envelope that is known before a sequence is assigned. */
 export type SealedDraft = Omit<EventDraft, 'id' | 'timestamp'> & { id: string; timestamp: string };
@@ -35,7 +34,7 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
   let payloadBytes = 0;
   return drafts.map((draft, i) => {
     const sealed: SealedDraft = {
-      id: draft.id ?? flatId(),
+      id: draft.id ?? newId(),
       topic: draft.topic,
       type: draft.type,
       timestamp: draft.timestamp ?? timestamp,
@@ -58,8 +57,6 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
   });
 }
 
-/** A new id as one flat string: the ULID builder returns a tree of pieces. */
-const flatId = (): string => flat(newId());
 
 /** Throws BAD_USER_INPUT when the event could not be published (too large). */
 export function assertPublishable(draft: EventDraft): void {

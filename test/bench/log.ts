@@ -55,13 +55,13 @@
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import { ulid } from 'ulid';
 import { WebSocket } from 'ws';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventBus } from '../../src/events/bus.js';
 import { seal, serializeSealed } from '../../src/events/draft.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
 import { taskEventDraft } from '../../src/events/task-events.js';
+import { newId } from '../../src/ids.js';
 import { createLogger } from '../../src/log.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
 import type { Task } from '../../src/store/tasks.js';
@@ -175,7 +175,7 @@ const TASK_TEMPLATE = {
 function draftFor(topic: string, extra?: Record<string, unknown>): EventDraft {
   const at = new Date().toISOString();
   const repository = topic.slice('repo:'.length);
-  const task: Task = { id: ulid(), repository, ...TASK_TEMPLATE, createdAt: at, updatedAt: at };
+  const task: Task = { id: newId(), repository, ...TASK_TEMPLATE, createdAt: at, updatedAt: at };
   const draft = taskEventDraft('UPDATED', task, 'admin');
   return extra ? { ...draft, payload: { ...draft.payload, ...extra } } : draft;
 }
