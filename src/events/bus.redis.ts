@@ -71,6 +71,10 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     subscriber: redis.subscriber,
     // Decoded once per instance and shared by every local listener.
     deserializer: liveDecoder(log),
+    // As received: with the string events, each message was decoded by ioredis, encoded again
+    // for the deserializer and decoded once more by it.
+    messageEventName: 'messageBuffer',
+    pmessageEventName: 'pmessageBuffer',
   });
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
   redis.command.defineCommand(PUBLISH_COMMAND, { lua: PUBLISH_SCRIPT });

@@ -37,9 +37,12 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
       await redis.command.publish(channel, JSON.stringify(command));
     },
     async listen(handler) {
-      redis.subscriber.on('message', (from: string, message: string) => {
-        if (from !== channel) return;
-        const command = parse(message);
+      // The buffer event: a listener of the string event would make ioredis decode every message
+      // the connection receives, the event bus's included.
+      const channelBytes = Buffer.from(channel);
+      redis.subscriber.on('messageBuffer', (from: Buffer, message: Buffer) => {
+        if (!channelBytes.equals(from)) return;
+        const command = parse(message.toString());
         if (command) handler(command);
         else log.warn('ignored a malformed control command');
       });
