@@ -53,6 +53,31 @@ describe('gateways across instances', () => {
     await client.dispose();
   });
 
+  it('counts one event sent for each gateway a deployment reached, on whichever instance', async () => {
+    const near = await registerGateway(a.url, 'edge-count-near');
+    const far = await registerGateway(a.url, 'edge-count-far');
+    const away = await registerGateway(a.url, 'edge-count-away');
+    const onA = gatewayClient(a.wsUrl, near.apiKey);
+    const onB = gatewayClient(b.wsUrl, far.apiKey);
+    // Deployed through b, which learns of a's connections from a's periodic report.
+    await waitForGatewayConnections(b.url, near.gateway.id, 1);
+    await waitForGatewayConnections(b.url, far.gateway.id, 1);
+
+    const result = await deploy(b.url, [near.gateway.id, far.gateway.id, away.gateway.id]);
+    expect(result.targets.map((t: { status: string }) => t.status)).toEqual(['DELIVERED', 'DELIVERED', 'NO_CONNECTION']);
+    await onA.events.waitForCount(1);
+    await onB.events.waitForCount(1);
+    const delivery = (id: string) => gqlOk(a.url, 'query ($id: ID!) { gateway(id: $id) { delivery { eventsSent failedDeliveries } } }', { id });
+    // Counted after the deployment answers, so read until the counts arrive.
+    for (const g of [near, far]) await until(() => delivery(g.gateway.id), (d) => d.gateway.delivery.eventsSent === 1, `${g.gateway.name} to count its event`);
+    expect((await delivery(near.gateway.id)).gateway.delivery).toEqual({ eventsSent: 1, failedDeliveries: 0 });
+    expect((await delivery(far.gateway.id)).gateway.delivery).toEqual({ eventsSent: 1, failedDeliveries: 0 });
+    await until(() => delivery(away.gateway.id), (d) => d.gateway.delivery.failedDeliveries === 1, 'the unreachable gateway to count a failure');
+    expect((await delivery(away.gateway.id)).gateway.delivery).toEqual({ eventsSent: 0, failedDeliveries: 1 });
+    await onA.client.dispose();
+    await onB.client.dispose();
+  });
+
   it('closes a gateway connection on the other instance within a second of revocation', async () => {
     const g = await registerGateway(a.url, 'edge-revoked');
     const raw = await openRaw(b.wsUrl.replace('/graphql', GATEWAY_PATH));
