@@ -73,7 +73,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const gatewayStore: GatewayStore = redis ? createRedisGatewayStore(redis) : createMemoryGatewayStore();
   const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
   const bus: EventBus = redis ? createRedisBus(redis, log, retention) : createMemoryBus(retention);
-  const idempotency: IdempotencyStore = redis ? createRedisIdempotencyStore(redis) : createMemoryIdempotencyStore();
+  const idempotency: IdempotencyStore = redis ? createRedisIdempotencyStore(redis) : createMemoryIdempotencyStore({ log });
   const control: ControlChannel = redis ? createRedisControlChannel(redis, log) : createMemoryControlChannel();
   const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
   const hub = createHub(bus);
