@@ -2,27 +2,14 @@ import { outlivedRetention, type EventBus, type EventListener, type LogRead, typ
 import { encodeCursor } from './cursor.js';
 import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
+import { Fifo } from './fifo.js';
 import { familyOf, familyWildcard } from './topics.js';
 
-/** A topic's retained events are `events` from `head` on; the ones before were dropped and are cut off in batches. */
-type TopicLog = { readonly topic: string; events: Array<EventEnvelope | undefined>; head: number; sequence: number; trimmedThrough: number };
+/** A topic's retained events, oldest first, and the position of the last one it dropped. */
+type TopicLog = { readonly topic: string; readonly events: Fifo<EventEnvelope>; sequence: number; trimmedThrough: number };
 
-/**
- * Drops a topic's oldest retained event. Shifting the array instead would
- * move every retained event, once per publish once the log is full. A
- * dropped event's slot is cleared at once, so the collector can free it; the
- * empty slots are cut off once they are an eighth of the array (or all of it).
- */
 function dropFirst(log: TopicLog): void {
-  log.trimmedThrough = log.events[log.head]!.position;
-  log.events[log.head++] = undefined;
-  if (log.head === log.events.length) {
-    log.events = [];
-    log.head = 0;
-  } else if (log.head >= 16 && log.head * 8 >= log.events.length) {
-    log.events = log.events.slice(log.head);
-    log.head = 0;
-  }
+  log.trimmedThrough = log.events.shift().position;
 }
 
 /**
@@ -35,23 +22,16 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
-  let order: Array<EventEnvelope | undefined> = [];
+  const order = new Fifo<EventEnvelope>();
   /** When each event in `order` was published (epoch ms), so ageing never parses a timestamp. */
-  let orderTimes: number[] = [];
-  let orderHead = 0;
+  const orderTimes = new Fifo<number>(0);
   let position = 0;
 
   const dropOldest = () => {
-    const event = order[orderHead]!;
-    // Let go of it now: the front of `order` is cut off only once it is half the array.
-    order[orderHead++] = undefined;
+    const event = order.shift();
+    orderTimes.shift();
     const log = logs.get(event.topic)!;
-    if (log.events[log.head] === event) dropFirst(log);
-    if (orderHead > 1024 && orderHead * 2 > order.length) {
-      order = order.slice(orderHead);
-      orderTimes = orderTimes.slice(orderHead);
-      orderHead = 0;
-    }
+    if (log.events.size > 0 && log.events.at(0) === event) dropFirst(log);
   };
 
   const deliver = (topic: string, event: EventEnvelope) => {
@@ -62,7 +42,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
   // Sizes are checked by sealAll (the same rule as Redis mode) before any event is appended.
   const append = ({ sealed, time }: SealedEvent, now: number): EventEnvelope => {
     let log = logs.get(sealed.topic);
-    if (!log) logs.set(sealed.topic, (log = { topic: sealed.topic, events: [], head: 0, sequence: 0, trimmedThrough: 0 }));
+    if (!log) logs.set(sealed.topic, (log = { topic: sealed.topic, events: new Fifo<EventEnvelope>(), sequence: 0, trimmedThrough: 0 }));
     // Retained events share their log's topic string rather than each keeping its own copy.
     const { topic } = log;
     const sequence = ++log.sequence;
@@ -83,11 +63,11 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     log.events.push(event);
     order.push(event);
     orderTimes.push(time);
-    if (log.events.length - log.head > retention.count) dropFirst(log);
+    if (log.events.size > retention.count) dropFirst(log);
     // Whole-log bounds: total size, then age (the front is the oldest event overall).
     const oldest = now - retention.seconds * 1000;
-    while (order.length - orderHead > maxTotal) dropOldest();
-    while (orderHead < order.length && orderTimes[orderHead]! < oldest) dropOldest();
+    while (order.size > maxTotal) dropOldest();
+    while (orderTimes.size > 0 && orderTimes.at(0) < oldest) dropOldest();
     deliver(topic, event);
     const family = familyOf(topic);
     if (family) deliver(familyWildcard(family), event);
@@ -122,14 +102,14 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
         // A topic's events are in position order: start at the first one after the cursor and take
         // no more than the page needs, so a read costs the page, not the topic's whole history.
         const events = log.events;
-        let low = log.head;
-        let high = events.length;
+        let low = 0;
+        let high = events.size;
         while (low < high) {
           const mid = (low + high) >>> 1;
-          if (events[mid]!.position > after.position) high = mid;
+          if (events.at(mid).position > after.position) high = mid;
           else low = mid + 1;
         }
-        for (let i = low; i < events.length && i - low <= limit; i++) found.push(events[i]!);
+        for (let i = low; i < events.size && i - low <= limit; i++) found.push(events.at(i));
       }
       found.sort((a, b) => a.position - b.position);
       return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };

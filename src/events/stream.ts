@@ -1,4 +1,5 @@
 import type { EventEnvelope } from './envelope.js';
+import { Fifo } from './fifo.js';
 
 /** Where a piped stream hands its events, as they arrive. */
 export type EventSink = {
@@ -13,8 +14,7 @@ export type EventSink = {
  * path and must not allocate a promise unless the consumer is waiting.
  */
 export class EventStream implements AsyncIterableIterator<EventEnvelope> {
-  #queue: EventEnvelope[] = [];
-  #head = 0;
+  #queue = new Fifo<EventEnvelope>();
   #waiting: ((result: IteratorResult<EventEnvelope>) => void) | undefined;
   #done = false;
   #sink: EventSink | undefined;
@@ -35,8 +35,8 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
       waiting({ value: event, done: false });
       return;
     }
-    if (this.#queue.length - this.#head >= this.maxQueued) {
-      const dropped = [...this.#queue.slice(this.#head), event];
+    if (this.#queue.size >= this.maxQueued) {
+      const dropped = [...this.#queue.take(), event];
       this.end();
       this.onOverflow(dropped);
       return;
@@ -45,14 +45,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   }
 
   next(): Promise<IteratorResult<EventEnvelope>> {
-    if (this.#head < this.#queue.length) {
-      const value = this.#queue[this.#head++]!;
-      if (this.#head === this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
+    if (this.#queue.size > 0) return Promise.resolve({ value: this.#queue.shift(), done: false });
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.#waiting = resolve;
@@ -67,9 +60,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   pipe(sink: EventSink): void {
     if (this.#sink || this.#waiting) throw new Error('the stream already has a consumer');
     if (this.#done) return sink.end();
-    const queued = this.#queue.slice(this.#head);
-    this.#queue = [];
-    this.#head = 0;
+    const queued = this.#queue.take();
     this.#sink = sink;
     // Ending meanwhile calls the sink's `end` itself.
     for (const event of queued) {
@@ -80,8 +71,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
 
   /** Drops whatever is queued, for a consumer that only wants to know that something arrived. */
   clear(): void {
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
   }
 
   get ended(): boolean {
@@ -92,8 +82,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   end(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.({ value: undefined, done: true });
