@@ -79,6 +79,25 @@ export function useSharedExecution(options: {
   // have listeners of one operation only (a gateway's own), and a map per event was a tenth of
   // what the gateway benchmark's deliveries moved to the old generation.
   const results = new Map<object, OneResult | Map<string, Result>>();
+  /** The result of `event` for the operation `key`: made by `make` for its first subscriber, then shared. */
+  const sharedResult = (event: object, key: string, make: (event: object) => Result): Result => {
+    const known = results.get(event);
+    if (known === undefined) {
+      const result = make(event);
+      results.set(event, { key, result });
+      clearSoon();
+      return result;
+    }
+    if (known instanceof Map) {
+      let result = known.get(key);
+      if (!result) known.set(key, (result = make(event)));
+      return result;
+    }
+    if (known.key === key) return known.result;
+    const result = make(event);
+    results.set(event, new Map([[known.key, known.result], [key, result]]));
+    return result;
+  };
   // Events published together (one deployment to many gateways) share one execution where the field allows it.
   const batches = createBatchResults();
   let clearing = false;
@@ -138,22 +157,7 @@ export function useSharedExecution(options: {
         const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
           onDelivered(event as { topic: string; timestamp: string });
-          const known = results.get(event);
-          if (known === undefined) {
-            const result = share(event);
-            results.set(event, { key, result });
-            clearSoon();
-            return result;
-          }
-          if (!(known instanceof Map)) {
-            if (known.key === key) return known.result;
-            const result = share(event);
-            results.set(event, new Map([[known.key, known.result], [key, result]]));
-            return result;
-          }
-          let result = known.get(key);
-          if (!result) known.set(key, (result = share(event)));
-          return result;
+          return sharedResult(event, key, share);
         });
         if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);
         return stream;
