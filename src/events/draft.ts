@@ -57,7 +57,6 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
   });
 }
 
-
 /** Throws BAD_USER_INPUT when the event could not be published (too large). */
 export function assertPublishable(draft: EventDraft): void {
   serializeSealed(seal(draft));

@@ -1,10 +1,6 @@
 import { call, type RedisConnections } from '../redis/connections.js';
 import { NO_DELIVERIES, type Gateway, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
 
-/**
- * Gateways as JSON strings plus an id set; keys as JSON by key id with a
- * per-gateway set of key ids; delivery statistics as a hash per gateway.
- */
 // Both run for every deployment, over every target gateway: one command each instead of one
 // command per gateway, which in ioredis costs more than the work Redis does for it.
 // KEYS: the id set. ARGV: gateway ids. Returns the ids not in the set.
@@ -25,6 +21,10 @@ type GatewayScripts = {
   heraldGatewaysSent(keyCount: number, ...keys: string[]): Promise<number>;
 };
 
+/**
+ * Gateways as JSON strings plus an id set; keys as JSON by key id with a
+ * per-gateway set of key ids; delivery statistics as a hash per gateway.
+ */
 export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   const client = redis.command;
   const p = redis.keyPrefix;
