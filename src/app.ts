@@ -51,6 +51,7 @@ import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js'
 
 export type App = {
   readonly instanceId: string;
+  readonly log: Logger;
   /** Listens on the configured host and port (0 = any free port). */
   start(): Promise<{ url: string; port: number }>;
   /** Stops accepting, closes sockets with 1001, ends SSE streams, closes Redis. */
@@ -214,9 +215,11 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   return {
     instanceId,
+    log,
     async start() {
-      // Start serving with Redis up when it can be had; otherwise /ready says 503 until it is.
-      if (redis && !(await redis.whenReady(5_000))) log.error('redis is unreachable; serving with /ready 503 until it is back');
+      // Start serving with Redis up when it can be had; otherwise /ready says 503 until it is
+      // (the connections log the outage once, and keep trying).
+      if (redis) await redis.whenReady(3_000);
       server.listen(config.port, config.host);
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);

@@ -29,5 +29,16 @@ export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
 }
 
+/** Seconds a client is asked to wait before retrying work that needs Redis. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * What a client gets for work that needs Redis while it is away. Over HTTP
+ * the response is a 503 with Retry-After (Yoga reads `extensions.http` and
+ * leaves it out of the body); the WebSocket transport drops that extension.
+ */
 export const serviceUnavailable = () =>
-  new HeraldError('SERVICE_UNAVAILABLE', 'A backend (Redis) is unavailable; retry shortly');
+  new HeraldError('SERVICE_UNAVAILABLE', 'A backend (Redis) is unavailable; retry shortly', {
+    retryAfter: RETRY_AFTER_SECONDS,
+    http: { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } },
+  });

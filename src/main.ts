@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { installProcessGuard } from './process-guard.js';
 
 let config;
 try {
@@ -11,6 +12,7 @@ try {
 }
 
 const app = buildApp(config);
+installProcessGuard(app.log);
 await app.start();
 
 let exiting = false;

@@ -1,8 +1,7 @@
-import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
-import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
+import { outlivedRetention, type EventBus, type LogRead, type Retention } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope, Priority } from './envelope.js';
@@ -66,16 +65,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const logOf = (topic: string) => `${prefix}log:${topic}`;
   const floorOf = (topic: string) => `${prefix}log-floor:${topic}`;
   const topicsOf = (family: string) => `${prefix}topics:${family}`;
-  const pubsub = new RedisPubSub({
-    publisher: redis.command,
-    subscriber: redis.subscriber,
-    // Decoded once per instance and shared by every local listener.
-    deserializer: liveDecoder(log),
-    // As received: with the string events, each message was decoded by ioredis, encoded again
-    // for the deserializer and decoded once more by it.
-    messageEventName: 'messageBuffer',
-    pmessageEventName: 'pmessageBuffer',
-  });
+  // Decoded once per instance (the hub makes one bus subscription per topic) and shared by every local listener.
+  const decodeLive = liveDecoder(log);
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
   redis.command.defineCommand(PUBLISH_COMMAND, { lua: PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
@@ -109,13 +100,16 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       return (await publishAll([draft]))[0]!;
     },
     publishAll,
-    async subscribe(topic, listener) {
-      const family = topic.endsWith(':*') ? familyOf(topic) : undefined;
-      const onMessage = (event: EventEnvelope | null) => {
-        if (event && typeof event === 'object') listener(event);
-      };
-      const id = await pubsub.subscribe(channelOf(topic), onMessage as EventListener, { pattern: family !== undefined });
-      return () => pubsub.unsubscribe(id);
+    subscribe(topic, listener) {
+      const pattern = topic.endsWith(':*') && familyOf(topic) !== undefined;
+      return redis.subscriptions.subscribe(
+        channelOf(topic),
+        (message) => {
+          const event = decodeLive(message);
+          if (event) listener(event);
+        },
+        { pattern },
+      );
     },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
@@ -199,7 +193,7 @@ const PRIORITIES = new Set<Priority>(['LOW', 'NORMAL', 'HIGH', 'CRITICAL']);
 function liveDecoder(log: Logger) {
   let lastText: string | undefined;
   let lastPayload: unknown;
-  return (message: string | Buffer): EventEnvelope | null => {
+  return (message: Buffer): EventEnvelope | null => {
     const text = message.toString();
     const start = text.indexOf('"payload":');
     const end = text.lastIndexOf(',"sequence":');

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { RedisConnections } from '../redis/connections.js';
+import { call, type RedisConnections } from '../redis/connections.js';
 
 /**
  * Commands every instance must carry out, such as closing the connections of
@@ -33,20 +33,17 @@ export function createMemoryControlChannel(): ControlChannel {
 export function createRedisControlChannel(redis: RedisConnections, log: Logger): ControlChannel {
   const channel = `${redis.keyPrefix}control`;
   return {
-    async send(command) {
-      await redis.command.publish(channel, JSON.stringify(command));
-    },
+    send: (command) =>
+      call(async () => {
+        await redis.command.publish(channel, JSON.stringify(command));
+      }),
     async listen(handler) {
-      // The buffer event: a listener of the string event would make ioredis decode every message
-      // the connection receives, the event bus's included.
-      const channelBytes = Buffer.from(channel);
-      redis.subscriber.on('messageBuffer', (from: Buffer, message: Buffer) => {
-        if (!channelBytes.equals(from)) return;
+      // Through outages too: a command sent while this instance's Redis was away is lost, not the channel.
+      redis.subscriptions.listen(channel, (message) => {
         const command = parse(message.toString());
         if (command) handler(command);
         else log.warn('ignored a malformed control command');
       });
-      await redis.subscriber.subscribe(channel);
     },
   };
 }

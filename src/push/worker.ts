@@ -2,6 +2,7 @@ import { newId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
+import type { EventStream } from '../events/stream.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from '../store/cli.js';
@@ -84,14 +85,14 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
 
   const done = (async () => {
     // Live events only wake the loop; what to send is always read from the log.
-    const live = await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
+    let live: EventStream | undefined;
     // At most one read of the stream is outstanding, so no arrival goes to a waiter nobody listens to.
     let arrived = false;
     let watching = false;
-    const watch = () => {
+    const watch = (stream: EventStream) => {
       if (watching) return;
       watching = true;
-      void live.next().then((next) => {
+      void stream.next().then((next) => {
         watching = false;
         if (next.done) return; // the hub closed: the nap's timeout still polls the log
         arrived = true;
@@ -101,6 +102,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
     try {
       while (running) {
         try {
+          live ??= await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
           if (!loaded) {
             const { breaker, delivered, failed, fallback } = await store.state(registration.id);
             counters = { breaker, delivered, failed, fallback };
@@ -110,7 +112,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
           // Whatever is published from here on is either in this read or wakes the next one.
           arrived = false;
           live.clear();
-          watch();
+          watch(live);
           const page = await bus.read(topics, from, PAGE);
           if (!page.ok) {
             log.error({ registrationId: registration.id }, 'push fell behind retention; continuing from now');
@@ -133,7 +135,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
         }
       }
     } finally {
-      await live.return();
+      await live?.return();
       endpoint.close();
     }
   })();

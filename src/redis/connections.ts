@@ -1,18 +1,20 @@
-import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createRedisSubscriptions, type RedisSubscriptions } from './pubsub.js';
 
 /**
  * The Redis connections one instance holds: `command` for reads, writes and
  * publishes, `subscriber` for pub/sub (a subscribed connection cannot run
- * other commands). Commands fail fast while Redis is away instead of queueing,
- * so a mutation answers SERVICE_UNAVAILABLE at once; the subscriber keeps its
- * queue so that subscriptions made during an outage start when Redis is back.
+ * other commands), used through `subscriptions`. Commands fail fast while
+ * Redis is away instead of queueing, so work that needs Redis answers
+ * SERVICE_UNAVAILABLE at once; both connections keep reconnecting on their
+ * own, and an outage is logged once when it starts and once when it ends.
  */
 export type RedisConnections = {
   readonly command: Redis;
   readonly subscriber: Redis;
+  readonly subscriptions: RedisSubscriptions;
   readonly keyPrefix: string;
   isReady(): boolean;
   /** Resolves when both connections are ready, or after `timeoutMs` whatever their state. */
@@ -45,24 +47,37 @@ export function createRedisConnections(url: string, keyPrefix: string, log: Logg
     autoPipeliningIgnoredCommands: [PUBLISH_COMMAND],
     connectionName: 'herald-command',
   });
-  const subscriber = new Redis(url, { ...base, enableOfflineQueue: true, connectionName: 'herald-subscriber' });
-  watch(command, 'command', log);
-  watch(subscriber, 'subscriber', log);
+  const subscriber = new Redis(url, { ...base, enableOfflineQueue: false, autoResubscribe: false, connectionName: 'herald-subscriber' });
+  const isReady = () => command.status === 'ready' && subscriber.status === 'ready';
+  watchOutages([command, subscriber], isReady, log);
   // Failing to connect at start is not fatal: /ready reports it and ioredis keeps trying.
   command.connect().catch(() => {});
   subscriber.connect().catch(() => {});
   return {
     command,
     subscriber,
+    subscriptions: createRedisSubscriptions(subscriber, log),
     keyPrefix,
-    isReady: () => command.status === 'ready' && subscriber.status === 'ready',
+    isReady,
     async whenReady(timeoutMs) {
-      const ready = (client: Redis) => (client.status === 'ready' ? Promise.resolve() : once(client, 'ready'));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.all([ready(command), ready(subscriber)]), timeout]);
-      clearTimeout(timer);
-      return command.status === 'ready' && subscriber.status === 'ready';
+      if (isReady()) return true;
+      // Not events.once: it rejects on the 'error' a refused connection emits.
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (!isReady()) return;
+          done();
+        };
+        const done = () => {
+          clearTimeout(timer);
+          command.off('ready', check);
+          subscriber.off('ready', check);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        command.on('ready', check);
+        subscriber.on('ready', check);
+      });
+      return isReady();
     },
     async close() {
       await Promise.allSettled([command.quit(), subscriber.quit()]);
@@ -72,17 +87,19 @@ export function createRedisConnections(url: string, keyPrefix: string, log: Logg
   };
 }
 
-/** Logs an outage once when it starts and once when it ends, not on every retry. */
-function watch(client: Redis, role: string, log: Logger) {
+/** Logs an outage once (WARN) when a connection first fails and once when all are back, not on every retry. */
+function watchOutages(clients: readonly Redis[], isReady: () => boolean, log: Logger) {
   let down = false;
-  client.on('error', (err: Error) => {
-    if (!down) log.error({ redis: role, err: err.message }, 'redis connection lost');
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) log.info({ redis: role }, 'redis connection restored');
-    down = false;
-  });
+  for (const client of clients) {
+    client.on('error', (err: Error) => {
+      if (!down) log.warn({ component: 'redis', err: err.message }, 'redis is unreachable; serving what needs no redis, /ready answers 503 until it is back');
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down && isReady()) log.info({ component: 'redis' }, 'redis connection restored');
+      if (isReady()) down = false;
+    });
+  }
 }
 
 /** Runs Redis commands, turning any failure into BackendUnavailableError (SERVICE_UNAVAILABLE for clients). */

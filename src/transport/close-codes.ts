@@ -30,5 +30,6 @@ export const CloseReason = {
   principalFull: 'Too many connections for these credentials',
   slowConsumer: 'Slow consumer: not reading events fast enough',
   heartbeatTimeout: 'Heartbeat timeout',
+  backendUnavailable: 'Service unavailable: a backend (Redis) is away; retry shortly',
   internal: 'Internal server error',
 } as const;

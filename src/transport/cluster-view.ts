@@ -100,7 +100,7 @@ export function createClusterView(deps: {
       if (failing) log.info('cluster report restored');
       failing = false;
     } catch (err) {
-      if (!failing) log.warn({ err: (err as Error).message }, 'cannot write the cluster report');
+      if (!failing) log.warn({ component: 'cluster', err: (err as Error).message }, 'cannot write the cluster report; will retry');
       failing = true;
     }
   };

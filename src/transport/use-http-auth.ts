@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import type { Principal, RefusalReason } from '../auth/principal.js';
+import { BackendUnavailableError, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../log.js';
 
 const REFUSALS: Record<RefusalReason, { status: number; message: string; code: string }> = {
@@ -9,6 +10,13 @@ const REFUSALS: Record<RefusalReason, { status: number; message: string; code: s
   revoked: { status: 403, message: 'Credentials revoked', code: 'FORBIDDEN' },
   expired: { status: 401, message: 'Token expired', code: 'UNAUTHENTICATED' },
 };
+
+export function unavailable(fetchAPI: { Response: typeof Response }): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'A backend (Redis) is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS } }] }), {
+    status: 503,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(RETRY_AFTER_SECONDS) },
+  });
+}
 
 /**
  * Authenticates GraphQL HTTP requests (GET, POST and SSE) before anything is
@@ -25,7 +33,14 @@ export function useHttpAuth(options: {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!isProtected(url.pathname)) return;
-      const result = await authenticator.authenticate(bearerToken(request.headers.get('authorization')));
+      let result;
+      try {
+        result = await authenticator.authenticate(bearerToken(request.headers.get('authorization')));
+      } catch (err) {
+        if (!(err instanceof BackendUnavailableError)) throw err;
+        // A key cannot be checked while Redis is away: the caller may retry, and is told when.
+        return endResponse(unavailable(fetchAPI));
+      }
       if (result.ok) {
         principals.set(request, result.principal);
         return;

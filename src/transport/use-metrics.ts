@@ -1,7 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import { hasScope } from '../auth/scopes.js';
+import { BackendUnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { unavailable } from './use-http-auth.js';
 
 /** GET /metrics in Prometheus text format; in production it needs a token with `stats:read`. */
 export function useMetricsEndpoint(options: { metrics: Metrics; authenticator: Authenticator; open: boolean }): Plugin {
@@ -9,7 +11,11 @@ export function useMetricsEndpoint(options: { metrics: Metrics; authenticator: A
     async onRequest({ url, request, endResponse, fetchAPI }) {
       if (url.pathname !== '/metrics') return;
       if (!options.open) {
-        const result = await options.authenticator.authenticate(bearerToken(request.headers.get('authorization')));
+        const result = await options.authenticator.authenticate(bearerToken(request.headers.get('authorization'))).catch((err: unknown) => {
+          if (err instanceof BackendUnavailableError) return undefined;
+          throw err;
+        });
+        if (!result) return endResponse(unavailable(fetchAPI));
         if (!result.ok || !hasScope(result.principal, 'stats:read')) {
           endResponse(new fetchAPI.Response('stats:read required\n', { status: result.ok ? 403 : 401, headers: { 'www-authenticate': 'Bearer' } }));
           return;

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
+import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
 import type { Services } from '../schema/context.js';
 import { deployApiRevision } from '../schema/gateways.js';
 import { requireScope } from '../schema/guards.js';
@@ -63,7 +64,8 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           return json(200, { instance: options.services.cluster.local(), instances: await options.services.cluster.instances() });
         }
         return json(deploy || url.pathname === STATS ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } });
-      } catch (err) {
+      } catch (caught) {
+        const err = caught instanceof BackendUnavailableError ? serviceUnavailable() : caught;
         const code = err instanceof RestError ? err.code : err instanceof GraphQLError ? String(err.extensions.code ?? '') : '';
         const status = STATUS_BY_CODE[code];
         if (!status) return json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });

@@ -8,6 +8,7 @@ import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import { clientVersionProblem } from '../auth/client-version.js';
 import type { Principal, RefusalReason } from '../auth/principal.js';
 import type { ConnectionMatch } from '../events/control.js';
+import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
@@ -182,7 +183,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
         mask: options.mask,
       });
     },
-    onNext: (ctx) => counted(ctx.extra.connection),
+    onNext: (ctx, _id, _payload, _args, result) => {
+      counted(ctx.extra.connection);
+      return withoutHttpExtensions(result);
+    },
     onComplete: (ctx, id) => {
       if (ctx.extra.connection.subscriptions.delete(id)) {
         metrics.subscriptionClosed();
@@ -201,7 +205,16 @@ export function createWsServer(options: WsServerOptions): WsServer {
     const params = ctx.connectionParams ?? {};
     const credential = text(params.apiKey) ?? text(params.authorization) ?? text(params.token) ?? handshake.authorization;
     const token = credential && /^bearer\s/i.test(credential) ? bearerToken(credential) : credential;
-    const result = await authenticator.authenticate(token);
+    let result;
+    try {
+      result = await authenticator.authenticate(token);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      // Retryable, unlike the 4500 a throw would become: a gateway fleet reconnecting through a Redis blip comes back on its own.
+      metrics.connectionRejected('backend_unavailable');
+      log.warn({ component: 'auth', connectionId: connection.id, ip: connection.remoteAddress }, 'cannot check credentials while redis is away');
+      return refuse(connection, Close.TryAgainLater, CloseReason.backendUnavailable);
+    }
     const { gatewayPath } = handshake;
     const refusal = !result.ok
       ? REFUSALS[result.reason]
@@ -358,7 +371,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       if (connection.principal) metrics.connectionClosed(connection.principal.kind);
       options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');
-      void closed(code, String(reason));
+      closed(code, String(reason)).catch((err: unknown) => log.error({ component: 'transport', connectionId: connection.id, err }, 'failed to end the operations of a closed connection'));
     });
   }
 
@@ -391,6 +404,19 @@ export function createWsServer(options: WsServerOptions): WsServer {
       limiter.stop();
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },
+  };
+}
+
+/** `extensions.http` tells Yoga an HTTP status; over WebSocket it means nothing and is left out. */
+function withoutHttpExtensions<T extends { errors?: readonly GraphQLError[] }>(result: T): T {
+  if (!result.errors?.some((e) => e.extensions?.http)) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      if (!e.extensions?.http) return e;
+      const { http: _http, ...extensions } = e.extensions;
+      return { ...e.toJSON(), extensions } as unknown as GraphQLError;
+    }),
   };
 }
 

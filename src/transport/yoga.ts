@@ -25,11 +25,28 @@ export const GRAPHQL_PATH = '/graphql';
 /** Yoga's message for a masked error. */
 const UNEXPECTED = 'Unexpected error.';
 
+const isOutage = (error: unknown) => (error instanceof GraphQLError ? error.originalError : error) instanceof BackendUnavailableError;
+
 /** What clients see of an error: their own mistakes as they are, anything unexpected as a generic error. */
 function maskUnexpected(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof BackendUnavailableError) return serviceUnavailable();
+  if (isOutage(error)) return serviceUnavailable();
   return maskError(error, message, false);
+}
+
+/**
+ * Yoga's logger. It logs every error it masks, and a Redis outage masks the
+ * error of every request that needs Redis: those are left to debug, the outage
+ * itself being logged once where the connection sees it.
+ */
+function yogaLogger(log: Logger) {
+  const yoga = log.child({ component: 'yoga' });
+  type Log = (...args: unknown[]) => void;
+  return {
+    debug: yoga.debug.bind(yoga) as Log,
+    info: yoga.info.bind(yoga) as Log,
+    warn: yoga.warn.bind(yoga) as Log,
+    error: (...args: unknown[]) => (isOutage(args[0]) ? yoga.debug({ err: args[0] }, 'request refused: redis is away') : (yoga.error.bind(yoga) as Log)(...args)),
+  };
 }
 
 /**
@@ -40,7 +57,7 @@ function maskUnexpected(error: unknown, message: string): Error {
 export function createMask(log: Logger): (error: unknown) => GraphQLError {
   return (error) => {
     const masked = maskUnexpected(error, UNEXPECTED);
-    if (masked !== error) log.error({ err: error }, 'unexpected error');
+    if (masked !== error && !isOutage(error)) log.error({ err: error }, 'unexpected error');
     return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message);
   };
 }
@@ -102,7 +119,7 @@ export function createHeraldYoga(options: {
     },
     batching: false,
     multipart: false,
-    logging: log.child({ component: 'yoga' }),
+    logging: yogaLogger(log),
     maskedErrors: {
       isDev: false, // never send stack traces or original messages of unexpected errors
       maskError: (error, message) => maskUnexpected(error, message),

@@ -23,9 +23,13 @@ export async function startHerald(env: Record<string, string> = {}): Promise<Her
   return { app, ...urls(url), stop: () => app.stop() };
 }
 
+export type LogLine = { level: number; msg?: string; component?: string } & Record<string, unknown>;
+
 export type HeraldProcess = Herald & {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** Every JSON log line the process wrote so far. */
+  readonly logs: LogLine[];
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
   kill(signal: NodeJS.Signals): void;
@@ -44,14 +48,17 @@ export async function spawnHerald(env: Record<string, string> = {}): Promise<Her
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
+  const logs: LogLine[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
+      let entry: LogLine & { url?: string };
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'herald listening' && entry.url) resolve(entry.url);
+        entry = JSON.parse(line) as LogLine & { url?: string };
       } catch {
-        // not a log line
+        return; // not a log line
       }
+      logs.push(entry);
+      if (entry.msg === 'herald listening' && entry.url) resolve(entry.url);
     });
     void exited.then((code) => reject(new Error(`herald exited with ${code} before listening: ${stderr}`)));
   });
@@ -59,6 +66,7 @@ export async function spawnHerald(env: Record<string, string> = {}): Promise<Her
     ...urls(url),
     child,
     pid: child.pid!,
+    logs,
     exited,
     kill: (signal) => void child.kill(signal),
     async stop() {
