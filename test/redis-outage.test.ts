@@ -1,7 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForStatus, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
-import { spawnHerald, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
+import { ADMIN_TOKEN, spawnHerald, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
+import { openRaw } from './helpers/raw-ws.js';
+import { serviceKey } from './helpers/tokens.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { openSse } from './helpers/sse.js';
 import { until } from './helpers/wait.js';
@@ -10,6 +12,7 @@ describe('Redis stops and comes back on the same port', () => {
   let redis: RedisServer;
   let herald: Herald;
   let client: Client;
+  let serviceKeyMadeBefore: string | undefined;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -29,6 +32,7 @@ describe('Redis stops and comes back on the same port', () => {
     await createTask(herald.url, 'outage', 'before');
     await events.waitForCount(1);
     await waitForStatus(`${herald.origin}/ready`, 200);
+    serviceKeyMadeBefore = (await serviceKey(herald.url, ['stats:read'])).secret;
 
     await redis.stop();
     await waitForStatus(`${herald.origin}/ready`, 503);
@@ -39,6 +43,22 @@ describe('Redis stops and comes back on the same port', () => {
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.body.errors![0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
     expect(JSON.stringify(refused.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|writeable|http/);
+
+    // Keys live in Redis: one that cannot be checked is a retryable refusal, never a final one.
+    const key = serviceKeyMadeBefore!;
+    const byKey = await gql(herald.url, '{ stats { instanceId } }', {}, key);
+    expect(byKey.status).toBe(503);
+    expect(byKey.body.errors![0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    const rest = await fetch(`${herald.origin}/api/v1/apis/orders/deploy-revision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ revisionId: 'r1', vhost: 'api.example.com', gatewayIds: ['gw-1'] }),
+    });
+    expect(rest.status).toBe(503);
+    expect(await rest.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+    const socket = await openRaw(herald.wsUrl);
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+    expect(await socket.closed).toEqual({ code: 1013, reason: expect.stringMatching(/retry/) });
 
     // The subscriber's socket stays open through the outage.
     const { stats } = await gqlOk(herald.url, '{ stats { connections subscriptions } }');
