@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyStore } from '../store/api-keys.js';
-import type { GatewayStore } from '../store/gateways.js';
+import type { ApiKeyStore } from './api-keys.js';
+import type { GatewayStore } from '../gateways/store.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication } from './principal.js';
 import { parseKey, prefixOf, secretMatches } from './secret-keys.js';

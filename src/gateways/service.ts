@@ -6,7 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../log.js';
-import { buildGateway, type Gateway, type GatewayStore } from '../store/gateways.js';
+import { buildGateway, type Gateway, type GatewayStore } from './store.js';
 
 /** Close code and reason for connections of a gateway whose keys were revoked or that was deleted. */
 export const GATEWAY_REVOKED = { code: 4403, reason: 'Forbidden: gateway key revoked' } as const;

@@ -1,4 +1,4 @@
-import type { CliRegistration } from '../store/cli.js';
+import type { CliRegistration } from './store.js';
 import { attempt } from './attempt.js';
 import type { Leadership } from './leader.js';
 import { resolveTarget } from './url-policy.js';

@@ -5,7 +5,7 @@ import type { Hub } from '../events/hub.js';
 import type { EventStream } from '../events/stream.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
 import type { Logger } from '../log.js';
-import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from '../store/cli.js';
+import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 import { attempt } from './attempt.js';
 import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';

@@ -1,8 +1,8 @@
 import type { Logger } from '../log.js';
-import type { RateLimitStore } from '../store/rate-limits.js';
+import type { RateLimitStore } from './store.js';
 import { mergeRules, ruleFor, type Rule, type RuleEntry } from './rules.js';
-import { createLocalWindows, type Refused, type WindowCheck } from './window.js';
-import type { createRedisWindows } from './window.redis.js';
+import { createLocalWindows, type Refused, type WindowCheck } from './windows.js';
+import type { createRedisWindows } from './windows.redis.js';
 
 /** Who a limit counts against: a principal id, or `ip:<address>` for anonymous callers. */
 export type RateClient = { readonly identity: string; readonly ip: string; readonly bypass: boolean };

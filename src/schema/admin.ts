@@ -1,8 +1,8 @@
 import { newId } from '../ids.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { localTopic } from '../events/hub.js';
-import type { ConnectionReport } from '../store/cluster.js';
-import { broadcastArgs, connectionsArgs, disconnectArgs, notifyConnectionArgs, PRINCIPAL_KINDS } from '../validation/admin.js';
+import type { ConnectionReport } from '../cluster/directory.js';
+import { broadcastArgs, connectionsArgs, disconnectArgs, notifyConnectionArgs, PRINCIPAL_KINDS } from '../admin/input.js';
 import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 import { ConnectionRef } from './stats.js';

@@ -2,8 +2,8 @@ import { servicePrincipalId } from '../auth/principal.js';
 import { SCOPES } from '../auth/scopes.js';
 import { issueKey } from '../auth/secret-keys.js';
 import { notFound } from '../errors.js';
-import type { ApiKeyRecord } from '../store/api-keys.js';
-import { createApiKeyInput } from '../validation/api-keys.js';
+import type { ApiKeyRecord } from '../auth/api-keys.js';
+import { createApiKeyInput } from '../auth/input.js';
 import { parseId, parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 

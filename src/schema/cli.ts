@@ -5,13 +5,13 @@ import { compareVersions } from '../auth/client-version.js';
 import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { RefusedUrl, parseCallbackUrl, resolveTarget } from '../push/url-policy.js';
-import type { CliRegistration, Delivery, EndpointState } from '../store/cli.js';
+import type { CliRegistration, Delivery, EndpointState } from '../push/store.js';
 import { parseId, parseInput } from '../validation/parse.js';
-import { deliveriesArgs, registerCliInput } from '../validation/cli.js';
+import { deliveriesArgs, registerCliInput } from '../push/input.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { EventRef } from './events.js';
-import { requireRead } from './guards.js';
+import { requireRead } from '../auth/guards.js';
 import { ServerStatsRef } from './stats.js';
 import { openStream } from './streams.js';
 

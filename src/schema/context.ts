@@ -3,14 +3,14 @@ import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
 import type { Metrics } from '../metrics.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
-import type { ApiKeyStore } from '../store/api-keys.js';
-import type { IdempotencyStore } from '../store/idempotency.js';
-import type { CliStore } from '../store/cli.js';
+import type { ApiKeyStore } from '../auth/api-keys.js';
+import type { IdempotencyStore } from '../idempotency/store.js';
+import type { CliStore } from '../push/store.js';
 import type { UrlPolicy } from '../push/url-policy.js';
 import type { Hub } from '../events/hub.js';
 import type { GatewayService } from '../gateways/service.js';
-import type { TaskStore } from '../store/tasks.js';
-import type { ClusterView, Counters } from '../transport/cluster-view.js';
+import type { TaskStore } from '../tasks/store.js';
+import type { ClusterView, Counters } from '../cluster/view.js';
 
 /** What resolvers may use. Built once per operation; lives as long as a subscription. */
 export type Services = {

@@ -7,8 +7,8 @@ import { HeraldError } from '../errors.js';
 import { eventsArgs, type TopicRequest } from '../validation/events.js';
 import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
-import { PriorityEnum } from './event-options.js';
-import { subscribedRepositories } from './guards.js';
+import { PriorityEnum } from './priority.js';
+import { subscribedRepositories } from '../auth/guards.js';
 import { cursorExpired, readFrom } from './streams.js';
 
 /**

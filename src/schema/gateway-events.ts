@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { identifier as id } from '../validation/fields.js';
+import { identifier as id } from '../input.js';
 import { parseInput } from '../validation/parse.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
-import { perEvent } from '../events/shared-results.js';
+import { perEvent } from './shared-results.js';
 import { builder } from './builder.js';
-import { PriorityEnum } from './event-options.js';
+import { PriorityEnum } from './priority.js';
 
 /**
  * The gateway event registry: the only place a gateway event type is named.

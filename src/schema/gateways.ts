@@ -2,24 +2,24 @@ import { newId } from '../ids.js';
 import { badInput, HeraldError } from '../errors.js';
 import { assertPublishable } from '../events/draft.js';
 import type { TargetResult } from '../gateways/service.js';
-import type { ConnectionReport } from '../store/cluster.js';
-import type { Gateway, GatewayDeliveryStats } from '../store/gateways.js';
+import type { ConnectionReport } from '../cluster/directory.js';
+import type { Gateway, GatewayDeliveryStats } from '../gateways/store.js';
 import { parseId, parseInput } from '../validation/parse.js';
 import {
   deployApiRevisionInput,
   registerGatewayInput,
   undeployApiInput,
   updateGatewayConfigInput,
-} from '../validation/gateways.js';
+} from '../gateways/input.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { gatewayEventDraft, gatewayEventDrafts, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
-import { requireScope } from './guards.js';
+import { requireScope } from '../auth/guards.js';
 import { ConnectionRef } from './stats.js';
 import type { EventEnvelope } from '../events/envelope.js';
-import { SHARED_ACROSS_BATCH } from '../events/shared-results.js';
-import { PriorityEnum } from './event-options.js';
-import { idempotent } from './idempotency.js';
+import { SHARED_ACROSS_BATCH } from './shared-results.js';
+import { PriorityEnum } from './priority.js';
+import { idempotent } from '../idempotency/idempotent.js';
 import { atLeast, both, openStream } from './streams.js';
 
 // One read of the cluster's connections per operation, however many gateways it lists.

@@ -1,7 +1,7 @@
 import { badInput } from '../errors.js';
 import type { RuleEntry } from '../ratelimit/rules.js';
 import { checkField } from '../ratelimit/rules.js';
-import { setRateLimitInput } from '../validation/rate-limits.js';
+import { setRateLimitInput } from '../ratelimit/input.js';
 import { parseInput } from '../validation/parse.js';
 import { builder } from './builder.js';
 import { getSchema } from './index.js';

@@ -1,4 +1,4 @@
-import type { ConnectionReport, InstanceReport } from '../store/cluster.js';
+import type { ConnectionReport, InstanceReport } from '../cluster/directory.js';
 import { builder } from './builder.js';
 
 const ServerModeEnum = builder.enumType('ServerMode', {

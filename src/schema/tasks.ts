@@ -1,16 +1,16 @@
 import { newId } from '../ids.js';
 import { notFound } from '../errors.js';
-import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../events/task-events.js';
+import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../tasks/events.js';
 import { familyWildcard, repoTopic } from '../events/topics.js';
-import { buildTask, TASK_STATUSES, type Task } from '../store/tasks.js';
+import { buildTask, TASK_STATUSES, type Task } from '../tasks/store.js';
 import { parseId, parseInput } from '../validation/parse.js';
-import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from '../validation/tasks.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from '../tasks/input.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { PriorityEnum, eventOptions, type EventOptions } from './event-options.js';
-import { idempotent } from './idempotency.js';
+import { PriorityEnum, eventOptions, type EventOptions } from './priority.js';
+import { idempotent } from '../idempotency/idempotent.js';
 import { atLeast, openStream } from './streams.js';
-import { requireRead, requireWrite, subscribedRepositories } from './guards.js';
+import { requireRead, requireWrite, subscribedRepositories } from '../auth/guards.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 

@@ -4,8 +4,8 @@ import type { Principal } from '../auth/principal.js';
 import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
 import type { Services } from '../schema/context.js';
 import { deployApiRevision } from '../schema/gateways.js';
-import { requireScope } from '../schema/guards.js';
-import { rateClient, rateLimitedError } from '../ratelimit/use-rate-limits.js';
+import { requireScope } from '../auth/guards.js';
+import { rateClient, rateLimitedError } from '../protection/use-rate-limits.js';
 
 /**
  * A small REST surface for services that do not speak GraphQL. Each route is

@@ -11,7 +11,7 @@ import {
   type GraphQLError,
 } from 'graphql';
 import type { EventEnvelope } from '../events/envelope.js';
-import { createBatchResults, sharedAcrossBatch } from '../events/shared-results.js';
+import { createBatchResults, sharedAcrossBatch } from '../schema/shared-results.js';
 import { ResultStream } from './result-stream.js';
 
 /** The results of the subscription started with each context, for a transport that delivers them itself. */

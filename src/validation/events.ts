@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from './fields.js';
+import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from '../input.js';
 
 const MAX_TOPICS = 100;
 // Narrower than an identifier: no ':' inside a topic's name part.

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { badInput } from '../errors.js';
-import { identifier } from './fields.js';
+import { identifier } from '../input.js';
 
 /**
  * Runs an input schema and returns what it parsed. The first problem becomes

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
-import { buildTask, type TaskStore } from '../../src/store/tasks.js';
-import { createMemoryTaskStore } from '../../src/store/tasks.memory.js';
-import { createRedisTaskStore } from '../../src/store/tasks.redis.js';
+import { buildTask, type TaskStore } from '../../src/tasks/store.js';
+import { createMemoryTaskStore } from '../../src/tasks/store.memory.js';
+import { createRedisTaskStore } from '../../src/tasks/store.redis.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 let redis: RedisServer;

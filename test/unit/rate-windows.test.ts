@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRefusalAudit } from '../../src/ratelimit/refusal-audit.js';
 import { mergeRules, ruleFor } from '../../src/ratelimit/rules.js';
-import { createLocalWindows, decide } from '../../src/ratelimit/window.js';
+import { createLocalWindows, decide } from '../../src/ratelimit/windows.js';
 
 const rule = { max: 3, windowSeconds: 1, burst: 2 };
 

@@ -2,7 +2,7 @@ import { execute, GraphQLID, GraphQLInt, GraphQLNonNull, GraphQLObjectType, Grap
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
-import { createBatchResults, perEvent, SHARED_ACROSS_BATCH, sharedAcrossBatch } from '../../src/events/shared-results.js';
+import { createBatchResults, perEvent, SHARED_ACROSS_BATCH, sharedAcrossBatch } from '../../src/schema/shared-results.js';
 
 const Payload = new GraphQLObjectType({ name: 'Payload', fields: { n: { type: GraphQLInt } } });
 const Event = new GraphQLObjectType<EventEnvelope>({

@@ -4,20 +4,20 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { SCOPES } from '../../src/auth/scopes.js';
 import { closeReason } from '../../src/schema/admin.js';
-import { connectionsArgs } from '../../src/validation/admin.js';
-import { createApiKeyInput } from '../../src/validation/api-keys.js';
-import { registerCliInput } from '../../src/validation/cli.js';
+import { connectionsArgs } from '../../src/admin/input.js';
+import { createApiKeyInput } from '../../src/auth/input.js';
+import { registerCliInput } from '../../src/push/input.js';
 import { eventsArgs } from '../../src/validation/events.js';
-import { LIMITS, REPOSITORY_PATTERN, VERSION_PATTERN } from '../../src/validation/fields.js';
+import { LIMITS, REPOSITORY_PATTERN, VERSION_PATTERN } from '../../src/input.js';
 import {
   deployApiRevisionInput,
   registerGatewayInput,
   undeployApiInput,
   updateGatewayConfigInput,
-} from '../../src/validation/gateways.js';
+} from '../../src/gateways/input.js';
 import { JSON_LIMITS } from '../../src/validation/json.js';
 import { parseId, parseInput } from '../../src/validation/parse.js';
-import { createTaskInput, deleteTaskInput, taskEventsArgs, updateTaskInput } from '../../src/validation/tasks.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, updateTaskInput } from '../../src/tasks/input.js';
 
 /** Asserts over generated values; fast-check would read a matcher's return value as a verdict, so it is dropped. */
 const holds = <T>(arbitrary: fc.Arbitrary<T>, assertion: (value: T) => unknown, numRuns?: number) =>

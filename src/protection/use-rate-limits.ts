@@ -2,7 +2,7 @@ import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionA
 import type { Plugin } from 'graphql-yoga';
 import { hasScope } from '../auth/scopes.js';
 import type { Principal } from '../auth/principal.js';
-import type { RateClient, RateLimiter, RateRefusal } from './limiter.js';
+import type { RateClient, RateLimiter, RateRefusal } from '../ratelimit/limiter.js';
 
 /** What the limiter needs from an operation's context. */
 type Caller = { readonly principal: Principal; readonly clientIp: string; readonly connectionId: string | undefined };

@@ -1,5 +1,5 @@
 import { call, type RedisConnections } from '../redis/connections.js';
-import { PENDING, type IdempotencyStore } from './idempotency.js';
+import { PENDING, type IdempotencyStore } from './store.js';
 
 // Deletes the claim only while it is still pending, never a stored result.
 const RELEASE_SCRIPT = `

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier, LIMITS, line, message, pageSize, text } from './fields.js';
+import { identifier, LIMITS, line, message, pageSize, text } from '../input.js';
 
 export const PRINCIPAL_KINDS = ['admin', 'anonymous', 'gateway', 'service', 'user'] as const;
 

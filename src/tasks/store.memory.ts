@@ -1,4 +1,4 @@
-import { applyPatch, type Task, type TaskStore } from './tasks.js';
+import { applyPatch, type Task, type TaskStore } from './store.js';
 
 export function createMemoryTaskStore(): TaskStore {
   const tasks = new Map<string, Task>();

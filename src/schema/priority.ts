@@ -1,5 +1,5 @@
 import type { Priority } from '../events/envelope.js';
-import { PRIORITIES } from '../validation/fields.js';
+import { PRIORITIES } from '../input.js';
 import { builder } from './builder.js';
 
 /** Options a publisher may set on the event its mutation produces. */

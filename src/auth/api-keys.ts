@@ -1,4 +1,4 @@
-import type { Scope } from '../auth/scopes.js';
+import type { Scope } from './scopes.js';
 
 /** A service API key as stored: never the secret, only its SHA-256. */
 export type ApiKeyRecord = {

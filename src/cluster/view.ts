@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
-import type { ClusterDirectory, ConnectionReport, InstanceReport } from '../store/cluster.js';
-import type { Connection, ConnectionRegistry } from './connection-registry.js';
+import type { ClusterDirectory, ConnectionReport, InstanceReport } from './directory.js';
+import type { Connection, ConnectionRegistry } from '../transport/connection-registry.js';
 
 export type Counters = {
   published: number;

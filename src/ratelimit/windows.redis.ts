@@ -1,5 +1,5 @@
 import type { RedisConnections } from '../redis/connections.js';
-import type { Refused, WindowCheck } from './window.js';
+import type { Refused, WindowCheck } from './windows.js';
 
 // The same decision as decide() in window.ts, atomically for all of an
 // operation's fields, on Redis's clock so instances' clocks need not agree.

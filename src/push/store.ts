@@ -1,5 +1,5 @@
 import type { ReadFrom } from '../events/bus.js';
-import type { BreakerState } from '../push/policy.js';
+import type { BreakerState } from './policy.js';
 
 /** A CLI's push endpoint. The secret is kept (not hashed) because Herald signs with it. */
 export type CliRegistration = {

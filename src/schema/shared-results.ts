@@ -10,7 +10,7 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import type { EventEnvelope } from './envelope.js';
+import type { EventEnvelope } from '../events/envelope.js';
 
 /**
  * One GraphQL execution for all the events of a batch. Events published

@@ -1,4 +1,4 @@
-import type { ClusterDirectory, InstanceReport } from './cluster.js';
+import type { ClusterDirectory, InstanceReport } from './directory.js';
 
 /**
  * Embedded mode: the cluster is this one instance. Its connection list is not

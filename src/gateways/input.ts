@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MAX_TARGETS } from '../gateways/service.js';
-import { displayName, host, identifier, key, list } from './fields.js';
-import { jsonValue } from './json.js';
+import { MAX_TARGETS } from './service.js';
+import { displayName, host, identifier, key, list } from '../input.js';
+import { jsonValue } from '../validation/json.js';
 
 const MAX_VHOSTS = 100;
 

@@ -1,5 +1,5 @@
 import type { ReadFrom } from '../events/bus.js';
-import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './cli.js';
+import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 
 export function createMemoryCliStore(): CliStore {
   const registrations = new Map<string, CliRegistration>();

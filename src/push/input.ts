@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { callbackUrl, displayName, identifier, pageSize, version } from './fields.js';
-import { repositoryList } from './tasks.js';
+import { callbackUrl, displayName, identifier, pageSize, version } from '../input.js';
+import { repositoryList } from '../tasks/input.js';
 
 /**
  * Fields in the order they have always been checked, so a client with several

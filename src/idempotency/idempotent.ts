@@ -1,5 +1,5 @@
 import { HeraldError } from '../errors.js';
-import type { Context } from './context.js';
+import type { Context } from '../schema/context.js';
 
 const WAIT_STEP_MS = 50;
 const WAIT_LIMIT_MS = 5_000;

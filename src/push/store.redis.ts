@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ReadFrom } from '../events/bus.js';
 import { call, type RedisConnections } from '../redis/connections.js';
-import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './cli.js';
+import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 
 // The endpoint state is merged field by field inside Redis, so the pushing
 // worker and the health check never undo each other's changes.

@@ -1,6 +1,6 @@
-import type { Task } from '../store/tasks.js';
-import type { EventDraft, EventEnvelope, Priority } from './envelope.js';
-import { repoTopic } from './topics.js';
+import type { Task } from './store.js';
+import type { EventDraft, EventEnvelope, Priority } from '../events/envelope.js';
+import { repoTopic } from '../events/topics.js';
 
 /** The task event family: what a task mutation announces to `repo:<repository>`. */
 export const TASK_EVENT_TYPES = {

@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/principal.js';
-import { canReadRepository, canWriteRepository, hasScope, readableRepositories, type Scope } from '../auth/scopes.js';
+import type { Principal } from './principal.js';
+import { canReadRepository, canWriteRepository, hasScope, readableRepositories, type Scope } from './scopes.js';
 import { HeraldError } from '../errors.js';
 
 /**

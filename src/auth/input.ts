@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isScope, SCOPES } from '../auth/scopes.js';
-import { displayName } from './fields.js';
+import { isScope, SCOPES } from './scopes.js';
+import { displayName } from '../input.js';
 
 const scopes = z
   .array(z.string({ invalid_type_error: 'must be a list of strings' }), { invalid_type_error: 'must be a list of strings' })

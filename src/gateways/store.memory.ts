@@ -1,4 +1,4 @@
-import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore, type GatewayKeyRecord } from './gateways.js';
+import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore, type GatewayKeyRecord } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,5 +1,5 @@
 import { call, type RedisConnections } from '../redis/connections.js';
-import type { ClusterDirectory, ConnectionReport, InstanceReport } from './cluster.js';
+import type { ClusterDirectory, ConnectionReport, InstanceReport } from './directory.js';
 
 /** Per instance an expiring summary key and an expiring connections key, plus a set of instance ids. */
 export function createRedisClusterDirectory(redis: RedisConnections): ClusterDirectory {

@@ -1,6 +1,6 @@
-import { ruleSchema, type Rule } from '../ratelimit/rules.js';
+import { ruleSchema, type Rule } from './rules.js';
 import { call, type RedisConnections } from '../redis/connections.js';
-import type { RateLimitStore } from './rate-limits.js';
+import type { RateLimitStore } from './store.js';
 
 /** One hash, field name to rule as JSON, shared by every instance. */
 export function createRedisRateLimitStore(redis: RedisConnections): RateLimitStore {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { call, type RedisConnections } from '../redis/connections.js';
-import type { Task, TaskStore } from './tasks.js';
+import type { Task, TaskStore } from './store.js';
 
 // Read-modify-write in one script so concurrent updates from different
 // instances never lose each other's fields. JSON null clears a field.

@@ -1,4 +1,4 @@
-import type { Rule } from '../ratelimit/rules.js';
+import type { Rule } from './rules.js';
 
 /** Rules changed live by an admin; they outlive restarts in Redis mode and win over the file and defaults. */
 export interface RateLimitStore {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ruleSchema } from '../ratelimit/rules.js';
+import { ruleSchema } from './rules.js';
 
 /** setRateLimit's input: the rule's numbers; the field is checked against the schema where it is known. */
 export const setRateLimitInput = z.object({
