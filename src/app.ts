@@ -1,51 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { createAdminService } from './admin/service.js';
+import { directMessage } from './admin/messages.js';
 import { createAuthenticator } from './auth/authenticator.js';
-import type { Config } from './config.js';
-import type { EventBus } from './events/bus.js';
-import { createMemoryBus } from './events/bus.memory.js';
-import { createRedisBus } from './events/bus.redis.js';
-import { createHub } from './events/hub.js';
-import { createLogger, type Logger } from './log.js';
-import { createRedisConnections, type RedisConnections } from './redis/connections.js';
-import type { Services } from './schema/context.js';
-import type { ClusterDirectory } from './cluster/directory.js';
-import { createMemoryClusterDirectory } from './cluster/directory.memory.js';
-import { createRedisClusterDirectory } from './cluster/directory.redis.js';
-import type { GatewayStore } from './gateways/store.js';
-import { createMemoryGatewayStore } from './gateways/store.memory.js';
-import { createRedisGatewayStore } from './gateways/store.redis.js';
-import { createMemoryControlChannel, createRedisControlChannel, type ControlChannel } from './events/control.js';
-import { createGatewayService } from './gateways/service.js';
 import { createJwtVerifier } from './auth/jwt.js';
+import { createApiKeyService } from './auth/keys.js';
+import { createBackends } from './backends.js';
+import { createClusterView, newCounters } from './cluster/view.js';
+import { ConfigError, type Config } from './config.js';
+import type { ControlCommand } from './events/control.js';
+import { countingBus } from './events/counting.js';
+import { createHub } from './events/hub.js';
+import { Topics } from './events/topics.js';
+import { createDeployments } from './gateways/deployments.js';
+import { createGatewayService } from './gateways/service.js';
+import { createIdempotency } from './idempotency/idempotent.js';
+import { createLogger, type AuditEntry, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
-import { connectionTopic, directMessage } from './schema/admin.js';
-import type { ApiKeyStore } from './auth/api-keys.js';
 import { createPushDispatcher } from './push/dispatcher.js';
-import { alwaysLeader, redisLeadership } from './push/leader.js';
-import { cliTopic } from './schema/cli.js';
-import type { CliStore } from './push/store.js';
-import { createMemoryCliStore } from './push/store.memory.js';
-import { createRedisCliStore } from './push/store.redis.js';
-import { createMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/store.js';
-import { createRedisIdempotencyStore } from './idempotency/store.redis.js';
-import { createMemoryApiKeyStore } from './auth/api-keys.memory.js';
-import { createRedisApiKeyStore } from './auth/api-keys.redis.js';
-import { createClusterView, type Counters } from './cluster/view.js';
-import type { TaskStore } from './tasks/store.js';
-import { createMemoryTaskStore } from './tasks/store.memory.js';
-import { createRedisTaskStore } from './tasks/store.redis.js';
+import { fallbackDraft } from './push/fallback.js';
+import { createPushRegistrations } from './push/registrations.js';
+import { createRateLimiter } from './ratelimit/limiter.js';
+import { createRefusalAudit } from './ratelimit/refusal-audit.js';
+import { unknownRuleField } from './ratelimit/rules.js';
+import { getSchema } from './schema/index.js';
+import { rootFieldsOf } from './schema/root-fields.js';
+import type { Services } from './schema/context.js';
 import { Close, CloseReason } from './sessions/close-codes.js';
+import { createTaskService } from './tasks/service.js';
 import { createConnectionRegistry } from './transport/connection-registry.js';
 import { startHeartbeat } from './transport/heartbeat.js';
 import { createHttpServer } from './transport/http-server.js';
-import { createRateLimiter } from './ratelimit/limiter.js';
-import { createRefusalAudit } from './ratelimit/refusal-audit.js';
-import { createRedisWindows } from './ratelimit/windows.redis.js';
-import { createMemoryRateLimitStore } from './ratelimit/store.js';
-import { createRedisRateLimitStore } from './ratelimit/store.redis.js';
 import { createWsServer } from './transport/ws-server.js';
 import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js';
 
@@ -58,10 +45,17 @@ export type App = {
   stop(): Promise<void>;
 };
 
-/** Wires the parts together; the only place that chooses between memory and Redis backends. */
+/**
+ * Wires the rooms together: backends (memory or Redis, chosen in
+ * backends.ts), the services the GraphQL face and the REST routes call, and
+ * the transports. Throws ConfigError for configuration that only the built
+ * server can check (rate-limit rules naming fields the schema lacks).
+ */
 export function buildApp(config: Config, logger?: Logger): App {
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger ?? createLogger(config.logLevel, instanceId);
+  const unknownField = config.rateLimitsFile && unknownRuleField(config.rateLimitsFile, config.rateLimits, rootFieldsOf(getSchema()));
+  if (unknownField) throw new ConfigError(`Invalid configuration: ${unknownField}`);
 
   let adminToken = config.adminToken;
   if (!adminToken) {
@@ -69,51 +63,41 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.warn({ adminToken }, 'HERALD_ADMIN_TOKEN is not set; generated an admin token for this development run');
   }
 
-  const redis: RedisConnections | null = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
-  const tasks: TaskStore = redis ? createRedisTaskStore(redis) : createMemoryTaskStore();
-  const gatewayStore: GatewayStore = redis ? createRedisGatewayStore(redis) : createMemoryGatewayStore();
-  const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
-  const bus: EventBus = redis ? createRedisBus(redis, log, retention) : createMemoryBus(retention);
-  const idempotency: IdempotencyStore = redis ? createRedisIdempotencyStore(redis) : createMemoryIdempotencyStore({ log });
-  const control: ControlChannel = redis ? createRedisControlChannel(redis, log) : createMemoryControlChannel();
-  const directory: ClusterDirectory = redis ? createRedisClusterDirectory(redis) : createMemoryClusterDirectory();
+  const backends = createBackends(config, instanceId, log);
+  const { redis, control, directory } = backends;
+  const counters = newCounters();
+  const metrics = createMetrics();
+  // Every publish on this instance goes through here, so every one is counted.
+  const bus = countingBus(backends.bus, (topic, events) => {
+    counters.published += events;
+    metrics.published(topic, events);
+  });
   const hub = createHub(bus);
   const registry = createConnectionRegistry();
-  const cliStore: CliStore = redis ? createRedisCliStore(redis) : createMemoryCliStore();
-  const apiKeys: ApiKeyStore = redis ? createRedisApiKeyStore(redis) : createMemoryApiKeyStore();
-  const counters: Counters = { published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 };
-  const metrics = createMetrics();
-  const audit = log.child({ audit: true });
-  const auditRefusal = (entry: Record<string, unknown> & { action: string }) => audit.warn(entry, entry.action);
+  const auditLog = log.child({ audit: true });
+  const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
+  const auditRefusal = (entry: AuditEntry) => auditLog.warn(entry, entry.action);
 
   const cluster = createClusterView({
     instanceId,
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
-    registry,
+    connections: () => registry.all(),
+    connectionCount: () => registry.size(),
     directory,
     counters,
     subscriptions: () => hub.streamCount(),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
-  const gateways = createGatewayService({
-    store: gatewayStore,
-    bus,
-    control,
-    subscribers: (gatewayIds) => cluster.gatewaySubscribers(gatewayIds),
-    countPublished: (topic, count) => {
-      counters.published += count;
-      metrics.published(topic, count);
-    },
-    log,
-  });
+  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
+  const gateways = createGatewayService({ store: backends.gateways, bus, control, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
   const refusals = createRefusalAudit(auditRefusal);
   const rateLimits = createRateLimiter({
-    store: redis ? createRedisRateLimitStore(redis) : createMemoryRateLimitStore(),
+    store: backends.rateLimitRules,
     fileRules: config.rateLimits,
-    shared: redis ? createRedisWindows(redis, instanceId) : null,
+    shared: backends.rateLimitWindows,
     sharedReady: () => redis?.command.status === 'ready',
     // The directory itself, not the cluster view: the view answers with this instance alone while Redis is away.
     liveInstances: async () => (await directory.instances()).length,
@@ -128,40 +112,45 @@ export function buildApp(config: Config, logger?: Logger): App {
     log: log.child({ component: 'ratelimit' }),
   });
 
-  const services: Services = {
-    tasks,
-    bus,
-    hub,
-    gateways,
-    cluster,
-    counters,
-    apiKeys,
-    control,
-    metrics,
-    audit: (entry) => audit.info(entry, entry.action),
-    maxQueuedEvents: config.ws.maxQueuedEvents,
-    idempotency,
-    dedupWindowSeconds: config.events.dedupWindowSeconds,
-    rateLimits,
-    cli: { store: cliStore, urlPolicy: config.push.urlPolicy, minCliVersion: config.minCliVersion, poke: () => push.poke(), isPushing: () => push.isPushing() },
-  };
   const push = createPushDispatcher({
     bus,
     hub,
-    store: cliStore,
+    store: backends.cli,
     settings: config.push,
     log: log.child({ component: 'push' }),
-    leadership: redis ? redisLeadership(redis, instanceId, config.push.leaderTtlMs) : alwaysLeader(),
-    audit: (entry) => audit.info({ principal: 'herald', ...entry }, entry.action),
-    fallback: async (registration, event, reason) => {
-      await bus.publish({ topic: cliTopic(registration.id), type: 'cli.fallback', correlationId: event.id, priority: event.priority, expiresAt: null, payload: { reason, event } });
-    },
+    leadership: backends.leadership,
+    audit: (entry) => audit({ principal: 'herald', ...entry }),
+    fallback: async (registration, event, reason) => void (await bus.publish(fallbackDraft(registration, event, reason))),
   });
+
+  const services: Services = {
+    tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    gateways,
+    deployments: createDeployments({ gateways, idempotency }),
+    push: createPushRegistrations({
+      store: backends.cli,
+      bus,
+      urlPolicy: config.push.urlPolicy,
+      minCliVersion: config.minCliVersion,
+      poke: () => push.poke(),
+      isPushing: () => push.isPushing(),
+      audit,
+    }),
+    apiKeys: createApiKeyService({ store: backends.apiKeys, control, audit }),
+    admin: createAdminService({ cluster, control, bus, audit }),
+    bus,
+    subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    cluster,
+    rateLimits,
+    metrics,
+    audit,
+  };
+
   const authenticator = createAuthenticator({
     adminToken,
     allowAnonymous: config.mode === 'development',
-    gateways: gatewayStore,
-    apiKeys,
+    gateways: backends.gateways,
+    apiKeys: backends.apiKeys,
     jwt: config.jwt && createJwtVerifier(config.jwt),
   });
   const mask = createMask(log);
@@ -210,6 +199,23 @@ export function buildApp(config: Config, logger?: Logger): App {
     log,
   });
   const server = createHttpServer(yoga, ws);
+
+  /** What every instance carries out when any instance asks (see events/control.ts). */
+  function onControl(command: ControlCommand) {
+    switch (command.kind) {
+      case 'rate-limits-changed':
+        rateLimits.reload().catch((err: Error) => log.warn({ component: 'ratelimit', err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
+        return;
+      case 'notify':
+        hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
+        return;
+      case 'close-connections': {
+        const closed = ws.closeMatching(command.match, command.code, command.reason);
+        if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
+      }
+    }
+  }
+
   let stopHeartbeat = () => {};
   let stopping: Promise<void> | undefined;
 
@@ -223,19 +229,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       server.listen(config.port, config.host);
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
-      await control.listen((command) => {
-        if (command.kind === 'rate-limits-changed') {
-          rateLimits.reload().catch((err: Error) => log.warn({ err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
-          return;
-        }
-        if (command.kind === 'notify') {
-          const { connectionId, id, message, timestamp } = command;
-          hub.inject(connectionTopic(connectionId), directMessage(id, timestamp, connectionId, message));
-          return;
-        }
-        const closed = ws.closeMatching(command.match, command.code, command.reason);
-        if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
-      });
+      await control.listen(onControl);
       cluster.start();
       rateLimits.start();
       push.start();

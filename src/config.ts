@@ -3,7 +3,6 @@ import type { JwtConfig } from './auth/jwt.js';
 import type { QueryLimits } from './protection/use-armor.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
-import { getSchema } from './schema/index.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -96,6 +95,12 @@ const schema = z.object({
     .default('false'),
 });
 
+/** Every variable the schema reads, with its default as written in the environment (docs/configuration.md lists them). */
+export const SETTINGS: readonly { readonly name: string; readonly default: string | undefined }[] = Object.entries(schema.shape).map(([name, type]) => ({
+  name,
+  default: type instanceof z.ZodDefault ? String(type._def.defaultValue()) : undefined,
+}));
+
 type Env = z.infer<typeof schema>;
 
 export type Config = {
@@ -130,6 +135,8 @@ export type Config = {
   readonly corsOrigins: readonly string[];
   /** Rate-limit rules from RATE_LIMITS_FILE, over the built-in defaults. */
   readonly rateLimits: Readonly<Record<string, Rule>>;
+  /** Where they came from, to name it when a rule names a field the schema lacks (checked when the app is built). */
+  readonly rateLimitsFile: string | undefined;
   /** How many reverse proxies' X-Forwarded-For entries to believe. */
   readonly trustProxy: number;
   /**
@@ -207,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: jwtConfig(e),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},
+    rateLimitsFile: e.RATE_LIMITS_FILE,
     trustProxy: e.TRUST_PROXY,
     protection: true,
   };
@@ -214,7 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function rulesFrom(path: string): Record<string, Rule> {
   try {
-    return loadRulesFile(path, getSchema());
+    return loadRulesFile(path);
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
   }

@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /**
  * Error codes a client can rely on (`extensions.code`). Anything thrown that
  * is not a HeraldError is masked as INTERNAL_SERVER_ERROR so no internals leak.
@@ -13,18 +11,31 @@ export type ErrorCode =
   | 'CURSOR_EXPIRED'
   | 'CONFLICT';
 
-export class HeraldError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code } });
+/**
+ * An error meant for the client, with its code in `extensions`. A plain
+ * Error, so the rooms that throw it need no GraphQL: graphql-js copies
+ * `extensions` onto the error it reports, and the edges (GraphQL masking,
+ * REST, WebSocket) show message and code as they are.
+ */
+export class HeraldError extends Error {
+  override name = 'HeraldError';
+  readonly extensions: Readonly<Record<string, unknown>> & { readonly code: ErrorCode };
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.extensions = { ...extensions, code };
   }
 }
 
-export const badInput = (field: string, message: string) =>
-  new HeraldError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+export const badInput = (field: string, message: string) => new HeraldError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 
 export const notFound = (what: string, id: string) => new HeraldError('NOT_FOUND', `${what} ${id} not found`, { id });
 
-/** A backend (Redis) could not be reached; the client may retry. */
+/** A backend (Redis) could not be reached; the client may retry. Its message is for logs only. */
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
 }

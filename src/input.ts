@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badInput } from './errors.js';
 
 /**
  * Rules for single fields of client input. Input schemas are built from these,
@@ -105,8 +106,6 @@ export const list = <T extends z.ZodTypeAny>(rule: T, max: number, counted: stri
     .min(1, counted)
     .max(max, counted);
 
-export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'CRITICAL'] as const;
-export const priority = z.enum(PRIORITIES);
 
 /** When an event stops being worth delivering: in the future, at most a year ahead. */
 export const expiresAt = z.date().refine((date) => {
@@ -117,3 +116,61 @@ export const expiresAt = z.date().refine((date) => {
 /** A field that may be left out but, when given, may not be null. */
 export const notClearable = <T extends z.ZodTypeAny>(rule: T) =>
   rule.nullish().refine((value): value is z.output<T> | undefined => value !== null, 'cannot be cleared');
+
+/**
+ * Free-form JSON a client hands in (a gateway configuration, an event
+ * payload), within bounds its room sets: the size of what can travel in one
+ * event, and a depth that keeps every later walk of the value (serializing,
+ * copying, a client parsing it) far from the stack limit.
+ */
+export type JsonLimits = { readonly maxBytes: number; readonly maxDepth: number };
+
+/** What is wrong with `value` as bounded JSON, or undefined when nothing is. */
+function jsonProblem(value: unknown, limits: JsonLimits): string | undefined {
+  const shape = shapeProblem(value, limits.maxDepth);
+  if (shape) return shape;
+  // Depth is bounded by now, so serializing cannot overflow the stack.
+  if (Buffer.byteLength(JSON.stringify(value)) > limits.maxBytes) return `must be at most ${limits.maxBytes} bytes as JSON`;
+  return undefined;
+}
+
+/** Walks no deeper than `maxDepth` + 1, so a hostile value costs no more than an allowed one. */
+function shapeProblem(value: unknown, maxDepth: number, depth = 0): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be JSON (finite numbers only)';
+  if (typeof value !== 'object') return 'must be JSON';
+  if (depth === maxDepth) return `must nest at most ${maxDepth} levels of objects and lists`;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) {
+    const problem = shapeProblem(child, maxDepth, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Any JSON value within the bounds; the value itself is passed on untouched. */
+export const jsonValue = (limits: JsonLimits) =>
+  z.unknown().superRefine((value, ctx) => {
+    const problem = jsonProblem(value, limits);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+
+/**
+ * Runs an input schema and returns what it parsed. The first problem becomes
+ * the error clients already know: BAD_USER_INPUT with `extensions.field`
+ * naming the field and a message that starts with it. List positions are left
+ * out of the name (`gatewayIds`, not `gatewayIds.3`); nested inputs are dotted.
+ */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, whole = 'input'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw badInput(fieldOf(issue.path) || whole, issue.message);
+}
+
+/** An `ID` argument, which GraphQL hands over as a string or a number: an identifier, named `field` in errors. */
+export function parseId(value: string | number, field: string): string {
+  return parseInput(identifier, String(value), field);
+}
+
+const fieldOf = (path: ReadonlyArray<string | number>) => path.filter((part) => typeof part === 'string').join('.');

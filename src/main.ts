@@ -3,15 +3,16 @@ import { ConfigError, loadConfig } from './config.js';
 import { installProcessGuard } from './process-guard.js';
 
 let config;
+let app;
 try {
   config = loadConfig();
+  app = buildApp(config);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
   process.exit(1);
 }
 
-const app = buildApp(config);
 installProcessGuard(app.log);
 await app.start();
 

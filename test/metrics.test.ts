@@ -4,6 +4,7 @@ import { deploy, registerGateway } from './helpers/gateways.js';
 import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
+import { until } from './helpers/wait.js';
 
 /** Parses Prometheus text format into `name{labels}` -> value, failing on any malformed line. */
 function parse(text: string): Map<string, number> {
@@ -72,5 +73,30 @@ describe('/metrics', () => {
     const after = await scrape();
     expect((after.get('herald_events_published_total{family="gateway"}') ?? 0) - (before.get('herald_events_published_total{family="gateway"}') ?? 0)).toBe(3);
     expect((await gqlOk(herald.url, '{ stats { eventsPublished } }')).stats.eventsPublished).toBe(statsBefore + 3);
+  });
+});
+
+describe('counting what is published', () => {
+  let herald: Herald;
+  beforeAll(async () => {
+    herald = await startHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_MAX_ATTEMPTS: '1' });
+  });
+  afterAll(() => herald?.stop());
+
+  it('counts every event published through the instance, whoever publishes it', async () => {
+    const published = async () => (await gqlOk(herald.url, '{ stats { eventsPublished } }')).stats.eventsPublished as number;
+    const before = await published();
+    await createTask(herald.url, 'counted', 'a task');
+    await gqlOk(herald.url, 'mutation { broadcast(message: "to everyone") }');
+    const gateways = await Promise.all(['g1', 'g2'].map((name) => registerGateway(herald.url, name)));
+    await deploy(herald.url, gateways.map((g) => g.gateway.id));
+    // A push that fails is handed to the CLI's fallback topic: one more event.
+    const { registerCli } = await gqlOk(herald.url, 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id } }', {
+      input: { callbackUrl: 'http://127.0.0.1:9/hook', repositories: ['pushed'], clientVersion: '1.0.0' },
+    });
+    await createTask(herald.url, 'pushed', 'not taken');
+    await until(() => gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id) { status } }', { id: registerCli.id }), (d) => d.deliveries[0]?.status === 'FALLBACK', 'the fallback');
+    // task + broadcast + two gateway events + task + fallback
+    expect((await published()) - before).toBe(6);
   });
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { PRINCIPAL_KINDS } from '../auth/principal.js';
 import { identifier, LIMITS, line, message, pageSize, text } from '../input.js';
-
-export const PRINCIPAL_KINDS = ['admin', 'anonymous', 'gateway', 'service', 'user'] as const;
 
 /** An empty string matches everything, as if the field were left out. */
 const connectionFilter = z.object({

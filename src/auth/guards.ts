@@ -1,6 +1,8 @@
 import type { Principal } from './principal.js';
 import { canReadRepository, canWriteRepository, hasScope, readableRepositories, type Scope } from './scopes.js';
 import { HeraldError } from '../errors.js';
+import type { TopicRequest } from '../events/input.js';
+import { Topics } from '../events/topics.js';
 
 /**
  * Checks that GraphQL field declarations cannot express (they depend on
@@ -40,4 +42,25 @@ export function subscribedRepositories(principal: Principal, requested: readonly
   }
   for (const repository of requested) requireRead(principal, repository);
   return [...requested];
+}
+
+/** The log topics a caller may read for the topics asked for; refuses any it may not. */
+export function readableTopics(principal: Principal, topics: readonly TopicRequest[]): string[] {
+  const repos: string[] = [];
+  const out: string[] = [];
+  for (const { family, name } of topics) {
+    if (family === 'repo') {
+      repos.push(name);
+      continue;
+    }
+    const topic = `${family}:${name}`;
+    const own = principal.kind === 'gateway' && principal.gatewayId === name;
+    if (!own && !hasScope(principal, 'gateways:admin')) throw new HeraldError('FORBIDDEN', `Not allowed to read topic ${topic}`, { topic });
+    out.push(topic);
+  }
+  if (repos.length > 0) {
+    const covered = subscribedRepositories(principal, repos);
+    out.push(...(covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo)));
+  }
+  return out;
 }

@@ -21,6 +21,11 @@ export type Principal =
 
 export type PrincipalKind = Principal['kind'];
 
+/** Every kind, for filters and metrics. */
+export const PRINCIPAL_KINDS = ['admin', 'anonymous', 'gateway', 'service', 'user'] as const satisfies readonly PrincipalKind[];
+// Fails to compile when a kind is missing from the list.
+export const ALL_KINDS_LISTED: [Exclude<PrincipalKind, (typeof PRINCIPAL_KINDS)[number]>] extends [never] ? true : never = true;
+
 export const ADMIN: Principal = Object.freeze({ kind: 'admin', id: 'admin' });
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', id: 'anonymous' });
 

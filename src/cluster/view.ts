@@ -1,13 +1,31 @@
+import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import type { ClusterDirectory, ConnectionReport, InstanceReport } from './directory.js';
-import type { Connection, ConnectionRegistry } from '../transport/connection-registry.js';
 
+/** This instance's counters since it started, as its report carries them. */
 export type Counters = {
   published: number;
   delivered: number;
   gatewayEventsSent: number;
   gatewaySendFailures: number;
   slowConsumerDisconnects: number;
+};
+
+export const newCounters = (): Counters => ({ published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 });
+
+/** What the view reads of one of this instance's connections (the transport owns them). */
+export type LocalConnection = {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly connectedAt: Date;
+  readonly lastHeartbeatAt: Date;
+  readonly principal: Principal | null;
+  readonly clientName: string | null;
+  readonly clientVersion: string | null;
+  readonly subscriptions: { readonly size: number };
+  readonly eventsSent: number;
+  readonly eventsDropped: number;
+  readonly heartbeatRttMs: number | null;
 };
 
 /**
@@ -36,19 +54,21 @@ export function createClusterView(deps: {
   instanceId: string;
   mode: 'EMBEDDED' | 'REDIS';
   startedAt: Date;
-  registry: ConnectionRegistry;
+  /** This instance's open connections, read fresh whenever a report is made. */
+  connections: () => Iterable<LocalConnection>;
+  connectionCount: () => number;
   directory: ClusterDirectory;
   counters: Counters;
   subscriptions: () => number;
   intervalMs: number;
   log: Logger;
 }): ClusterView {
-  const { instanceId, registry, directory, counters, log } = deps;
+  const { instanceId, directory, counters, log } = deps;
   let timer: NodeJS.Timeout | undefined;
   let soon: NodeJS.Timeout | undefined;
   let failing = false;
 
-  const connectionReport = (c: Connection): ConnectionReport => ({
+  const connectionReport = (c: LocalConnection): ConnectionReport => ({
     id: c.id,
     instanceId,
     remoteAddress: c.remoteAddress,
@@ -71,13 +91,13 @@ export function createClusterView(deps: {
   const gatewayListeners = () => {
     if (listening) return listening;
     listening = new Map();
-    for (const c of registry.all()) {
+    for (const c of deps.connections()) {
       if (c.principal?.kind === 'gateway' && c.subscriptions.size > 0) listening.set(c.principal.gatewayId, (listening.get(c.principal.gatewayId) ?? 0) + 1);
     }
     return listening;
   };
 
-  const localConnections = () => [...registry.all()].map(connectionReport);
+  const localConnections = () => [...deps.connections()].map(connectionReport);
 
   const local = (): InstanceReport => ({
     instanceId,
@@ -90,7 +110,7 @@ export function createClusterView(deps: {
     gatewayEventsSent: counters.gatewayEventsSent,
     gatewaySendFailures: counters.gatewaySendFailures,
     slowConsumerDisconnects: counters.slowConsumerDisconnects,
-    connections: registry.size(),
+    connections: deps.connectionCount(),
     gatewayListeners: Object.fromEntries(gatewayListeners()),
   });
 

@@ -3,7 +3,7 @@ import { encodeCursor } from './cursor.js';
 import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { Fifo } from './fifo.js';
-import { familyOf, familyWildcard } from './topics.js';
+import { familyOf, Topics } from './topics.js';
 
 /** A topic's retained events, oldest first, and the position of the last one it dropped. */
 type TopicLog = { readonly topic: string; readonly events: Fifo<EventEnvelope>; sequence: number; trimmedThrough: number };
@@ -70,7 +70,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     while (orderTimes.size > 0 && orderTimes.at(0) < oldest) dropOldest();
     deliver(topic, event);
     const family = familyOf(topic);
-    if (family) deliver(familyWildcard(family), event);
+    if (family) deliver(Topics.wildcard(family), event);
     return event;
   };
 

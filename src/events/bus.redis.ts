@@ -4,7 +4,8 @@ import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js'
 import { outlivedRetention, type EventBus, type LogRead, type Retention } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
-import type { EventDraft, EventEnvelope, Priority } from './envelope.js';
+import type { EventDraft, EventEnvelope } from './envelope.js';
+import { isPriority } from './priority.js';
 import { familyOf } from './topics.js';
 
 // One script numbers each event (per topic and globally), appends it to its
@@ -180,7 +181,6 @@ function readDecoder(log: Logger) {
   };
 }
 
-const PRIORITIES = new Set<Priority>(['LOW', 'NORMAL', 'HIGH', 'CRITICAL']);
 
 /**
  * Decodes published events as they arrive. Consecutive events with the same
@@ -226,7 +226,7 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
     typeof wire.timestamp !== 'string' ||
     !Number.isSafeInteger(wire.sequence) ||
     !Number.isSafeInteger(wire.position) ||
-    !PRIORITIES.has(wire.priority)
+    !isPriority(wire.priority)
   ) {
     log.warn('dropped an event that is not a valid envelope');
     return null;

@@ -2,7 +2,9 @@
  * The one shape every event has, whatever its family. `sequence` and `cursor`
  * are assigned when the event is published (see bus.ts), never by the caller.
  */
-export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'CRITICAL';
+import type { Priority } from './priority.js';
+
+export type { Priority };
 
 export type EventEnvelope<TType extends string = string, TPayload = unknown> = {
   readonly id: string;
@@ -27,3 +29,10 @@ export type EventDraft<TType extends string = string, TPayload = unknown> = Omit
 
 /** Largest serialized event the bus accepts. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/**
+ * Bounds for free-form JSON that travels inside an event (a gateway
+ * configuration, a channel payload): never more than an event can carry, and
+ * nested no deeper than real data needs (a dozen levels at most).
+ */
+export const PAYLOAD_LIMITS = { maxBytes: MAX_EVENT_BYTES, maxDepth: 20 } as const;

@@ -1,17 +1,37 @@
 /**
- * Topic names. A topic is the unit of ordering: sequence numbers increase per
- * topic, and subscribers listen to topics (or to every topic of one family).
+ * Every topic name Herald makes, in one place. A topic is the unit of
+ * ordering: sequence numbers increase per topic, and subscribers listen to
+ * topics (or to every topic of one family). Local topics never travel on the
+ * bus: they reach this instance's streams only.
  */
 export type TopicFamily = 'repo' | 'gateway' | 'channel';
 
 const FAMILIES: readonly TopicFamily[] = ['repo', 'gateway', 'channel'];
 const WILDCARDS: Readonly<Record<TopicFamily, string>> = { repo: 'repo:*', gateway: 'gateway:*', channel: 'channel:*' };
 const COLON = 0x3a;
+const LOCAL = 'local:';
+const GATEWAY = 'gateway:';
 
-export const repoTopic = (repository: string) => `repo:${repository}`;
+export const Topics = {
+  /** A repository's task events. */
+  repo: (repository: string) => `repo:${repository}`,
+  /** Events for one gateway. */
+  gateway: (gatewayId: string) => `${GATEWAY}${gatewayId}`,
+  /** The gateway a gateway topic is for. */
+  gatewayIdOf: (topic: string) => topic.slice(GATEWAY.length),
+  /** A named channel. */
+  channel: (name: string) => `channel:${name}`,
+  /** Operators' broadcasts to every systemMessages subscription. */
+  system: 'channel:system',
+  /** Events a CLI's push endpoint did not take, for its WebSocket. */
+  cli: (registrationId: string) => `channel:cli:${registrationId}`,
+  /** Messages for one connection, on the instance that holds it. */
+  connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
+  /** The pseudo-topic that receives every event of a family. */
+  wildcard: (family: TopicFamily) => WILDCARDS[family],
+} as const;
 
-/** The pseudo-topic that receives every event of a family. */
-export const familyWildcard = (family: TopicFamily) => WILDCARDS[family];
+export const isLocalTopic = (topic: string) => topic.startsWith(LOCAL);
 
 // Runs for every event published and delivered, so it compares in place rather than cutting the topic.
 export function familyOf(topic: string): TopicFamily | undefined {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_TARGETS } from './service.js';
-import { displayName, host, identifier, key, list } from '../input.js';
-import { jsonValue } from '../validation/json.js';
+import { PAYLOAD_LIMITS } from '../events/envelope.js';
+import { displayName, host, identifier, jsonValue, key, list } from '../input.js';
 
 const MAX_VHOSTS = 100;
 
@@ -26,4 +26,4 @@ export const deployApiRevisionInput = z.object({
 
 export const undeployApiInput = z.object({ apiId: identifier, gatewayIds, correlationId });
 
-export const updateGatewayConfigInput = z.object({ gatewayId: identifier, config: jsonValue(), correlationId });
+export const updateGatewayConfigInput = z.object({ gatewayId: identifier, config: jsonValue(PAYLOAD_LIMITS), correlationId });

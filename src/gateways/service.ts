@@ -6,11 +6,10 @@ import type { EventBus } from '../events/bus.js';
 import type { ControlChannel } from '../events/control.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../log.js';
-import { buildGateway, type Gateway, type GatewayStore } from './store.js';
+import { Closings } from '../sessions/close-codes.js';
+import { buildGateway, type Gateway } from './model.js';
+import type { GatewayStore } from './store.js';
 
-/** Close code and reason for connections of a gateway whose keys were revoked or that was deleted. */
-export const GATEWAY_REVOKED = { code: 4403, reason: 'Forbidden: gateway key revoked' } as const;
-export const GATEWAY_DELETED = { code: 4403, reason: 'Forbidden: gateway deleted' } as const;
 
 export type TargetStatus = 'DELIVERED' | 'NO_CONNECTION' | 'FAILED';
 
@@ -40,8 +39,6 @@ export function createGatewayService(deps: {
   bus: EventBus;
   control: ControlChannel;
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
-  /** Counts `count` published events of the topic's family. */
-  countPublished: (topic: string, count: number) => void;
   log: Logger;
 }) {
   const { store, bus, control, log } = deps;
@@ -79,7 +76,7 @@ export function createGatewayService(deps: {
     async revokeKeys(gatewayId: string) {
       const gateway = await requireGateway(gatewayId);
       const revoked = await store.revokeKeys(gatewayId, now());
-      await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...GATEWAY_REVOKED });
+      await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayKeyRevoked });
       log.info({ audit: true, gatewayId, revoked }, 'gateway keys revoked');
       return gateway;
     },
@@ -87,7 +84,7 @@ export function createGatewayService(deps: {
     async delete(gatewayId: string) {
       const deleted = await store.delete(gatewayId);
       if (deleted) {
-        await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...GATEWAY_DELETED });
+        await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayDeleted });
         log.info({ audit: true, gatewayId }, 'gateway deleted');
       }
       return deleted;
@@ -143,8 +140,6 @@ export function createGatewayService(deps: {
         heard.push(gatewayId);
         return { gatewayId, status: 'DELIVERED', connections, reason: null, eventId: event.id };
       });
-      // Every event of a dispatch is a gateway event: counted once for the batch.
-      if (events.length > 0) deps.countPublished(events[0]!.topic, events.length);
       await Promise.all([
         store.recordDeliveries(heard, { ok: true }).catch(() => {}),
         recordFailures(unheard, 'no active connection'),

@@ -1,4 +1,5 @@
-import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayStore, type GatewayKeyRecord } from './store.js';
+import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayKeyRecord } from './model.js';
+import type { GatewayStore } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

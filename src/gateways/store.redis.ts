@@ -1,5 +1,6 @@
 import { call, type RedisConnections } from '../redis/connections.js';
-import { NO_DELIVERIES, type Gateway, type GatewayStore, type GatewayKeyRecord } from './store.js';
+import { NO_DELIVERIES, type Gateway, type GatewayKeyRecord } from './model.js';
+import type { GatewayStore } from './store.js';
 
 // Both run for every deployment, over every target gateway: one command each instead of one
 // command per gateway, which in ioredis costs more than the work Redis does for it.

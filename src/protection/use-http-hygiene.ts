@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Audit } from '../log.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -19,7 +20,7 @@ const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none';
  */
 export function useHttpHygiene(options: {
   /** Writes an `audit` line for a refused request. */
-  audit: (entry: Record<string, unknown> & { action: string }) => void;
+  audit: Audit;
   ipOf: (serverContext: object) => string;
 }): Plugin {
   return {

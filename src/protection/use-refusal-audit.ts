@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ARMOR_CODES } from './use-armor.js';
+import type { Audit } from '../log.js';
 
 const REFUSAL_CODES = new Set<string>(Object.values(ARMOR_CODES));
 
@@ -11,7 +12,7 @@ export type Caller = { readonly principal: string | undefined; readonly ip: stri
  * who sent it and from where. Limits refuse in the parser (tokens) or in
  * validation rules that throw, so both are watched.
  */
-export function useRefusalAudit(audit: (entry: Record<string, unknown> & { action: string }) => void, callerOf: (context: object) => Caller): Plugin {
+export function useRefusalAudit(audit: Audit, callerOf: (context: object) => Caller): Plugin {
   const record = (error: unknown, context: object) => {
     const code = error instanceof GraphQLError ? error.extensions.code : undefined;
     if (typeof code !== 'string' || !REFUSAL_CODES.has(code)) return;

@@ -3,13 +3,14 @@ import { attempt } from './attempt.js';
 import type { Leadership } from './leader.js';
 import { resolveTarget } from './url-policy.js';
 import { startWorker, type WorkerDeps } from './worker.js';
+import type { Audit } from '../log.js';
 
 /**
  * Runs the push workers on the instance that leads (see leader.ts), one per
  * registration, and checks every endpoint's health. Registrations are read
  * from the store, so one made on any instance is picked up by the leader.
  */
-export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: (entry: Record<string, unknown> & { action: string }) => void }) {
+export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
   const workers = new Map<string, { stop(): Promise<void> }>();
   let timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,7 @@ import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
 import type { EventStream } from '../events/stream.js';
-import { familyWildcard, repoTopic } from '../events/topics.js';
+import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 import { attempt } from './attempt.js';
@@ -57,7 +57,7 @@ function bodyOf(event: EventEnvelope): string {
  */
 export function startWorker(registration: CliRegistration, deps: WorkerDeps): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
-  const topics = registration.repositories.includes('*') ? [familyWildcard('repo')] : registration.repositories.map(repoTopic);
+  const topics = registration.repositories.includes('*') ? [Topics.wildcard('repo')] : registration.repositories.map(Topics.repo);
   const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
   let running = true;
   const idle = () => {};

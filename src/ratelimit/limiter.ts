@@ -1,8 +1,8 @@
 import type { Logger } from '../log.js';
 import type { RateLimitStore } from './store.js';
 import { mergeRules, ruleFor, type Rule, type RuleEntry } from './rules.js';
-import { createLocalWindows, type Refused, type WindowCheck } from './windows.js';
-import type { createRedisWindows } from './windows.redis.js';
+import type { Refused, SharedWindows, WindowCheck } from './windows.js';
+import { createLocalWindows } from './windows.memory.js';
 
 /** Who a limit counts against: a principal id, or `ip:<address>` for anonymous callers. */
 export type RateClient = { readonly identity: string; readonly ip: string; readonly bypass: boolean };
@@ -29,7 +29,7 @@ type RateLimiterDeps = {
   readonly store: RateLimitStore;
   readonly fileRules: Readonly<Record<string, Rule>>;
   /** Shared windows in Redis mode; null in embedded mode, where the local windows are the limit. */
-  readonly shared: ReturnType<typeof createRedisWindows> | null;
+  readonly shared: SharedWindows | null;
   readonly sharedReady: () => boolean;
   /** How many instances are live, for sharing a limit out while Redis is away. */
   readonly liveInstances: () => Promise<number>;

@@ -1,4 +1,5 @@
 import type { RateClient } from './limiter.js';
+import type { Audit } from '../log.js';
 
 type Tally = { ip: string; fields: Set<string>; refusals: number };
 
@@ -7,7 +8,7 @@ type Tally = { ip: string; fields: Set<string>; refusals: number };
  * first refusal is written at once (an operator sees it start), the rest of
  * the minute as one line with the count, so a flood cannot flood the log.
  */
-export function createRefusalAudit(audit: (entry: Record<string, unknown> & { action: string }) => void, intervalMs = 60_000) {
+export function createRefusalAudit(audit: Audit, intervalMs = 60_000) {
   let tallies = new Map<string, Tally>();
   const flush = () => {
     const done = tallies;

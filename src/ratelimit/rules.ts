@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { isObjectType, type GraphQLSchema } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -34,14 +33,26 @@ export const ruleSchema = z
   .strict();
 
 const FIELD = /^(Query|Mutation|Subscription)\.([A-Za-z_][A-Za-z0-9_]{0,99}|\*)$/;
+const SHAPE = 'must be Query.<field>, Mutation.<field> or Subscription.<field>, or <Type>.* for all of them';
+
+export type RootType = 'Query' | 'Mutation' | 'Subscription';
+/** The fields of a root type of the schema in force (the schema is the GraphQL face's to know). */
+export type RootFields = (type: RootType) => readonly string[];
 
 /** "Type.field" of a root field the schema has, or "Type.*" for every field of a root type. */
-export function checkField(field: string, schema: GraphQLSchema): string | undefined {
+export function checkField(field: string, rootFields: RootFields): string | undefined {
   const match = FIELD.exec(field);
-  if (!match) return 'must be Query.<field>, Mutation.<field> or Subscription.<field>, or <Type>.* for all of them';
-  const type = schema.getType(match[1]!);
-  if (!isObjectType(type)) return `${match[1]} has no fields`;
-  if (match[2] !== '*' && !type.getFields()[match[2]!]) return `${match[1]} has no field ${match[2]}`;
+  if (!match) return SHAPE;
+  if (match[2] !== '*' && !rootFields(match[1] as RootType).includes(match[2]!)) return `${match[1]} has no field ${match[2]}`;
+  return undefined;
+}
+
+/** The fields of rules read from a file that the schema lacks, as one line naming the first; undefined when all exist. */
+export function unknownRuleField(path: string, rules: Readonly<Record<string, Rule>>, rootFields: RootFields): string | undefined {
+  for (const field of Object.keys(rules)) {
+    const problem = checkField(field, rootFields);
+    if (problem) return `RATE_LIMITS_FILE ${path}: ${field} ${problem}`;
+  }
   return undefined;
 }
 
@@ -65,9 +76,11 @@ export function mergeRules(file: Readonly<Record<string, Rule>>, live: Readonly<
 /**
  * Reads RATE_LIMITS_FILE: a YAML or JSON map of field to rule, e.g.
  * `Mutation.createTask: { max: 100, windowSeconds: 60, burst: 20 }`.
- * Throws one line naming the file and the first problem.
+ * Throws one line naming the file and the first problem. Whether each field
+ * exists is checked against the schema when the server is built
+ * (`unknownRuleField`).
  */
-export function loadRulesFile(path: string, schema: GraphQLSchema): Record<string, Rule> {
+export function loadRulesFile(path: string): Record<string, Rule> {
   let raw: unknown;
   try {
     // YAML is a superset of JSON, so one parser reads both.
@@ -78,8 +91,7 @@ export function loadRulesFile(path: string, schema: GraphQLSchema): Record<strin
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`RATE_LIMITS_FILE ${path}: must be a map of field to { max, windowSeconds, burst }`);
   const rules: Record<string, Rule> = {};
   for (const [field, value] of Object.entries(raw)) {
-    const problem = checkField(field, schema);
-    if (problem) throw new Error(`RATE_LIMITS_FILE ${path}: ${field} ${problem}`);
+    if (!FIELD.test(field)) throw new Error(`RATE_LIMITS_FILE ${path}: ${field} ${SHAPE}`);
     const parsed = ruleSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

@@ -7,12 +7,3 @@ export interface RateLimitStore {
   /** Drops a live rule; false when there was none. */
   remove(field: string): Promise<boolean>;
 }
-
-export function createMemoryRateLimitStore(): RateLimitStore {
-  const rules = new Map<string, Rule>();
-  return {
-    all: async () => Object.fromEntries(rules),
-    set: async (field, rule) => void rules.set(field, rule),
-    remove: async (field) => rules.delete(field),
-  };
-}

@@ -1,5 +1,5 @@
 import type { RedisConnections } from '../redis/connections.js';
-import type { Refused, WindowCheck } from './windows.js';
+import type { Refused, SharedWindows, WindowCheck } from './windows.js';
 
 // The same decision as decide() in window.ts, atomically for all of an
 // operation's fields, on Redis's clock so instances' clocks need not agree.
@@ -40,7 +40,7 @@ return {0, 0}
 type Take = (numberOfKeys: number, ...args: Array<string | number>) => Promise<[number, number]>;
 
 /** Windows shared by every instance on one Redis. Rejects when Redis cannot answer. */
-export function createRedisWindows(redis: RedisConnections, instanceId: string) {
+export function createRedisWindows(redis: RedisConnections, instanceId: string): SharedWindows {
   redis.command.defineCommand('heraldRateTake', { lua: TAKE_SCRIPT });
   const take = (redis.command as unknown as { heraldRateTake: Take }).heraldRateTake.bind(redis.command);
   let calls = 0;

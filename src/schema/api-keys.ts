@@ -1,10 +1,5 @@
-import { servicePrincipalId } from '../auth/principal.js';
-import { SCOPES } from '../auth/scopes.js';
-import { issueKey } from '../auth/secret-keys.js';
-import { notFound } from '../errors.js';
 import type { ApiKeyRecord } from '../auth/api-keys.js';
-import { createApiKeyInput } from '../auth/input.js';
-import { parseId, parseInput } from '../validation/parse.js';
+import { SCOPES } from '../auth/scopes.js';
 import { builder } from './builder.js';
 
 const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
@@ -32,8 +27,6 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   }),
 });
 
-export const REVOKED_KEY = { code: 4403, reason: 'Forbidden: key revoked' } as const;
-
 builder.queryFields((t) => ({
   apiKeys: t.field({
     type: [ApiKeyRef],
@@ -47,33 +40,13 @@ builder.mutationFields((t) => ({
     type: ApiKeyCreatedRef,
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const input = parseInput(createApiKeyInput, args.input);
-      const key = issueKey('hk');
-      const record = await ctx.services.apiKeys.create({
-        id: key.id,
-        name: input.name,
-        scopes: [...new Set(input.scopes)],
-        secretHash: key.secretHash,
-        createdAt: new Date().toISOString(),
-        revokedAt: null,
-      });
-      ctx.services.audit({ action: 'createApiKey', principal: ctx.principal.id, keyId: record.id, scopes: record.scopes });
-      return { apiKey: record, secret: key.token };
-    },
+    resolve: (_r, args, ctx) => ctx.services.apiKeys.create(ctx.principal, args.input),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
     description: 'Revokes the key and closes its open connections on every instance (4403).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const id = parseId(args.id, 'id');
-      const record = await ctx.services.apiKeys.revoke(id, new Date().toISOString());
-      if (!record) throw notFound('API key', id);
-      await ctx.services.control.send({ kind: 'close-connections', match: { principalId: servicePrincipalId(record.id) }, ...REVOKED_KEY });
-      ctx.services.audit({ action: 'revokeApiKey', principal: ctx.principal.id, keyId: record.id });
-      return record;
-    },
+    resolve: (_r, args, ctx) => ctx.services.apiKeys.revoke(ctx.principal, args.id),
   }),
 }));

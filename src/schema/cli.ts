@@ -1,24 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { newId } from '../ids.js';
-import type { Principal } from '../auth/principal.js';
-import { compareVersions } from '../auth/client-version.js';
-import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventEnvelope } from '../events/envelope.js';
-import { RefusedUrl, parseCallbackUrl, resolveTarget } from '../push/url-policy.js';
+import type { FallbackPayload } from '../push/fallback.js';
+import type { Endpoint } from '../push/registrations.js';
 import type { CliRegistration, Delivery, EndpointState } from '../push/store.js';
-import { parseId, parseInput } from '../validation/parse.js';
-import { deliveriesArgs, registerCliInput } from '../push/input.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
 import { EventRef } from './events.js';
-import { requireRead } from '../auth/guards.js';
 import { ServerStatsRef } from './stats.js';
-import { openStream } from './streams.js';
-
-/** Where events a CLI's endpoint did not take go, for its WebSocket. */
-export const cliTopic = (registrationId: string) => `channel:cli:${registrationId}`;
-
-export type FallbackPayload = { readonly reason: string; readonly event: EventEnvelope };
+import { subscribe } from './subscribe.js';
 
 const BreakerStateEnum = builder.enumType('BreakerState', { values: ['CLOSED', 'OPEN', 'HALF_OPEN'] as const });
 const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: ['PENDING', 'DELIVERED', 'RETRYING', 'FAILED', 'FALLBACK'] as const });
@@ -34,8 +21,6 @@ const CliRegistrationRef = builder.objectRef<CliRegistration>('CliRegistration')
     secret: t.exposeString('secret', { description: 'Signs every delivery (X-Herald-Signature). Shown only here, at registration.' }),
   }),
 });
-
-type Endpoint = { registration: CliRegistration; state: EndpointState };
 
 const CliEndpointRef = builder.objectRef<Endpoint>('CliEndpoint').implement({
   description: 'A registered push endpoint and how it is doing.',
@@ -90,36 +75,19 @@ const RegisterCliInput = builder.inputType('RegisterCliInput', {
   }),
 });
 
-const isAdmin = (p: Principal) => p.kind === 'admin' || p.kind === 'anonymous';
-
-/** A registration the caller owns (or any, for the admin); NOT_FOUND otherwise, so ids do not leak. */
-async function ownRegistration(ctx: Context, id: string): Promise<CliRegistration> {
-  const registration = await ctx.services.cli.store.get(id);
-  if (!registration || (!isAdmin(ctx.principal) && registration.ownerId !== ctx.principal.id)) throw notFound('CLI registration', id);
-  return registration;
-}
-
 builder.queryFields((t) => ({
   cliEndpoints: t.field({
     type: [CliEndpointRef],
     description: 'Push endpoints: every one for the admin, the caller\'s own otherwise.',
     authScopes: { scope: 'cli:register' },
-    resolve: async (_r, _a, ctx) => {
-      const all = await ctx.services.cli.store.list();
-      const visible = isAdmin(ctx.principal) ? all : all.filter((r) => r.ownerId === ctx.principal.id);
-      return Promise.all(visible.map(async (registration) => ({ registration, state: await ctx.services.cli.store.state(registration.id) })));
-    },
+    resolve: (_r, _a, ctx) => ctx.services.push.endpoints(ctx.principal),
   }),
   deliveries: t.field({
     type: [DeliveryRef],
     description: 'The newest deliveries to a registration.',
     authScopes: { scope: 'cli:register' },
     args: { registrationId: t.arg.id({ required: true }), status: t.arg({ type: DeliveryStatusEnum }), first: t.arg.int({ defaultValue: 50 }) },
-    resolve: async (_r, { status, ...args }, ctx) => {
-      const { registrationId, first } = parseInput(deliveriesArgs, { ...args, registrationId: String(args.registrationId) });
-      const registration = await ownRegistration(ctx, registrationId);
-      return ctx.services.cli.store.deliveries(registration.id, status ?? null, first);
-    },
+    resolve: (_r, { status, ...args }, ctx) => ctx.services.push.deliveries(ctx.principal, status ?? null, { ...args, registrationId: String(args.registrationId) }),
   }),
 }));
 
@@ -128,45 +96,12 @@ builder.mutationFields((t) => ({
     type: CliRegistrationRef,
     authScopes: { scope: 'cli:register' },
     args: { input: t.arg({ type: RegisterCliInput, required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const input = parseInput(registerCliInput, args.input);
-      const { cli, bus } = ctx.services;
-      const minimum = cli.minCliVersion;
-      if (minimum && (compareVersions(input.clientVersion, minimum) ?? 0) < 0) throw badInput('clientVersion', `herald-cli ${minimum} or newer is required`);
-      for (const r of input.repositories) requireRead(ctx.principal, r);
-      try {
-        await resolveTarget(parseCallbackUrl(input.callbackUrl, cli.urlPolicy), cli.urlPolicy);
-      } catch (err) {
-        if (err instanceof RefusedUrl) throw new HeraldError('BAD_USER_INPUT', `callbackUrl: ${err.message}`, { field: 'callbackUrl', rule: err.rule });
-        throw badInput('callbackUrl', `cannot be resolved: ${(err as Error).message}`);
-      }
-      const registration: CliRegistration = {
-        id: newId(),
-        ownerId: ctx.principal.id,
-        name: input.name ?? null,
-        callbackUrl: input.callbackUrl,
-        repositories: [...new Set(input.repositories)],
-        secret: randomBytes(32).toString('base64url'),
-        clientVersion: input.clientVersion,
-        createdAt: new Date().toISOString(),
-      };
-      // Pushing starts with what is published from now on.
-      await cli.store.create(registration, { position: await bus.head(), time: Date.now() });
-      ctx.services.audit({ action: 'registerCli', principal: ctx.principal.id, registrationId: registration.id, callbackUrl: registration.callbackUrl });
-      cli.poke();
-      return registration;
-    },
+    resolve: (_r, args, ctx) => ctx.services.push.register(ctx.principal, args.input),
   }),
   deregisterCli: t.boolean({
     authScopes: { scope: 'cli:register' },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const registration = await ownRegistration(ctx, parseId(args.id, 'id'));
-      const deleted = await ctx.services.cli.store.delete(registration.id);
-      ctx.services.audit({ action: 'deregisterCli', principal: ctx.principal.id, registrationId: registration.id });
-      ctx.services.cli.poke();
-      return deleted;
-    },
+    resolve: (_r, args, ctx) => ctx.services.push.deregister(ctx.principal, args.id),
   }),
 }));
 
@@ -180,10 +115,8 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: async (_r, { registrationId, after }, ctx) => {
-      const named = registrationId ? String(registrationId) : ctx.cliRegistrationId;
-      if (!named) throw badInput('registrationId', 'is required unless connection_init named a cliRegistrationId');
-      const registration = await ownRegistration(ctx, parseId(named, 'registrationId'));
-      return openStream(ctx, { topics: [cliTopic(registration.id)], after }) as never;
+      const topic = await ctx.services.push.notificationTopic(ctx.principal, registrationId, ctx.cliRegistrationId);
+      return subscribe(ctx, { topics: [topic], after }) as never;
     },
     resolve: (n) => n as never,
   }),
@@ -214,10 +147,6 @@ const PushStatsRef = builder.objectRef<{ pushing: boolean; endpoints: EndpointSt
 builder.objectField(ServerStatsRef, 'push', (t) =>
   t.field({
     type: PushStatsRef,
-    resolve: async (_s, _a, ctx) => {
-      const { store, isPushing } = ctx.services.cli;
-      const registrations = await store.list();
-      return { pushing: isPushing(), endpoints: await Promise.all(registrations.map((r) => store.state(r.id))) };
-    },
+    resolve: (_s, _a, ctx) => ctx.services.push.stats(),
   }),
 );

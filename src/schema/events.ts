@@ -1,15 +1,10 @@
-import type { Principal } from '../auth/principal.js';
-import { hasScope } from '../auth/scopes.js';
+import { readableTopics } from '../auth/guards.js';
 import type { EventEnvelope } from '../events/envelope.js';
-import { headCursor } from '../events/cursor.js';
-import { familyWildcard, repoTopic } from '../events/topics.js';
-import { HeraldError } from '../errors.js';
-import { eventsArgs, type TopicRequest } from '../validation/events.js';
-import { parseInput } from '../validation/parse.js';
+import { eventsArgs } from '../events/input.js';
+import { cursorNow, readPage, type Page } from '../events/polling.js';
+import { parseInput } from '../input.js';
 import { builder } from './builder.js';
 import { PriorityEnum } from './priority.js';
-import { subscribedRepositories } from '../auth/guards.js';
-import { cursorExpired, readFrom } from './streams.js';
 
 /**
  * Polling, for clients that cannot hold a connection: the same log that
@@ -30,8 +25,6 @@ export const EventRef = builder.objectRef<EventEnvelope>('Event').implement({
   }),
 });
 
-type Page = { events: EventEnvelope[]; cursor: string | null; hasMore: boolean };
-
 const EventPageRef = builder.objectRef<Page>('EventPage').implement({
   fields: (t) => ({
     events: t.field({ type: [EventRef], resolve: (p) => p.events }),
@@ -40,31 +33,10 @@ const EventPageRef = builder.objectRef<Page>('EventPage').implement({
   }),
 });
 
-/** The log topics a caller may read for the topics asked for; refuses any it may not. */
-function readableTopics(principal: Principal, topics: readonly TopicRequest[]): string[] {
-  const repos: string[] = [];
-  const out: string[] = [];
-  for (const { family, name } of topics) {
-    if (family === 'repo') {
-      repos.push(name);
-      continue;
-    }
-    const topic = `${family}:${name}`;
-    const own = principal.kind === 'gateway' && principal.gatewayId === name;
-    if (!own && !hasScope(principal, 'gateways:admin')) throw new HeraldError('FORBIDDEN', `Not allowed to read topic ${topic}`, { topic });
-    out.push(topic);
-  }
-  if (repos.length > 0) {
-    const covered = subscribedRepositories(principal, repos);
-    out.push(...(covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic)));
-  }
-  return out;
-}
-
 builder.queryFields((t) => ({
   eventsCursor: t.string({
     description: 'A cursor for this moment: a subscription with `after:` it gets every event published from now on, also across reconnects.',
-    resolve: async (_root, _args, ctx) => headCursor(await ctx.services.bus.head(), Date.now()),
+    resolve: (_root, _args, ctx) => cursorNow(ctx.services.bus),
   }),
   events: t.field({
     type: EventPageRef,
@@ -74,16 +46,9 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       limit: t.arg.int({ defaultValue: 100 }),
     },
-    resolve: async (_root, { after, ...args }, ctx) => {
+    resolve: (_root, { after, ...args }, ctx) => {
       const { topics, limit } = parseInput(eventsArgs, args);
-      const readable = readableTopics(ctx.principal, topics);
-      const from = after ? readFrom(after) : null;
-      const page = await ctx.services.bus.read(readable, from, limit);
-      if (!page.ok) throw cursorExpired();
-      const now = Date.now();
-      const events = page.events.filter((e) => e.expiresAt === null || Date.parse(e.expiresAt) > now);
-      const last = page.events[page.events.length - 1];
-      return { events, cursor: last?.cursor ?? after ?? null, hasMore: page.hasMore };
+      return readPage(ctx.services.bus, readableTopics(ctx.principal, topics), after, limit);
     },
   }),
 }));

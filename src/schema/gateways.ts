@@ -1,26 +1,35 @@
-import { newId } from '../ids.js';
-import { badInput, HeraldError } from '../errors.js';
-import { assertPublishable } from '../events/draft.js';
-import type { TargetResult } from '../gateways/service.js';
+import { requireScope } from '../auth/guards.js';
+import type { Principal } from '../auth/principal.js';
 import type { ConnectionReport } from '../cluster/directory.js';
-import type { Gateway, GatewayDeliveryStats } from '../gateways/store.js';
-import { parseId, parseInput } from '../validation/parse.js';
-import {
-  deployApiRevisionInput,
-  registerGatewayInput,
-  undeployApiInput,
-  updateGatewayConfigInput,
-} from '../gateways/input.js';
+import { badInput, HeraldError } from '../errors.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { atLeast } from '../events/priority.js';
+import { both } from '../events/subscription.js';
+import { Topics } from '../events/topics.js';
+import type { ConfigUpdate, Deployment, Undeployment } from '../gateways/deployments.js';
+import { wireTypeOf } from '../gateways/events.js';
+import { registerGatewayInput } from '../gateways/input.js';
+import type { Gateway, GatewayDeliveryStats } from '../gateways/model.js';
+import type { TargetResult } from '../gateways/service.js';
+import { parseId, parseInput } from '../input.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { gatewayEventDraft, gatewayEventDrafts, GatewayEventRef, GatewayEventTypeEnum, gatewayTopic, wireTypeOf } from './gateway-events.js';
-import { requireScope } from '../auth/guards.js';
-import { ConnectionRef } from './stats.js';
-import type { EventEnvelope } from '../events/envelope.js';
-import { SHARED_ACROSS_BATCH } from './shared-results.js';
+import { GatewayEventRef, GatewayEventTypeEnum } from './gateway-events.js';
 import { PriorityEnum } from './priority.js';
-import { idempotent } from '../idempotency/idempotent.js';
-import { atLeast, both, openStream } from './streams.js';
+import { SHARED_ACROSS_BATCH } from './shared-results.js';
+import { ConnectionRef } from './stats.js';
+import { subscribe } from './subscribe.js';
+
+/** The gateway whose events a subscription follows: a gateway its own, anyone else the one named (with gateways:admin). */
+function followedGateway(principal: Principal, requested: string | number | null | undefined): string {
+  if (principal.kind === 'gateway') {
+    if (requested && String(requested) !== principal.gatewayId) throw new HeraldError('FORBIDDEN', 'A gateway may only subscribe to its own events');
+    return principal.gatewayId;
+  }
+  requireScope(principal, 'gateways:admin');
+  if (!requested) throw badInput('gatewayId', 'is required unless the caller is a gateway');
+  return parseId(requested, 'gatewayId');
+}
 
 // One read of the cluster's connections per operation, however many gateways it lists.
 const connectionsByContext = new WeakMap<Context, Promise<ConnectionReport[]>>();
@@ -79,11 +88,6 @@ const GatewayDeliveryRef = builder.objectRef<TargetResult>('GatewayDelivery').im
   }),
 });
 
-type Dispatch = { correlationId: string | null; targets: TargetResult[] };
-type Deployment = Dispatch & { id: string; apiId: string; revisionId: string; vhost: string };
-type Undeployment = Dispatch & { id: string; apiId: string };
-type ConfigUpdate = Dispatch & { gatewayId: string; version: number };
-
 const DeploymentRef = builder.objectRef<Deployment>('Deployment').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The deployment id the gateways receive.' }),
@@ -135,22 +139,6 @@ const UpdateGatewayConfigInput = builder.inputType('UpdateGatewayConfigInput', {
   fields: (t) => ({ gatewayId: t.id({ required: true }), config: t.field({ type: 'JSON', required: true }), correlationId: t.string() }),
 });
 
-/** deployApiRevision, shared with the REST route; the input is validated here, for both. */
-export async function deployApiRevision(ctx: Context, request: unknown): Promise<Deployment> {
-  requireScope(ctx.principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
-  const input = parseInput(deployApiRevisionInput, request);
-  const correlationId = input.correlationId ?? null;
-  const vhost = input.vhost;
-  const targets = await ctx.services.gateways.validateTargets(input.gatewayIds);
-  // A correlationId is also the idempotency key: a retried deployment is not sent twice.
-  return idempotent(ctx, 'deployApiRevision', correlationId, async () => {
-    const id = newId();
-    const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost, deploymentId: id };
-    const results = await ctx.services.gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId));
-    return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost, correlationId, targets: results };
-  });
-}
-
 builder.queryFields((t) => ({
   gateways: t.field({
     type: [GatewayRef],
@@ -197,48 +185,26 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: DeployApiRevisionInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      deployApiRevision(ctx, { ...input, apiId: String(input.apiId), revisionId: String(input.revisionId), gatewayIds: input.gatewayIds.map(String) }),
+      ctx.services.deployments.deploy(ctx.principal, { ...input, apiId: String(input.apiId), revisionId: String(input.revisionId), gatewayIds: input.gatewayIds.map(String) }),
   }),
   undeployApi: t.field({
     type: UndeploymentRef,
     authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UndeployApiInput, required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const input = parseInput(undeployApiInput, { ...args.input, apiId: String(args.input.apiId), gatewayIds: args.input.gatewayIds.map(String) });
-      const correlationId = input.correlationId ?? null;
-      const targets = await ctx.services.gateways.validateTargets(input.gatewayIds);
-      return idempotent(ctx, 'undeployApi', correlationId, async () => {
-        const id = newId();
-        const payload = { apiId: input.apiId, deploymentId: id };
-        const results = await ctx.services.gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId));
-        return { id, apiId: payload.apiId, correlationId, targets: results };
-      });
-    },
+    resolve: (_r, { input }, ctx) => ctx.services.deployments.undeploy(ctx.principal, { ...input, apiId: String(input.apiId), gatewayIds: input.gatewayIds.map(String) }),
   }),
   updateGatewayConfig: t.field({
     type: ConfigUpdateRef,
     authScopes: { scope: 'deploy:write' },
     args: { input: t.arg({ type: UpdateGatewayConfigInput, required: true }) },
-    resolve: async (_r, args, ctx) => {
-      const input = parseInput(updateGatewayConfigInput, { ...args.input, gatewayId: String(args.input.gatewayId) });
-      const correlationId = input.correlationId ?? null;
-      const [gatewayId] = await ctx.services.gateways.validateTargets([input.gatewayId]);
-      // Checked before a version is taken, so a refused config leaves no trace.
-      assertPublishable(gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version: 1, config: input.config }, correlationId));
-      return idempotent(ctx, 'updateGatewayConfig', correlationId, async () => {
-        const version = await ctx.services.gateways.saveConfig(gatewayId!, input.config);
-        const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId!, { version, config: input.config }, correlationId);
-        const targets = await ctx.services.gateways.dispatch([gatewayId!], () => draft);
-        return { gatewayId: gatewayId!, version, correlationId, targets };
-      });
-    },
+    resolve: (_r, { input }, ctx) => ctx.services.deployments.updateConfig(ctx.principal, { ...input, gatewayId: String(input.gatewayId) }),
   }),
 }));
 
 builder.subscriptionFields((t) => ({
   gatewayEvents: t.field({
     type: GatewayEventRef,
-    // A deployment's events for many gateways are executed once (src/events/shared-results.ts).
+    // A deployment's events for many gateways are executed once (schema/shared-results.ts).
     extensions: { [SHARED_ACROSS_BATCH]: true },
     description: 'Events for one gateway, in the order they were made. A gateway gets its own; an admin names one with `gatewayId`.',
     args: {
@@ -248,21 +214,10 @@ builder.subscriptionFields((t) => ({
       minPriority: t.arg({ type: PriorityEnum }),
     },
     subscribe: (_r, args, ctx) => {
-      const principal = ctx.principal;
-      let gatewayId: string;
-      if (principal.kind === 'gateway') {
-        if (args.gatewayId && String(args.gatewayId) !== principal.gatewayId) {
-          throw new HeraldError('FORBIDDEN', 'A gateway may only subscribe to its own events');
-        }
-        gatewayId = principal.gatewayId;
-      } else {
-        requireScope(principal, 'gateways:admin');
-        if (!args.gatewayId) throw badInput('gatewayId', 'is required unless the caller is a gateway');
-        gatewayId = parseId(args.gatewayId, 'gatewayId');
-      }
+      const gatewayId = followedGateway(ctx.principal, args.gatewayId);
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));
-      return openStream(ctx, { topics: [gatewayTopic(gatewayId)], after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
+      return subscribe(ctx, { topics: [Topics.gateway(gatewayId)], after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
     },
     resolve: (event) => event as never,
   }),

@@ -2,9 +2,9 @@ import { badInput } from '../errors.js';
 import type { RuleEntry } from '../ratelimit/rules.js';
 import { checkField } from '../ratelimit/rules.js';
 import { setRateLimitInput } from '../ratelimit/input.js';
-import { parseInput } from '../validation/parse.js';
+import { parseInput } from '../input.js';
 import { builder } from './builder.js';
-import { getSchema } from './index.js';
+import { rootFieldsOf } from './root-fields.js';
 
 const RateLimitSource = builder.enumType('RateLimitSource', {
   description: 'Where a rule comes from: built in, RATE_LIMITS_FILE, or set live with setRateLimit.',
@@ -46,9 +46,9 @@ builder.mutationFields((t) => ({
     description: 'Sets a rule live on every instance, without a restart; it outlives restarts in Redis mode.',
     authScopes: { admin: true },
     args: { input: t.arg({ type: SetRateLimitInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
+    resolve: async (_r, { input }, ctx, info) => {
       const { field, max, windowSeconds, burst } = parseInput(setRateLimitInput, input);
-      const problem = checkField(field, getSchema());
+      const problem = checkField(field, rootFieldsOf(info.schema));
       if (problem) throw badInput('field', problem);
       const rule = await ctx.services.rateLimits.set(field, { max, windowSeconds, burst });
       ctx.services.audit({ action: 'rate-limit-set', principal: ctx.principal.id, field, max: rule.max, windowSeconds: rule.windowSeconds, burst: rule.burst });

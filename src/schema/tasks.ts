@@ -1,16 +1,9 @@
-import { newId } from '../ids.js';
-import { notFound } from '../errors.js';
-import { TASK_EVENT_TYPES, taskEventDraft, type TaskChange, type TaskEvent } from '../tasks/events.js';
-import { familyWildcard, repoTopic } from '../events/topics.js';
-import { buildTask, TASK_STATUSES, type Task } from '../tasks/store.js';
-import { parseId, parseInput } from '../validation/parse.js';
-import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from '../tasks/input.js';
+import { atLeast } from '../events/priority.js';
+import { TASK_EVENT_TYPES, type TaskChange, type TaskEvent } from '../tasks/events.js';
+import { TASK_STATUSES, type Task } from '../tasks/model.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
-import { PriorityEnum, eventOptions, type EventOptions } from './priority.js';
-import { idempotent } from '../idempotency/idempotent.js';
-import { atLeast, openStream } from './streams.js';
-import { requireRead, requireWrite, subscribedRepositories } from '../auth/guards.js';
+import { PriorityEnum } from './priority.js';
+import { subscribe } from './subscribe.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
@@ -93,82 +86,34 @@ builder.queryFields((t) => ({
     type: TaskRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = parseId(args.id, 'id');
-      const task = await ctx.services.tasks.get(id);
-      if (task) requireRead(ctx.principal, task.repository);
-      return task;
-    },
+    resolve: (_root, args, ctx) => ctx.services.tasks.get(ctx.principal, args.id),
   }),
   tasks: t.field({
     type: [TaskRef],
     args: { repository: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      const { repository } = parseInput(tasksArgs, args);
-      requireRead(ctx.principal, repository);
-      return ctx.services.tasks.list(repository);
-    },
+    resolve: (_root, args, ctx) => ctx.services.tasks.list(ctx.principal, args),
   }),
 }));
-
-/** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
-async function requireWritable(ctx: Context, id: string) {
-  const current = await ctx.services.tasks.get(id);
-  if (current) requireWrite(ctx.principal, current.repository);
-}
-
-async function announce(ctx: Context, change: TaskChange, task: Task, options: EventOptions): Promise<Task> {
-  const event = await ctx.services.bus.publish(taskEventDraft(change, task, ctx.principal.id, { ...options, correlationId: null }));
-  ctx.services.counters.published++;
-  ctx.services.metrics.published(event.topic);
-  return task;
-}
 
 builder.mutationFields((t) => ({
   createTask: t.field({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const input = parseInput(createTaskInput, args.input);
-      const task = buildTask(newId(), input, new Date().toISOString());
-      requireWrite(ctx.principal, task.repository);
-      const options = eventOptions(input);
-      return idempotent(ctx, 'createTask', input.idempotencyKey, async () => announce(ctx, 'CREATED', await ctx.services.tasks.create(task), options));
-    },
+    resolve: (_root, args, ctx) => ctx.services.tasks.create(ctx.principal, args.input),
   }),
   updateTask: t.field({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = parseId(args.id, 'id');
-      const { idempotencyKey, priority, expiresAt, ...patch } = parseInput(updateTaskInput, args.input);
-      await requireWritable(ctx, id);
-      const options = eventOptions({ priority, expiresAt });
-      return idempotent(ctx, 'updateTask', idempotencyKey, async () => {
-        const task = await ctx.services.tasks.update(id, patch, new Date().toISOString());
-        if (!task) throw notFound('task', id);
-        return announce(ctx, 'UPDATED', task, options);
-      });
-    },
+    resolve: (_root, args, ctx) => ctx.services.tasks.update(ctx.principal, args.id, args.input),
   }),
   deleteTask: t.field({
     type: TaskRef,
     authScopes: { scope: 'tasks:write' },
     description: 'Deletes a task and returns it as it was.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: DeleteTaskInput }) },
-    resolve: async (_root, args, ctx) => {
-      const id = parseId(args.id, 'id');
-      const input = parseInput(deleteTaskInput, args.input ?? {});
-      await requireWritable(ctx, id);
-      const options = eventOptions(input);
-      return idempotent(ctx, 'deleteTask', input.idempotencyKey, async () => {
-        const task = await ctx.services.tasks.delete(id);
-        if (!task) throw notFound('task', id);
-        return announce(ctx, 'DELETED', task, options);
-      });
-    },
+    resolve: (_root, args, ctx) => ctx.services.tasks.delete(ctx.principal, args.id, args.input),
   }),
 }));
 
@@ -182,10 +127,8 @@ builder.subscriptionFields((t) => ({
       minPriority: t.arg({ type: PriorityEnum, description: 'Only events of at least this priority.' }),
     },
     subscribe: (_root, { after, minPriority, ...args }, ctx) => {
-      const { repositories } = parseInput(taskEventsArgs, args);
-      const covered = subscribedRepositories(ctx.principal, repositories);
-      const topics = covered === '*' ? [familyWildcard('repo')] : covered.map(repoTopic);
-      return openStream(ctx, { topics, after, accept: atLeast(minPriority) }) as Promise<AsyncIterable<TaskEvent>>;
+      const topics = ctx.services.tasks.eventTopics(ctx.principal, args);
+      return subscribe(ctx, { topics, after, accept: atLeast(minPriority) }) as Promise<AsyncIterable<TaskEvent>>;
     },
     resolve: (event) => event,
   }),

@@ -1,6 +1,6 @@
-import type { Task } from './store.js';
+import type { Task } from './model.js';
 import type { EventDraft, EventEnvelope, Priority } from '../events/envelope.js';
-import { repoTopic } from '../events/topics.js';
+import { Topics } from '../events/topics.js';
 
 /** The task event family: what a task mutation announces to `repo:<repository>`. */
 export const TASK_EVENT_TYPES = {
@@ -30,7 +30,7 @@ export function taskEventDraft(
   options: { priority: Priority; expiresAt: string | null; correlationId: string | null } = { priority: 'NORMAL', expiresAt: null, correlationId: null },
 ): EventDraft<TaskEventType, TaskEventPayload> {
   return {
-    topic: repoTopic(task.repository),
+    topic: Topics.repo(task.repository),
     type: TASK_EVENT_TYPES[change],
     correlationId: options.correlationId,
     priority: options.priority,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from './store.js';
-import { assignee, description, expiresAt, key, list, notClearable, priority, repository, repositoryOrAll, title } from '../input.js';
+import { TASK_STATUSES } from './model.js';
+import { priority } from '../events/input.js';
+import { assignee, description, expiresAt, key, list, notClearable, repository, repositoryOrAll, title } from '../input.js';
 
 /** How a mutation publishes its event and repeats safely; every task input has these. */
 const eventInputFields = {

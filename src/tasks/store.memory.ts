@@ -1,4 +1,5 @@
-import { applyPatch, type Task, type TaskStore } from './store.js';
+import { applyPatch, type Task } from './model.js';
+import type { TaskStore } from './store.js';
 
 export function createMemoryTaskStore(): TaskStore {
   const tasks = new Map<string, Task>();

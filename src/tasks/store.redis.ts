@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { call, type RedisConnections } from '../redis/connections.js';
-import type { Task, TaskStore } from './store.js';
+import type { Task } from './model.js';
+import type { TaskStore } from './store.js';
 
 // Read-modify-write in one script so concurrent updates from different
 // instances never lose each other's fields. JSON null clears a field.

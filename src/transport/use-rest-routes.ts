@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
-import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
+import type { Logger } from '../log.js';
+import { BackendUnavailableError, HeraldError, serviceUnavailable } from '../errors.js';
 import type { Services } from '../schema/context.js';
-import { deployApiRevision } from '../schema/gateways.js';
 import { requireScope } from '../auth/guards.js';
 import { rateClient, rateLimitedError } from '../protection/use-rate-limits.js';
 
@@ -39,7 +39,7 @@ class RestError extends Error {
   }
 }
 
-export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal>; ipOf: (serverContext: object) => string }): Plugin {
+export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal>; ipOf: (serverContext: object) => string; log: Logger }): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith(REST_PREFIX)) return;
@@ -48,7 +48,6 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
       const principal = options.principals.get(request);
       if (!principal) return; // the auth plugin has answered already
       const clientIp = options.ipOf(serverContext);
-      const ctx = { principal, services: options.services, channel: undefined, connectionId: undefined, cliRegistrationId: null, clientIp };
       try {
         const deploy = DEPLOY.exec(url.pathname);
         if (deploy && request.method === 'POST') {
@@ -57,7 +56,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           // The route sets its own status and Retry-After from the error (below), not Yoga.
           if (refusal) throw rateLimitedError(refusal, false);
           const body = await readJson(request);
-          return json(200, await deployApiRevision(ctx, { ...body, apiId: decodeURIComponent(deploy[1]!) }));
+          return json(200, await options.services.deployments.deploy(principal, { ...body, apiId: decodeURIComponent(deploy[1]!) }));
         }
         if (url.pathname === STATS && request.method === 'GET') {
           requireScope(principal, 'stats:read');
@@ -66,11 +65,15 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         return json(deploy || url.pathname === STATS ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } });
       } catch (caught) {
         const err = caught instanceof BackendUnavailableError ? serviceUnavailable() : caught;
-        const code = err instanceof RestError ? err.code : err instanceof GraphQLError ? String(err.extensions.code ?? '') : '';
+        const extensions = err instanceof HeraldError || err instanceof GraphQLError ? err.extensions : undefined;
+        const code = err instanceof RestError ? err.code : String(extensions?.code ?? '');
         const status = STATUS_BY_CODE[code];
-        if (!status) return json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
-        const field = err instanceof GraphQLError ? err.extensions.field : undefined;
-        const retryAfter = err instanceof GraphQLError ? (err.extensions.retryAfter as number | undefined) : undefined;
+        if (!status) {
+          options.log.error({ component: 'rest', path: url.pathname, err }, 'unexpected error');
+          return json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
+        }
+        const field = extensions?.field;
+        const retryAfter = extensions?.retryAfter as number | undefined;
         return json(
           status,
           { error: { code, message: (err as Error).message, ...(field ? { field } : {}), ...(retryAfter ? { retryAfter } : {}) } },

@@ -3,10 +3,11 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
-import { BackendUnavailableError, serviceUnavailable } from '../errors.js';
-import type { Logger } from '../log.js';
+import { BackendUnavailableError, HeraldError, serviceUnavailable } from '../errors.js';
+import type { Audit, Logger } from '../log.js';
 import { getSchema } from '../schema/index.js';
-import type { Channel, Context, Services } from '../schema/context.js';
+import type { Consumer } from '../events/subscription.js';
+import type { Context, Services } from '../schema/context.js';
 import { useArmor, type QueryLimits } from '../protection/use-armor.js';
 import { useHttpHygiene } from '../protection/use-http-hygiene.js';
 import { useRefusalAudit } from '../protection/use-refusal-audit.js';
@@ -25,18 +26,29 @@ export const GRAPHQL_PATH = '/graphql';
 /** Yoga's message for a masked error. */
 const UNEXPECTED = 'Unexpected error.';
 
-const isOutage = (error: unknown) => (error instanceof GraphQLError ? error.originalError : error) instanceof BackendUnavailableError;
+const originalOf = (error: unknown) => (error instanceof GraphQLError ? (error.originalError ?? error) : error);
+
+/** Errors meant for the client, and outages (logged once where the connection sees them): nothing to log per request. */
+const isExpected = (error: unknown) => {
+  const original = originalOf(error);
+  return original instanceof HeraldError || original instanceof BackendUnavailableError;
+};
 
 /** What clients see of an error: their own mistakes as they are, anything unexpected as a generic error. */
-function maskUnexpected(error: unknown, message: string): Error {
-  if (isOutage(error)) return serviceUnavailable();
+function maskUnexpected(error: unknown, message: string): GraphQLError | Error {
+  const original = originalOf(error);
+  if (original instanceof BackendUnavailableError) return toGraphQLError(serviceUnavailable());
+  if (original instanceof HeraldError) return error instanceof GraphQLError ? error : toGraphQLError(original);
   return maskError(error, message, false);
 }
 
+/** A HeraldError as GraphQL reports it (graphql-js does this itself for errors thrown in resolvers). */
+const toGraphQLError = (error: HeraldError) => new GraphQLError(error.message, { extensions: error.extensions, originalError: error });
+
 /**
- * Yoga's logger. It logs every error it masks, and a Redis outage masks the
- * error of every request that needs Redis: those are left to debug, the outage
- * itself being logged once where the connection sees it.
+ * Yoga's logger. It logs every error it masks, which includes an error meant
+ * for the client that reached it unwrapped, and the error of every request
+ * refused during a Redis outage: those are left to debug.
  */
 function yogaLogger(log: Logger) {
   const yoga = log.child({ component: 'yoga' });
@@ -45,7 +57,7 @@ function yogaLogger(log: Logger) {
     debug: yoga.debug.bind(yoga) as Log,
     info: yoga.info.bind(yoga) as Log,
     warn: yoga.warn.bind(yoga) as Log,
-    error: (...args: unknown[]) => (isOutage(args[0]) ? yoga.debug({ err: args[0] }, 'request refused: redis is away') : (yoga.error.bind(yoga) as Log)(...args)),
+    error: (...args: unknown[]) => (isExpected(args[0]) ? yoga.debug({ err: args[0] }, 'request refused') : (yoga.error.bind(yoga) as Log)(...args)),
   };
 }
 
@@ -57,7 +69,7 @@ function yogaLogger(log: Logger) {
 export function createMask(log: Logger): (error: unknown) => GraphQLError {
   return (error) => {
     const masked = maskUnexpected(error, UNEXPECTED);
-    if (masked !== error && !isOutage(error)) log.error({ err: error }, 'unexpected error');
+    if (masked !== error && !isExpected(error)) log.error({ err: error }, 'unexpected error');
     return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message);
   };
 }
@@ -65,7 +77,7 @@ export function createMask(log: Logger): (error: unknown) => GraphQLError {
 /** What a WebSocket operation brings to Yoga's context in place of an HTTP request. */
 export type SocketContext = {
   readonly principal: Principal;
-  readonly channel: Channel;
+  readonly channel: Consumer;
   readonly connectionId: string;
   readonly cliRegistrationId: string | null;
   readonly clientIp: string;
@@ -87,7 +99,7 @@ export function createHeraldYoga(options: {
   protection: boolean;
   rateLimiter: RateLimiter;
   trustProxy: number;
-  audit: (entry: Record<string, unknown> & { action: string }) => void;
+  audit: Audit;
   onDelivered: (event: { topic: string; timestamp: string }) => void;
   /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
   mask: (error: unknown) => GraphQLError;
@@ -145,7 +157,7 @@ export function createHeraldYoga(options: {
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
       useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),
-      useRestRoutes({ services, principals, ipOf }),
+      useRestRoutes({ services, principals, ipOf, log }),
       ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
       useHttpMetrics(services.metrics),
       ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),

@@ -64,7 +64,7 @@ import { taskEventDraft } from '../../src/tasks/events.js';
 import { newId } from '../../src/ids.js';
 import { createLogger } from '../../src/log.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
-import type { Task } from '../../src/tasks/store.js';
+import type { Task } from '../../src/tasks/model.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
 import { gql, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
 import { procCpuMs, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';

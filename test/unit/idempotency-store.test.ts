@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryIdempotencyStore } from '../../src/idempotency/store.js';
+import { createMemoryIdempotencyStore } from '../../src/idempotency/store.memory.js';
 
 describe('embedded idempotency store', () => {
   it('answers a repeat with the first result within the window, and forgets it after', async () => {

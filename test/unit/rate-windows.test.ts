@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRefusalAudit } from '../../src/ratelimit/refusal-audit.js';
 import { mergeRules, ruleFor } from '../../src/ratelimit/rules.js';
-import { createLocalWindows, decide } from '../../src/ratelimit/windows.js';
+import { decide } from '../../src/ratelimit/windows.js';
+import { createLocalWindows } from '../../src/ratelimit/windows.memory.js';
 
 const rule = { max: 3, windowSeconds: 1, burst: 2 };
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { GraphQLError } from 'graphql';
+import { HeraldError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { SCOPES } from '../../src/auth/scopes.js';
-import { closeReason } from '../../src/schema/admin.js';
+import { closeReason } from '../../src/admin/messages.js';
 import { connectionsArgs } from '../../src/admin/input.js';
 import { createApiKeyInput } from '../../src/auth/input.js';
 import { registerCliInput } from '../../src/push/input.js';
-import { eventsArgs } from '../../src/validation/events.js';
+import { eventsArgs } from '../../src/events/input.js';
 import { LIMITS, REPOSITORY_PATTERN, VERSION_PATTERN } from '../../src/input.js';
 import {
   deployApiRevisionInput,
@@ -15,8 +15,8 @@ import {
   undeployApiInput,
   updateGatewayConfigInput,
 } from '../../src/gateways/input.js';
-import { JSON_LIMITS } from '../../src/validation/json.js';
-import { parseId, parseInput } from '../../src/validation/parse.js';
+import { PAYLOAD_LIMITS as JSON_LIMITS } from '../../src/events/envelope.js';
+import { parseId, parseInput } from '../../src/input.js';
 import { createTaskInput, deleteTaskInput, taskEventsArgs, updateTaskInput } from '../../src/tasks/input.js';
 
 /** Asserts over generated values; fast-check would read a matcher's return value as a verdict, so it is dropped. */
@@ -29,12 +29,12 @@ const holds = <T>(arbitrary: fc.Arbitrary<T>, assertion: (value: T) => unknown, 
   );
 
 /** What parseInput threw, or undefined when it parsed. */
-function refusal(schema: z.ZodTypeAny, value: unknown): GraphQLError | undefined {
+function refusal(schema: z.ZodTypeAny, value: unknown): HeraldError | undefined {
   try {
     parseInput(schema, value);
     return undefined;
   } catch (err) {
-    if (err instanceof GraphQLError) return err;
+    if (err instanceof HeraldError) return err;
     throw err;
   }
 }
@@ -154,7 +154,7 @@ describe('control characters', () => {
       try {
         parseId(id, 'id');
       } catch (err) {
-        return err as GraphQLError;
+        return err as HeraldError;
       }
       return undefined;
     };

@@ -1,14 +1,28 @@
-import type { ReadFrom } from '../events/bus.js';
-import { decodeCursor } from '../events/cursor.js';
-import type { EventEnvelope, Priority } from '../events/envelope.js';
-import { CursorExpiredError, ResumedStream } from '../events/resume.js';
 import { badInput, HeraldError } from '../errors.js';
-import type { Context } from './context.js';
-
-export const PRIORITY_RANK: Record<Priority, number> = { LOW: 0, NORMAL: 1, HIGH: 2, CRITICAL: 3 };
+import type { EventBus, ReadFrom } from './bus.js';
+import { decodeCursor } from './cursor.js';
+import type { EventEnvelope } from './envelope.js';
+import type { Hub } from './hub.js';
+import { CursorExpiredError, ResumedStream } from './resume.js';
 
 /** Catch-up pages; small enough to keep memory flat, large enough to be quick. */
 const PAGE = 500;
+
+/** What opening a subscription's stream needs from the instance. */
+export type Subscriptions = {
+  readonly hub: Hub;
+  readonly bus: EventBus;
+  /** Events a stream may hold for a consumer that is not reading; past it the consumer is dropped. */
+  readonly maxQueued: number;
+  /** Counts events a consumer lost because it fell behind. */
+  readonly onDropped: (topic: string, count: number) => void;
+};
+
+/** The transport a subscription runs on, so a stream that overflows can end it. */
+export type Consumer = {
+  /** Ends the consumer's channel because it cannot keep up; `dropped` events were lost to it. */
+  readonly dropSlowConsumer: (dropped: number) => void;
+};
 
 export type StreamRequest = {
   readonly topics: readonly string[];
@@ -16,26 +30,27 @@ export type StreamRequest = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
+  readonly consumer?: Consumer | undefined;
 };
 
 /**
- * Opens the event stream behind a subscription field, resuming after a cursor
- * when one is given. A consumer that falls more than `maxQueuedEvents` behind
- * loses its stream and its connection (slow consumer); what it lost is counted
- * per event family.
+ * Opens the event stream behind a subscription, resuming after a cursor when
+ * one is given. A consumer that falls more than `maxQueued` behind loses its
+ * stream and its connection (slow consumer); what it lost is counted per
+ * event family.
  */
-export async function openStream(ctx: Context, request: StreamRequest): Promise<AsyncIterableIterator<EventEnvelope>> {
+export async function openStream(deps: Subscriptions, request: StreamRequest): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
-  const live = await ctx.services.hub.open(request.topics, {
-    maxQueued: ctx.services.maxQueuedEvents,
+  const live = await deps.hub.open(request.topics, {
+    maxQueued: deps.maxQueued,
     accept: request.accept,
     onOverflow: (dropped) => {
-      for (const event of dropped) ctx.services.metrics.dropped(event.topic, 1);
-      ctx.channel?.dropSlowConsumer(dropped.length);
+      for (const event of dropped) deps.onDropped(event.topic, 1);
+      request.consumer?.dropSlowConsumer(dropped.length);
     },
   });
   if (!from) return live;
-  const read = (after: ReadFrom) => ctx.services.bus.read(request.topics, after, PAGE);
+  const read = (after: ReadFrom) => deps.bus.read(request.topics, after, PAGE);
   const first = await read(from).catch((err: unknown) => {
     live.end();
     throw err;
@@ -74,13 +89,7 @@ function withCursorErrors(stream: ResumedStream): AsyncIterableIterator<EventEnv
   };
 }
 
-/** A filter keeping events at or above a priority. */
-export function atLeast(min: Priority | null | undefined): ((e: EventEnvelope) => boolean) | undefined {
-  if (!min || min === 'LOW') return undefined;
-  const rank = PRIORITY_RANK[min];
-  return (e) => PRIORITY_RANK[e.priority] >= rank;
-}
-
+/** Both filters, either one, or none. */
 export function both(a?: (e: EventEnvelope) => boolean, b?: (e: EventEnvelope) => boolean) {
   return a && b ? (e: EventEnvelope) => a(e) && b(e) : (a ?? b);
 }

@@ -1,5 +1,17 @@
 import { z } from 'zod';
 import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from '../input.js';
+import { PRIORITIES, type Priority } from './priority.js';
+
+/** The priority a publisher gives an event. */
+export const priority = z.enum(PRIORITIES);
+
+/** What a publisher may set on the event its change produces. */
+export type PublishOptions = { readonly priority: Priority; readonly expiresAt: string | null };
+
+/** Reads `priority` and `expiresAt` from input that passed validation. */
+export function publishOptions(input: { priority?: Priority | null; expiresAt?: Date | null }): PublishOptions {
+  return { priority: input.priority ?? 'NORMAL', expiresAt: input.expiresAt?.toISOString() ?? null };
+}
 
 const MAX_TOPICS = 100;
 // Narrower than an identifier: no ':' inside a topic's name part.

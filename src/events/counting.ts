@@ -1,0 +1,30 @@
+import type { EventBus } from './bus.js';
+import { familyOf } from './topics.js';
+
+/**
+ * The bus as every publisher on this instance uses it: whatever publishes
+ * (a mutation, a deployment, a broadcast, a push fallback), what it
+ * published is counted, once, here. `count` is told the topic and how many
+ * events of that topic's family went out.
+ */
+export function countingBus(bus: EventBus, count: (topic: string, events: number) => void): EventBus {
+  return {
+    ...bus,
+    async publish(draft) {
+      const event = await bus.publish(draft);
+      count(event.topic, 1);
+      return event;
+    },
+    async publishAll(drafts) {
+      const events = await bus.publishAll(drafts);
+      // A batch is mostly one family (a deployment's gateways): counted per run of one family.
+      let start = 0;
+      for (let i = 1; i <= events.length; i++) {
+        if (i < events.length && familyOf(events[i]!.topic) === familyOf(events[start]!.topic)) continue;
+        count(events[start]!.topic, i - start);
+        start = i;
+      }
+      return events;
+    },
+  };
+}

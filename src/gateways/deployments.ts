@@ -1,0 +1,67 @@
+import { requireScope } from '../auth/guards.js';
+import type { Principal } from '../auth/principal.js';
+import { assertPublishable } from '../events/draft.js';
+import type { Idempotency } from '../idempotency/idempotent.js';
+import { newId } from '../ids.js';
+import { parseInput } from '../input.js';
+import { gatewayEventDraft, gatewayEventDrafts } from './events.js';
+import { deployApiRevisionInput, undeployApiInput, updateGatewayConfigInput } from './input.js';
+import type { GatewayService, TargetResult } from './service.js';
+
+type Dispatch = { readonly correlationId: string | null; readonly targets: TargetResult[] };
+export type Deployment = Dispatch & { readonly id: string; readonly apiId: string; readonly revisionId: string; readonly vhost: string };
+export type Undeployment = Dispatch & { readonly id: string; readonly apiId: string };
+export type ConfigUpdate = Dispatch & { readonly gatewayId: string; readonly version: number };
+
+export type Deployments = ReturnType<typeof createDeployments>;
+
+/**
+ * Deploying, undeploying and configuring, for every door (GraphQL and REST).
+ * Input is validated here, for both. A correlation id is also the idempotency
+ * key: a retried deployment is not sent twice.
+ */
+export function createDeployments(deps: { gateways: GatewayService; idempotency: Idempotency }) {
+  const { gateways, idempotency } = deps;
+  return {
+    async deploy(principal: Principal, request: unknown): Promise<Deployment> {
+      requireScope(principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
+      const input = parseInput(deployApiRevisionInput, request);
+      const correlationId = input.correlationId ?? null;
+      const targets = await gateways.validateTargets(input.gatewayIds);
+      return idempotency.run('deployApiRevision', principal.id, correlationId, async () => {
+        const id = newId();
+        const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost: input.vhost, deploymentId: id };
+        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId));
+        return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost: input.vhost, correlationId, targets: results };
+      });
+    },
+
+    async undeploy(principal: Principal, request: unknown): Promise<Undeployment> {
+      requireScope(principal, 'deploy:write');
+      const input = parseInput(undeployApiInput, request);
+      const correlationId = input.correlationId ?? null;
+      const targets = await gateways.validateTargets(input.gatewayIds);
+      return idempotency.run('undeployApi', principal.id, correlationId, async () => {
+        const id = newId();
+        const payload = { apiId: input.apiId, deploymentId: id };
+        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId));
+        return { id, apiId: payload.apiId, correlationId, targets: results };
+      });
+    },
+
+    async updateConfig(principal: Principal, request: unknown): Promise<ConfigUpdate> {
+      requireScope(principal, 'deploy:write');
+      const input = parseInput(updateGatewayConfigInput, request);
+      const correlationId = input.correlationId ?? null;
+      const [gatewayId] = (await gateways.validateTargets([input.gatewayId])) as [string];
+      // Checked before a version is taken, so a refused config leaves no trace.
+      assertPublishable(gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId, { version: 1, config: input.config }, correlationId));
+      return idempotency.run('updateGatewayConfig', principal.id, correlationId, async () => {
+        const version = await gateways.saveConfig(gatewayId, input.config);
+        const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId, { version, config: input.config }, correlationId);
+        const targets = await gateways.dispatch([gatewayId], () => draft);
+        return { gatewayId, version, correlationId, targets };
+      });
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { requireRead, requireWrite, subscribedRepositories } from '../auth/guards.js';
+import type { Principal } from '../auth/principal.js';
+import { notFound } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { publishOptions, type PublishOptions } from '../events/input.js';
+import { Topics } from '../events/topics.js';
+import type { Idempotency } from '../idempotency/idempotent.js';
+import { newId } from '../ids.js';
+import { parseId, parseInput } from '../input.js';
+import { taskEventDraft, type TaskChange } from './events.js';
+import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from './input.js';
+import { buildTask, type Task } from './model.js';
+import type { TaskStore } from './store.js';
+
+export type TaskService = ReturnType<typeof createTaskService>;
+
+/**
+ * Tasks as every door (GraphQL, and later REST or the CLI) sees them: input
+ * checked, access checked, each change stored and announced as one event on
+ * its repository, at most once per idempotency key.
+ */
+export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency }) {
+  const { store, bus, idempotency } = deps;
+
+  /** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
+  async function requireWritable(principal: Principal, id: string) {
+    const current = await store.get(id);
+    if (current) requireWrite(principal, current.repository);
+  }
+
+  async function announce(principal: Principal, change: TaskChange, task: Task, options: PublishOptions): Promise<Task> {
+    await bus.publish(taskEventDraft(change, task, principal.id, { ...options, correlationId: null }));
+    return task;
+  }
+
+  return {
+    /** The task, or null when there is none; FORBIDDEN when the caller may not read its repository. */
+    async get(principal: Principal, rawId: string | number): Promise<Task | null> {
+      const task = await store.get(parseId(rawId, 'id'));
+      if (task) requireRead(principal, task.repository);
+      return task;
+    },
+
+    async list(principal: Principal, args: unknown): Promise<Task[]> {
+      const { repository } = parseInput(tasksArgs, args);
+      requireRead(principal, repository);
+      return store.list(repository);
+    },
+
+    /** The topics a taskEvents subscription covers; naming a repository the caller may not read is FORBIDDEN. */
+    eventTopics(principal: Principal, args: unknown): string[] {
+      const { repositories } = parseInput(taskEventsArgs, args);
+      const covered = subscribedRepositories(principal, repositories);
+      return covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo);
+    },
+
+    async create(principal: Principal, rawInput: unknown): Promise<Task> {
+      const input = parseInput(createTaskInput, rawInput);
+      const task = buildTask(newId(), input, new Date().toISOString());
+      requireWrite(principal, task.repository);
+      const options = publishOptions(input);
+      return idempotency.run('createTask', principal.id, input.idempotencyKey, async () => announce(principal, 'CREATED', await store.create(task), options));
+    },
+
+    async update(principal: Principal, rawId: string | number, rawInput: unknown): Promise<Task> {
+      const id = parseId(rawId, 'id');
+      const { idempotencyKey, priority, expiresAt, ...patch } = parseInput(updateTaskInput, rawInput);
+      await requireWritable(principal, id);
+      const options = publishOptions({ priority, expiresAt });
+      return idempotency.run('updateTask', principal.id, idempotencyKey, async () => {
+        const task = await store.update(id, patch, new Date().toISOString());
+        if (!task) throw notFound('task', id);
+        return announce(principal, 'UPDATED', task, options);
+      });
+    },
+
+    async delete(principal: Principal, rawId: string | number, rawInput: unknown): Promise<Task> {
+      const id = parseId(rawId, 'id');
+      const input = parseInput(deleteTaskInput, rawInput ?? {});
+      await requireWritable(principal, id);
+      const options = publishOptions(input);
+      return idempotency.run('deleteTask', principal.id, input.idempotencyKey, async () => {
+        const task = await store.delete(id);
+        if (!task) throw notFound('task', id);
+        return announce(principal, 'DELETED', task, options);
+      });
+    },
+  };
+}

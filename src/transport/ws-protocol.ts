@@ -1,0 +1,132 @@
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
+import { isAsyncIterable } from 'graphql-yoga';
+import type { Counters } from '../cluster/view.js';
+import type { Metrics } from '../metrics.js';
+import type { Connection } from './connection-registry.js';
+import { takeResultStream } from './use-shared-execution.js';
+import { deliverDirectly } from './ws-direct-delivery.js';
+import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.js';
+import type { HeraldYoga } from './yoga.js';
+
+/** What graphql-ws carries for each socket: its connection, the upgrade's handshake and the socket's write. */
+export type Extra = { readonly connection: Connection; readonly handshake: Handshake; readonly send: (data: string) => void };
+
+type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+
+/**
+ * The graphql-transport-ws protocol (graphql-ws's core, which never sees a
+ * socket), with every operation run through Yoga's envelop pipeline, so
+ * plugins hold for HTTP and WebSocket alike. The one exception:
+ * subscription results are written as they arrive (see
+ * ws-direct-delivery.ts), so a plugin's per-event hook (onSubscribeResult's
+ * onNext) does not see them; error masking, the only such hook in use, is
+ * applied where the results are made.
+ */
+export function createProtocol(options: {
+  yoga: HeraldYoga;
+  policy: ConnectionPolicy;
+  maxSubscriptionsPerConnection: number;
+  connectionInitTimeoutMs: number;
+  counters: Counters;
+  metrics: Metrics;
+  /** Called when subscriptions start or end, for the cluster report. */
+  onChange: () => void;
+  /** From createMask: how an error that ends a subscription is shown to the client. */
+  mask: (error: unknown) => GraphQLError;
+}) {
+  const counted = (connection: Connection) => {
+    connection.eventsSent++;
+    if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
+  };
+
+  /** The operation's arguments, through Yoga's pipeline; its errors belong to the operation, never to the socket. */
+  async function prepare(ctx: WsContext<ConnectionParams, Extra>, payload: SubscribePayload) {
+    const { connection } = ctx.extra;
+    // graphql-ws has already reserved this id, so the count includes this operation.
+    if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+      return [new GraphQLError(`Too many operations on this connection (at most ${options.maxSubscriptionsPerConnection})`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+    }
+    const enveloped = options.yoga.getEnveloped({
+      principal: connection.principal!,
+      channel: options.policy.consumerOf(connection),
+      connectionId: connection.id,
+      cliRegistrationId: connection.cliRegistrationId,
+      clientIp: connection.remoteAddress,
+    });
+    let document;
+    try {
+      document = enveloped.parse(payload.query);
+    } catch (err) {
+      // A throw here would close the whole socket; a syntax error is the client's, per operation.
+      return [err instanceof GraphQLError ? err : new GraphQLError('Could not parse the document')];
+    }
+    let errors;
+    try {
+      errors = enveloped.validate(enveloped.schema, document);
+    } catch (err) {
+      // Validation rules (query limits) may throw; that too is this operation's error, not the socket's.
+      return [err instanceof GraphQLError ? err : new GraphQLError('Could not validate the document')];
+    }
+    if (errors.length > 0) return [...errors];
+    return {
+      schema: enveloped.schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await enveloped.contextFactory(),
+      rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies RootValue,
+    };
+  }
+
+  return makeServer<ConnectionParams, Extra>({
+    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+    onConnect: (ctx) => options.policy.authenticate(ctx.extra.connection, ctx.extra.handshake, ctx.connectionParams ?? {}),
+    onSubscribe: (ctx, _id, payload) => prepare(ctx, payload),
+    execute: (args) => (args.rootValue as RootValue).execute(args) as never,
+    subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
+    onOperation: (ctx, id, _payload, args, result) => {
+      if (!isAsyncIterable(result)) return;
+      const { connection, send } = ctx.extra;
+      connection.subscriptions.add(id);
+      options.metrics.subscriptionOpened();
+      options.onChange();
+      const results = takeResultStream(args.contextValue);
+      // The client may have completed the operation while it started: graphql-ws then ends it unread.
+      if (!results || !(id in ctx.subscriptions)) return;
+      return deliverDirectly({
+        id,
+        results,
+        pipeline: result,
+        write: (text) => {
+          counted(connection);
+          send(text);
+        },
+        mask: options.mask,
+      });
+    },
+    onNext: (ctx, _id, _payload, _args, result) => {
+      counted(ctx.extra.connection);
+      return withoutHttpExtensions(result);
+    },
+    onComplete: (ctx, id) => {
+      if (ctx.extra.connection.subscriptions.delete(id)) {
+        options.metrics.subscriptionClosed();
+        options.onChange();
+      }
+    },
+  });
+}
+
+/** `extensions.http` tells Yoga an HTTP status; over WebSocket it means nothing and is left out. */
+function withoutHttpExtensions<T extends { errors?: readonly GraphQLError[] }>(result: T): T {
+  if (!result.errors?.some((e) => e.extensions?.http)) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      if (!e.extensions?.http) return e;
+      const { http: _http, ...extensions } = e.extensions;
+      return { ...e.toJSON(), extensions } as unknown as GraphQLError;
+    }),
+  };
+}

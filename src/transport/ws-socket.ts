@@ -1,0 +1,107 @@
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { newId } from '../ids.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Connection } from './connection-registry.js';
+
+/**
+ * The socket adapter: the transport's record of one `ws` socket (identity,
+ * heartbeat bookkeeping, close) and its writes. Nothing here decides who may
+ * connect or what is sent; it only moves bytes, as fast as the peer reads.
+ */
+export type AdaptedSocket = {
+  readonly connection: Connection;
+  /** Writes a text frame without waiting for it; a no-op once the socket is not open. */
+  readonly send: (data: string) => void;
+};
+
+export function adaptSocket(
+  socket: WebSocket,
+  raw: Socket,
+  ip: string,
+  options: {
+    /** Past this much unsent data the peer is a slow consumer. */
+    maxBufferedBytes: number;
+    /** Called once when the unsent backlog passes the bound. */
+    onSlow: (connection: Connection) => void;
+    /** Called when a write that was tracked (a gateway's) failed. */
+    onSendFailure: (connection: Connection, err: Error) => void;
+    /** Whether this connection's writes are tracked one by one. */
+    tracked: (connection: Connection) => boolean;
+    metrics: Metrics;
+    log: Logger;
+  },
+): AdaptedSocket {
+  const connection = recordOf(socket, ip, options);
+  const maxHeldBytes = Math.min(64 * 1024, options.maxBufferedBytes / 2);
+  const onSent = (err?: Error | null) => {
+    if (err) options.onSendFailure(connection, err);
+  };
+  let slow = false;
+  // Writes made while a fan-out runs are held and go out back to back once
+  // it is done: spread among the work that produces them, each costs about
+  // twice as much, the reader being woken for every one. Held bytes are
+  // bounded, so that a long catch-up is not taken for a slow consumer.
+  let held = false;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    raw.uncork();
+  };
+  // Not awaiting the write keeps one slow client from stalling its own
+  // event stream while its kernel buffer drains; instead a client whose
+  // unsent backlog passes the limit is dropped.
+  const send = (data: string) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (!held) {
+      held = true;
+      raw.cork();
+      process.nextTick(release);
+    }
+    socket.send(data, options.tracked(connection) ? onSent : undefined);
+    if (raw.writableLength > maxHeldBytes) release();
+    if (!slow && socket.bufferedAmount > options.maxBufferedBytes) {
+      slow = true;
+      options.onSlow(connection);
+    }
+  };
+  return { connection, send };
+}
+
+/** The connection record of a socket: what the rest of the server may read and do with it. */
+function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: Logger }): Connection {
+  const now = new Date();
+  const connection: Connection = {
+    id: newId(),
+    remoteAddress: ip,
+    connectedAt: now,
+    lastHeartbeatAt: now,
+    pingSentAt: null,
+    heartbeatRttMs: null,
+    principal: null,
+    clientName: null,
+    clientVersion: null,
+    cliRegistrationId: null,
+    subscriptions: new Set(),
+    eventsSent: 0,
+    eventsDropped: 0,
+    close: (code, reason) => {
+      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
+    },
+    ping: () => socket.ping(),
+    terminate: () => socket.terminate(),
+  };
+  socket.on('pong', () => {
+    const at = Date.now();
+    connection.lastHeartbeatAt = new Date(at);
+    if (connection.pingSentAt !== null) {
+      connection.heartbeatRttMs = at - connection.pingSentAt;
+      deps.metrics.heartbeatRtt(connection.heartbeatRttMs);
+      deps.log.debug({ connectionId: connection.id, rttMs: connection.heartbeatRttMs }, 'heartbeat');
+      connection.pingSentAt = null;
+    }
+  });
+  socket.on('error', (err) => deps.log.debug({ connectionId: connection.id, err: err.message }, 'socket error'));
+  return connection;
+}
