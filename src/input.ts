@@ -78,6 +78,9 @@ export const message = string()
   .refine((value) => value.length >= 1 && value.length <= LIMITS.message, `must be 1-${LIMITS.message} characters`)
   .refine((value) => !CONTROL_BUT_LINES.test(value), NO_CONTROL);
 
+/** Orders records by id: ids are ULIDs, so this is creation order, and the same in every backend. */
+export const byId = (a: { readonly id: string }, b: { readonly id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Dotted versions with an optional pre-release or build suffix (1.2.3, 1.2.3-rc.1, 1.2.3+build.5). */
 export const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:[-+][0-9A-Za-z.+-]{0,50})?$/;
 export const version = string().regex(VERSION_PATTERN, 'must be a version like 1.2.3');

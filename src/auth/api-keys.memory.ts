@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys.js';
+import { byId } from '../input.js';
 
 export function createMemoryApiKeyStore(): ApiKeyStore {
   const keys = new Map<string, ApiKeyRecord>();
@@ -11,7 +12,7 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
       return keys.get(id) ?? null;
     },
     async list() {
-      return [...keys.values()];
+      return [...keys.values()].sort(byId);
     },
     async revoke(id, at) {
       const key = keys.get(id);

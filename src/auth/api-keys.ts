@@ -13,6 +13,7 @@ export type ApiKeyRecord = {
 export interface ApiKeyStore {
   create(key: ApiKeyRecord): Promise<ApiKeyRecord>;
   get(id: string): Promise<ApiKeyRecord | null>;
+  /** Every key, by id (that is, in creation order). */
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; returns it, or null when there is no such key. */
   revoke(id: string, at: string): Promise<ApiKeyRecord | null>;

@@ -11,7 +11,7 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
       }),
     async listen(handler) {
       // Through outages too: a command sent while this instance's Redis was away is lost, not the channel.
-      redis.subscriptions.listen(channel, (message) => {
+      await redis.subscriptions.listen(channel, (message) => {
         const command = parse(message.toString());
         if (command) handler(command);
         else log.warn('ignored a malformed control command');

@@ -12,5 +12,6 @@ export type ControlCommand =
 
 export type ControlChannel = {
   send(command: ControlCommand): Promise<void>;
+  /** Resolves once commands sent from now on reach the handler (while Redis is away: once it is back). */
   listen(handler: (command: ControlCommand) => void): Promise<void>;
 };

@@ -1,5 +1,6 @@
 import { NO_DELIVERIES, type Gateway, type GatewayDeliveryStats, type GatewayKeyRecord } from './model.js';
 import type { GatewayStore } from './store.js';
+import { byId } from '../input.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -21,7 +22,7 @@ export function createMemoryGatewayStore(): GatewayStore {
       return ids.filter((id) => !gateways.has(id));
     },
     async list() {
-      return [...gateways.values()];
+      return [...gateways.values()].sort(byId);
     },
     async delete(id) {
       if (!gateways.delete(id)) return false;

@@ -5,6 +5,7 @@ export interface GatewayStore {
   get(id: string): Promise<Gateway | null>;
   /** Those of the ids that name no gateway. */
   missing(ids: readonly string[]): Promise<string[]>;
+  /** Every gateway, by id (that is, in creation order). */
   list(): Promise<Gateway[]>;
   /** Removes the gateway with its keys and statistics; false when there was none. */
   delete(id: string): Promise<boolean>;

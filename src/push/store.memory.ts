@@ -1,5 +1,6 @@
 import type { ReadFrom } from '../events/bus.js';
 import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
+import { byId } from '../input.js';
 
 export function createMemoryCliStore(): CliStore {
   const registrations = new Map<string, CliRegistration>();
@@ -18,7 +19,7 @@ export function createMemoryCliStore(): CliStore {
       return registrations.get(id) ?? null;
     },
     async list() {
-      return [...registrations.values()];
+      return [...registrations.values()].sort(byId);
     },
     async delete(id) {
       cursors.delete(id);

@@ -59,6 +59,7 @@ export const KEPT_DELIVERIES = 1000;
 export interface CliStore {
   create(registration: CliRegistration, from: ReadFrom): Promise<CliRegistration>;
   get(id: string): Promise<CliRegistration | null>;
+  /** Every registration, by id (that is, in creation order). */
   list(): Promise<CliRegistration[]>;
   delete(id: string): Promise<boolean>;
   /** Where pushing resumes: right after the last event delivered or given up. */

@@ -5,8 +5,9 @@ import { z } from 'zod';
 /**
  * A limit on one operation field per client: at most `max` calls in any
  * sliding window of `windowSeconds`. A client that was quiet in the window
- * before may go `burst` calls above `max`, but never above `2 × max` over two
- * consecutive windows, so a burst is borrowed, not a higher rate.
+ * before may go up to `burst` calls above `max`, as long as its calls over
+ * the last two windows stay within `2 × max`: a burst is borrowed from the
+ * quiet window, not a higher rate.
  */
 export type Rule = { readonly max: number; readonly windowSeconds: number; readonly burst: number };
 

@@ -22,8 +22,12 @@ export type RedisSubscriptions = {
    * listening.
    */
   subscribe(channel: string, listener: MessageListener, options?: { pattern?: boolean }): Promise<() => void>;
-  /** Listens to a channel for as long as the process runs: now if Redis answers, else once it is back. */
-  listen(channel: string, listener: MessageListener): void;
+  /**
+   * Listens to a channel for as long as the process runs: now if Redis
+   * answers, else once it is back. Resolves once the subscription is live,
+   * or at once while Redis is away; never rejects.
+   */
+  listen(channel: string, listener: MessageListener): Promise<void>;
   /** Called after the subscriptions were made again on a new connection: messages in between were lost. */
   onResubscribed(handler: () => void): void;
 };
@@ -81,9 +85,9 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
       }
       return () => release(name, channel, listener);
     },
-    listen(name, listener) {
+    async listen(name, listener) {
       join(name, listener, false);
-      if (client.status === 'ready') client.subscribe(name).catch(failed('subscribing'));
+      if (client.status === 'ready') await client.subscribe(name).catch(failed('subscribing'));
     },
     onResubscribed(handler) {
       resubscribed.push(handler);

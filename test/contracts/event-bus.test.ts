@@ -1,13 +1,10 @@
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
-import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { contract, silent, type Makers } from './backends.js';
 
-const silent = pino({ level: 'silent' });
 const draft = (topic: string, n: number): EventDraft => ({
   topic,
   type: 'test.event',
@@ -35,41 +32,15 @@ function collector() {
   };
 }
 
-type Backend = { bus: (retention?: Retention) => Promise<EventBus>; setup(): Promise<void>; teardown(): Promise<void> };
-
-let redis: RedisServer;
-const connections: RedisConnections[] = [];
-let prefixCounter = 0;
-const prefix = `bus-${process.pid}-`;
-
-const backends: Record<string, Backend> = {
-  memory: { bus: async (retention) => createMemoryBus(retention), setup: async () => {}, teardown: async () => {} },
-  redis: {
-    bus: async (retention) => {
-      const c = createRedisConnections(redis.url, `${prefix}${prefixCounter}:`, silent);
-      connections.push(c);
-      await c.whenReady(5_000);
-      return createRedisBus(c, silent, retention);
-    },
-    setup: async () => {
-      redis = await startRedis();
-    },
-    teardown: async () => {
-      await Promise.all(connections.map((c) => c.close()));
-      await redis.stop();
-    },
-  },
+const buses: Makers<EventBus, [retention?: Retention]> = {
+  memory: (retention) => createMemoryBus(retention),
+  redis: (redis, retention) => createRedisBus(redis, silent, retention),
 };
 
 // One contract, every implementation.
-describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
-  const backend = backends[name]!;
-  beforeAll(() => backend.setup());
-  afterAll(() => backend.teardown());
-
+contract('EventBus', buses, (make, backend) => {
   it('assigns id, timestamp, a per-topic sequence from 1 and a cursor', async () => {
-    prefixCounter++;
-    const bus = await backend.bus();
+    const bus = await make();
     const a1 = await bus.publish(draft('repo:a', 1));
     const a2 = await bus.publish(draft('repo:a', 2));
     const b1 = await bus.publish(draft('repo:b', 3));
@@ -80,8 +51,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('delivers a topic to its listeners and the family wildcard, and nothing after unsubscribing', async () => {
-    prefixCounter++;
-    const bus = await backend.bus();
+    const bus = await make();
     const topic = collector();
     const family = collector();
     const other = collector();
@@ -102,11 +72,10 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('keeps sequence order equal to delivery order with concurrent publishers', async () => {
-    prefixCounter++;
-    const publishers = [await backend.bus(), await backend.bus()];
-    // In memory mode each bus is its own world; the contract holds per bus.
-    const listenerBus = name === 'redis' ? await backend.bus() : publishers[0]!;
-    if (name === 'memory') publishers.pop();
+    // Three instances of one deployment; in memory mode a deployment is one bus, and the contract holds per bus.
+    const instance = backend.cluster();
+    const publishers = [await instance(), await instance()];
+    const listenerBus = await instance();
     const seen = collector();
     await listenerBus.subscribe('repo:race', seen.listener);
     const total = 200;
@@ -118,8 +87,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('reads the log after a position across topics in publish order, page by page', async () => {
-    prefixCounter++;
-    const bus = await backend.bus();
+    const bus = await make();
     const published = [];
     for (let i = 0; i < 10; i++) published.push(await bus.publish(draft(i % 2 ? 'repo:odd' : 'repo:even', i)));
     await bus.publish(draft('gateway:g', 99));
@@ -133,8 +101,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('trims each topic to the retention count and calls a cursor before the trimmed events expired', async () => {
-    prefixCounter++;
-    const bus = await backend.bus({ count: 3, seconds: 3600 });
+    const bus = await make({ count: 3, seconds: 3600 });
     const events = [];
     for (let i = 0; i < 5; i++) events.push(await bus.publish(draft('repo:short', i)));
     const fromSecond = { position: events[1]!.position, time: Date.now() };
@@ -147,8 +114,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('trims a long topic back to the retention count, and a cursor at the last trimmed event still resumes', async () => {
-    prefixCounter++;
-    const bus = await backend.bus({ count: 200, seconds: 3600 });
+    const bus = await make({ count: 200, seconds: 3600 });
     const events = await bus.publishAll(Array.from({ length: 202 }, (_, i) => draft('repo:long', i)));
     const at = (i: number) => ({ position: events[i]!.position, time: Date.now() });
     const kept = await bus.read(['repo:long'], at(1), 500);
@@ -157,8 +123,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('publishes events made together as one publish after another would, and delivers each to its topic', async () => {
-    prefixCounter++;
-    const bus = await backend.bus();
+    const bus = await make();
     const first = await bus.publish(draft('gateway:a', 0));
     const a = collector();
     const b = collector();
@@ -179,8 +144,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('publishes none of the events made together when one is over 1 MB', async () => {
-    prefixCounter++;
-    const bus = await backend.bus();
+    const bus = await make();
     const head = await bus.head();
     const drafts = [draft('gateway:ok', 0), { ...draft('gateway:big', 1), payload: 'x'.repeat(1024 * 1024) }];
     await expect(bus.publishAll(drafts)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
@@ -189,7 +153,7 @@ describe.each(Object.keys(backends))('EventBus contract (%s)', (name) => {
   });
 
   it('refuses an event over 1 MB', async () => {
-    const bus = await backend.bus();
+    const bus = await make();
     await expect(bus.publish({ ...draft('repo:big', 0), payload: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT' },
     });

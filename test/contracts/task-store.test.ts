@@ -1,42 +1,14 @@
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
-import { buildTask, type TaskStore } from '../../src/tasks/store.js';
+import { expect, it } from 'vitest';
+import { buildTask } from '../../src/tasks/model.js';
 import { createMemoryTaskStore } from '../../src/tasks/store.memory.js';
 import { createRedisTaskStore } from '../../src/tasks/store.redis.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
-
-let redis: RedisServer;
-let connections: RedisConnections | undefined;
-
-const backends: Record<string, { store(): TaskStore; setup(): Promise<void>; teardown(): Promise<void> }> = {
-  memory: { store: createMemoryTaskStore, setup: async () => {}, teardown: async () => {} },
-  redis: {
-    store: () => createRedisTaskStore(connections!),
-    setup: async () => {
-      redis = await startRedis();
-      connections = createRedisConnections(redis.url, `store-${process.pid}:`, pino({ level: 'silent' }));
-      await connections.whenReady(5_000);
-    },
-    teardown: async () => {
-      await connections?.close();
-      await redis.stop();
-    },
-  },
-};
+import { contract } from './backends.js';
 
 const t = (id: string, repository: string, title = id) => buildTask(id, { repository, title }, '2026-01-01T00:00:00.000Z');
 
-describe.each(Object.keys(backends))('TaskStore contract (%s)', (name) => {
-  const backend = backends[name]!;
-  let store: TaskStore;
-  beforeAll(async () => {
-    await backend.setup();
-    store = backend.store();
-  });
-  afterAll(() => backend.teardown());
-
+contract('TaskStore', { memory: createMemoryTaskStore, redis: createRedisTaskStore }, (make) => {
   it('creates and gets a task; unknown ids are null', async () => {
+    const store = await make();
     const task = t('01A', 'r1');
     await store.create(task);
     expect(await store.get('01A')).toEqual(task);
@@ -44,6 +16,7 @@ describe.each(Object.keys(backends))('TaskStore contract (%s)', (name) => {
   });
 
   it('lists a repository in creation order', async () => {
+    const store = await make();
     await store.create(t('02B', 'r2'));
     await store.create(t('02C', 'r2'));
     await store.create(t('02D', 'r3'));
@@ -52,6 +25,7 @@ describe.each(Object.keys(backends))('TaskStore contract (%s)', (name) => {
   });
 
   it('patches only the given fields; null clears optional ones', async () => {
+    const store = await make();
     await store.create(buildTask('03A', { repository: 'r4', title: 'a', description: 'd', assignee: 'ana' }, '2026-01-01T00:00:00.000Z'));
     const updated = await store.update('03A', { status: 'DONE', assignee: null }, '2026-01-02T00:00:00.000Z');
     expect(updated).toEqual({
@@ -63,6 +37,7 @@ describe.each(Object.keys(backends))('TaskStore contract (%s)', (name) => {
   });
 
   it('keeps every field of concurrent updates to one task', async () => {
+    const store = await make();
     await store.create(t('04A', 'r5'));
     await Promise.all([
       store.update('04A', { title: 'new title' }, '2026-01-03T00:00:00.000Z'),
@@ -73,6 +48,7 @@ describe.each(Object.keys(backends))('TaskStore contract (%s)', (name) => {
   });
 
   it('deletes a task, returning it as it was, and drops it from its repository', async () => {
+    const store = await make();
     const task = t('05A', 'r6');
     await store.create(task);
     expect(await store.delete('05A')).toEqual(task);
