@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { JwtConfig } from './auth/jwt.js';
-import type { QueryLimits } from './protection/use-armor.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
 
@@ -102,6 +101,15 @@ export const SETTINGS: readonly { readonly name: string; readonly default: strin
 }));
 
 type Env = z.infer<typeof schema>;
+
+/** How much one GraphQL operation may ask for (graphql-armor's limits). */
+export type QueryLimits = {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxCost: number;
+};
 
 export type Config = {
   readonly mode: 'development' | 'production';

@@ -1,4 +1,4 @@
-import type { Scope } from './scopes.js';
+import type { Scope } from './scope-names.js';
 
 /** A service API key as stored: never the secret, only its SHA-256. */
 export type ApiKeyRecord = {

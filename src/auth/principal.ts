@@ -1,4 +1,4 @@
-import type { Scope } from './scopes.js';
+import type { Scope } from './scope-names.js';
 
 /**
  * Who is calling. Code that switches on `kind` fails to compile until it

@@ -1,19 +1,7 @@
 import type { Principal } from './principal.js';
+import type { Scope } from './scope-names.js';
 
-/** What a service key or a user token may be granted. */
-export const SCOPES = [
-  'tasks:read',
-  'tasks:write',
-  'deploy:write',
-  'gateways:admin',
-  'stats:read',
-  'cli:register',
-  'ratelimit:bypass',
-] as const;
-
-export type Scope = (typeof SCOPES)[number];
-
-export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
+export { isScope, SCOPES, type Scope } from './scope-names.js';
 
 /**
  * The one place that says who holds a scope: the admin holds all of them;

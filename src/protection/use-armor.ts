@@ -1,14 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { QueryLimits } from '../config.js';
 
-export type QueryLimits = {
-  readonly maxDepth: number;
-  readonly maxAliases: number;
-  readonly maxDirectives: number;
-  readonly maxTokens: number;
-  readonly maxCost: number;
-};
 
 /** The code each limit's refusal carries in `extensions.code`; the refusal audit watches for these. */
 export const ARMOR_CODES = {
