@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gql } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 describe('production mode', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'production' });
 
   it.each([
     ['no credentials', {}, 'Authentication required'],
@@ -69,11 +66,7 @@ describe('production mode', () => {
 });
 
 describe('development mode', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'development' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'development' });
 
   it('lets anonymous callers in over HTTP and WebSocket', async () => {
     expect((await gql(herald.url, '{ stats { mode } }', {}, null)).status).toBe(200);

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTask, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { registerGateway } from './helpers/gateways.js';
-import { startHerald, type Herald } from './helpers/herald.js';
 import { JWT_SECRET, serviceKey, userToken } from './helpers/tokens.js';
+import { useHerald } from './helpers/servers.js';
 
 /** Every role against every guarded field, in production mode. */
 describe('authorization', () => {
-  let herald: Herald;
   const tokens: Record<string, string> = {};
 
+  const herald = useHerald({ NODE_ENV: 'production', JWT_SECRET });
   beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production', JWT_SECRET });
     tokens.writer = (await serviceKey(herald.url, ['tasks:write', 'tasks:read'])).secret;
     tokens.reader = (await serviceKey(herald.url, ['tasks:read'])).secret;
     tokens.deployer = (await serviceKey(herald.url, ['deploy:write'])).secret;
@@ -22,7 +21,6 @@ describe('authorization', () => {
     await createTask(herald.url, 'team-a', 'seed a');
     await createTask(herald.url, 'team-c', 'seed c');
   });
-  afterAll(() => herald?.stop());
 
   const code = async (query: string, token: string, variables: Record<string, unknown> = {}) => {
     const { status, body } = await gql(herald.url, query, variables, token);

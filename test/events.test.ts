@@ -1,13 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { decodeCursor } from '../src/events/cursor.js';
-import { startHerald, type Herald } from './helpers/herald.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
+import { useHerald } from './helpers/servers.js';
 
 describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)', (mode) => {
-  let redis: RedisServer | undefined;
-  let herald: Herald;
+  const herald = useHerald({}, { redis: mode === 'redis' });
   let clients: Client[] = [];
   let subscriptions = 0;
 
@@ -24,19 +22,11 @@ describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)',
     return recorder;
   };
 
-  beforeAll(async () => {
-    if (mode === 'redis') redis = await startRedis();
-    herald = await startHerald(redis ? { REDIS_URL: redis.url } : {});
-  });
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     clients = [];
     await waitForSubscriptions(herald.url, 0);
     subscriptions = 0;
-  });
-  afterAll(async () => {
-    await herald?.stop();
-    await redis?.stop();
   });
 
   it('delivers a created, updated and deleted task with the whole envelope', async () => {

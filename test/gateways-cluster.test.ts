@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gqlOk } from './helpers/client.js';
 import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
-import { startCluster, type Cluster } from './helpers/cluster.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { until } from './helpers/wait.js';
+import { useCluster } from './helpers/servers.js';
 
 describe('gateways across instances', () => {
-  let cluster: Cluster;
-  let a: HeraldProcess;
-  let b: HeraldProcess;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '200' });
-    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
-  });
-  afterAll(() => cluster?.stop());
+  const cluster = useCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '200' });
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
 
   it('delivers a deployment made on one instance to a gateway connected to the other, and shows it cluster-wide', async () => {
     const g = await registerGateway(a.url, 'edge-far');

@@ -1,30 +1,23 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk } from './helpers/client.js';
 import { deploy, expectOwnCopies, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
+import { useHerald } from './helpers/servers.js';
 import { openRaw } from './helpers/raw-ws.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
 
 describe('API gateways (one instance on Redis)', () => {
-  let redis: RedisServer;
-  let herald: Herald;
+  const herald = useHerald({}, { redis: true });
   let gatewayUrl: string;
   let clients: Client[] = [];
   const track = <T extends { client: Client }>(g: T) => (clients.push(g.client), g);
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    herald = await startHerald({ REDIS_URL: redis.url });
+  beforeAll(() => {
     gatewayUrl = herald.wsUrl.replace('/graphql', GATEWAY_PATH);
   });
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     clients = [];
-  });
-  afterAll(async () => {
-    await herald?.stop();
-    await redis?.stop();
   });
 
   describe('connecting', () => {

@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gqlOk } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openAcked } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 describe('heartbeat', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ WS_HEARTBEAT_INTERVAL_MS: '50', WS_HEARTBEAT_TIMEOUT_MS: '200' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ WS_HEARTBEAT_INTERVAL_MS: '50', WS_HEARTBEAT_TIMEOUT_MS: '200' });
 
   it('drops a client that stops answering pings and keeps one that answers', async () => {
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -2,8 +2,9 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, gql, record, TASK_EVENTS, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 /**
  * Hostile clients: generated garbage over HTTP and WebSocket. Each input gets
@@ -16,15 +17,14 @@ const HTTP_STATUSES = new Set([200, 400, 401, 404, 405, 406, 411, 413, 415]);
 const RUNS = 60;
 
 describe('hostile clients', () => {
-  let herald: Herald;
   let healthyEvents: Recorder<TaskEventResult>;
   const healthy = () => wsClient(herald.wsUrl);
   let healthyClient: ReturnType<typeof healthy>;
   let published = 0;
   let inputs = 0;
 
+  const herald = useHerald({ NODE_ENV: 'production', WS_RATE_LIMIT_PER_MINUTE: '100000', WS_CONNECTION_INIT_TIMEOUT_MS: '300' });
   beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production', WS_RATE_LIMIT_PER_MINUTE: '100000', WS_CONNECTION_INIT_TIMEOUT_MS: '300' });
     healthyClient = healthy();
     healthyEvents = record<TaskEventResult>(healthyClient, TASK_EVENTS, { repositories: ['calm'] });
     await waitForSubscriptions(herald.url, 1);
@@ -34,7 +34,6 @@ describe('hostile clients', () => {
     const got = await healthyEvents.waitForCount(published);
     expect(got.map((e) => e.task!.title)).toEqual(Array.from({ length: published }, (_, i) => `calm-${i}`));
     await healthyClient.dispose();
-    await herald?.stop();
   });
 
   /** The healthy client is still served: a mutation answers and its event arrives. */

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql } from './helpers/client.js';
-import { startHerald, type Herald } from './helpers/herald.js';
+import { type Herald } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { JWT_SECRET, keyPair, signWith, unsignedToken, userToken } from './helpers/tokens.js';
+import { useHerald } from './helpers/servers.js';
 
 async function connect(herald: Herald, token: string) {
   const raw = await openRaw(herald.wsUrl);
@@ -15,11 +16,7 @@ async function connect(herald: Herald, token: string) {
 const claims = { sub: 'ana', repos: ['team-a'], scopes: ['tasks:read'] };
 
 describe('JWT with HS256, issuer and audience', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production', JWT_SECRET, JWT_ISSUER: 'https://id.example.com', JWT_AUDIENCE: 'herald' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'production', JWT_SECRET, JWT_ISSUER: 'https://id.example.com', JWT_AUDIENCE: 'herald' });
 
   const good = { ...claims, iss: 'https://id.example.com', aud: 'herald' };
 
@@ -65,13 +62,11 @@ describe('JWT with HS256, issuer and audience', () => {
 });
 
 describe('JWT with RS256 from a PEM public key', () => {
-  let herald: Herald;
   let rsa: Awaited<ReturnType<typeof keyPair>>;
   beforeAll(async () => {
     rsa = await keyPair('RS256');
-    herald = await startHerald({ NODE_ENV: 'production', JWT_PUBLIC_KEY: rsa.pem });
   });
-  afterAll(() => herald?.stop());
+  const herald = useHerald(() => ({ NODE_ENV: 'production', JWT_PUBLIC_KEY: rsa.pem }));
 
   it('accepts tokens signed with the private key and refuses an HS256 token made with the public key as secret', async () => {
     expect((await gql(herald.url, '{ tasks(repository: "team-a") { id } }', {}, await signWith(rsa, claims))).status).toBe(200);
@@ -81,18 +76,15 @@ describe('JWT with RS256 from a PEM public key', () => {
 });
 
 describe('JWT with ES256 from a JWKS URL', () => {
-  let herald: Herald;
   let jwks: Server;
   let ec: Awaited<ReturnType<typeof keyPair>>;
   beforeAll(async () => {
     ec = await keyPair('ES256');
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [ec.jwk] })));
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    const { port } = jwks.address() as AddressInfo;
-    herald = await startHerald({ NODE_ENV: 'production', JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` });
   });
+  const herald = useHerald(() => ({ NODE_ENV: 'production', JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json` }));
   afterAll(async () => {
-    await herald?.stop();
     jwks?.close();
   });
 

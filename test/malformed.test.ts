@@ -2,19 +2,19 @@ import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, gql, record, TASK_EVENTS, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('malformed input', () => {
-  let herald: Herald;
   let healthy: Client;
   let healthyEvents: Recorder<TaskEventResult>;
   let published = 0;
 
+  const herald = useHerald();
   beforeAll(async () => {
-    herald = await startHerald();
     // A well-behaved client subscribed on the side the whole time.
     healthy = wsClient(herald.wsUrl);
     healthyEvents = record<TaskEventResult>(healthy, TASK_EVENTS, { repositories: ['healthy'] });
@@ -25,7 +25,6 @@ describe('malformed input', () => {
     const received = await healthyEvents.waitForCount(published);
     expect(received.map((e) => e.task!.title)).toEqual(Array.from({ length: published }, (_, i) => `h${i}`));
     await healthy?.dispose();
-    await herald?.stop();
   });
 
   const stillServing = async () => {

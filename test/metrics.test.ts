@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient } from './helpers/client.js';
 import { deploy, registerGateway } from './helpers/gateways.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
+import { useHerald } from './helpers/servers.js';
 
 /** Parses Prometheus text format into `name{labels}` -> value, failing on any malformed line. */
 function parse(text: string): Map<string, number> {
@@ -19,16 +20,12 @@ function parse(text: string): Map<string, number> {
 }
 
 describe('/metrics', () => {
-  let herald: Herald;
   const scrape = async (token = ADMIN_TOKEN) => {
     const response = await fetch(`${herald.origin}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     return parse(await response.text());
   };
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'production' });
 
   it('needs stats:read in production', async () => {
     expect((await fetch(`${herald.origin}/metrics`)).status).toBe(401);
@@ -77,11 +74,7 @@ describe('/metrics', () => {
 });
 
 describe('counting what is published', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_MAX_ATTEMPTS: '1' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_MAX_ATTEMPTS: '1' });
 
   it('counts every event published through the instance, whoever publishes it', async () => {
     const published = async () => (await gqlOk(herald.url, '{ stats { eventsPublished } }')).stats.eventsPublished as number;

@@ -1,23 +1,17 @@
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import type { HeraldProcess } from './helpers/herald.js';
-import { startCluster, type Cluster } from './helpers/cluster.js';
+import { useCluster } from './helpers/servers.js';
 
 describe('two server processes on one Redis', () => {
-  let cluster: Cluster;
-  let a: HeraldProcess;
-  let b: HeraldProcess;
   const clients: Client[] = [];
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
-  });
+  const cluster = useCluster(2);
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await cluster?.stop();
   });
 
   it('are two instances in Redis mode', async () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gql } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN, startHerald } from './helpers/herald.js';
 import { openAcked } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 const queries: Array<[string, string, string]> = [
   // Depth is measured before fields are checked, so made-up nested fields serve.
@@ -12,11 +13,7 @@ const queries: Array<[string, string, string]> = [
 ];
 
 describe('GraphQL query limits', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production', GRAPHQL_MAX_COST: '5000' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'production', GRAPHQL_MAX_COST: '5000' });
 
   it.each(queries)('refuses too much %s over HTTP with a code naming the limit', async (_what, query, code) => {
     const { body } = await gql(herald.url, query);
@@ -40,11 +37,7 @@ describe('GraphQL query limits', () => {
 });
 
 describe('HTTP hygiene', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ NODE_ENV: 'production' });
 
   it('sets security headers on every response, with a strict CSP except for the GraphiQL page', async () => {
     for (const response of [

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTask, gqlOk } from './helpers/client.js';
-import { startCluster, type Cluster } from './helpers/cluster.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { until } from './helpers/wait.js';
+import { useCluster } from './helpers/servers.js';
 
 const REGISTER = 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id } }';
 
 describe('pushing from several instances', () => {
-  let cluster: Cluster;
-  let a: HeraldProcess;
-  let b: HeraldProcess;
-  beforeAll(async () => {
-    cluster = await startCluster(2, { PUSH_LEADER_TTL_MS: '1000', PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '100' });
-    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
-  });
-  afterAll(() => cluster?.stop());
+  const cluster = useCluster(2, { PUSH_LEADER_TTL_MS: '1000', PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '100' });
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
 
   const pushing = async (server: HeraldProcess) => (await gqlOk(server.url, '{ stats { push { pushing } } }')).stats.push.pushing as boolean;
 

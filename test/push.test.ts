@@ -1,18 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../src/push/signature.js';
 import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { until } from './helpers/wait.js';
+import { useHerald } from './helpers/servers.js';
 
 const REGISTER = 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id secret callbackUrl repositories createdAt } }';
 
 describe('pushing to CLI endpoints', () => {
-  let herald: Herald;
   const receivers: Array<{ close(): Promise<void> }> = [];
 
-  beforeAll(async () => {
-    herald = await startHerald({
+  const herald = useHerald({
       PUSH_RETRY_BASE_MS: '20',
       PUSH_RETRY_MAX_MS: '100',
       PUSH_TIMEOUT_MS: '300',
@@ -22,11 +21,9 @@ describe('pushing to CLI endpoints', () => {
       PUSH_ENDPOINT_EXPIRY_MS: '400',
       MIN_CLI_VERSION: '1.0.0',
     });
-  });
   afterEach(async () => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
-  afterAll(() => herald?.stop());
 
   const receiver = async (...args: Parameters<typeof startReceiver>) => {
     const r = await startReceiver(...args);

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CREATE_TASK, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient } from './helpers/client.js';
 import { startCluster, type Cluster } from './helpers/cluster.js';
-import { ADMIN_TOKEN, runMainUntilExit, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
+import { ADMIN_TOKEN, runMainUntilExit, startHerald, type HeraldProcess } from './helpers/herald.js';
 import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
+import { useHerald } from './helpers/servers.js';
 
 const SET = 'mutation ($input: SetRateLimitInput!) { setRateLimit(input: $input) { field max windowSeconds burst source } }';
 const RULES = '{ rateLimits { field max windowSeconds burst source } }';
@@ -24,11 +25,7 @@ async function create(url: string, token: string | null, forwardedFor?: string) 
 const admitted = (results: Array<{ status: number }>) => results.filter((r) => r.status === 200).length;
 
 describe('rate limits on one instance', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ TRUST_PROXY: '1' });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ TRUST_PROXY: '1' });
 
   it('limit every mutation and subscription start by default, and list where each rule comes from', async () => {
     const { rateLimits } = await gqlOk(herald.url, RULES);
@@ -147,11 +144,7 @@ describe('rate limits on one instance', () => {
 const fetchAs = (url: string, query: string, ip: string) => gql(url, query, {}, null, { 'x-forwarded-for': ip });
 
 describe('client addresses', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({}); // TRUST_PROXY off: X-Forwarded-For is the client's to invent
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald(); // TRUST_PROXY off: X-Forwarded-For is the client's to invent
 
   it('ignore X-Forwarded-For unless a proxy is trusted, so a client cannot dodge its limit', async () => {
     await setRule(herald.url, 'Mutation.createTask', 2);

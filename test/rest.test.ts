@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayClient, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
+import { useHerald } from './helpers/servers.js';
 
 describe('REST routes for services', () => {
-  let herald: Herald;
   let gateway: { apiKey: string; gateway: { id: string } };
 
+  const herald = useHerald({ NODE_ENV: 'production' });
   beforeAll(async () => {
-    herald = await startHerald({ NODE_ENV: 'production' });
     gateway = await registerGateway(herald.url, 'edge-rest');
   });
-  afterAll(() => herald?.stop());
 
   const deploy = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${herald.origin}/api/v1/apis/orders/deploy-revision`, {

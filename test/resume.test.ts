@@ -1,10 +1,10 @@
 import type WebSocket from 'ws';
 import WS from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createResumingClient } from '../src/client/resuming-client.js';
 import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
-import { startCluster, type Cluster } from './helpers/cluster.js';
+import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
+import { useHerald, useCluster } from './helpers/servers.js';
 
 type Data = { taskEvents: TaskEventResult };
 
@@ -54,13 +54,9 @@ function collect(client: ReturnType<typeof resuming>['client'], repositories: st
 }
 
 describe('resume after a cursor (embedded)', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ EVENT_RETENTION_COUNT: '50' });
-  });
+  const herald = useHerald({ EVENT_RETENTION_COUNT: '50' });
   // Each test counts its own subscriptions: wait until the last test's are gone.
   afterEach(() => waitForSubscriptions(herald.url, 0));
-  afterAll(() => herald?.stop());
 
   it('gets every event missed while its socket was cut, once, in order, while events keep flowing', async () => {
     const { client, cut } = resuming(herald.wsUrl);
@@ -171,17 +167,8 @@ describe('resume after a cursor (embedded)', () => {
 });
 
 describe('resume and idempotency across instances', () => {
-  let cluster: Cluster;
-  let a: HeraldProcess;
-  let b: HeraldProcess;
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster(2);
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
 
   it('resumes on another instance with the cursor from the first', async () => {
     const onA = wsClient(a.wsUrl);

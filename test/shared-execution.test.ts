@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTask, record, waitForSubscriptions, wsClient } from './helpers/client.js';
 import { expectOwnCopies } from './helpers/gateways.js';
-import { startHerald, type Herald } from './helpers/herald.js';
+import { useHerald } from './helpers/servers.js';
 
 /**
  * Subscribers with the same selection share one execution per event; the
@@ -9,11 +9,7 @@ import { startHerald, type Herald } from './helpers/herald.js';
  * selection itself.
  */
 describe('shared execution of subscription events', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald();
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald();
 
   it('gives each subscriber the result of its own selection and selection variables, whatever the root arguments', async () => {
     const query = 'subscription ($r: [String!]!, $after: String, $withTask: Boolean!) { taskEvents(repositories: $r, after: $after) { type task @include(if: $withTask) { title } } }';

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import type { HeraldProcess } from './helpers/herald.js';
-import { startCluster, type Cluster } from './helpers/cluster.js';
+import { useCluster } from './helpers/servers.js';
 
 describe('graceful shutdown', () => {
-  let cluster: Cluster;
-  let a: HeraldProcess;
-  let b: HeraldProcess;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster(2);
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
 
   it('closes sockets with 1001, ends SSE streams, exits 0, and clients carry on on another instance', async () => {
     const closes: Array<{ code: number; reason: string }> = [];

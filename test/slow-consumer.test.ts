@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREATE_TASK, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
 import { openAcked } from './helpers/raw-ws.js';
+import { useHerald } from './helpers/servers.js';
 
 describe('a client that stops reading', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald({ WS_MAX_BUFFERED_BYTES: String(64 * 1024) });
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald({ WS_MAX_BUFFERED_BYTES: String(64 * 1024) });
 
   it('is closed with 1013 once its backlog passes the limit, while a healthy client gets every event', async () => {
     const healthy = wsClient(herald.wsUrl);

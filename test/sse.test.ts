@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTask, waitForSubscriptions } from './helpers/client.js';
-import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { ADMIN_TOKEN } from './helpers/herald.js';
+import { useHerald } from './helpers/servers.js';
 
 /** Reads server-sent events from a response until `count` `next` events arrived. */
 async function readNextEvents(response: Response, count: number): Promise<unknown[]> {
@@ -23,11 +24,7 @@ async function readNextEvents(response: Response, count: number): Promise<unknow
 }
 
 describe('subscriptions over SSE', () => {
-  let herald: Herald;
-  beforeAll(async () => {
-    herald = await startHerald();
-  });
-  afterAll(() => herald?.stop());
+  const herald = useHerald();
 
   it('streams task events as server-sent events', async () => {
     const query = 'subscription ($r: [String!]!) { taskEvents(repositories: $r) { type repository sequence task { title } } }';

@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREATE_TASK, gql, gqlOk } from './helpers/client.js';
-import { startHerald, type Herald } from './helpers/herald.js';
-import { startRedis, type RedisServer } from './helpers/redis.js';
+import { useHerald } from './helpers/servers.js';
 
 const TASK = 'id repository title description status assignee createdAt updatedAt';
 
 // The same behaviour whichever store backs the server.
 describe.each(['embedded', 'redis'] as const)('tasks over HTTP (%s)', (mode) => {
-  let redis: RedisServer | undefined;
-  let herald: Herald;
-
-  beforeAll(async () => {
-    if (mode === 'redis') redis = await startRedis();
-    herald = await startHerald(redis ? { REDIS_URL: redis.url } : {});
-  });
-  afterAll(async () => {
-    await herald?.stop();
-    await redis?.stop();
-  });
+  const herald = useHerald({}, { redis: mode === 'redis' });
 
   it('creates, reads, lists, updates and deletes a task', async () => {
     const { createTask } = await gqlOk(herald.url, CREATE_TASK, {
