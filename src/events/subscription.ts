@@ -30,7 +30,6 @@ export type StreamRequest = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
-  readonly consumer?: Consumer | undefined;
 };
 
 /**
@@ -39,14 +38,14 @@ export type StreamRequest = {
  * stream and its connection (slow consumer); what it lost is counted per
  * event family.
  */
-export async function openStream(deps: Subscriptions, request: StreamRequest): Promise<AsyncIterableIterator<EventEnvelope>> {
+export async function openStream(deps: Subscriptions, request: StreamRequest, consumer: Consumer | undefined): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
   const live = await deps.hub.open(request.topics, {
     maxQueued: deps.maxQueued,
     accept: request.accept,
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
-      request.consumer?.dropSlowConsumer(dropped.length);
+      consumer?.dropSlowConsumer(dropped.length);
     },
   });
   if (!from) return live;

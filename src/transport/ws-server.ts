@@ -14,7 +14,7 @@ import { clientIp } from './client-ip.js';
 import type { Connection, ConnectionRegistry } from './connection-registry.js';
 import { createConnectionPolicy } from './ws-policy.js';
 import { createProtocol } from './ws-protocol.js';
-import { adaptSocket } from './ws-socket.js';
+import { adaptSocket, type SocketOptions } from './ws-socket.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** Where gateways connect; only gateway keys are accepted there. */
@@ -105,21 +105,24 @@ export function createWsServer(options: WsServerOptions): WsServer {
     mask: options.mask,
   });
 
+  // One set of socket callbacks for every connection (they are handed the connection), not a set per socket.
+  const socketOptions: SocketOptions = {
+    maxBufferedBytes: limits.maxBufferedBytes,
+    onSlow: (c) => policy.dropSlow(c, 0),
+    // Only gateway writes are tracked one by one: their failures are reported per gateway.
+    tracked: (c) => c.principal?.kind === 'gateway',
+    onSendFailure: (c, err) => {
+      if (c.principal?.kind !== 'gateway') return;
+      options.counters.gatewaySendFailures++;
+      log.error({ connectionId: c.id, gatewayId: c.principal.gatewayId, err: err.message }, 'gateway send failed');
+      options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
+    },
+    metrics,
+    log,
+  };
+
   function accept(socket: WebSocket, request: IncomingMessage, ip: string) {
-    const { connection, send } = adaptSocket(socket, request.socket, ip, {
-      maxBufferedBytes: limits.maxBufferedBytes,
-      onSlow: (c) => policy.dropSlow(c, 0),
-      // Only gateway writes are tracked one by one: their failures are reported per gateway.
-      tracked: (c) => c.principal?.kind === 'gateway',
-      onSendFailure: (c, err) => {
-        if (c.principal?.kind !== 'gateway') return;
-        options.counters.gatewaySendFailures++;
-        log.error({ connectionId: c.id, gatewayId: c.principal.gatewayId, err: err.message }, 'gateway send failed');
-        options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
-      },
-      metrics,
-      log,
-    });
+    const { connection, send } = adaptSocket(socket, request.socket, ip, socketOptions);
     if (registry.size() >= limits.maxConnections) {
       metrics.connectionRejected('instance_limit');
       log.warn({ ip }, 'connection refused: instance at its connection limit');

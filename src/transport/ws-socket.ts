@@ -16,23 +16,20 @@ export type AdaptedSocket = {
   readonly send: (data: string) => void;
 };
 
-export function adaptSocket(
-  socket: WebSocket,
-  raw: Socket,
-  ip: string,
-  options: {
-    /** Past this much unsent data the peer is a slow consumer. */
-    maxBufferedBytes: number;
-    /** Called once when the unsent backlog passes the bound. */
-    onSlow: (connection: Connection) => void;
-    /** Called when a write that was tracked (a gateway's) failed. */
-    onSendFailure: (connection: Connection, err: Error) => void;
-    /** Whether this connection's writes are tracked one by one. */
-    tracked: (connection: Connection) => boolean;
-    metrics: Metrics;
-    log: Logger;
-  },
-): AdaptedSocket {
+export type SocketOptions = {
+  /** Past this much unsent data the peer is a slow consumer. */
+  readonly maxBufferedBytes: number;
+  /** Called once when the unsent backlog passes the bound. */
+  readonly onSlow: (connection: Connection) => void;
+  /** Called when a write that was tracked (a gateway's) failed. */
+  readonly onSendFailure: (connection: Connection, err: Error) => void;
+  /** Whether this connection's writes are tracked one by one. */
+  readonly tracked: (connection: Connection) => boolean;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+};
+
+export function adaptSocket(socket: WebSocket, raw: Socket, ip: string, options: SocketOptions): AdaptedSocket {
   const connection = recordOf(socket, ip, options);
   const maxHeldBytes = Math.min(64 * 1024, options.maxBufferedBytes / 2);
   const onSent = (err?: Error | null) => {
