@@ -27,6 +27,8 @@ export type ConnectionParams = {
 export type Handshake = {
   readonly authorization: string | undefined;
   readonly gatewayPath: boolean;
+  /** The upgrade carried an Origin header: a browser page, which is never asked for a CLI version. */
+  readonly browser: boolean;
   readonly clientName: string | undefined;
   readonly clientVersion: string | undefined;
 };
@@ -120,7 +122,10 @@ export function createConnectionPolicy(options: {
       connection.clientName = text(params.clientName)?.slice(0, 100) ?? handshake.clientName ?? null;
       connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? handshake.clientVersion ?? null;
       connection.cliRegistrationId = text(params.cliRegistrationId)?.slice(0, 64) ?? null;
-      const outdated = clientVersionProblem(connection.clientName, connection.clientVersion, options.minCliVersion);
+      const outdated = clientVersionProblem(
+        { name: connection.clientName, version: connection.clientVersion, browser: handshake.browser, gateway: handshake.gatewayPath || principal.kind === 'gateway' },
+        options.minCliVersion,
+      );
       if (outdated) {
         metrics.connectionRejected('client_version');
         return refuse(connection, { code: Close.BadRequest, reason: outdated });

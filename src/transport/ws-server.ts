@@ -149,8 +149,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
+          browser: request.headers.origin !== undefined,
           clientName: header(request, 'x-client-name'),
-          clientVersion: header(request, 'x-version'),
+          // X-Version is the header's earlier name, still read.
+          clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
         },
       },
     );
