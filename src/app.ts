@@ -28,9 +28,10 @@ import { unknownRuleField } from './ratelimit/rules.js';
 import { getSchema } from './schema/index.js';
 import { rootFieldsOf } from './schema/root-fields.js';
 import type { Services } from './schema/context.js';
-import { Close, CloseReason } from './sessions/close-codes.js';
+import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
+import { createSessionRegistry } from './sessions/registry.js';
 import { createTaskService } from './tasks/service.js';
-import { createConnectionRegistry } from './transport/connection-registry.js';
+import type { TransportSession } from './transport/connection.js';
 import { startHeartbeat } from './transport/heartbeat.js';
 import { createHttpServer } from './transport/http-server.js';
 import { createWsServer } from './transport/ws-server.js';
@@ -73,7 +74,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics.published(topic, events);
   });
   const hub = createHub(bus);
-  const registry = createConnectionRegistry();
+  const registry = createSessionRegistry<TransportSession>(log);
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
   const auditRefusal = (entry: AuditEntry) => auditLog.warn(entry, entry.action);
@@ -82,8 +83,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     instanceId,
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
-    connections: () => registry.all(),
-    connectionCount: () => registry.size(),
+    connections: () => registry.of('websocket'),
+    connectionCount: () => registry.size('websocket'),
     directory,
     counters,
     subscriptions: () => hub.streamCount(),
@@ -170,6 +171,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       metrics.delivered(event);
     },
     mask,
+    sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
     log,
   });
   const ws = createWsServer({
@@ -210,8 +212,8 @@ export function buildApp(config: Config, logger?: Logger): App {
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
         return;
       case 'close-connections': {
-        const closed = ws.closeMatching(command.match, command.code, command.reason);
-        if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
+        const ended = registry.endMatching(command.match, { code: command.code as CloseCode, reason: command.reason });
+        if (ended > 0) log.info({ match: command.match, ended, code: command.code }, 'ended sessions on request');
       }
     }
   }
@@ -257,8 +259,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     await hub.close(); // ends SSE streams cleanly
     await yoga.dispose();
     server.closeIdleConnections();
-    await waitUntil(() => registry.size() === 0, deadline - 1_000);
-    for (const connection of registry.all()) connection.terminate();
+    await waitUntil(() => registry.size('websocket') === 0, deadline - 1_000);
+    for (const connection of registry.of('websocket')) connection.terminate();
     server.closeAllConnections();
     await ws.close();
     await Promise.race([serverClosed, delay(Math.max(0, deadline - Date.now()))]);
