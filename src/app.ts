@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdminService } from './admin/service.js';
 import { directMessage } from './admin/messages.js';
-import { createAuthenticator } from './auth/authenticator.js';
+import { createAuthenticator, createCredentialCheck } from './auth/authenticator.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
@@ -30,6 +30,7 @@ import { rootFieldsOf } from './schema/root-fields.js';
 import type { Services } from './schema/context.js';
 import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
 import { createSessionRegistry } from './sessions/registry.js';
+import { createSessionEnder, startRevalidation } from './sessions/revocation.js';
 import { createTaskService } from './tasks/service.js';
 import type { TransportSession } from './transport/connection.js';
 import { startHeartbeat } from './transport/heartbeat.js';
@@ -92,7 +93,9 @@ export function buildApp(config: Config, logger?: Logger): App {
     log,
   });
   const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
-  const gateways = createGatewayService({ store: backends.gateways, bus, control, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
+  // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
+  const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
+  const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
   const refusals = createRefusalAudit(auditRefusal);
   const rateLimits = createRateLimiter({
@@ -137,7 +140,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       isPushing: () => push.isPushing(),
       audit,
     }),
-    apiKeys: createApiKeyService({ store: backends.apiKeys, control, audit }),
+    apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
     subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
@@ -212,6 +215,8 @@ export function buildApp(config: Config, logger?: Logger): App {
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
         return;
       case 'close-connections': {
+        // A whole principal's sessions: its push registrations are gone from the store; stop pushing them now.
+        if ('principalId' in command.match && command.match.keyId === undefined) push.stopOwner(command.match.principalId);
         const ended = registry.endMatching(command.match, { code: command.code as CloseCode, reason: command.reason });
         if (ended > 0) log.info({ match: command.match, ended, code: command.code }, 'ended sessions on request');
       }
@@ -219,6 +224,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   }
 
   let stopHeartbeat = () => {};
+  let revalidation: { stop(): void } | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -232,6 +238,16 @@ export function buildApp(config: Config, logger?: Logger): App {
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
       await control.listen(onControl);
+      // In embedded mode every revocation reaches every session directly; with Redis a command can be missed.
+      if (redis) {
+        revalidation = startRevalidation({
+          registry,
+          store: backends.revocations,
+          check: createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys }),
+          intervalMs: config.revocationCheckIntervalMs,
+          log,
+        });
+      }
       cluster.start();
       rateLimits.start();
       push.start();
@@ -250,6 +266,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
+    revalidation?.stop();
     rateLimits.stop();
     refusals.stop();
     await push.stop();

@@ -65,6 +65,7 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_MAX_AGE_SECONDS: positiveInt.default(86400),
   CLUSTER_REPORT_INTERVAL_MS: positiveInt.default(2000),
+  REVOCATION_CHECK_INTERVAL_MS: positiveInt.default(2000),
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
@@ -136,6 +137,8 @@ export type Config = {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
+  /** How often (Redis mode) an instance looks for revocations it may have missed. */
+  readonly revocationCheckIntervalMs: number;
   readonly push: PushSettings;
   readonly queryLimits: QueryLimits;
   readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
@@ -203,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    revocationCheckIntervalMs: e.REVOCATION_CHECK_INTERVAL_MS,
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyStore } from './api-keys.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
-import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication } from './principal.js';
+import { Closings, type Closing } from '../sessions/close-codes.js';
+import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication, type Principal } from './principal.js';
 import { parseKey, prefixOf, secretMatches } from './secret-keys.js';
 
 export type Authenticator = {
@@ -60,6 +61,33 @@ async function checkKey(stores: { gateways: GatewayKeys; apiKeys: ApiKeyStore },
   const id = servicePrincipalId(record.id);
   if (record.revokedAt !== null) return { ok: false, reason: 'revoked', principalId: id };
   return { ok: true, principal: Object.freeze({ kind: 'service', id, keyId: record.id, name: record.name, scopes: new Set(record.scopes) }) };
+}
+
+/**
+ * Whether the key a principal authenticated with still holds: the closing
+ * for a session of a key revoked (or a gateway deleted) since, else
+ * undefined. Tokens and the admin token are not revoked this way (a token
+ * ends at its `exp`).
+ */
+export function createCredentialCheck(stores: { gateways: GatewayKeys; apiKeys: ApiKeyStore }): (principal: Principal) => Promise<Closing | undefined> {
+  return async (principal) => {
+    switch (principal.kind) {
+      case 'gateway': {
+        // Deleting a gateway deletes its keys.
+        const key = await stores.gateways.getKey(principal.keyId);
+        if (!key) return Closings.gatewayDeleted;
+        return key.revokedAt === null ? undefined : Closings.gatewayKeyRevoked;
+      }
+      case 'service': {
+        const key = await stores.apiKeys.get(principal.keyId);
+        return key && key.revokedAt === null ? undefined : Closings.keyRevoked;
+      }
+      case 'admin':
+      case 'anonymous':
+      case 'user':
+        return undefined;
+    }
+  };
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header value. */

@@ -3,10 +3,10 @@ import { gatewayPrincipalId } from '../auth/principal.js';
 import { issueKey } from '../auth/secret-keys.js';
 import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import type { ControlChannel } from '../events/control.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../log.js';
 import { Closings } from '../sessions/close-codes.js';
+import type { EndSessions } from '../sessions/revocation.js';
 import { buildGateway, type Gateway } from './model.js';
 import type { GatewayStore } from './store.js';
 
@@ -37,11 +37,11 @@ export const MAX_TARGETS = 1000;
 export function createGatewayService(deps: {
   store: GatewayStore;
   bus: EventBus;
-  control: ControlChannel;
+  endSessions: EndSessions;
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   log: Logger;
 }) {
-  const { store, bus, control, log } = deps;
+  const { store, bus, endSessions, log } = deps;
   const now = () => new Date().toISOString();
 
   async function requireGateway(id: string): Promise<Gateway> {
@@ -76,7 +76,7 @@ export function createGatewayService(deps: {
     async revokeKeys(gatewayId: string) {
       const gateway = await requireGateway(gatewayId);
       const revoked = await store.revokeKeys(gatewayId, now());
-      await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayKeyRevoked });
+      await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayKeyRevoked);
       log.info({ audit: true, gatewayId, revoked }, 'gateway keys revoked');
       return gateway;
     },
@@ -84,7 +84,7 @@ export function createGatewayService(deps: {
     async delete(gatewayId: string) {
       const deleted = await store.delete(gatewayId);
       if (deleted) {
-        await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayDeleted });
+        await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayDeleted);
         log.info({ audit: true, gatewayId }, 'gateway deleted');
       }
       return deleted;
