@@ -18,7 +18,12 @@ export type Authenticator = {
  */
 export type GatewayKeys = {
   getKey(keyId: string): Promise<{ readonly id: string; readonly gatewayId: string; readonly secretHash: string; readonly revokedAt: string | null } | null>;
+  /** Records when a key last authenticated (for `gatewayKeys`). */
+  recordKeyUse(keyId: string, at: string): Promise<void>;
 };
+
+/** A key's use is written at most this often per key and instance: a thousand gateways reconnecting must not cost a thousand writes each time. */
+const KEY_USE_EVERY_MS = 60_000;
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -32,6 +37,15 @@ export function createAuthenticator(options: {
   jwt: JwtVerifier | undefined;
 }): Authenticator {
   const adminDigest = digest(options.adminToken);
+  const recorded = new Map<string, number>();
+  const recordUse = (keyId: string) => {
+    const now = Date.now();
+    if (now - (recorded.get(keyId) ?? -Infinity) < KEY_USE_EVERY_MS) return;
+    if (recorded.size >= 10_000) for (const [id, at] of recorded) if (now - at >= KEY_USE_EVERY_MS) recorded.delete(id);
+    recorded.set(keyId, now);
+    // Bookkeeping only: a failed write is tried again at the key's next use.
+    options.gateways.recordKeyUse(keyId, new Date(now).toISOString()).catch(() => recorded.delete(keyId));
+  };
   return {
     allowAnonymous: options.allowAnonymous,
     async authenticate(token) {
@@ -40,7 +54,11 @@ export function createAuthenticator(options: {
       }
       if (timingSafeEqual(digest(token), adminDigest)) return { ok: true, principal: ADMIN };
       const prefix = prefixOf(token);
-      if (prefix) return checkKey(options, token);
+      if (prefix) {
+        const result = await checkKey(options, token);
+        if (result.ok && result.principal.kind === 'gateway') recordUse(result.principal.keyId);
+        return result;
+      }
       if (options.jwt && looksLikeJwt(token)) return options.jwt(token);
       return { ok: false, reason: 'invalid' };
     },

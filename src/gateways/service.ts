@@ -53,7 +53,7 @@ export function createGatewayService(deps: {
   async function newKey(gateway: Gateway) {
     const key = issueKey('hgw');
     await store.addKey({ id: key.id, gatewayId: gateway.id, secretHash: key.secretHash, createdAt: now(), revokedAt: null });
-    return { gateway, apiKey: key.token };
+    return { gateway, apiKey: key.token, keyId: key.id };
   }
 
   return {
@@ -69,12 +69,25 @@ export function createGatewayService(deps: {
 
     async rotateKey(gatewayId: string) {
       const registration = await newKey(await requireGateway(gatewayId));
-      log.info({ audit: true, gatewayId }, 'gateway key issued');
+      log.info({ audit: true, gatewayId, keyId: registration.keyId }, 'gateway key issued');
       return registration;
     },
 
-    async revokeKeys(gatewayId: string) {
+    /** Every key of the gateway, revoked ones too, with its creation, last use and revocation. */
+    async keys(gatewayId: string) {
+      await requireGateway(gatewayId);
+      return store.keys(gatewayId);
+    },
+
+    /** Revokes one key (ending only its sessions), or without `keyId` every key of the gateway. */
+    async revokeKeys(gatewayId: string, keyId?: string) {
       const gateway = await requireGateway(gatewayId);
+      if (keyId !== undefined) {
+        if (!(await store.revokeKey(gatewayId, keyId, now()))) throw notFound('gateway key', keyId);
+        await endSessions({ principalId: gatewayPrincipalId(gatewayId), keyId }, Closings.gatewayKeyRevoked);
+        log.info({ audit: true, gatewayId, keyId }, 'gateway key revoked');
+        return gateway;
+      }
       const revoked = await store.revokeKeys(gatewayId, now());
       await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayKeyRevoked);
       log.info({ audit: true, gatewayId, revoked }, 'gateway keys revoked');
