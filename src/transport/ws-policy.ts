@@ -50,8 +50,8 @@ export type ConnectionPolicy = ReturnType<typeof createConnectionPolicy>;
  * Who may hold a WebSocket and on what terms: credentials at
  * `connection_init`, the client version, sessions per principal (the
  * registry ends the connection when its token expires), and dropping a
- * consumer that cannot keep up. It
- * decides and closes; the socket adapter and graphql-ws carry it out.
+ * consumer that cannot keep up. It decides and closes; the socket adapter
+ * and graphql-ws carry it out.
  */
 export function createConnectionPolicy(options: {
   authenticator: Authenticator;
