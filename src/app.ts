@@ -8,6 +8,8 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createChannelRegistry } from './channels/registry.js';
+import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
 import { ConfigError, type Config } from './config.js';
 import type { ControlCommand } from './events/control.js';
@@ -63,7 +65,14 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.warn({ adminToken }, 'HERALD_ADMIN_TOKEN is not set; generated an admin token for this development run');
   }
 
-  const backends = createBackends(config, instanceId, log);
+  // The event log asks the channels how long to keep their events; the registry reads its store from the backends.
+  const backends = createBackends(config, instanceId, log, (topic) => channelRegistry.retentionOf(topic));
+  const channelRegistry = createChannelRegistry({
+    store: backends.channels,
+    fileChannels: config.channels,
+    retention: { count: config.events.retentionCount, seconds: config.events.retentionSeconds },
+    log,
+  });
   const { redis, control, directory } = backends;
   const counters = newCounters();
   const metrics = createMetrics();
@@ -125,6 +134,7 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
     gateways,
     deployments: createDeployments({ gateways, idempotency }),
     push: createPushRegistrations({
@@ -206,6 +216,9 @@ export function buildApp(config: Config, logger?: Logger): App {
       case 'rate-limits-changed':
         rateLimits.reload().catch((err: Error) => log.warn({ component: 'ratelimit', err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
         return;
+      case 'channels-changed':
+        channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not reload channels; the periodic reload will retry'));
+        return;
       case 'notify':
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
         return;
@@ -217,6 +230,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   }
 
   let stopHeartbeat = () => {};
+  let channelRefresh: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -232,6 +246,9 @@ export function buildApp(config: Config, logger?: Logger): App {
       await control.listen(onControl);
       cluster.start();
       rateLimits.start();
+      await channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not read live channels; the periodic reload will retry'));
+      channelRefresh = setInterval(() => void channelRegistry.reload().catch(() => {}), config.clusterReportIntervalMs);
+      channelRefresh.unref();
       push.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
@@ -248,6 +265,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
+    clearInterval(channelRefresh);
     rateLimits.stop();
     refusals.stop();
     await push.stop();

@@ -1,11 +1,14 @@
 import type { ApiKeyStore } from './auth/api-keys.js';
 import { createMemoryApiKeyStore } from './auth/api-keys.memory.js';
 import { createRedisApiKeyStore } from './auth/api-keys.redis.js';
+import type { ChannelStore } from './channels/store.js';
+import { createMemoryChannelStore } from './channels/store.memory.js';
+import { createRedisChannelStore } from './channels/store.redis.js';
 import type { ClusterDirectory } from './cluster/directory.js';
 import { createMemoryClusterDirectory } from './cluster/directory.memory.js';
 import { createRedisClusterDirectory } from './cluster/directory.redis.js';
 import type { Config } from './config.js';
-import type { EventBus } from './events/bus.js';
+import type { EventBus, RetentionOf } from './events/bus.js';
 import { createMemoryBus } from './events/bus.memory.js';
 import { createRedisBus } from './events/bus.redis.js';
 import type { ControlChannel } from './events/control.js';
@@ -50,16 +53,22 @@ export type Backends = {
   /** Rate-limit windows every instance shares; null in embedded mode, where local windows are the limit. */
   readonly rateLimitWindows: SharedWindows | null;
   readonly leadership: Leadership;
+  /** Channels defined live. */
+  readonly channels: ChannelStore;
 };
 
-/** The one place that chooses between the embedded (memory) and the Redis implementation of each backend. */
-export function createBackends(config: Config, instanceId: string, log: Logger): Backends {
+/**
+ * The one place that chooses between the embedded (memory) and the Redis
+ * implementation of each backend. `retentionOf` tells the event log how long
+ * a topic's events are kept where a channel keeps its own.
+ */
+export function createBackends(config: Config, instanceId: string, log: Logger, retentionOf?: RetentionOf): Backends {
   const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
   const redis = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
   if (!redis) {
     return {
       redis,
-      bus: createMemoryBus(retention),
+      bus: createMemoryBus(retention, undefined, retentionOf),
       control: createMemoryControlChannel(),
       tasks: createMemoryTaskStore(),
       gateways: createMemoryGatewayStore(),
@@ -70,11 +79,12 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
       rateLimitRules: createMemoryRateLimitStore(),
       rateLimitWindows: null,
       leadership: alwaysLeader(),
+      channels: createMemoryChannelStore(),
     };
   }
   return {
     redis,
-    bus: createRedisBus(redis, log, retention),
+    bus: createRedisBus(redis, log, retention, retentionOf),
     control: createRedisControlChannel(redis, log),
     tasks: createRedisTaskStore(redis),
     gateways: createRedisGatewayStore(redis),
@@ -85,5 +95,6 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
     rateLimitRules: createRedisRateLimitStore(redis),
     rateLimitWindows: createRedisWindows(redis, instanceId),
     leadership: redisLeadership(redis, instanceId, config.push.leaderTtlMs),
+    channels: createRedisChannelStore(redis),
   };
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadChannelsFile } from './channels/file.js';
+import type { ChannelDefinition } from './channels/model.js';
 import type { JwtConfig } from './auth/jwt.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
@@ -87,6 +89,7 @@ const schema = z.object({
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
+  CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true (one proxy) or the number of reverse proxies in front of Herald')
@@ -141,6 +144,8 @@ export type Config = {
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
+  /** Channels from CHANNELS_FILE, over the built-in ones. */
+  readonly channels: readonly ChannelDefinition[];
   /** Rate-limit rules from RATE_LIMITS_FILE, over the built-in defaults. */
   readonly rateLimits: Readonly<Record<string, Rule>>;
   /** Where they came from, to name it when a rule names a field the schema lacks (checked when the app is built). */
@@ -223,9 +228,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},
     rateLimitsFile: e.RATE_LIMITS_FILE,
+    channels: e.CHANNELS_FILE ? channelsFrom(e.CHANNELS_FILE) : [],
     trustProxy: e.TRUST_PROXY,
     protection: true,
   };
+}
+
+function channelsFrom(path: string): ChannelDefinition[] {
+  try {
+    return loadChannelsFile(path);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
+  }
 }
 
 function rulesFrom(path: string): Record<string, Rule> {

@@ -1,5 +1,6 @@
 import { badInput, HeraldError } from '../errors.js';
-import type { EventBus, ReadFrom } from './bus.js';
+import type { EventBus, LogRead, ReadFrom } from './bus.js';
+import { PRIORITY_RANK } from './priority.js';
 import { decodeCursor } from './cursor.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
@@ -7,6 +8,15 @@ import { CursorExpiredError, ResumedStream } from './resume.js';
 
 /** Catch-up pages; small enough to keep memory flat, large enough to be quick. */
 const PAGE = 500;
+/** Events sorted together for a catch-up in priority order. */
+export const PRIORITY_CHUNK = 10_000;
+
+/**
+ * The order a subscription catches up in: the log's, or the highest priority
+ * first (then the log's) within each run of PRIORITY_CHUNK missed events.
+ * Live events come in the log's order either way.
+ */
+export type CatchUpOrder = 'SEQUENCE' | 'PRIORITY';
 
 /** What opening a subscription's stream needs from the instance. */
 export type Subscriptions = {
@@ -30,6 +40,7 @@ export type StreamRequest = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
+  readonly order?: CatchUpOrder | undefined;
 };
 
 /**
@@ -40,16 +51,19 @@ export type StreamRequest = {
  */
 export async function openStream(deps: Subscriptions, request: StreamRequest, consumer: Consumer | undefined): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
+  // An event past its expiry is never delivered, live or on catch-up.
+  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
   const live = await deps.hub.open(request.topics, {
     maxQueued: deps.maxQueued,
-    accept: request.accept,
+    accept,
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
       consumer?.dropSlowConsumer(dropped.length);
     },
   });
   if (!from) return live;
-  const read = (after: ReadFrom) => deps.bus.read(request.topics, after, PAGE);
+  const inOrder = (after: ReadFrom) => deps.bus.read(request.topics, after, PAGE);
+  const read = request.order === 'PRIORITY' ? byPriority(inOrder) : inOrder;
   const first = await read(from).catch((err: unknown) => {
     live.end();
     throw err;
@@ -58,10 +72,41 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     live.end();
     throw cursorExpired();
   }
-  const now = Date.now();
-  // Catch-up skips events that expired while the subscriber was away.
-  const keep = (e: EventEnvelope) => (request.accept?.(e) ?? true) && (e.expiresAt === null || Date.parse(e.expiresAt) > now);
-  return withCursorErrors(new ResumedStream(live, first, from, read, keep));
+  return withCursorErrors(new ResumedStream(live, first, from, read, accept));
+}
+
+/** Whether the event may still be delivered. The last event's verdict is kept: fan-out asks once per subscriber. */
+const notExpired = (() => {
+  let last: EventEnvelope | undefined;
+  let verdict = true;
+  return (e: EventEnvelope): boolean => {
+    if (e.expiresAt === null) return true;
+    if (e !== last) {
+      last = e;
+      verdict = Date.parse(e.expiresAt) > Date.now();
+    }
+    return verdict;
+  };
+})();
+
+/** Reads up to PRIORITY_CHUNK events in log order and hands them on highest priority first (then by position). */
+function byPriority(read: (after: ReadFrom) => Promise<LogRead>) {
+  return async (after: ReadFrom): Promise<LogRead> => {
+    const events: EventEnvelope[] = [];
+    let from = after;
+    let hasMore = true;
+    while (hasMore && events.length < PRIORITY_CHUNK) {
+      const page = await read(from);
+      if (!page.ok) return page;
+      events.push(...page.events);
+      hasMore = page.hasMore;
+      const last = page.events.at(-1);
+      if (!last) break;
+      from = { position: last.position, time: Date.parse(last.timestamp) };
+    }
+    events.sort((a, b) => PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] || a.position - b.position);
+    return { ok: true, events, hasMore };
+  };
 }
 
 export function readFrom(cursor: string): ReadFrom {

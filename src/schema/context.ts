@@ -1,5 +1,6 @@
 import type { AdminService } from '../admin/service.js';
 import type { ApiKeyService } from '../auth/keys.js';
+import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { EventBus } from '../events/bus.js';
@@ -15,6 +16,7 @@ import type { TaskService } from '../tasks/service.js';
 /** What resolvers may use: the rooms' services. Built once per instance; shared by every operation. */
 export type Services = {
   readonly tasks: TaskService;
+  readonly channels: ChannelService;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
   readonly push: PushRegistrations;

@@ -8,6 +8,7 @@ import './api-keys.js';
 import './events.js';
 import './cli.js';
 import './rate-limits.js';
+import './channels.js';
 
 let schema: GraphQLSchema | undefined;
 
