@@ -8,6 +8,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createAlertService } from './alerts/service.js';
 import { createChannelRegistry } from './channels/registry.js';
 import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
@@ -135,6 +136,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
+    alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
     gateways,
     deployments: createDeployments({ gateways, idempotency }),
     push: createPushRegistrations({

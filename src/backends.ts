@@ -1,6 +1,9 @@
 import type { ApiKeyStore } from './auth/api-keys.js';
 import { createMemoryApiKeyStore } from './auth/api-keys.memory.js';
 import { createRedisApiKeyStore } from './auth/api-keys.redis.js';
+import type { AlertStore } from './alerts/store.js';
+import { createMemoryAlertStore } from './alerts/store.memory.js';
+import { createRedisAlertStore } from './alerts/store.redis.js';
 import type { ChannelStore } from './channels/store.js';
 import { createMemoryChannelStore } from './channels/store.memory.js';
 import { createRedisChannelStore } from './channels/store.redis.js';
@@ -55,6 +58,7 @@ export type Backends = {
   readonly leadership: Leadership;
   /** Channels defined live. */
   readonly channels: ChannelStore;
+  readonly alerts: AlertStore;
 };
 
 /**
@@ -80,6 +84,7 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
       rateLimitWindows: null,
       leadership: alwaysLeader(),
       channels: createMemoryChannelStore(),
+      alerts: createMemoryAlertStore(),
     };
   }
   return {
@@ -96,5 +101,6 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
     rateLimitWindows: createRedisWindows(redis, instanceId),
     leadership: redisLeadership(redis, instanceId, config.push.leaderTtlMs),
     channels: createRedisChannelStore(redis),
+    alerts: createRedisAlertStore(redis),
   };
 }

@@ -1,4 +1,5 @@
 import type { AdminService } from '../admin/service.js';
+import type { AlertService } from '../alerts/service.js';
 import type { ApiKeyService } from '../auth/keys.js';
 import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
@@ -17,6 +18,7 @@ import type { TaskService } from '../tasks/service.js';
 export type Services = {
   readonly tasks: TaskService;
   readonly channels: ChannelService;
+  readonly alerts: AlertService;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
   readonly push: PushRegistrations;

@@ -9,6 +9,7 @@ import './events.js';
 import './cli.js';
 import './rate-limits.js';
 import './channels.js';
+import './alerts.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,4 +1,4 @@
-import { requireScope } from '../auth/guards.js';
+import { requireAdmin, requireScope } from '../auth/guards.js';
 import type { Principal } from '../auth/principal.js';
 import type { Services } from '../schema/context.js';
 
@@ -7,6 +7,8 @@ export type RouteRequest = {
   readonly principal: Principal;
   readonly params: readonly string[];
   readonly services: Services;
+  /** The query string's parameters. */
+  readonly query: URLSearchParams;
   /** The body as JSON: an object, or with `list` also an array (BAD_USER_INPUT otherwise). */
   json(options?: { list?: boolean }): Promise<unknown>;
 };
@@ -42,6 +44,38 @@ export const ROUTES: readonly Route[] = [
     handle: async ({ principal, services }) => {
       requireScope(principal, 'stats:read');
       return { instance: services.cluster.local(), instances: await services.cluster.instances() };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/connections',
+    summary: 'Open connections of every instance, filtered by kind, principalId or clientName, a page at a time (connections)',
+    limitedAs: 'Query.connections',
+    handle: async ({ principal, services, query }) => {
+      requireScope(principal, 'stats:read');
+      const filter = { kind: query.get('kind'), principalId: query.get('principalId'), clientName: query.get('clientName') };
+      const first = query.get('first');
+      return { connections: await services.admin.connections({ filter, first: first === null ? 100 : Number(first), after: query.get('after') }) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/broadcast',
+    summary: 'Send a message to every systemMessages subscription (broadcast)',
+    limitedAs: 'Mutation.broadcast',
+    handle: async ({ principal, services, json }) => {
+      requireAdmin(principal);
+      return { sent: await services.admin.broadcast(principal, await json()) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/connections/:id/notify',
+    summary: "Send a message to one connection's systemMessages subscriptions (notifyConnection)",
+    limitedAs: 'Mutation.notifyConnection',
+    handle: async ({ principal, params, services, json }) => {
+      requireAdmin(principal);
+      return { delivered: await services.admin.notify(principal, { ...((await json()) as object), connectionId: params[0] }) };
     },
   },
   {

@@ -65,7 +65,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           // The route sets its own status and Retry-After from the error (below), not Yoga.
           if (refusal) throw rateLimitedError(refusal, false);
         }
-        return json(200, await route.handle({ principal, params, services: options.services, json: (o) => readJson(request, o?.list ?? false) }));
+        return json(200, await route.handle({ principal, params, services: options.services, query: url.searchParams, json: (o) => readJson(request, o?.list ?? false) }));
       } catch (caught) {
         const err = caught instanceof BackendUnavailableError ? serviceUnavailable() : caught;
         const extensions = err instanceof HeraldError || err instanceof GraphQLError ? err.extensions : undefined;
