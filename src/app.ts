@@ -17,6 +17,7 @@ import type { ControlCommand } from './events/control.js';
 import { countingBus } from './events/counting.js';
 import { createHub } from './events/hub.js';
 import { Topics } from './events/topics.js';
+import { createAcknowledgements } from './gateways/acknowledgements.js';
 import { createDeployments } from './gateways/deployments.js';
 import { createGatewayService } from './gateways/service.js';
 import { createIdempotency } from './idempotency/idempotent.js';
@@ -100,6 +101,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
+  // Deployments are kept as long as their events are, for gateways to confirm them.
+  const acknowledgements = createAcknowledgements({ store: backends.deployments, ttlSeconds: config.events.retentionSeconds, timeoutMs: config.gatewayAckTimeoutMs });
   const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
   const gateways = createGatewayService({ store: backends.gateways, bus, control, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
@@ -138,7 +141,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
     alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
     gateways,
-    deployments: createDeployments({ gateways, idempotency }),
+    deployments: createDeployments({ gateways, idempotency, acknowledgements }),
+    acknowledgements,
     push: createPushRegistrations({
       store: backends.cli,
       bus,

@@ -17,6 +17,9 @@ import { createRedisBus } from './events/bus.redis.js';
 import type { ControlChannel } from './events/control.js';
 import { createMemoryControlChannel } from './events/control.memory.js';
 import { createRedisControlChannel } from './events/control.redis.js';
+import type { DeploymentStore } from './gateways/acknowledgements.js';
+import { createMemoryDeploymentStore } from './gateways/deployments.memory.js';
+import { createRedisDeploymentStore } from './gateways/deployments.redis.js';
 import type { GatewayStore } from './gateways/store.js';
 import { createMemoryGatewayStore } from './gateways/store.memory.js';
 import { createRedisGatewayStore } from './gateways/store.redis.js';
@@ -59,6 +62,8 @@ export type Backends = {
   /** Channels defined live. */
   readonly channels: ChannelStore;
   readonly alerts: AlertStore;
+  /** Deployments kept for gateways to confirm. */
+  readonly deployments: DeploymentStore;
 };
 
 /**
@@ -85,6 +90,7 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
       leadership: alwaysLeader(),
       channels: createMemoryChannelStore(),
       alerts: createMemoryAlertStore(),
+      deployments: createMemoryDeploymentStore(),
     };
   }
   return {
@@ -102,5 +108,6 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
     leadership: redisLeadership(redis, instanceId, config.push.leaderTtlMs),
     channels: createRedisChannelStore(redis),
     alerts: createRedisAlertStore(redis),
+    deployments: createRedisDeploymentStore(redis),
   };
 }

@@ -88,6 +88,7 @@ const schema = z.object({
   PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
+  GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
   CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
@@ -139,6 +140,8 @@ export type Config = {
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
   readonly push: PushSettings;
+  /** How long a gateway has to confirm an event before its deployment shows it as not confirmed. */
+  readonly gatewayAckTimeoutMs: number;
   readonly queryLimits: QueryLimits;
   readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
   readonly jwt: JwtConfig | undefined;
@@ -207,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    gatewayAckTimeoutMs: e.GATEWAY_ACK_TIMEOUT_MS,
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

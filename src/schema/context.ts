@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { EventBus } from '../events/bus.js';
 import type { Consumer, Subscriptions } from '../events/subscription.js';
+import type { Acknowledgements } from '../gateways/acknowledgements.js';
 import type { Deployments } from '../gateways/deployments.js';
 import type { GatewayService } from '../gateways/service.js';
 import type { Audit } from '../log.js';
@@ -21,6 +22,7 @@ export type Services = {
   readonly alerts: AlertService;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
+  readonly acknowledgements: Acknowledgements;
   readonly push: PushRegistrations;
   readonly apiKeys: ApiKeyService;
   readonly admin: AdminService;
