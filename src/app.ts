@@ -15,6 +15,7 @@ import { createClusterView, newCounters } from './cluster/view.js';
 import { ConfigError, type Config } from './config.js';
 import type { ControlCommand } from './events/control.js';
 import { countingBus } from './events/counting.js';
+import { createBatcher } from './events/batches.js';
 import { createHub } from './events/hub.js';
 import { Topics } from './events/topics.js';
 import { createAcknowledgements } from './gateways/acknowledgements.js';
@@ -84,6 +85,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics.published(topic, events);
   });
   const hub = createHub(bus);
+  const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createConnectionRegistry();
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
@@ -97,7 +99,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     connectionCount: () => registry.size(),
     directory,
     counters,
-    subscriptions: () => hub.streamCount(),
+    // A group of batch subscribers reads one stream: counted as its members.
+    subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
@@ -155,7 +158,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     apiKeys: createApiKeyService({ store: backends.apiKeys, control, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
-    subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    subscriptions: { hub, batcher, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
     cluster,
     rateLimits,
     metrics,

@@ -39,6 +39,7 @@ const schema = z.object({
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
   WS_PER_MESSAGE_DEFLATE: boolean.default('false'),
+  WS_DEFLATE_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
   MIN_CLI_VERSION: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.2.3')
@@ -133,7 +134,8 @@ export type Config = {
     readonly maxConnectionsPerPrincipal: number;
     readonly maxSubscriptionsPerConnection: number;
     readonly connectionInitTimeoutMs: number;
-    readonly perMessageDeflate: boolean;
+    /** Compression offered to clients that ask for it: off, or on for messages of at least `thresholdBytes`. */
+    readonly perMessageDeflate: false | { readonly thresholdBytes: number };
   };
   readonly minCliVersion: string | undefined;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -204,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerPrincipal: e.WS_MAX_CONNECTIONS_PER_PRINCIPAL,
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
-      perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE,
+      perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE && { thresholdBytes: e.WS_DEFLATE_THRESHOLD_BYTES },
     },
     minCliVersion: e.MIN_CLI_VERSION,
     logLevel: e.LOG_LEVEL,

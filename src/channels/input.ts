@@ -109,3 +109,9 @@ export const channelEventsArgs = z.object({
   channels: channelList,
   types: z.array(eventTypeName).max(MAX_TYPES, `must name at most ${MAX_TYPES} types`).nullish(),
 });
+
+/** How channelEventBatches gathers frames. */
+export const batchArgs = z.object({
+  maxBatch: z.number().int('must be a whole number').min(1, 'must be 1-1000').max(1000, 'must be 1-1000'),
+  maxDelayMs: z.number().int('must be a whole number').min(1, 'must be 1-10000').max(10_000, 'must be 1-10000'),
+});

@@ -9,16 +9,17 @@ import { Topics } from '../events/topics.js';
 import type { Idempotency } from '../idempotency/idempotent.js';
 import { parseInput } from '../input.js';
 import type { Audit } from '../log.js';
-import { createFilters, type EventFilter } from './filter.js';
-import { channelDefinitionInput, channelEventsArgs, definitionOf, publishEventInput, publishEventsInput, type PublishEventInput } from './input.js';
+import { createFilters, parseWhere, type EventFilter } from './filter.js';
+import type { BatchOptions } from '../events/batches.js';
+import { batchArgs, channelDefinitionInput, channelEventsArgs, definitionOf, publishEventInput, publishEventsInput, type PublishEventInput } from './input.js';
 import type { Channel } from './model.js';
 import type { ChannelRegistry } from './registry.js';
 import type { ChannelStore } from './store.js';
 
 export type ChannelService = ReturnType<typeof createChannelService>;
 
-/** What a channel subscription listens to, and which of its events it keeps. */
-export type ChannelSubscription = { readonly topics: string[]; readonly accept: EventFilter | undefined };
+/** What a channel subscription listens to, which of its events it keeps, and a key naming both (equal keys: equal events). */
+export type ChannelSubscription = { readonly topics: string[]; readonly accept: EventFilter | undefined; readonly key: string };
 
 /**
  * Channels for every door (GraphQL and REST): defining them, publishing to
@@ -132,6 +133,12 @@ export function createChannelService(deps: {
       return idempotency.run('publishEvents', principal.id, idempotencyKey, () => bus.publishAll(drafts));
     },
 
+    /** How a batching subscription gathers its frames: 1-1000 events, waiting 1-10000 ms (the first named channel's window by default). */
+    batchOptions(channels: readonly string[], maxBatch: number | null | undefined, maxDelayMs: number | null | undefined): BatchOptions {
+      const { maxBatch: size, maxDelayMs: delay } = parseInput(batchArgs, { maxBatch: maxBatch ?? 100, maxDelayMs: maxDelayMs ?? registry.get(channels[0] ?? '')?.batchWindowMs ?? 50 });
+      return { maxBatch: size, maxDelayMs: delay };
+    },
+
     /**
      * The topics a channel subscription covers and the filter on its events.
      * `*` is every channel the caller may read (every channel to come too,
@@ -156,9 +163,13 @@ export function createChannelService(deps: {
       }
       const wanted = types?.length ? new Set(types) : undefined;
       const where = args.where == null ? undefined : filters.of(args.where);
+      const key = JSON.stringify([[...topics].sort(), wanted ? [...wanted].sort() : null, args.where == null ? null : canonicalWhere(args.where)]);
       const ofType = wanted && ((e: EventEnvelope) => wanted.has(e.type));
       const accept = ofType && where ? (e: EventEnvelope) => ofType(e) && where(e) : (ofType ?? where);
-      return { topics, accept };
+      return { topics, accept, key };
     },
   };
 }
+
+/** The same text for the same filter, whatever the order of its fields. */
+const canonicalWhere = (where: unknown) => JSON.stringify(parseWhere(where));

@@ -5,6 +5,10 @@ import { decodeCursor } from './cursor.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
 import { CursorExpiredError, ResumedStream } from './resume.js';
+import type { OverflowPolicy } from './stream.js';
+import { batchesOf, type Batch, type BatchOptions, type createBatcher } from './batches.js';
+
+type Batcher = ReturnType<typeof createBatcher>;
 
 /** Catch-up pages; small enough to keep memory flat, large enough to be quick. */
 const PAGE = 500;
@@ -21,6 +25,8 @@ export type CatchUpOrder = 'SEQUENCE' | 'PRIORITY';
 /** What opening a subscription's stream needs from the instance. */
 export type Subscriptions = {
   readonly hub: Hub;
+  /** Live batches shared by subscriptions that ask for the same (channelEventBatches). */
+  readonly batcher: Batcher;
   readonly bus: EventBus;
   /** Events a stream may hold for a consumer that is not reading; past it the consumer is dropped. */
   readonly maxQueued: number;
@@ -28,10 +34,12 @@ export type Subscriptions = {
   readonly onDropped: (topic: string, count: number) => void;
 };
 
-/** The transport a subscription runs on, so a stream that overflows can end it. */
+/** The transport a subscription runs on, so a stream that overflows can end it, or count what it shed. */
 export type Consumer = {
   /** Ends the consumer's channel because it cannot keep up; `dropped` events were lost to it. */
   readonly dropSlowConsumer: (dropped: number) => void;
+  /** Counts events shed for it (the consumer stays, and gets a notice). */
+  readonly countDropped: (dropped: number) => void;
 };
 
 export type StreamRequest = {
@@ -41,6 +49,8 @@ export type StreamRequest = {
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
   readonly order?: CatchUpOrder | undefined;
+  /** What a full queue does: `end` the subscription (slow consumer, the default) or `shed` lowest priority first. */
+  readonly overflow?: OverflowPolicy | undefined;
 };
 
 /**
@@ -56,9 +66,11 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
   const live = await deps.hub.open(request.topics, {
     maxQueued: deps.maxQueued,
     accept,
+    overflow: request.overflow,
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
-      consumer?.dropSlowConsumer(dropped.length);
+      if (request.overflow === 'shed') consumer?.countDropped(dropped.length);
+      else consumer?.dropSlowConsumer(dropped.length);
     },
   });
   if (!from) return live;
@@ -73,6 +85,21 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     throw cursorExpired();
   }
   return withCursorErrors(new ResumedStream(live, first, from, read, accept));
+}
+
+/**
+ * The frames of a batching subscription: without a cursor, live batches shared
+ * with every subscription of the same `key` (same events, gathered the same
+ * way); after a cursor, the subscriber's own catch-up and live events,
+ * gathered the same way.
+ */
+export async function openBatches(deps: Subscriptions, request: StreamRequest & { readonly key: string }, batch: BatchOptions, consumer: Consumer | undefined): Promise<AsyncIterableIterator<Batch>> {
+  if (request.after) return batchesOf(await openStream(deps, request, consumer), batch);
+  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
+  return deps.batcher.open(`${request.key}|${batch.maxBatch}|${batch.maxDelayMs}`, request.topics, accept, batch, (dropped) => {
+    deps.onDropped(request.topics[0] ?? 'other', dropped);
+    consumer?.dropSlowConsumer(dropped);
+  });
 }
 
 /** Whether the event may still be delivered. The last event's verdict is kept: fan-out asks once per subscriber. */

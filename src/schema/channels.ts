@@ -1,7 +1,7 @@
 import type { Channel, ChannelEventType } from '../channels/model.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { atLeast } from '../events/priority.js';
-import { both } from '../events/subscription.js';
+import { both, openBatches } from '../events/subscription.js';
 import { Topics } from '../events/topics.js';
 import { builder } from './builder.js';
 import { EventOrderEnum, PriorityEnum } from './priority.js';
@@ -143,8 +143,30 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_r, args, ctx) => {
       const { topics, accept } = ctx.services.channels.subscription(ctx.principal, args);
-      return subscribe(ctx, { topics, after: args.after, order: args.order ?? 'SEQUENCE', accept: both(accept, atLeast(args.minPriority)) }) as never;
+      // A consumer that cannot keep up loses its lowest-priority events first, and is told how many (type herald.dropped).
+      return subscribe(ctx, { topics, after: args.after, order: args.order ?? 'SEQUENCE', accept: both(accept, atLeast(args.minPriority)), overflow: 'shed' }) as never;
     },
     resolve: (event) => event as never,
+  }),
+  channelEventBatches: t.field({
+    type: [ChannelEventRef],
+    description:
+      'The events of channelEvents, gathered into frames: every event that arrived within `maxDelayMs` of the first of a frame, at most `maxBatch` a frame. For high-rate channels, where one frame per event would cost the client more than the data. Subscriptions with the same arguments share their frames.',
+    args: {
+      channels: t.arg.stringList({ required: true }),
+      maxBatch: t.arg.int({ defaultValue: 100 }),
+      maxDelayMs: t.arg.int({ description: "Default: the channel's batchWindowMs (of the first channel named), else 50." }),
+      after: t.arg.string(),
+      minPriority: t.arg({ type: PriorityEnum }),
+      types: t.arg.stringList(),
+      where: t.arg({ type: 'JSON' }),
+    },
+    subscribe: (_r, args, ctx) => {
+      const { topics, accept, key } = ctx.services.channels.subscription(ctx.principal, args);
+      const batch = ctx.services.channels.batchOptions(args.channels, args.maxBatch, args.maxDelayMs);
+      const request = { topics, after: args.after, accept: both(accept, atLeast(args.minPriority)), key: `${key}|${args.minPriority ?? ''}` };
+      return openBatches(ctx.services.subscriptions, request, batch, ctx.channel) as never;
+    },
+    resolve: (batch) => batch as never,
   }),
 }));
