@@ -8,12 +8,17 @@ import { createAuthenticator, createCredentialCheck } from './auth/authenticator
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createAlertService } from './alerts/service.js';
+import { createChannelRegistry } from './channels/registry.js';
+import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
 import { ConfigError, type Config } from './config.js';
 import type { ControlCommand } from './events/control.js';
 import { countingBus } from './events/counting.js';
+import { createBatcher } from './events/batches.js';
 import { createHub } from './events/hub.js';
 import { Topics } from './events/topics.js';
+import { createAcknowledgements } from './gateways/acknowledgements.js';
 import { createDeployments } from './gateways/deployments.js';
 import { createGatewayService } from './gateways/service.js';
 import { createIdempotency } from './idempotency/idempotent.js';
@@ -65,7 +70,14 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.warn({ adminToken }, 'HERALD_ADMIN_TOKEN is not set; generated an admin token for this development run');
   }
 
-  const backends = createBackends(config, instanceId, log);
+  // The event log asks the channels how long to keep their events; the registry reads its store from the backends.
+  const backends = createBackends(config, instanceId, log, (topic) => channelRegistry.retentionOf(topic));
+  const channelRegistry = createChannelRegistry({
+    store: backends.channels,
+    fileChannels: config.channels,
+    retention: { count: config.events.retentionCount, seconds: config.events.retentionSeconds },
+    log,
+  });
   const { redis, control, directory } = backends;
   const counters = newCounters();
   const metrics = createMetrics();
@@ -75,6 +87,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics.published(topic, events);
   });
   const hub = createHub(bus);
+  const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createSessionRegistry<TransportSession>(log);
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
@@ -88,10 +101,13 @@ export function buildApp(config: Config, logger?: Logger): App {
     connectionCount: () => registry.size('websocket'),
     directory,
     counters,
-    subscriptions: () => hub.streamCount(),
+    // A group of batch subscribers reads one stream: counted as its members.
+    subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
+  // Deployments are kept as long as their events are, for gateways to confirm them.
+  const acknowledgements = createAcknowledgements({ store: backends.deployments, ttlSeconds: config.events.retentionSeconds, timeoutMs: config.gatewayAckTimeoutMs });
   const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
@@ -129,8 +145,11 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
+    alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
     gateways,
-    deployments: createDeployments({ gateways, idempotency }),
+    deployments: createDeployments({ gateways, idempotency, acknowledgements }),
+    acknowledgements,
     push: createPushRegistrations({
       store: backends.cli,
       bus,
@@ -143,7 +162,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
-    subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    subscriptions: { hub, batcher, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
     cluster,
     rateLimits,
     metrics,
@@ -211,6 +230,9 @@ export function buildApp(config: Config, logger?: Logger): App {
       case 'rate-limits-changed':
         rateLimits.reload().catch((err: Error) => log.warn({ component: 'ratelimit', err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
         return;
+      case 'channels-changed':
+        channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not reload channels; the periodic reload will retry'));
+        return;
       case 'notify':
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
         return;
@@ -225,6 +247,7 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   let stopHeartbeat = () => {};
   let revalidation: { stop(): void } | undefined;
+  let channelRefresh: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -250,6 +273,9 @@ export function buildApp(config: Config, logger?: Logger): App {
       }
       cluster.start();
       rateLimits.start();
+      await channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not read live channels; the periodic reload will retry'));
+      channelRefresh = setInterval(() => void channelRegistry.reload().catch(() => {}), config.clusterReportIntervalMs);
+      channelRefresh.unref();
       push.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
@@ -267,6 +293,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.info('shutting down');
     stopHeartbeat();
     revalidation?.stop();
+    clearInterval(channelRefresh);
     rateLimits.stop();
     refusals.stop();
     await push.stop();

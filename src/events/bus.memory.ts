@@ -1,4 +1,4 @@
-import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { encodeCursor } from './cursor.js';
 import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
@@ -18,7 +18,7 @@ function dropFirst(log: TopicLog): void {
  * the whole log is capped (`maxTotal`) and aged on every publish, so memory
  * stays bounded however many topics there are.
  */
-export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }, maxTotal = 100_000): EventBus {
+export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }, maxTotal = 100_000, retentionOf: RetentionOf = () => retention): EventBus {
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
@@ -47,7 +47,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     const { topic } = log;
     const sequence = ++log.sequence;
     position += 1;
-    const event: EventEnvelope = Object.freeze({
+    const fields: { -readonly [K in keyof EventEnvelope]: EventEnvelope[K] } = {
       id: sealed.id,
       topic,
       type: sealed.type,
@@ -59,11 +59,20 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       sequence,
       position,
       cursor: encodeCursor(topic, sequence, position, time),
-    });
+    };
+    if (sealed.source !== undefined) fields.source = sealed.source;
+    if (sealed.schemaVersion !== undefined) fields.schemaVersion = sealed.schemaVersion;
+    const event: EventEnvelope = Object.freeze(fields);
     log.events.push(event);
     order.push(event);
     orderTimes.push(time);
-    if (log.events.size > retention.count) dropFirst(log);
+    const kept = retentionOf(topic);
+    if (log.events.size > kept.count) dropFirst(log);
+    // A topic that keeps its events a shorter time than the rest drops its own old ones.
+    if (kept.seconds < retention.seconds) {
+      const cutoff = new Date(now - kept.seconds * 1000).toISOString();
+      while (log.events.size > 0 && log.events.at(0).timestamp < cutoff) dropFirst(log);
+    }
     // Whole-log bounds: total size, then age (the front is the oldest event overall).
     const oldest = now - retention.seconds * 1000;
     while (order.size > maxTotal) dropOldest();
@@ -92,7 +101,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       };
     },
     async read(topics, from, limit): Promise<LogRead> {
-      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
+      if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
       const after = from ?? { position: 0, time: Date.now() };
       const found: EventEnvelope[] = [];
       for (const topic of expand(topics, logs.keys())) {

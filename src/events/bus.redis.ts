@@ -1,7 +1,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
-import { outlivedRetention, type EventBus, type LogRead, type Retention } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
@@ -27,15 +27,16 @@ import { familyOf } from './topics.js';
 // cursors, and one older than the retention time is expired anyway.
 // Events made together (a deployment to many gateways) go in one call.
 // KEYS: the global position, then per event its topic's sequence, stream,
-// floor and family set. ARGV: retention count and seconds, then per event its
-// topic, channel and JSON up to the sequence.
+// floor and family set. ARGV: per event its topic, channel, JSON up to the
+// sequence, and its topic's retention count and seconds (a channel may keep
+// fewer events, or keep them shorter, than the default).
 const PUBLISH_SCRIPT = `
 local numbers = {}
-local limit = tonumber(ARGV[1])
-local every = math.min(10, math.max(1, math.floor(limit / 100)))
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
-  local topic, channel, head = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
+  local topic, channel, head = ARGV[1 + 5 * i], ARGV[2 + 5 * i], ARGV[3 + 5 * i]
+  local limit, seconds = tonumber(ARGV[4 + 5 * i]), ARGV[5 + 5 * i]
+  local every = math.min(10, math.max(1, math.floor(limit / 100)))
   local sequence = redis.call('INCR', seq)
   local position = redis.call('INCR', KEYS[1])
   local message = head .. sequence .. ',"position":' .. position .. '}'
@@ -49,7 +50,7 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
     end
   end
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
-  redis.call('EXPIRE', stream, ARGV[2])
+  redis.call('EXPIRE', stream, seconds)
   redis.call('PUBLISH', channel, message)
   numbers[2 * i + 1] = sequence
   numbers[2 * i + 2] = position
@@ -60,7 +61,7 @@ return numbers
 type Wire = Omit<EventEnvelope, 'cursor'>;
 type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
 
-export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }): EventBus {
+export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
   const prefix = redis.keyPrefix;
   const channelOf = (topic: string) => `${prefix}ev:${topic}`;
   const logOf = (topic: string) => `${prefix}log:${topic}`;
@@ -77,11 +78,12 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     const events = sealAll(drafts);
     if (events.length === 0) return [];
     const keys = [`${prefix}position`];
-    const args = [String(retention.count), String(retention.seconds)];
+    const args: string[] = [];
     for (const event of events) {
       const topic = event.sealed.topic;
+      const kept = retentionOf(topic);
       keys.push(`${prefix}seq:${topic}`, logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
-      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
+      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
     }
     let numbers: number[];
     try {
@@ -113,7 +115,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       );
     },
     async read(topics, from, limit): Promise<LogRead> {
-      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
+      if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
       const after = from ?? { position: 0, time: Date.now() };
       try {
         const named = topics.filter((t) => !t.endsWith(':*'));
@@ -226,7 +228,9 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
     typeof wire.timestamp !== 'string' ||
     !Number.isSafeInteger(wire.sequence) ||
     !Number.isSafeInteger(wire.position) ||
-    !isPriority(wire.priority)
+    !isPriority(wire.priority) ||
+    (wire.source !== undefined && typeof wire.source !== 'string') ||
+    (wire.schemaVersion !== undefined && !Number.isSafeInteger(wire.schemaVersion))
   ) {
     log.warn('dropped an event that is not a valid envelope');
     return null;

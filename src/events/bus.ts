@@ -46,5 +46,15 @@ export type Retention = { readonly count: number; readonly seconds: number };
 /** Where a read starts: after this position; `time` is when that event was published (for retention). */
 export type ReadFrom = Pick<CursorPosition, 'position' | 'time'>;
 
+/** How long a topic's events are kept; a channel may keep its own. */
+export type RetentionOf = (topic: string) => Retention;
+
 /** A cursor older than retention may have lost events after it, whatever the topic. */
 export const outlivedRetention = (from: ReadFrom, retention: Retention, now = Date.now()) => from.time < now - retention.seconds * 1000;
+
+/** Whether a read of these topics from the cursor may have lost events to any topic's retention time. */
+export function outlivedRetentionOfAny(from: ReadFrom, topics: readonly string[], retention: Retention, retentionOf: RetentionOf, now = Date.now()): boolean {
+  if (outlivedRetention(from, retention, now)) return true;
+  for (const topic of topics) if (!topic.endsWith(':*') && outlivedRetention(from, retentionOf(topic), now)) return true;
+  return false;
+}

@@ -1,6 +1,6 @@
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
-import { EventStream } from './stream.js';
+import { EventStream, type OverflowPolicy } from './stream.js';
 
 /**
  * Local fan-out. However many streams listen to a topic on this instance, the
@@ -29,6 +29,8 @@ export type StreamOptions = {
   readonly onOverflow: (dropped: readonly EventEnvelope[]) => void;
   /** Keeps only the events it returns true for. */
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
+  /** What a full queue does (default `end`). */
+  readonly overflow?: OverflowPolicy | undefined;
 };
 
 type Topic = {
@@ -83,10 +85,16 @@ export function createHub(bus: EventBus): Hub {
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
-      const stream: EventStream = new EventStream(options.maxQueued, options.onOverflow, options.accept, () => {
-        streams.delete(stream);
-        for (const name of unique) leave(name, stream);
-      });
+      const stream: EventStream = new EventStream(
+        options.maxQueued,
+        options.onOverflow,
+        options.accept,
+        () => {
+          streams.delete(stream);
+          for (const name of unique) leave(name, stream);
+        },
+        options.overflow,
+      );
       const joined = unique.map((name) => join(name, stream));
       try {
         await Promise.all(joined.map((t) => t.live));

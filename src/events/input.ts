@@ -18,9 +18,10 @@ const MAX_TOPICS = 100;
 const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A topic a poller may name, taken apart; who may read it is decided after. */
-export type TopicRequest = { readonly family: 'repo' | 'gateway'; readonly name: string };
+export type TopicRequest = { readonly family: 'repo' | 'gateway' | 'channel'; readonly name: string };
 
-const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:* or gateway:<id>)`;
+const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)`;
+const CHANNEL = /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/;
 
 const topic = z.string({ invalid_type_error: 'must be a list of strings' }).transform((value, ctx): TopicRequest => {
   const colon = value.indexOf(':');
@@ -32,6 +33,7 @@ const topic = z.string({ invalid_type_error: 'must be a list of strings' }).tran
     return z.NEVER;
   }
   if (family === 'gateway' && GATEWAY_ID.test(name)) return { family, name };
+  if (family === 'channel' && CHANNEL.test(name)) return { family, name };
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: notATopic(value) });
   return z.NEVER;
 });

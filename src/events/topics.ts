@@ -11,6 +11,7 @@ const WILDCARDS: Readonly<Record<TopicFamily, string>> = { repo: 'repo:*', gatew
 const COLON = 0x3a;
 const LOCAL = 'local:';
 const GATEWAY = 'gateway:';
+const CHANNEL = 'channel:';
 
 export const Topics = {
   /** A repository's task events. */
@@ -21,10 +22,15 @@ export const Topics = {
   gatewayIdOf: (topic: string) => topic.slice(GATEWAY.length),
   /** A named channel. */
   channel: (name: string) => `channel:${name}`,
-  /** Operators' broadcasts to every systemMessages subscription. */
+  /** The channel a channel topic is for. */
+  channelOf: (topic: string) => topic.slice(CHANNEL.length),
+  /** Operators' broadcasts to every systemMessages subscription: the built-in channel `system`. */
   system: 'channel:system',
-  /** Events a CLI's push endpoint did not take, for its WebSocket. */
-  cli: (registrationId: string) => `channel:cli:${registrationId}`,
+  /**
+   * Events a CLI's push endpoint did not take, for its WebSocket. Outside the
+   * channel family, so that no channel subscription (`channel:*`) can see them.
+   */
+  cli: (registrationId: string) => `cli:${registrationId}`,
   /** Messages for one connection, on the instance that holds it. */
   connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
   /** The pseudo-topic that receives every event of a family. */

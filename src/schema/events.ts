@@ -21,6 +21,9 @@ export const EventRef = builder.objectRef<EventEnvelope>('Event').implement({
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
     priority: t.expose('priority', { type: PriorityEnum }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    source: t.string({ nullable: true, resolve: (e) => e.source ?? null }),
+    schemaVersion: t.int({ nullable: true, resolve: (e) => e.schemaVersion ?? null }),
     payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
   }),
 });

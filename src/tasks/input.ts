@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from './model.js';
 import { priority } from '../events/input.js';
-import { assignee, description, expiresAt, key, list, notClearable, repository, repositoryOrAll, title } from '../input.js';
+import { assignee, description, expiresAt, key, LIMITS, line, list, notClearable, repository, repositoryOrAll, title } from '../input.js';
 
 /** How a mutation publishes its event and repeats safely; every task input has these. */
 const eventInputFields = {
@@ -40,5 +40,11 @@ const MAX_SUBSCRIBED_REPOSITORIES = 100;
 /** Repositories to follow: names, or "*" for every one the caller may read. */
 export const repositoryList = list(repositoryOrAll, MAX_SUBSCRIBED_REPOSITORIES, `must name 1-${MAX_SUBSCRIBED_REPOSITORIES} repositories, or "*"`);
 
-/** `taskEvents(repositories)`; the cursor is checked where it is decoded. */
-export const taskEventsArgs = z.object({ repositories: repositoryList });
+/** `taskEvents(repositories, types, changedBy, assignee, status)`; the cursor is checked where it is decoded. */
+export const taskEventsArgs = z.object({
+  repositories: repositoryList,
+  types: z.array(z.enum(['CREATED', 'UPDATED', 'DELETED'])).max(3).nullish(),
+  changedBy: line(LIMITS.principalId).nullish(),
+  assignee: assignee.nullish(),
+  status: status.nullish(),
+});

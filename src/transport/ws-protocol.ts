@@ -10,7 +10,13 @@ import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.
 import type { HeraldYoga } from './yoga.js';
 
 /** What graphql-ws carries for each socket: its connection, the upgrade's handshake and the socket's write. */
-export type Extra = { readonly connection: Connection; readonly handshake: Handshake; readonly send: (data: string) => void };
+export type Extra = {
+  readonly connection: Connection;
+  readonly handshake: Handshake;
+  readonly send: (data: string) => void;
+  readonly writable: () => boolean;
+  readonly whenWritable: (resume: () => void) => void;
+};
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -87,7 +93,7 @@ export function createProtocol(options: {
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onOperation: (ctx, id, _payload, args, result) => {
       if (!isAsyncIterable(result)) return;
-      const { connection, send } = ctx.extra;
+      const { connection, send, writable, whenWritable } = ctx.extra;
       connection.subscriptions.add(id);
       options.metrics.subscriptionOpened();
       options.onChange();
@@ -101,7 +107,9 @@ export function createProtocol(options: {
         write: (text) => {
           counted(connection);
           send(text);
+          return writable();
         },
+        whenWritable,
         mask: options.mask,
       });
     },

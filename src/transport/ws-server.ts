@@ -45,7 +45,7 @@ export type WsServerOptions = {
   audit: Audit;
   minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
-  perMessageDeflate: boolean;
+  perMessageDeflate: false | { readonly thresholdBytes: number };
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
   log: Logger;
@@ -75,7 +75,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxPayloadBytes,
-    perMessageDeflate: options.perMessageDeflate,
+    perMessageDeflate: deflateOptions(options.perMessageDeflate),
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
   const originAllowed = createOriginCheck(options.corsOrigins);
@@ -120,7 +120,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   };
 
   function accept(socket: WebSocket, request: IncomingMessage, ip: string) {
-    const { connection, send } = adaptSocket(socket, request.socket, ip, socketOptions);
+    const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
     if (registry.size() >= limits.maxConnections) {
       metrics.connectionRejected('instance_limit');
       log.warn({ ip }, 'connection refused: instance at its connection limit');
@@ -144,6 +144,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       {
         connection,
         send,
+        writable,
+        whenWritable,
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
@@ -200,4 +202,25 @@ const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' && value !== '' ? value.slice(0, 100) : undefined;
+}
+
+/**
+ * permessage-deflate, when offered: small messages go out as they are (below
+ * the threshold compression costs more than it saves), and each connection's
+ * compression memory is bounded: no context kept between messages and a
+ * 1 KB window (2^10) with a small zlib memory level, about 10 KB per
+ * connection while a message is compressed, instead of the 300 KB or so of
+ * zlib's defaults held for the connection's life.
+ */
+function deflateOptions(setting: false | { readonly thresholdBytes: number }) {
+  if (!setting) return false;
+  return {
+    threshold: setting.thresholdBytes,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits: 10,
+    zlibDeflateOptions: { memLevel: 4, level: 6 },
+    // Compressions run on libuv's thread pool: a few at a time keep one busy connection from queueing the rest.
+    concurrencyLimit: 4,
+  };
 }

@@ -211,15 +211,19 @@ describe('lengths and shapes', () => {
   });
 
   it('parses topics into what the poller asked for', () => {
-    expect(parseInput(eventsArgs, { limit: 5, topics: ['repo:org/app', 'repo:*', 'gateway:01ABC'] })).toEqual({
+    expect(parseInput(eventsArgs, { limit: 5, topics: ['repo:org/app', 'repo:*', 'gateway:01ABC', 'channel:threats', 'channel:*'] })).toEqual({
       limit: 5,
       topics: [
         { family: 'repo', name: 'org/app' },
         { family: 'repo', name: '*' },
         { family: 'gateway', name: '01ABC' },
+        { family: 'channel', name: 'threats' },
+        { family: 'channel', name: '*' },
       ],
     });
-    expectRefused(eventsArgs, { limit: 5, topics: ['channel:system'] }, 'topics', 'topics: "channel:system" is not a topic (repo:<name>, repo:* or gateway:<id>)');
+    const rule = 'is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)';
+    expectRefused(eventsArgs, { limit: 5, topics: ['channel:Threats'] }, 'topics', `topics: "channel:Threats" ${rule}`);
+    expectRefused(eventsArgs, { limit: 5, topics: ['cli:01ABC'] }, 'topics', `topics: "cli:01ABC" ${rule}`);
     expectRefused(eventsArgs, { limit: 5, topics: [] }, 'topics', 'topics: must name 1-100 topics');
   });
 
