@@ -55,8 +55,9 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           const refusal = await options.services.rateLimits.check(rateClient(principal, clientIp), DEPLOY_FIELDS);
           // The route sets its own status and Retry-After from the error (below), not Yoga.
           if (refusal) throw rateLimitedError(refusal, false);
+          const apiId = decoded(deploy[1]!, 'apiId');
           const body = await readJson(request);
-          return json(200, await options.services.deployments.deploy(principal, { ...body, apiId: decodeURIComponent(deploy[1]!) }));
+          return json(200, await options.services.deployments.deploy(principal, { ...body, apiId }));
         }
         if (url.pathname === STATS && request.method === 'GET') {
           requireScope(principal, 'stats:read');
@@ -111,6 +112,15 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError('BAD_USER_INPUT', 'The body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/** A percent-encoded path segment, decoded; bad encoding is the client's mistake (400), not a server error. */
+function decoded(segment: string, field: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RestError('BAD_USER_INPUT', `${field}: is not valid percent-encoding`);
+  }
 }
 
 const tooLarge = () => new RestError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`);
