@@ -21,6 +21,7 @@ import { useIntrospectionGuard } from '../protection/use-introspection-guard.js'
 import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
 import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
 import { useSharedExecution } from './use-shared-execution.js';
+import { withErrorResponses } from './use-error-responses.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -143,8 +144,9 @@ export function createHeraldYoga(options: {
       if (!who) throw new Error('operation without an authenticated principal');
       return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial) };
     },
-    // Order matters: readiness and auth answer before GraphQL work starts.
-    plugins: [
+    // Order matters: readiness and auth answer before GraphQL work starts. What a hook
+    // throws is answered as JSON, never as the adapter's plain-text stack trace.
+    plugins: withErrorResponses([
       ...(options.protection
         ? [
             useHttpHygiene({ audit: options.audit, ipOf }),
@@ -163,6 +165,6 @@ export function createHeraldYoga(options: {
       useHttpMetrics(services.metrics),
       ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),
       useSharedExecution({ onDelivered: options.onDelivered, mask: options.mask }),
-    ],
+    ], log),
   });
 }
