@@ -32,7 +32,7 @@ import { Close, CloseReason } from './sessions/close-codes.js';
 import { createTaskService } from './tasks/service.js';
 import { createConnectionRegistry } from './transport/connection-registry.js';
 import { startHeartbeat } from './transport/heartbeat.js';
-import { createHttpServer } from './transport/http-server.js';
+import { createHttpServer, developmentHosts } from './transport/http-server.js';
 import { createWsServer } from './transport/ws-server.js';
 import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js';
 
@@ -198,7 +198,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     mask,
     log,
   });
-  const server = createHttpServer(yoga, ws);
+  const server = createHttpServer(yoga, ws, { allowedHosts: config.mode === 'development' ? developmentHosts(config.host) : null });
 
   /** What every instance carries out when any instance asks (see events/control.ts). */
   function onControl(command: ControlCommand) {
