@@ -17,12 +17,20 @@ export type Idempotency = {
   run<T>(operation: string, principalId: string, key: string | null | undefined, work: () => Promise<T>): Promise<T>;
 };
 
+/**
+ * The store key of one operation, caller and key. Each part but the last
+ * carries its length, so no two triples spell the same key: joined with ':'
+ * alone, caller `user:a` with key `b:c` and caller `user:a:b` with key `c`
+ * would share one result (a JWT subject may hold ':').
+ */
+export const scopedKey = (operation: string, principalId: string, key: string) => `${operation.length}:${operation}:${principalId.length}:${principalId}:${key}`;
+
 export function createIdempotency(options: { store: IdempotencyStore; windowSeconds: number }): Idempotency {
   const { store, windowSeconds } = options;
   return {
     async run(operation, principalId, key, work) {
       if (key === null || key === undefined) return work();
-      const scoped = `${operation}:${principalId}:${key}`;
+      const scoped = scopedKey(operation, principalId, key);
       const deadline = Date.now() + WAIT_LIMIT_MS;
       for (;;) {
         const claim = await store.claim(scoped, Math.min(PENDING_SECONDS, windowSeconds));
