@@ -90,7 +90,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
-  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
+  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds, log });
   const gateways = createGatewayService({ store: backends.gateways, bus, control, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
   const refusals = createRefusalAudit(auditRefusal);
