@@ -98,6 +98,26 @@ describe('connection admission', () => {
       expect(await raw.closed).toEqual({ code: 4400, reason });
     });
 
+    it.each([
+      [{ clientName: 'dash\u0007board' }, 'clientName: must be 1-100 letters, digits or . _ - / @'],
+      [{ clientName: 'x'.repeat(101) }, 'clientName: must be 1-100 letters, digits or . _ - / @'],
+      [{ clientName: 42 }, 'clientName: must be a string'],
+      [{ clientName: 'dashboard', clientVersion: '1.0 beta' }, 'clientVersion: must be 1-50 letters, digits or . + _ -'],
+      [{ clientName: 'dashboard', clientVersion: { major: 1 } }, 'clientVersion: must be a string'],
+    ])('closes %o with 4400 naming the field, as other input is checked', async (params, reason) => {
+      herald = await startHerald();
+      const raw = await openRaw(herald.wsUrl);
+      raw.send({ type: 'connection_init', payload: { ...auth, ...params } });
+      expect(await raw.closed).toEqual({ code: 4400, reason });
+    });
+
+    it('refuses a client name in the upgrade headers that is not one', async () => {
+      herald = await startHerald();
+      const raw = await openRaw(herald.wsUrl, { headers: { 'x-client-name': 'two words' } });
+      raw.send({ type: 'connection_init', payload: auth });
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'clientName: must be 1-100 letters, digits or . _ - / @' });
+    });
+
     it('accepts a current CLI, other clients, and the version from upgrade headers', async () => {
       herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
       (await openAcked(herald.wsUrl, { ...auth, clientName: 'herald-cli', clientVersion: '2.0.0' })).socket.close();

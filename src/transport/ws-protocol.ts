@@ -2,6 +2,8 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
+import { clientIdentityProblem } from '../input.js';
+import { Close } from '../sessions/close-codes.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection-registry.js';
 import { takeResultStream } from './use-shared-execution.js';
@@ -81,7 +83,18 @@ export function createProtocol(options: {
 
   return makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-    onConnect: (ctx) => options.policy.authenticate(ctx.extra.connection, ctx.extra.handshake, ctx.connectionParams ?? {}),
+    onConnect: (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const { handshake, connection } = ctx.extra;
+      // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
+      const problem = clientIdentityProblem({ clientName: given(params.clientName) ?? handshake.clientName, clientVersion: given(params.clientVersion) ?? handshake.clientVersion });
+      if (problem) {
+        options.metrics.connectionRejected('bad_request');
+        connection.close(Close.BadRequest, problem);
+        return false;
+      }
+      return options.policy.authenticate(connection, handshake, params);
+    },
     onSubscribe: (ctx, _id, payload) => prepare(ctx, payload),
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
@@ -117,6 +130,9 @@ export function createProtocol(options: {
     },
   });
 }
+
+/** A connection_init value the client gave; empty counts as not given (the upgrade's header then applies). */
+const given = (value: unknown) => (value === undefined || value === null || value === '' ? undefined : value);
 
 /** `extensions.http` tells Yoga an HTTP status; over WebSocket it means nothing and is left out. */
 function withoutHttpExtensions<T extends { errors?: readonly GraphQLError[] }>(result: T): T {
