@@ -188,6 +188,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       maxBufferedBytes: config.ws.maxBufferedBytes,
       connectionInitTimeoutMs: config.ws.connectionInitTimeoutMs,
       attemptsPerMinute: config.ws.rateLimitPerMinute,
+      authenticatedAttemptsPerMinute: config.ws.authenticatedRateLimitPerMinute,
     },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,

@@ -33,6 +33,7 @@ const schema = z.object({
   WS_HEARTBEAT_INTERVAL_MS: positiveInt.default(20000),
   WS_HEARTBEAT_TIMEOUT_MS: positiveInt.default(30000),
   WS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
+  WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(512 * 1024),
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
@@ -122,7 +123,10 @@ export type Config = {
     readonly maxConnections: number;
     readonly heartbeatIntervalMs: number;
     readonly heartbeatTimeoutMs: number;
+    /** Connection attempts per address and minute that do not authenticate. */
     readonly rateLimitPerMinute: number;
+    /** Authenticated connections per address and minute. */
+    readonly authenticatedRateLimitPerMinute: number;
     readonly maxPayloadBytes: number;
     readonly maxQueuedEvents: number;
     readonly maxBufferedBytes: number;
@@ -190,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatIntervalMs: e.WS_HEARTBEAT_INTERVAL_MS,
       heartbeatTimeoutMs: e.WS_HEARTBEAT_TIMEOUT_MS,
       rateLimitPerMinute: e.WS_RATE_LIMIT_PER_MINUTE,
+      authenticatedRateLimitPerMinute: e.WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE,
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxQueuedEvents: e.WS_MAX_QUEUED_EVENTS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,

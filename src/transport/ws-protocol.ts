@@ -36,6 +36,8 @@ export function createProtocol(options: {
   onChange: () => void;
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
+  /** Asked once a connection authenticated: a refusal closes it after all (connection-attempt budgets). */
+  onAuthenticated?: (connection: Connection) => { readonly code: number; readonly reason: string } | undefined;
 }) {
   const counted = (connection: Connection) => {
     connection.eventsSent++;
@@ -83,7 +85,7 @@ export function createProtocol(options: {
 
   return makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-    onConnect: (ctx) => {
+    onConnect: async (ctx) => {
       const params = ctx.connectionParams ?? {};
       const { handshake, connection } = ctx.extra;
       // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
@@ -93,7 +95,14 @@ export function createProtocol(options: {
         connection.close(Close.BadRequest, problem);
         return false;
       }
-      return options.policy.authenticate(connection, handshake, params);
+      const ack = await options.policy.authenticate(connection, handshake, params);
+      if (!ack) return false;
+      const refusal = options.onAuthenticated?.(connection);
+      if (refusal) {
+        connection.close(refusal.code, refusal.reason);
+        return false;
+      }
+      return ack;
     },
     onSubscribe: (ctx, _id, payload) => prepare(ctx, payload),
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
