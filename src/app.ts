@@ -124,7 +124,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   });
 
   const services: Services = {
-    tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
     gateways,
     deployments: createDeployments({ gateways, idempotency }),
     push: createPushRegistrations({
@@ -140,6 +140,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
     subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    reads: { maxTopics: config.events.maxReadTopics },
     cluster,
     rateLimits,
     metrics,

@@ -68,6 +68,8 @@ const schema = z.object({
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
+  EVENTS_MAX_TOPICS: positiveInt.default(100),
+  MAX_TOPICS_PER_SUBSCRIPTION: positiveInt.default(100),
   GRAPHQL_MAX_DEPTH: positiveInt.default(10),
   GRAPHQL_MAX_ALIASES: positiveInt.default(15),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
@@ -141,7 +143,15 @@ export type Config = {
   readonly clusterReportIntervalMs: number;
   readonly push: PushSettings;
   readonly queryLimits: QueryLimits;
-  readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
+  readonly events: {
+    readonly retentionCount: number;
+    readonly retentionSeconds: number;
+    readonly dedupWindowSeconds: number;
+    /** Topics one `events` read may name. */
+    readonly maxReadTopics: number;
+    /** Repositories one subscription may name. */
+    readonly maxTopicsPerSubscription: number;
+  };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
@@ -223,7 +233,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
       leaderTtlMs: e.PUSH_LEADER_TTL_MS,
     },
-    events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
+    events: {
+      retentionCount: e.EVENT_RETENTION_COUNT,
+      retentionSeconds: e.EVENT_RETENTION_SECONDS,
+      dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS,
+      maxReadTopics: e.EVENTS_MAX_TOPICS,
+      maxTopicsPerSubscription: e.MAX_TOPICS_PER_SUBSCRIPTION,
+    },
     jwt: jwtConfig(e),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},

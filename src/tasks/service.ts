@@ -19,8 +19,9 @@ export type TaskService = ReturnType<typeof createTaskService>;
  * checked, access checked, each change stored and announced as one event on
  * its repository, at most once per idempotency key.
  */
-export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency }) {
+export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency; maxRepositoriesPerSubscription?: number }) {
   const { store, bus, idempotency } = deps;
+  const eventsArgs = taskEventsArgs(deps.maxRepositoriesPerSubscription);
 
   /** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
   async function requireWritable(principal: Principal, id: string) {
@@ -49,7 +50,7 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
 
     /** The topics a taskEvents subscription covers; naming a repository the caller may not read is FORBIDDEN. */
     eventTopics(principal: Principal, args: unknown): string[] {
-      const { repositories } = parseInput(taskEventsArgs, args);
+      const { repositories } = parseInput(eventsArgs, args);
       const covered = subscribedRepositories(principal, repositories);
       return covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo);
     },

@@ -100,6 +100,37 @@ contract('EventBus', buses, (make, backend) => {
     expect(after3).toEqual({ ok: true, events: [published[5], published[7]], hasMore: true });
   });
 
+  it('merges many topics by position, page by page, however their events interleave', async () => {
+    const bus = await make();
+    // Seven topics: one busy, some sparse, one in long runs, one never published to.
+    const topics = ['repo:m0', 'repo:m1', 'repo:m2', 'repo:m3', 'repo:m4', 'repo:m5', 'repo:m6'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const drafts = Array.from({ length: 300 }, (_, i) => {
+      const r = random();
+      const topic = i >= 100 && i < 160 ? 'repo:m5' : r < 0.6 ? 'repo:m0' : topics[1 + Math.floor(r * 10) % 4]!;
+      return draft(topic, i);
+    });
+    const published = await bus.publishAll(drafts);
+    for (const limit of [1, 3, 7, 50, 299, 300, 1000]) {
+      const seen: EventEnvelope[] = [];
+      let from: { position: number; time: number } | null = null;
+      for (let pages = 0; pages < 400; pages++) {
+        const page = await bus.read(topics, from, limit);
+        if (!page.ok) throw new Error('expired');
+        expect(page.events.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.events);
+        const last = page.events.at(-1);
+        if (last) from = { position: last.position, time: Date.now() };
+        if (!page.hasMore) break;
+        expect(page.events).toHaveLength(limit);
+      }
+      expect(seen.map((e) => e.id)).toEqual(published.map((e) => e.id));
+    }
+    const some = await bus.read(['repo:m6', 'repo:m5', 'repo:m0'], { position: published[99]!.position, time: Date.now() }, 5);
+    expect(some).toEqual({ ok: true, events: published.slice(100, 105), hasMore: true });
+  });
+
   it('trims each topic to the retention count and calls a cursor before the trimmed events expired', async () => {
     const bus = await make({ count: 3, seconds: 3600 });
     const events = [];
