@@ -83,6 +83,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
     connections: () => registry.all(),
+    hearsSystemMessages: (connectionId) => hub.follows(Topics.connection(connectionId)),
     connectionCount: () => registry.size(),
     directory,
     counters,
