@@ -118,6 +118,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       return mergeTopics(expand(topics, logs.keys()), from?.position ?? 0, from !== null, limit, async (requests) => requests.map(page));
     },
     head: async () => position,
+    listeners: async (topics) => topics.map((topic) => listeners.get(topic)?.size ?? 0),
     isReady: () => true,
     async close() {
       listeners.clear();

@@ -145,6 +145,16 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
         throw new BackendUnavailableError(`log read failed: ${(err as Error).message}`);
       }
     },
+    async listeners(topics) {
+      if (topics.length === 0) return [];
+      try {
+        // NUMSUB answers channel, count, channel, count, ... in the order asked.
+        const reply = (await redis.command.call('PUBSUB', 'NUMSUB', ...topics.map(channelOf))) as Array<string | number>;
+        return topics.map((_, i) => Number(reply[2 * i + 1]));
+      } catch (err) {
+        throw new BackendUnavailableError(`listener count failed: ${(err as Error).message}`);
+      }
+    },
     async head() {
       try {
         return Number((await redis.command.get(`${prefix}position`)) ?? 0);

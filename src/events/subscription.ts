@@ -30,6 +30,12 @@ export type StreamRequest = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
+  /**
+   * Topics the stream follows without reading or receiving anything on them
+   * (nothing is published there), so that the bus can tell that such a
+   * stream is open somewhere (see EventBus.listeners).
+   */
+  readonly presence?: readonly string[] | undefined;
 };
 
 /**
@@ -40,7 +46,7 @@ export type StreamRequest = {
  */
 export async function openStream(deps: Subscriptions, request: StreamRequest, consumer: Consumer | undefined): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
-  const live = await deps.hub.open(request.topics, {
+  const live = await deps.hub.open(request.presence?.length ? [...request.topics, ...request.presence] : request.topics, {
     maxQueued: deps.maxQueued,
     accept: request.accept,
     onOverflow: (dropped) => {

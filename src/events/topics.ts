@@ -25,6 +25,12 @@ export const Topics = {
   system: 'channel:system',
   /** Events a CLI's push endpoint did not take, for its WebSocket. */
   cli: (registrationId: string) => `channel:cli:${registrationId}`,
+  /**
+   * Followed by a gateway's own streams of its events, alongside its topic;
+   * nothing is published on it: how many instances follow it tells whether
+   * the gateway is listening (an admin watching the gateway does not count).
+   */
+  gatewayPresence: (gatewayId: string) => `presence:${GATEWAY}${gatewayId}`,
   /** Messages for one connection, on the instance that holds it. */
   connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
   /** The pseudo-topic that receives every event of a family. */

@@ -4,6 +4,7 @@ import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
 import { contract, silent, type Makers } from './backends.js';
+import { until } from '../helpers/wait.js';
 
 const draft = (topic: string, n: number): EventDraft => ({
   topic,
@@ -181,6 +182,22 @@ contract('EventBus', buses, (make, backend) => {
     await expect(bus.publishAll(drafts)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(await bus.head()).toBe(head);
     expect(await bus.read(['gateway:ok'], null, 10)).toEqual({ ok: true, events: [], hasMore: false });
+  });
+
+  it('counts the subscribers of each topic as they come and go, wildcards apart', async () => {
+    const instance = backend.cluster();
+    const [one, two] = [await instance(), await instance()];
+    const counted = (await instance()).listeners(['presence:x', 'presence:y', 'repo:z']);
+    expect(await counted).toEqual([0, 0, 0]);
+    const stopOne = await one.subscribe('presence:x', () => {});
+    const stopTwo = await two.subscribe('presence:x', () => {});
+    await one.subscribe('repo:*', () => {});
+    // Redis counts subscribed instances (connections); embedded mode is one instance with two listeners.
+    expect(await one.listeners(['presence:x', 'presence:y', 'repo:z'])).toEqual([2, 0, 0]);
+    stopOne();
+    stopTwo();
+    await until(() => one.listeners(['presence:x']), (n) => n[0] === 0, 'the subscriptions to end');
+    expect(await one.listeners([])).toEqual([]);
   });
 
   it('refuses an event over 1 MB', async () => {
