@@ -205,6 +205,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       }
       // Never refused here for its address: see createAdmission.
       const ticket = admission.upgrade(ip);
+      // Also when the handshake fails and no connection is made.
+      socket.once('close', () => admission.closed(ticket));
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket));
     },
     closeAll(code, reason) {
