@@ -65,9 +65,13 @@ export async function mergeTopics(topics: readonly string[], after: number, stri
 
   if (!(await refill(sources, () => first))) return { ok: false, reason: 'expired' };
   const heap = new SourceHeap();
-  for (const s of sources) if (s.buffer.length > 0) heap.push(s);
   const taken: EventEnvelope[] = [];
+  /** Sources whose page ran out: read on (if they may have more) before taking anything else. */
   const waiting: Source[] = [];
+  for (const s of sources) {
+    if (s.buffer.length > 0) heap.push(s);
+    else if (s.more) waiting.push(s); // a page of entries that could not be decoded
+  }
 
   while (taken.length < limit) {
     // A topic whose page ran out may hold the next event: read on before taking any other.

@@ -3,7 +3,7 @@ import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
-import { contract, silent, type Makers } from './backends.js';
+import { contract, redisOnly, silent, type Makers } from './backends.js';
 import { until } from '../helpers/wait.js';
 
 const draft = (topic: string, n: number): EventDraft => ({
@@ -232,5 +232,27 @@ describe('memory event log bounds', () => {
     expect(await bus.read(['repo:busy'], since(busy.at(-52)!), 100)).toEqual({ ok: false, reason: 'expired' });
     const window = events.at(-121)!.position;
     expect(await bus.read(['repo:rare'], null, 100)).toEqual({ ok: true, events: rare.filter((e) => e.position > window), hasMore: false });
+  });
+});
+
+redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
+  it('reads past log entries it cannot decode, in every topic of a merge', async () => {
+    const { redis, bus } = await make();
+    const first = await bus.publish(draft('repo:clean', 1));
+    // Two entries no publisher wrote (say, by hand), then real events after them.
+    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 1}-0`, 'e', 'not json');
+    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 2}-0`, 'e', '{"id":1}');
+    await redis.command.set(`${redis.keyPrefix}position`, String(first.position + 2));
+    const later = [await bus.publish(draft('repo:dirty', 2)), await bus.publish(draft('repo:clean', 3)), await bus.publish(draft('repo:dirty', 4))];
+    const seen: EventEnvelope[] = [];
+    let from: { position: number; time: number } | null = null;
+    for (;;) {
+      const page = await bus.read(['repo:clean', 'repo:dirty'], from, 1);
+      if (!page.ok) throw new Error('expired');
+      seen.push(...page.events);
+      if (page.events.length > 0) from = { position: page.events.at(-1)!.position, time: Date.now() };
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual([first, ...later]);
   });
 });
