@@ -39,7 +39,7 @@ import { createSessionEnder, startRevalidation } from './sessions/revocation.js'
 import { createTaskService } from './tasks/service.js';
 import type { TransportSession } from './transport/connection.js';
 import { startHeartbeat } from './transport/heartbeat.js';
-import { createHttpServer } from './transport/http-server.js';
+import { createHttpServer, developmentHosts } from './transport/http-server.js';
 import { createWsServer } from './transport/ws-server.js';
 import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js';
 
@@ -98,6 +98,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
     connections: () => registry.of('websocket'),
+    hearsSystemMessages: (connectionId) => hub.follows(Topics.connection(connectionId)),
     connectionCount: () => registry.size('websocket'),
     directory,
     counters,
@@ -108,7 +109,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   });
   // Deployments are kept as long as their events are, for gateways to confirm them.
   const acknowledgements = createAcknowledgements({ store: backends.deployments, ttlSeconds: config.events.retentionSeconds, timeoutMs: config.gatewayAckTimeoutMs });
-  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
+  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds, log });
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
   const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
@@ -144,7 +145,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   });
 
   const services: Services = {
-    tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
     alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
     gateways,
@@ -163,6 +164,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
     subscriptions: { hub, batcher, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    reads: { maxTopics: config.events.maxReadTopics },
     cluster,
     rateLimits,
     metrics,
@@ -212,6 +214,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       maxBufferedBytes: config.ws.maxBufferedBytes,
       connectionInitTimeoutMs: config.ws.connectionInitTimeoutMs,
       attemptsPerMinute: config.ws.rateLimitPerMinute,
+      authenticatedAttemptsPerMinute: config.ws.authenticatedRateLimitPerMinute,
     },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
@@ -222,7 +225,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     mask,
     log,
   });
-  const server = createHttpServer(yoga, ws);
+  const server = createHttpServer(yoga, ws, { allowedHosts: config.mode === 'development' ? developmentHosts(config.host) : null });
 
   /** What every instance carries out when any instance asks (see events/control.ts). */
   function onControl(command: ControlCommand) {

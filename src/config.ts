@@ -35,6 +35,7 @@ const schema = z.object({
   WS_HEARTBEAT_INTERVAL_MS: positiveInt.default(20000),
   WS_HEARTBEAT_TIMEOUT_MS: positiveInt.default(30000),
   WS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
+  WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(512 * 1024),
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
@@ -72,6 +73,8 @@ const schema = z.object({
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
+  EVENTS_MAX_TOPICS: positiveInt.default(100),
+  MAX_TOPICS_PER_SUBSCRIPTION: positiveInt.default(100),
   GRAPHQL_MAX_DEPTH: positiveInt.default(10),
   GRAPHQL_MAX_ALIASES: positiveInt.default(15),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
@@ -129,7 +132,10 @@ export type Config = {
     readonly maxConnections: number;
     readonly heartbeatIntervalMs: number;
     readonly heartbeatTimeoutMs: number;
+    /** Connection attempts per address and minute that do not authenticate. */
     readonly rateLimitPerMinute: number;
+    /** Authenticated connections per address and minute. */
+    readonly authenticatedRateLimitPerMinute: number;
     readonly maxPayloadBytes: number;
     readonly maxQueuedEvents: number;
     readonly maxBufferedBytes: number;
@@ -149,7 +155,15 @@ export type Config = {
   /** How long a gateway has to confirm an event before its deployment shows it as not confirmed. */
   readonly gatewayAckTimeoutMs: number;
   readonly queryLimits: QueryLimits;
-  readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
+  readonly events: {
+    readonly retentionCount: number;
+    readonly retentionSeconds: number;
+    readonly dedupWindowSeconds: number;
+    /** Topics one `events` read may name. */
+    readonly maxReadTopics: number;
+    /** Repositories one subscription may name. */
+    readonly maxTopicsPerSubscription: number;
+  };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
@@ -204,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatIntervalMs: e.WS_HEARTBEAT_INTERVAL_MS,
       heartbeatTimeoutMs: e.WS_HEARTBEAT_TIMEOUT_MS,
       rateLimitPerMinute: e.WS_RATE_LIMIT_PER_MINUTE,
+      authenticatedRateLimitPerMinute: e.WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE,
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxQueuedEvents: e.WS_MAX_QUEUED_EVENTS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
@@ -234,7 +249,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
       leaderTtlMs: e.PUSH_LEADER_TTL_MS,
     },
-    events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
+    events: {
+      retentionCount: e.EVENT_RETENTION_COUNT,
+      retentionSeconds: e.EVENT_RETENTION_SECONDS,
+      dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS,
+      maxReadTopics: e.EVENTS_MAX_TOPICS,
+      maxTopicsPerSubscription: e.MAX_TOPICS_PER_SUBSCRIPTION,
+    },
     jwt: jwtConfig(e, mode),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},

@@ -3,6 +3,7 @@ import { encodeCursor } from './cursor.js';
 import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { Fifo } from './fifo.js';
+import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { familyOf, Topics } from './topics.js';
 
 /** A topic's retained events, oldest first, and the position of the last one it dropped. */
@@ -32,6 +33,27 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     orderTimes.shift();
     const log = logs.get(event.topic)!;
     if (log.events.size > 0 && log.events.at(0) === event) dropFirst(log);
+  };
+
+  /**
+   * A page of one topic: its events are in position order, so it starts at the
+   * first one after the position and takes no more than asked, costing the
+   * page, not the topic's whole history.
+   */
+  const page = ({ topic, after, count }: PageRequest): Page => {
+    const log = logs.get(topic);
+    if (!log) return { events: [], last: after, more: false, floor: 0 };
+    const events = log.events;
+    let low = 0;
+    let high = events.size;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (events.at(mid).position > after) high = mid;
+      else low = mid + 1;
+    }
+    const found: EventEnvelope[] = [];
+    for (let i = low; i < events.size && found.length < count; i++) found.push(events.at(i));
+    return { events: found, last: found.at(-1)?.position ?? after, more: low + found.length < events.size, floor: log.trimmedThrough };
   };
 
   const deliver = (topic: string, event: EventEnvelope) => {
@@ -102,28 +124,10 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
-      const after = from ?? { position: 0, time: Date.now() };
-      const found: EventEnvelope[] = [];
-      for (const topic of expand(topics, logs.keys())) {
-        const log = logs.get(topic);
-        if (!log) continue;
-        if (from && log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
-        // A topic's events are in position order: start at the first one after the cursor and take
-        // no more than the page needs, so a read costs the page, not the topic's whole history.
-        const events = log.events;
-        let low = 0;
-        let high = events.size;
-        while (low < high) {
-          const mid = (low + high) >>> 1;
-          if (events.at(mid).position > after.position) high = mid;
-          else low = mid + 1;
-        }
-        for (let i = low; i < events.size && i - low <= limit; i++) found.push(events.at(i));
-      }
-      found.sort((a, b) => a.position - b.position);
-      return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };
+      return mergeTopics(expand(topics, logs.keys()), from?.position ?? 0, from !== null, limit, async (requests) => requests.map(page));
     },
     head: async () => position,
+    listeners: async (topics) => topics.map((topic) => listeners.get(topic)?.size ?? 0),
     isReady: () => true,
     async close() {
       listeners.clear();

@@ -5,6 +5,7 @@ import { outlivedRetentionOfAny, type EventBus, type LogRead, type Retention, ty
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
+import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { isPriority } from './priority.js';
 import { familyOf } from './topics.js';
 
@@ -74,6 +75,26 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   const decodeRead = readDecoder(log);
 
+  /** One page of each topic asked, with its floor, in one round trip. */
+  async function readPages(requests: readonly PageRequest[]): Promise<Page[]> {
+    const pipeline = redis.command.pipeline();
+    for (const { topic, after, count } of requests) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count);
+    const replies = (await pipeline.exec()) ?? [];
+    return requests.map(({ after, count }, i) => {
+      const [floorErr, floor] = replies[2 * i]!;
+      const [rangeErr, entries] = replies[2 * i + 1]!;
+      if (floorErr || rangeErr) throw floorErr ?? rangeErr;
+      const list = entries as Array<[string, string[]]>;
+      const events: EventEnvelope[] = [];
+      for (const [, fields] of list) {
+        const event = decodeRead(fields[1]!);
+        if (event) events.push(event);
+      }
+      const last = list.length > 0 ? Number.parseInt(list[list.length - 1]![0], 10) : after;
+      return { events, last, more: list.length === count, floor: floor === null ? 0 : Number(floor) };
+    });
+  }
+
   async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
     const events = sealAll(drafts);
     if (events.length === 0) return [];
@@ -116,34 +137,24 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
-      const after = from ?? { position: 0, time: Date.now() };
       try {
         const named = topics.filter((t) => !t.endsWith(':*'));
         const families = topics.filter((t) => t.endsWith(':*')).map((t) => t.slice(0, -2));
         const known = families.length > 0 ? await Promise.all(families.map((f) => redis.command.smembers(topicsOf(f)))) : [];
         const all = [...new Set([...named, ...known.flat()])];
-        if (all.length === 0) return { ok: true, events: [], hasMore: false };
-        const pipeline = redis.command.pipeline();
-        for (const topic of all) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after.position}-0`, '+', 'COUNT', limit + 1);
-        const replies = (await pipeline.exec()) ?? [];
-        const events: EventEnvelope[] = [];
-        let hasMore = false;
-        for (let i = 0; i < all.length; i++) {
-          const [floorErr, floor] = replies[2 * i]!;
-          const [rangeErr, entries] = replies[2 * i + 1]!;
-          if (floorErr || rangeErr) throw floorErr ?? rangeErr;
-          if (from && floor !== null && Number(floor) > after.position) return { ok: false, reason: 'expired' };
-          const list = entries as Array<[string, string[]]>;
-          if (list.length > limit) hasMore = true;
-          for (const [, fields] of list.slice(0, limit)) {
-            const event = decodeRead(fields[1]!);
-            if (event) events.push(event);
-          }
-        }
-        events.sort((a, b) => a.position - b.position);
-        return { ok: true, events: events.slice(0, limit), hasMore: hasMore || events.length > limit };
+        return await mergeTopics(all, from?.position ?? 0, from !== null, limit, readPages);
       } catch (err) {
         throw new BackendUnavailableError(`log read failed: ${(err as Error).message}`);
+      }
+    },
+    async listeners(topics) {
+      if (topics.length === 0) return [];
+      try {
+        // NUMSUB answers channel, count, channel, count, ... in the order asked.
+        const reply = (await redis.command.call('PUBSUB', 'NUMSUB', ...topics.map(channelOf))) as Array<string | number>;
+        return topics.map((_, i) => Number(reply[2 * i + 1]));
+      } catch (err) {
+        throw new BackendUnavailableError(`listener count failed: ${(err as Error).message}`);
       }
     },
     async head() {

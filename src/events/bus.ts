@@ -36,6 +36,13 @@ export interface EventBus {
   read(topics: readonly string[], after: ReadFrom | null, limit: number): Promise<LogRead>;
   /** The position of the newest event published so far (0 when none). */
   head(): Promise<number>;
+  /**
+   * How many subscribers each topic has right now, as the backend sees them:
+   * in Redis the instances subscribed to its channel (a wildcard's pattern
+   * subscription is not counted), in embedded mode this instance's listeners.
+   * An instance that dies stops counting at once (Redis drops its connection).
+   */
+  listeners(topics: readonly string[]): Promise<number[]>;
   /** False while the backend cannot be reached. */
   isReady(): boolean;
   close(): Promise<void>;

@@ -18,6 +18,8 @@ export type Hub = {
   inject(topic: string, event: EventEnvelope): void;
   /** Number of open streams. */
   streamCount(): number;
+  /** Whether a stream on this instance follows the topic. */
+  follows(topic: string): boolean;
   /** Ends every stream (each completes normally) and drops all bus subscriptions. */
   close(): Promise<void>;
 };
@@ -110,6 +112,7 @@ export function createHub(bus: EventBus): Hub {
       if (!isLocal(name)) throw new Error(`not a local topic: ${name}`);
       for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
+    follows: (name) => (topics.get(name)?.streams.size ?? 0) > 0,
     streamCount: () => streams.size,
     async close() {
       for (const stream of [...streams]) stream.end();

@@ -13,7 +13,8 @@ export function publishOptions(input: { priority?: Priority | null; expiresAt?: 
   return { priority: input.priority ?? 'NORMAL', expiresAt: input.expiresAt?.toISOString() ?? null };
 }
 
-const MAX_TOPICS = 100;
+/** The most topics a read may name by default (EVENTS_MAX_TOPICS). */
+export const MAX_READ_TOPICS = 100;
 // Narrower than an identifier: no ':' inside a topic's name part.
 const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -38,11 +39,12 @@ const topic = z.string({ invalid_type_error: 'must be a list of strings' }).tran
   return z.NEVER;
 });
 
-/** `events(topics, limit)`; the cursor is checked where it is decoded. */
-export const eventsArgs = z.object({
-  limit: pageSize,
-  topics: z
-    .array(topic, { invalid_type_error: 'must be a list of strings' })
-    .min(1, `must name 1-${MAX_TOPICS} topics`)
-    .max(MAX_TOPICS, `must name 1-${MAX_TOPICS} topics`),
-});
+/** `events(topics, limit)` naming at most `maxTopics` topics; the cursor is checked where it is decoded. */
+export const eventsArgs = (maxTopics = MAX_READ_TOPICS) =>
+  z.object({
+    limit: pageSize,
+    topics: z
+      .array(topic, { invalid_type_error: 'must be a list of strings' })
+      .min(1, `must name 1-${maxTopics} topics`)
+      .max(maxTopics, `must name 1-${maxTopics} topics`),
+  });

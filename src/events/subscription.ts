@@ -51,6 +51,12 @@ export type StreamRequest = {
   readonly order?: CatchUpOrder | undefined;
   /** What a full queue does: `end` the subscription (slow consumer, the default) or `shed` lowest priority first. */
   readonly overflow?: OverflowPolicy | undefined;
+  /**
+   * Topics the stream follows without reading or receiving anything on them
+   * (nothing is published there), so that the bus can tell that such a
+   * stream is open somewhere (see EventBus.listeners).
+   */
+  readonly presence?: readonly string[] | undefined;
 };
 
 /**
@@ -63,7 +69,7 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
   const from = request.after ? readFrom(request.after) : undefined;
   // An event past its expiry is never delivered, live or on catch-up.
   const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
-  const live = await deps.hub.open(request.topics, {
+  const live = await deps.hub.open(request.presence?.length ? [...request.topics, ...request.presence] : request.topics, {
     maxQueued: deps.maxQueued,
     accept,
     overflow: request.overflow,

@@ -31,6 +31,12 @@ export const Topics = {
    * channel family, so that no channel subscription (`channel:*`) can see them.
    */
   cli: (registrationId: string) => `cli:${registrationId}`,
+  /**
+   * Followed by a gateway's own streams of its events, alongside its topic;
+   * nothing is published on it: how many instances follow it tells whether
+   * the gateway is listening (an admin watching the gateway does not count).
+   */
+  gatewayPresence: (gatewayId: string) => `presence:${GATEWAY}${gatewayId}`,
   /** Messages for one connection, on the instance that holds it. */
   connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
   /** The pseudo-topic that receives every event of a family. */

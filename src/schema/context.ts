@@ -29,6 +29,8 @@ export type Services = {
   /** The event log, for polling and cursors. */
   readonly bus: EventBus;
   readonly subscriptions: Subscriptions;
+  /** Bounds on polling reads (`events`). */
+  readonly reads: { readonly maxTopics: number };
   readonly cluster: ClusterView;
   readonly rateLimits: RateLimiter;
   readonly metrics: Metrics;

@@ -50,7 +50,7 @@ builder.queryFields((t) => ({
       limit: t.arg.int({ defaultValue: 100 }),
     },
     resolve: (_root, { after, ...args }, ctx) => {
-      const { topics, limit } = parseInput(eventsArgs, args);
+      const { topics, limit } = parseInput(eventsArgs(ctx.services.reads.maxTopics), args);
       return readPage(ctx.services.bus, readableTopics(ctx.principal, topics), after, limit);
     },
   }),

@@ -239,7 +239,9 @@ builder.subscriptionFields((t) => ({
       const gatewayId = followedGateway(ctx.principal, args.gatewayId);
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));
-      return subscribe(ctx, { topics: [Topics.gateway(gatewayId)], after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
+      // The gateway's own streams mark that it listens (what a deployment reports as DELIVERED); an admin watching does not.
+      const presence = ctx.principal.kind === 'gateway' ? [Topics.gatewayPresence(gatewayId)] : undefined;
+      return subscribe(ctx, { topics: [Topics.gateway(gatewayId)], presence, after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
     },
     resolve: (event) => event as never,
   }),

@@ -20,8 +20,9 @@ export type TaskService = ReturnType<typeof createTaskService>;
  * checked, access checked, each change stored and announced as one event on
  * its repository, at most once per idempotency key.
  */
-export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency }) {
+export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency; maxRepositoriesPerSubscription?: number }) {
   const { store, bus, idempotency } = deps;
+  const eventsArgs = taskEventsArgs(deps.maxRepositoriesPerSubscription);
 
   /** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
   async function requireWritable(principal: Principal, id: string) {
@@ -54,7 +55,7 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
      * change, who made it, and the task's assignee and status after it).
      */
     subscription(principal: Principal, args: unknown): { topics: string[]; accept: ((event: EventEnvelope) => boolean) | undefined } {
-      const { repositories, types, changedBy, assignee, status } = parseInput(taskEventsArgs, args);
+      const { repositories, types, changedBy, assignee, status } = parseInput(eventsArgs, args);
       const covered = subscribedRepositories(principal, repositories);
       const topics = covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo);
       const changes = types?.length ? new Set<TaskChange>(types) : undefined;

@@ -30,12 +30,13 @@ class RestError extends Error {
   }
 }
 
-type Compiled = Route & { readonly pattern: RegExp; readonly fields: ReadonlyMap<string, number> | undefined };
+type Compiled = Route & { readonly pattern: RegExp; readonly names: readonly string[]; readonly fields: ReadonlyMap<string, number> | undefined };
 
 const compiled: readonly Compiled[] = ROUTES.map((route) => ({
   ...route,
   // A path part is anything but a slash, at most 128 characters (still percent-encoded here).
   pattern: new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '([^/]{1,128})')}$`),
+  names: [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!),
   fields: route.limitedAs ? new Map([[route.limitedAs, 1]]) : undefined,
 }));
 
@@ -59,7 +60,7 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
           const allowed = matching.map((r) => r.method).join(', ');
           return json(matching.length > 0 ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } }, allowed ? { allow: allowed } : {});
         }
-        const params = route.pattern.exec(url.pathname)!.slice(1).map(decodePart);
+        const params = route.pattern.exec(url.pathname)!.slice(1).map((part, i) => decodePart(part, route.names[i]!));
         if (route.fields) {
           const refusal = await options.services.rateLimits.check(rateClient(principal, options.ipOf(serverContext)), route.fields);
           // The route sets its own status and Retry-After from the error (below), not Yoga.
@@ -88,12 +89,12 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
   };
 }
 
-/** A path part as the client meant it; a broken percent-encoding is the client's mistake. */
-function decodePart(part: string): string {
+/** A path part as the client meant it; a broken percent-encoding is the client's mistake (400), not a server error. */
+function decodePart(part: string, name: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new RestError('BAD_USER_INPUT', `The path part "${part.slice(0, 64)}" is not valid percent-encoding`);
+    throw new RestError('BAD_USER_INPUT', `${name}: is not valid percent-encoding`);
   }
 }
 

@@ -2,6 +2,8 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
+import { clientIdentityProblem } from '../input.js';
+import { Close } from '../sessions/close-codes.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
@@ -40,6 +42,8 @@ export function createProtocol(options: {
   onChange: () => void;
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
+  /** Asked once a connection authenticated: a refusal closes it after all (connection-attempt budgets). */
+  onAuthenticated?: (connection: Connection) => { readonly code: number; readonly reason: string } | undefined;
 }) {
   const counted = (connection: Connection) => {
     connection.eventsSent++;
@@ -87,7 +91,25 @@ export function createProtocol(options: {
 
   return makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-    onConnect: (ctx) => options.policy.authenticate(ctx.extra.connection, ctx.extra.handshake, ctx.connectionParams ?? {}),
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const { handshake, connection } = ctx.extra;
+      // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
+      const problem = clientIdentityProblem({ clientName: given(params.clientName) ?? handshake.clientName, clientVersion: given(params.clientVersion) ?? handshake.clientVersion });
+      if (problem) {
+        options.metrics.connectionRejected('bad_request');
+        connection.close(Close.BadRequest, problem);
+        return false;
+      }
+      const ack = await options.policy.authenticate(connection, handshake, params);
+      if (!ack) return false;
+      const refusal = options.onAuthenticated?.(connection);
+      if (refusal) {
+        connection.close(refusal.code, refusal.reason);
+        return false;
+      }
+      return ack;
+    },
     onSubscribe: (ctx, _id, payload) => prepare(ctx, payload),
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
@@ -125,6 +147,9 @@ export function createProtocol(options: {
     },
   });
 }
+
+/** A connection_init value the client gave; empty counts as not given (the upgrade's header then applies). */
+const given = (value: unknown) => (value === undefined || value === null || value === '' ? undefined : value);
 
 /** `extensions.http` tells Yoga an HTTP status; over WebSocket it means nothing and is left out. */
 function withoutHttpExtensions<T extends { errors?: readonly GraphQLError[] }>(result: T): T {

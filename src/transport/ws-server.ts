@@ -8,9 +8,9 @@ import type { Counters } from '../cluster/view.js';
 import type { Audit, Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason } from '../sessions/close-codes.js';
-import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
+import { checkOrigin, createAdmission, createOriginCheck, type Ticket } from './admission.js';
 import { clientIp } from './client-ip.js';
-import type { TransportSessions } from './connection.js';
+import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
 import { createProtocol } from './ws-protocol.js';
 import { adaptSocket, type SocketOptions } from './ws-socket.js';
@@ -36,7 +36,10 @@ export type WsServerOptions = {
     maxSubscriptionsPerConnection: number;
     maxBufferedBytes: number;
     connectionInitTimeoutMs: number;
+    /** Connection attempts per address and minute that do not authenticate. */
     attemptsPerMinute: number;
+    /** Authenticated connections per address and minute. */
+    authenticatedAttemptsPerMinute: number;
   };
   corsOrigins: readonly string[];
   /** Reverse proxies in front of Herald whose X-Forwarded-For is believed (TRUST_PROXY). */
@@ -79,7 +82,9 @@ export function createWsServer(options: WsServerOptions): WsServer {
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
   const originAllowed = createOriginCheck(options.corsOrigins);
-  const limiter = createAttemptLimiter(limits.attemptsPerMinute);
+  const admission = createAdmission({ anonymousPerMinute: limits.attemptsPerMinute, authenticatedPerMinute: limits.authenticatedAttemptsPerMinute });
+  /** Each connection's attempt, until it authenticated or closed. */
+  const tickets = new WeakMap<Connection, Ticket>();
   const policy = createConnectionPolicy({
     authenticator: options.authenticator,
     registry,
@@ -101,6 +106,16 @@ export function createWsServer(options: WsServerOptions): WsServer {
     metrics,
     onChange: options.onChange,
     mask: options.mask,
+    onAuthenticated(connection) {
+      const ticket = tickets.get(connection);
+      if (!ticket) return undefined;
+      tickets.delete(connection);
+      const refusal = admission.authenticated(ticket, connection.principal?.kind === 'anonymous');
+      if (!refusal) return undefined;
+      metrics.connectionRejected('attempt_rate');
+      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip: connection.remoteAddress, principal: connection.principal?.id, connectionId: connection.id, reason: refusal.reason });
+      return { code: Close.TryAgainLater, reason: refusal.reason };
+    },
   });
 
   // One set of socket callbacks for every connection (they are handed the connection), not a set per socket.
@@ -119,14 +134,21 @@ export function createWsServer(options: WsServerOptions): WsServer {
     log,
   };
 
-  function accept(socket: WebSocket, request: IncomingMessage, ip: string) {
+  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
     const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
-    if (registry.size() >= limits.maxConnections) {
-      metrics.connectionRejected('instance_limit');
-      log.warn({ ip }, 'connection refused: instance at its connection limit');
-      socket.close(Close.TryAgainLater, CloseReason.serverFull);
+    if (registry.size() >= limits.maxConnections || ticket.evicted) {
+      admission.closed(ticket);
+      metrics.connectionRejected(ticket.evicted ? 'attempt_rate' : 'instance_limit');
+      if (!ticket.evicted) log.warn({ ip }, 'connection refused: instance at its connection limit');
+      socket.close(Close.TryAgainLater, ticket.evicted ? CloseReason.tooManyWaiting : CloseReason.serverFull);
       return;
     }
+    ticket.close = () => {
+      metrics.connectionRejected('attempt_rate');
+      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
+      connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
+    };
+    tickets.set(connection, ticket);
     registry.add(connection);
     const closed = protocol.opened(
       {
@@ -162,6 +184,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.audit({ action: 'size-refused', transport: 'ws', ip, principal: connection.principal?.id, connectionId: connection.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
     });
     socket.once('close', (code, reason) => {
+      admission.closed(ticket);
       registry.remove(connection);
       policy.closed(connection);
       options.onChange();
@@ -174,24 +197,25 @@ export function createWsServer(options: WsServerOptions): WsServer {
     handleUpgrade(request, socket, head) {
       metrics.connectionAttempt();
       const ip = clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustProxy);
-      const refusal = admit(request, ip, { originAllowed, limiter });
+      const refusal = checkOrigin(request.headers.origin, originAllowed);
       if (refusal) {
-        metrics.connectionRejected(refusal.status === 403 ? 'origin' : 'attempt_rate');
-        options.audit({ action: refusal.status === 403 ? 'cors-refused' : 'connection-rate-limited', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });
-        const retry = refusal.retryAfterSeconds ? `Retry-After: ${refusal.retryAfterSeconds}\r\n` : '';
+        metrics.connectionRejected('origin');
+        options.audit({ action: 'cors-refused', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });
         const body = `${refusal.reason}\n`;
-        socket.end(
-          `HTTP/1.1 ${refusal.status} ${refusal.status === 403 ? 'Forbidden' : 'Too Many Requests'}\r\n${retry}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip));
+      // Never refused here for its address: see createAdmission.
+      const ticket = admission.upgrade(ip);
+      // Also when the handshake fails and no connection is made.
+      socket.once('close', () => admission.closed(ticket));
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket));
     },
     closeAll(code, reason) {
       for (const connection of registry.of('websocket')) connection.close(code, reason);
     },
     close: () => {
-      limiter.stop();
+      admission.stop();
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
