@@ -43,6 +43,7 @@ const DEFAULTS = {
   scenario: 'all', // all | ingest | packets | deflate, or a comma-separated list
   'ingest-events': 20_000, // ingest: events per way of publishing
   batch: 100, // ingest: events per publishEvents call or REST request
+  'ingest-subs': 10, // ingest: subscribers listening (10, as in the peers' mutation-cost run; 0 for publishing alone)
   concurrency: 32, // ingest: requests in flight for one-per-request publishing
   'batch-concurrency': 4, // ingest: batch requests in flight
   subs: 100, // packets + deflate: subscribers
@@ -234,9 +235,9 @@ async function ingest(options: Options): Promise<IngestRow[]> {
   for (const { way, run } of ways) {
     const rig = await startRig(options);
     try {
-      // Ten listeners, as in the peers' mutation-cost run; task events reach theirs, channel events theirs.
+      // Listeners of what is published: task events for createTask, the channel's for the rest.
       const query = way.startsWith('createTask') ? 'subscription { taskEvents(repositories: ["bench"]) { id } }' : CHANNEL_EVENTS;
-      const subs = await openSubscribers(rig.server, 10, () => new ChannelSubscriber(query, false), ['threats']);
+      const subs = await openSubscribers(rig.server, options['ingest-subs'], () => new ChannelSubscriber(query, false), ['threats']);
       // Warm-up: the first thousands of calls compile the hot paths.
       await pool(1000, 8, (i) => post(rig, '/graphql', { query: CREATE_TASK, variables: { input: { repository: 'warm', title: `w${i}` } } }));
       await pool(20, 2, () => post(rig, '/graphql', { query: PUBLISH_MANY, variables: { inputs: Array.from({ length: batch }, () => ({ channel: 'system', type: 'warm', payload: {} })) } }));
@@ -264,6 +265,7 @@ type StreamRow = {
   framesPerSubscriber: number;
   bytesPerEvent: number;
   cpuUsPerDelivery: number | null;
+  clientCpuUsPerDelivery: number;
   serverCpuPercent: number | null;
   latencyMs: Summary;
   loadCpuPercent: number;
@@ -296,7 +298,8 @@ async function stream(options: Options, mode: 'events' | 'batches', deflate: boo
     const expected = published * options.subs;
     const deadline = now() + 30_000;
     while (subs.reduce((sum, s) => sum + s.events, 0) < expected && now() < deadline) await sleep(20);
-    const cpu = cpuBetween(before, cpuSnapshot(rig.server.pid, rig.redis?.pid ?? null));
+    const after = cpuSnapshot(rig.server.pid, rig.redis?.pid ?? null);
+    const cpu = cpuBetween(before, after);
     const delivered = subs.reduce((sum, s) => sum + s.events, 0);
     const bytes = subs.reduce((sum, s) => sum + s.bytes, 0) - bytesBefore;
     const row: StreamRow = {
@@ -307,6 +310,7 @@ async function stream(options: Options, mode: 'events' | 'batches', deflate: boo
       framesPerSubscriber: Math.round(subs.reduce((sum, s) => sum + s.frames, 0) / subs.length),
       bytesPerEvent: r1(bytes / Math.max(1, delivered)),
       cpuUsPerDelivery: cpu.serverCpuMs === null ? null : r1((cpu.serverCpuMs * 1000) / Math.max(1, delivered)),
+      clientCpuUsPerDelivery: r1(((after.loadTool - before.loadTool) * 1000) / Math.max(1, delivered)),
       serverCpuPercent: cpu.serverCpuPct,
       latencyMs: latency.summary(),
       loadCpuPercent: cpu.loadToolCpuPct ?? 0,
@@ -352,7 +356,7 @@ async function main(): Promise<number> {
   const wanted = new Set(options.scenario === 'all' ? ['ingest', 'packets', 'deflate'] : options.scenario.split(','));
   console.log(`channels bench (${options.redis ? 'Redis' : 'embedded'} mode, CLK_TCK ${CLK_TCK})`);
   if (wanted.has('ingest')) {
-    console.log(`\ningest: ${options['ingest-events']} events each way, 10 subscribers`);
+    console.log(`\ningest: ${options['ingest-events']} events each way, ${options['ingest-subs']} subscribers`);
     console.table(await ingest(options));
   }
   const streams: StreamRow[] = [];

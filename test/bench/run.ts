@@ -22,6 +22,9 @@
  * the server: when its CPU% nears 100 the numbers say more about the load tool
  * than about the server.
  *
+ * Channels (batched ingest, batched delivery, compression) have their own
+ * scenarios: `npm run bench:channels` (test/bench/channels.ts).
+ *
  * Peer comparisons (raw ws, plain Yoga, Mercurius, ...) live in ../shared/bench.
  *
  * File descriptors: the load tool holds one socket per connection (the server
