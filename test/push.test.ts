@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../src/push/signature.js';
 import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
 import { ADMIN_TOKEN } from './helpers/herald.js';
+import { freePort } from './helpers/ports.js';
 import { startReceiver } from './helpers/receiver.js';
 import { until } from './helpers/wait.js';
 import { useHerald } from './helpers/servers.js';
@@ -161,5 +162,48 @@ describe('pushing to CLI endpoints', () => {
       (d) => !d.cliEndpoints.some((e: { id: string }) => e.id === id),
       'the endpoint to be deregistered',
     );
+  });
+});
+
+describe('what pushes say about failures', () => {
+  const receivers: Array<{ close(): Promise<void> }> = [];
+  const herald = useHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '100', PUSH_TIMEOUT_MS: '300', PUSH_HEALTH_INTERVAL_MS: '100' });
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+  });
+
+  const register = async (callbackUrl: string, repository: string) =>
+    (await gqlOk(herald.url, REGISTER, { input: { callbackUrl, repositories: [repository], clientVersion: '1.2.0' } })).registerCli.id as string;
+  const firstError = (id: string) =>
+    until(
+      async () => (await gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id, first: 1) { lastError } }', { id })).deliveries[0]?.lastError as string | undefined,
+      (e) => e !== undefined && e !== null,
+      'a failed attempt',
+    );
+  const endpoint = async (id: string) =>
+    (await gqlOk(herald.url, '{ cliEndpoints { id healthy lastHealthError } }')).cliEndpoints.find((e: { id: string }) => e.id === id) as { healthy: boolean | null; lastHealthError: string | null };
+
+  it('names a refused connection in generic words, in deliveries and in health, never the socket error', async () => {
+    const id = await register(`http://127.0.0.1:${await freePort()}/hook`, 'fail-refused');
+    await createTask(herald.url, 'fail-refused', 'nobody listens');
+    expect(await firstError(id)).toBe('connection refused');
+    expect(await until(() => endpoint(id), (e) => e.healthy === false, 'a failed health check')).toMatchObject({ lastHealthError: 'connection refused' });
+  });
+
+  it('names a timeout as such', async () => {
+    const r = await startReceiver({ fallback: { status: 200, delayMs: 600 } });
+    receivers.push(r);
+    const id = await register(r.url, 'fail-timeout');
+    await createTask(herald.url, 'fail-timeout', 'too slow');
+    expect(await firstError(id)).toBe('timeout');
+  });
+
+  it('gives the status of a failed health check, and clears it once the check passes', async () => {
+    const r = await startReceiver({ health: 404 });
+    receivers.push(r);
+    const id = await register(r.url, 'fail-health');
+    expect(await until(() => endpoint(id), (e) => e.healthy === false, 'a failed health check')).toMatchObject({ lastHealthError: 'HTTP 404' });
+    r.setHealth(200);
+    expect(await until(() => endpoint(id), (e) => e.healthy === true, 'a passed health check')).toMatchObject({ lastHealthError: null });
   });
 });

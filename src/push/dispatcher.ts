@@ -1,5 +1,6 @@
 import type { CliRegistration } from './store.js';
-import { attempt } from './attempt.js';
+import { attempt, targetFailure } from './attempt.js';
+import type { AttemptOutcome } from './policy.js';
 import type { Leadership } from './leader.js';
 import { resolveTarget } from './url-policy.js';
 import { startWorker, type WorkerDeps } from './worker.js';
@@ -48,16 +49,17 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   /** GET <callbackUrl>/health; an endpoint unreachable for too long is deregistered. */
   async function checkHealth(registration: CliRegistration) {
     const url = new URL(`${registration.callbackUrl.replace(/\/+$/, '')}/health`);
-    let reachable = false;
-    let healthy = false;
+    let outcome: AttemptOutcome;
     try {
-      const outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
-      healthy = outcome.kind === 'delivered';
-      // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
-      reachable = outcome.status !== undefined;
-    } catch {
-      reachable = false;
+      outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
+    } catch (err) {
+      outcome = targetFailure(err);
     }
+    const healthy = outcome.kind === 'delivered';
+    // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
+    const reachable = outcome.status !== undefined;
+    const lastHealthError = outcome.kind === 'failed' ? outcome.error : null;
+    if (outcome.kind === 'failed') log.debug({ registrationId: registration.id, reason: outcome.error, detail: outcome.detail }, 'health check failed');
     const now = Date.now();
     const state = await store.state(registration.id);
     const unreachableSince = reachable ? null : (state.unreachableSince ?? now);
@@ -66,7 +68,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       deps.audit({ action: 'deregisterCli', principal: 'herald', registrationId: registration.id, reason: `unreachable since ${new Date(unreachableSince).toISOString()}` });
       return;
     }
-    await store.updateState(registration.id, { healthy, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
+    await store.updateState(registration.id, { healthy, lastHealthError, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
   }
 
   return {

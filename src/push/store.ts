@@ -32,6 +32,8 @@ export type Delivery = {
 export type EndpointState = {
   readonly breaker: BreakerState;
   readonly healthy: boolean | null;
+  /** Why the last health check failed, in a few generic words (`HTTP 404`, `connection refused`, ...); null after a success. */
+  readonly lastHealthError: string | null;
   readonly lastHealthCheckAt: string | null;
   /** Since when health checks cannot reach the endpoint (epoch ms). */
   readonly unreachableSince: number | null;
@@ -43,6 +45,7 @@ export type EndpointState = {
 export const NEW_ENDPOINT: EndpointState = {
   breaker: { state: 'CLOSED', failures: 0, openedAt: null },
   healthy: null,
+  lastHealthError: null,
   lastHealthCheckAt: null,
   unreachableSince: null,
   delivered: 0,

@@ -6,11 +6,11 @@ import type { EventStream } from '../events/stream.js';
 import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
-import { attempt } from './attempt.js';
+import { attempt, targetFailure } from './attempt.js';
 import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';
 import { endpointConnection } from './connection.js';
-import { RefusedUrl, type UrlPolicy } from './url-policy.js';
+import type { UrlPolicy } from './url-policy.js';
 
 export type PushSettings = {
   readonly timeoutMs: number;
@@ -171,6 +171,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
         await store.recordDelivery(delivery, { state: counters, cursor });
         return cursor;
       }
+      log.debug({ registrationId: registration.id, eventId: event.id, attempts, reason: outcome.error, detail: outcome.detail }, 'push attempt failed');
       counters = { ...counters, breaker: after };
       delivery = { ...delivery, status: 'RETRYING', attempts, firstAttemptAt, lastError: outcome.error };
       await store.recordDelivery(delivery, { state: counters });
@@ -195,8 +196,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
     try {
       connection = await endpoint.get();
     } catch (err) {
-      const refused = err instanceof RefusedUrl;
-      return { kind: 'failed', error: refused ? `refused: ${err.message}` : `dns: ${(err as Error).message}`, retryable: !refused };
+      return targetFailure(err);
     }
     const timestamp = Math.floor(Date.now() / 1000);
     const outcome = await attempt(

@@ -34,6 +34,12 @@ const CliEndpointRef = builder.objectRef<Endpoint>('CliEndpoint').implement({
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.registration.createdAt }),
     healthy: t.boolean({ nullable: true, description: 'Result of the last health check; null before the first.', resolve: (e) => e.state.healthy }),
     lastHealthCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (e) => e.state.lastHealthCheckAt }),
+    lastHealthError: t.string({
+      nullable: true,
+      description: 'Why the last health check failed (HTTP 404, connection refused, timeout, ...); null when it succeeded or none ran yet.',
+      // Older instances stored no such field.
+      resolve: (e) => e.state.lastHealthError ?? null,
+    }),
     breakerState: t.field({ type: BreakerStateEnum, resolve: (e) => e.state.breaker.state }),
     consecutiveFailures: t.int({ resolve: (e) => e.state.breaker.failures }),
     delivered: t.int({ resolve: (e) => e.state.delivered }),

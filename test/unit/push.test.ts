@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { failureReason, targetFailure } from '../../src/push/attempt.js';
 import { afterAttempt, backoffMs, breakerAt, CLOSED, outcomeOfStatus, retryAfterMs } from '../../src/push/policy.js';
 import { sign, verify } from '../../src/push/signature.js';
 import { classify, parseCallbackUrl, RefusedUrl, resolveTarget } from '../../src/push/url-policy.js';
@@ -251,5 +252,34 @@ describe('push settings', () => {
 
   it('refuses a PUSH_ALLOWED_HOSTS entry that is not a host, naming the variable', () => {
     expect(() => loadConfig({ PUSH_ALLOWED_HOSTS: 'https://hooks.example.com' })).toThrow(/^Invalid configuration: PUSH_ALLOWED_HOSTS="https:\/\/hooks.example.com" must be a comma-separated list/);
+  });
+});
+
+describe('push failure reasons', () => {
+  it.each([
+    ['ECONNREFUSED', 'connection refused'],
+    ['ECONNRESET', 'connection reset'],
+    ['UND_ERR_SOCKET', 'connection reset'],
+    ['UND_ERR_CONNECT_TIMEOUT', 'timeout'],
+    ['UND_ERR_HEADERS_TIMEOUT', 'timeout'],
+    ['ENOTFOUND', 'dns failure'],
+    ['EHOSTUNREACH', 'host unreachable'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'tls failure'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tls failure'],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'tls failure'],
+    ['EWHATEVER', 'connection failed'],
+    [undefined, 'connection failed'],
+  ])('calls %s "%s"', (code, reason) => {
+    expect(failureReason({ code })).toBe(reason);
+  });
+
+  it('calls a refused target "refused by policy" (final) and a failed lookup "dns failure" (retried), keeping the detail for logs', () => {
+    expect(targetFailure(new RefusedUrl('private', 'host x resolves to a private address (10.0.0.1)'))).toEqual({
+      kind: 'failed',
+      error: 'refused by policy',
+      detail: 'host x resolves to a private address (10.0.0.1)',
+      retryable: false,
+    });
+    expect(targetFailure(Object.assign(new Error('getaddrinfo ENOTFOUND x.example'), { code: 'ENOTFOUND' }))).toMatchObject({ error: 'dns failure', retryable: true });
   });
 });
