@@ -132,6 +132,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       bus,
       urlPolicy: config.push.urlPolicy,
       minCliVersion: config.minCliVersion,
+      maxPerOwner: config.push.maxRegistrationsPerOwner,
       poke: () => push.poke(),
       isPushing: () => push.isPushing(),
       audit,

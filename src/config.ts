@@ -86,6 +86,7 @@ const schema = z.object({
   PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
+  PUSH_MAX_REGISTRATIONS_PER_OWNER: positiveInt.default(10),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
@@ -222,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthIntervalMs: e.PUSH_HEALTH_INTERVAL_MS,
       endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
       leaderTtlMs: e.PUSH_LEADER_TTL_MS,
+      maxRegistrationsPerOwner: e.PUSH_MAX_REGISTRATIONS_PER_OWNER,
     },
     events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
     jwt: jwtConfig(e),

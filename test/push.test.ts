@@ -4,6 +4,7 @@ import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
 import { ADMIN_TOKEN } from './helpers/herald.js';
 import { freePort } from './helpers/ports.js';
 import { startReceiver } from './helpers/receiver.js';
+import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
 import { useHerald } from './helpers/servers.js';
 
@@ -205,5 +206,32 @@ describe('what pushes say about failures', () => {
     expect(await until(() => endpoint(id), (e) => e.healthy === false, 'a failed health check')).toMatchObject({ lastHealthError: 'HTTP 404' });
     r.setHealth(200);
     expect(await until(() => endpoint(id), (e) => e.healthy === true, 'a passed health check')).toMatchObject({ lastHealthError: null });
+  });
+});
+
+describe('push registrations per principal', () => {
+  const herald = useHerald({ PUSH_MAX_REGISTRATIONS_PER_OWNER: '2' });
+  const register = (token: string) =>
+    gql(herald.url, 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id } }', { input: { callbackUrl: 'http://127.0.0.1:9/hook', repositories: ['limited'], clientVersion: '1.0.0' } }, token);
+
+  it('refuses a principal its registration past PUSH_MAX_REGISTRATIONS_PER_OWNER, and counts each principal apart', async () => {
+    const [a, b] = [await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-a'), await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-b')];
+    const first = await register(a.secret);
+    expect((await register(a.secret)).body.errors).toBeUndefined();
+    const refused = await register(a.secret);
+    expect(refused.body.errors?.[0]).toMatchObject({
+      message: 'registerCli: at most 2 push registrations per principal (PUSH_MAX_REGISTRATIONS_PER_OWNER); deregister one first',
+      extensions: { code: 'BAD_USER_INPUT', rule: 'limit', limit: 2 },
+    });
+    expect((await register(b.secret)).body.errors).toBeUndefined();
+    // Deregistering frees a place.
+    await gqlOk(herald.url, 'mutation ($id: ID!) { deregisterCli(id: $id) }', { id: first.body.data!.registerCli.id }, a.secret);
+    expect((await register(a.secret)).body.errors).toBeUndefined();
+  });
+
+  it('lets only as many through as the limit when they arrive at once', async () => {
+    const key = await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-burst');
+    const results = await Promise.all(Array.from({ length: 6 }, () => register(key.secret)));
+    expect(results.filter((r) => !r.body.errors).length).toBe(2);
   });
 });

@@ -10,7 +10,12 @@ export function createMemoryCliStore(): CliStore {
   /** Sets the changed fields and keeps the others, as the Redis store's script does. */
   const mergeState = (id: string, change: Partial<EndpointState>) => states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...change });
   return {
-    async create(registration, from) {
+    async create(registration, from, maxPerOwner) {
+      if (maxPerOwner !== undefined) {
+        let owned = 0;
+        for (const r of registrations.values()) if (r.ownerId === registration.ownerId) owned++;
+        if (owned >= maxPerOwner) return null;
+      }
       registrations.set(registration.id, registration);
       cursors.set(registration.id, from);
       return registration;

@@ -39,7 +39,29 @@ if ARGV[5] ~= '' then redis.call('SET', KEYS[5], ARGV[5], 'XX') end
 return 1
 `;
 
+// Counting the owner's registrations and storing the new one in one step, so
+// registrations made at once cannot pass the limit together. Registering is
+// rare, so the count reads every registration rather than keeping an index.
+// KEYS: registration, cursor, index. ARGV: registration, cursor, id, owner, limit or '', key prefix.
+const CREATE_SCRIPT = `
+if ARGV[5] ~= '' then
+  local limit, owned = tonumber(ARGV[5]), 0
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    local raw = redis.call('GET', ARGV[6] .. 'cli:' .. id)
+    if raw and cjson.decode(raw).ownerId == ARGV[4] then
+      owned = owned + 1
+      if owned >= limit then return 0 end
+    end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+return 1
+`;
+
 type Scripts = {
+  heraldCliCreate(...args: string[]): Promise<number>;
   heraldCliUpdateState(registration: string, state: string, change: string, fresh: string): Promise<number>;
   heraldCliRecord(...args: string[]): Promise<number>;
 };
@@ -47,6 +69,7 @@ type Scripts = {
 /** Registrations, cursors and endpoint states as JSON; deliveries as a hash plus a recency list. */
 export function createRedisCliStore(redis: RedisConnections): CliStore {
   const client = redis.command as Redis & Scripts;
+  client.defineCommand('heraldCliCreate', { numberOfKeys: 3, lua: CREATE_SCRIPT });
   client.defineCommand('heraldCliUpdateState', { numberOfKeys: 2, lua: UPDATE_STATE_SCRIPT });
   client.defineCommand('heraldCliRecord', { numberOfKeys: 5, lua: RECORD_SCRIPT });
   const fresh = JSON.stringify(NEW_ENDPOINT);
@@ -60,15 +83,11 @@ export function createRedisCliStore(redis: RedisConnections): CliStore {
   const json = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
 
   return {
-    create: (registration, from) =>
+    create: (registration, from, maxPerOwner) =>
       call(async () => {
-        await client
-          .multi()
-          .set(regKey(registration.id), JSON.stringify(registration))
-          .set(cursorKey(registration.id), JSON.stringify(from))
-          .sadd(index, registration.id)
-          .exec();
-        return registration;
+        const { id, ownerId } = registration;
+        const made = await client.heraldCliCreate(regKey(id), cursorKey(id), index, JSON.stringify(registration), JSON.stringify(from), id, ownerId, maxPerOwner === undefined ? '' : String(maxPerOwner), p);
+        return made === 1 ? registration : null;
       }),
     get: (id) => call(async () => json<CliRegistration>(await client.get(regKey(id)))),
     list: () =>

@@ -60,7 +60,12 @@ type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?:
 export const KEPT_DELIVERIES = 1000;
 
 export interface CliStore {
-  create(registration: CliRegistration, from: ReadFrom): Promise<CliRegistration>;
+  /**
+   * Stores a new registration that pushing starts at `from`. With
+   * `maxPerOwner`, only while its owner holds fewer registrations than that
+   * (checked and stored in one step); null when the owner is at the limit.
+   */
+  create(registration: CliRegistration, from: ReadFrom, maxPerOwner?: number): Promise<CliRegistration | null>;
   get(id: string): Promise<CliRegistration | null>;
   /** Every registration, by id (that is, in creation order). */
   list(): Promise<CliRegistration[]>;

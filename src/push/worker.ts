@@ -21,6 +21,8 @@ export type PushSettings = {
   readonly endpointExpiryMs: number;
   /** How long the pushing instance's lock lasts without renewal: the longest a takeover waits. */
   readonly leaderTtlMs: number;
+  /** Registrations one principal may hold. */
+  readonly maxRegistrationsPerOwner: number;
 };
 
 export type WorkerDeps = {

@@ -386,7 +386,9 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
   let publisher: Publisher | null = null;
   let monitor: ReturnType<typeof watchEndpoints> | null = null;
   try {
-    server = await startServer({ nodeArgs, env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...env } });
+    // Every endpoint is registered by the one admin principal.
+    const room = { PUSH_MAX_REGISTRATIONS_PER_OWNER: String(Math.max(10, options.endpoints)) };
+    server = await startServer({ nodeArgs, env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...room, ...env } });
     console.log(`  server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.pid} at ${redis.url}` : ' (embedded)'}`);
     publisher = new Publisher(server.graphqlUrl, server.token, options['publish-sockets']);
 

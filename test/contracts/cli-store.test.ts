@@ -48,6 +48,30 @@ contract('CliStore', { memory: createMemoryCliStore, redis: createRedisCliStore 
     expect((await store.list()).map((r) => r.id)).toEqual(['01A', '01B', '01C']);
   });
 
+  it('creates a registration only while its owner holds fewer than the limit', async () => {
+    const store = await make();
+    const owned = (id: string, ownerId: string) => ({ ...registration(id), ownerId });
+    expect(await store.create(owned('a1', 'ana'), start, 2)).toEqual(owned('a1', 'ana'));
+    expect(await store.create(owned('b1', 'bo'), start, 2)).toEqual(owned('b1', 'bo'));
+    expect(await store.create(owned('a2', 'ana'), start, 2)).toEqual(owned('a2', 'ana'));
+    expect(await store.create(owned('a3', 'ana'), start, 2)).toBeNull();
+    expect(await store.get('a3')).toBeNull();
+    expect(await store.cursor('a3')).toBeNull();
+    expect((await store.list()).map((r) => r.id)).toEqual(['a1', 'a2', 'b1']);
+    // Others are counted apart; deleting frees a place; no limit, no count.
+    expect(await store.create(owned('b2', 'bo'), start, 2)).not.toBeNull();
+    await store.delete('a1');
+    expect(await store.create(owned('a3', 'ana'), start, 2)).not.toBeNull();
+    expect(await store.create(owned('a4', 'ana'), start)).not.toBeNull();
+  });
+
+  it('lets only the limit through when an owner creates many at once', async () => {
+    const store = await make();
+    const made = await Promise.all(Array.from({ length: 8 }, (_, i) => store.create({ ...registration(`r${i}`), ownerId: 'burst' }, start, 3)));
+    expect(made.filter(Boolean)).toHaveLength(3);
+    expect(await store.list()).toHaveLength(3);
+  });
+
   it('resumes from the cursor it was created with until the cursor is set', async () => {
     const store = await make();
     await store.create(registration('r'), start);

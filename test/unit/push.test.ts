@@ -250,6 +250,12 @@ describe('push settings', () => {
     expect(production.push.urlPolicy).toEqual({ allowedHosts: ['hooks.example.com', '[::1]', '10.0.0.5'], allowHttp: false, allowLoopback: false });
   });
 
+  it('reads PUSH_MAX_REGISTRATIONS_PER_OWNER, 10 unless set', () => {
+    expect(loadConfig({}).push.maxRegistrationsPerOwner).toBe(10);
+    expect(loadConfig({ PUSH_MAX_REGISTRATIONS_PER_OWNER: '3' }).push.maxRegistrationsPerOwner).toBe(3);
+    expect(() => loadConfig({ PUSH_MAX_REGISTRATIONS_PER_OWNER: '0' })).toThrow(/^Invalid configuration: PUSH_MAX_REGISTRATIONS_PER_OWNER="0" must be greater than 0/);
+  });
+
   it('refuses a PUSH_ALLOWED_HOSTS entry that is not a host, naming the variable', () => {
     expect(() => loadConfig({ PUSH_ALLOWED_HOSTS: 'https://hooks.example.com' })).toThrow(/^Invalid configuration: PUSH_ALLOWED_HOSTS="https:\/\/hooks.example.com" must be a comma-separated list/);
   });
