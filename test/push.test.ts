@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../src/push/signature.js';
 import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
@@ -233,5 +234,43 @@ describe('push registrations per principal', () => {
     const key = await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-burst');
     const results = await Promise.all(Array.from({ length: 6 }, () => register(key.secret)));
     expect(results.filter((r) => !r.body.errors).length).toBe(2);
+  });
+});
+
+describe('an idle push worker', () => {
+  const herald = useHerald({}, { redis: true });
+
+  /** How many XRANGE calls (log reads) Redis has served so far. */
+  const logReads = async () => {
+    const redis = new Redis(herald.redis.url);
+    try {
+      const stats = await redis.info('commandstats');
+      return Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('reads the log only when an event of its repositories arrives', async () => {
+    const r = await startReceiver();
+    try {
+      const { registerCli } = await gqlOk(herald.url, REGISTER, { input: { callbackUrl: r.url, repositories: ['idle'], clientVersion: '1.0.0' } });
+      await createTask(herald.url, 'idle', 'wakes the worker');
+      await until(
+        () => gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id) { status } }', { id: registerCli.id }),
+        (d) => d.deliveries[0]?.status === 'DELIVERED',
+        'the first push',
+      );
+      const before = await logReads();
+      // Nothing happens for a while: there is no event to await, the quiet itself is what is measured.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await logReads()).toBe(before);
+      // A live event still wakes it at once, long before any safety poll.
+      await createTask(herald.url, 'idle', 'wakes it again');
+      await until(() => r.delivered().length, (n) => n === 2, 'the second push', 5_000);
+      expect(await logReads()).toBeGreaterThan(before);
+    } finally {
+      await r.close();
+    }
   });
 });

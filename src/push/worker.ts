@@ -37,6 +37,13 @@ export type WorkerDeps = {
 
 const PAGE = 100;
 
+/**
+ * How long an idle worker waits for a live event before it reads the log
+ * anyway: only for events whose live copy never came (this instance's Redis
+ * subscription was reconnecting when they were published).
+ */
+export const IDLE_POLL_MS = 30_000;
+
 /** The part of an endpoint's state that pushing changes; the rest belongs to the health check. */
 type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback'>;
 
@@ -96,7 +103,12 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       watching = true;
       void stream.next().then((next) => {
         watching = false;
-        if (next.done) return; // the hub closed: the nap's timeout still polls the log
+        if (next.done) {
+          // The hub ended the stream: open another one soon rather than at the idle poll.
+          if (live === stream) live = undefined;
+          setTimeout(() => wakeOnEvent(), 1_000).unref();
+          return;
+        }
         arrived = true;
         wakeOnEvent();
       });
@@ -127,7 +139,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             if (!next) break;
             from = next;
           }
-          if (!page.hasMore && !arrived && running) await nap(1_000, true);
+          // Idle: the next read waits for a live event of these topics.
+          if (!page.hasMore && !arrived && running) await nap(IDLE_POLL_MS, true);
         } catch (err) {
           log.warn({ registrationId: registration.id, err: (err as Error).message }, 'push paused by a backend error');
           // A write may not have happened: start again from what the store holds.

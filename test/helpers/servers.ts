@@ -54,7 +54,9 @@ function ready<T>(what: string, value: T | undefined): T {
 /** An object whose properties are read from `get()` at the time of use (methods bound to it). */
 function lazy<T extends object>(what: string, get: () => T | undefined): T {
   return new Proxy({} as T, {
-    get(_target, key) {
+    get(own, key) {
+      // Properties defined on the proxy itself (useHerald's `redis`) come first.
+      if (Object.hasOwn(own, key)) return Reflect.get(own, key) as unknown;
       const target = ready(what, get());
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
