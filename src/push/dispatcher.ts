@@ -1,32 +1,67 @@
 import type { CliRegistration } from './store.js';
 import { attempt, targetFailure } from './attempt.js';
+import { Deposed, type Leadership } from './leader.js';
 import type { AttemptOutcome } from './policy.js';
-import type { Leadership } from './leader.js';
 import { resolveTarget } from './url-policy.js';
-import { startWorker, type WorkerDeps } from './worker.js';
+import { startWorker, type Lead, type WorkerDeps } from './worker.js';
 import type { Audit } from '../log.js';
 
 /**
  * Runs the push workers on the instance that leads (see leader.ts), one per
  * registration, and checks every endpoint's health. Registrations are read
  * from the store, so one made on any instance is picked up by the leader.
+ *
+ * This instance believes it leads only while its lease holds: from the moment
+ * it asked for the lock, for the lock's lifetime. Redis counts the lock's
+ * lifetime from a later moment, so the lease ends here first, and by the time
+ * another instance can take the lock, this one has stopped starting pushes
+ * (a request already on its way is the one exception: see docs/push.md). Its
+ * workers write with the lead's fencing token, so a write arriving after a
+ * takeover is refused, and the worker stops.
  */
 export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
   const workers = new Map<string, { stop(): Promise<void> }>();
   let timer: NodeJS.Timeout | undefined;
   let lastHealthCheck = 0;
-  let leading = false;
+  /** The fencing token of this instance's lead; null while it does not lead. */
+  let token: number | null = null;
+  let leaseUntil = 0;
   let busy = false;
+
+  const leading = () => token !== null && Date.now() < leaseUntil;
+  const lead = (fence: number): Lead => ({
+    fence,
+    mayPush: () => token === fence && leading(),
+    deposed: () => {
+      if (token !== fence) return;
+      log.warn({ fence }, 'another instance took over pushing; stopping');
+      leaseUntil = 0;
+      void reconcile();
+    },
+  });
+
+  async function stopWorkers() {
+    const stopping = [...workers.values()];
+    workers.clear();
+    await Promise.all(stopping.map((w) => w.stop()));
+  }
 
   async function reconcile() {
     if (busy) return;
     busy = true;
     try {
-      const lead = await leadership.claim();
-      if (lead !== leading) log.info({ leading: lead }, lead ? 'pushing for the cluster' : 'no longer pushing');
-      leading = lead;
-      const registrations = lead ? await store.list() : [];
+      const askedAt = Date.now();
+      const claimed = await leadership.claim();
+      if (claimed !== null) leaseUntil = askedAt + settings.leaderTtlMs;
+      if (claimed !== token) {
+        // Workers write for one lead: a new lead, or none, starts them afresh.
+        token = null;
+        await stopWorkers();
+        token = claimed;
+        log.info({ leading: claimed !== null, fence: claimed }, claimed !== null ? 'pushing for the cluster' : 'no longer pushing');
+      }
+      const registrations = claimed !== null ? await store.list() : [];
       const wanted = new Set(registrations.map((r) => r.id));
       for (const [id, worker] of workers) {
         if (!wanted.has(id)) {
@@ -34,12 +69,14 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
           await worker.stop();
         }
       }
-      for (const registration of registrations) if (!workers.has(registration.id)) workers.set(registration.id, startWorker(registration, deps));
-      if (lead && Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
+      if (claimed === null) return;
+      for (const registration of registrations) if (!workers.has(registration.id)) workers.set(registration.id, startWorker(registration, deps, lead(claimed)));
+      if (Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
         lastHealthCheck = Date.now();
-        await Promise.all(registrations.map(checkHealth));
+        await Promise.all(registrations.map((r) => checkHealth(r, lead(claimed))));
       }
     } catch (err) {
+      if (err instanceof Deposed) return;
       log.warn({ err: (err as Error).message }, 'push dispatcher paused by a backend error');
     } finally {
       busy = false;
@@ -47,7 +84,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   }
 
   /** GET <callbackUrl>/health; an endpoint unreachable for too long is deregistered. */
-  async function checkHealth(registration: CliRegistration) {
+  async function checkHealth(registration: CliRegistration, current: Lead) {
     const url = new URL(`${registration.callbackUrl.replace(/\/+$/, '')}/health`);
     let outcome: AttemptOutcome;
     try {
@@ -60,6 +97,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
     const reachable = outcome.status !== undefined;
     const lastHealthError = outcome.kind === 'failed' ? outcome.error : null;
     if (outcome.kind === 'failed') log.debug({ registrationId: registration.id, reason: outcome.error, detail: outcome.detail }, 'health check failed');
+    if (!current.mayPush()) return;
     const now = Date.now();
     const state = await store.state(registration.id);
     const unreachableSince = reachable ? null : (state.unreachableSince ?? now);
@@ -68,12 +106,17 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       deps.audit({ action: 'deregisterCli', principal: 'herald', registrationId: registration.id, reason: `unreachable since ${new Date(unreachableSince).toISOString()}` });
       return;
     }
-    await store.updateState(registration.id, { healthy, lastHealthError, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
+    try {
+      await store.updateState(registration.id, { healthy, lastHealthError, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince }, current.fence);
+    } catch (err) {
+      if (err instanceof Deposed) current.deposed();
+      else throw err;
+    }
   }
 
   return {
     /** Whether this instance is the one pushing. */
-    isPushing: () => leading,
+    isPushing: leading,
     start() {
       void reconcile();
       // Renew well within the lock's lifetime; check health no less often than asked.
@@ -84,8 +127,8 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
     poke: () => void reconcile(),
     async stop() {
       clearInterval(timer);
-      await Promise.all([...workers.values()].map((w) => w.stop()));
-      workers.clear();
+      token = null;
+      await stopWorkers();
       await leadership.release();
     },
   };

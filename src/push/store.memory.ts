@@ -55,6 +55,9 @@ export function createMemoryCliStore(): CliStore {
       if (progress?.state) mergeState(id, progress.state);
       if (progress?.cursor) cursors.set(id, progress.cursor);
     },
+    async delivery(registrationId, id) {
+      return deliveries.get(registrationId)?.get(id) ?? null;
+    },
     async deliveries(registrationId, status, first) {
       const own = [...(deliveries.get(registrationId)?.values() ?? [])].reverse();
       return own.filter((d) => status === null || d.status === status).slice(0, first);

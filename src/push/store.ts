@@ -53,8 +53,15 @@ export const NEW_ENDPOINT: EndpointState = {
   fallback: 0,
 };
 
-/** What a push step changed besides its delivery record. */
-type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?: ReadFrom };
+/**
+ * The fencing token of the lead a write is made for (see leader.ts): the write
+ * is refused with Deposed once a newer lead has begun. The memory store serves
+ * one process, where no other lead can begin, and ignores it.
+ */
+export type Fence = number | undefined;
+
+/** What a push step changed besides its delivery record, and the lead it was made in. */
+type PushProgress = { readonly state?: Partial<EndpointState>; readonly cursor?: ReadFrom; readonly fence?: Fence };
 
 /** Deliveries kept per registration for `deliveries`. */
 export const KEPT_DELIVERIES = 1000;
@@ -72,16 +79,18 @@ export interface CliStore {
   delete(id: string): Promise<boolean>;
   /** Where pushing resumes: right after the last event delivered or given up. */
   cursor(id: string): Promise<ReadFrom | null>;
-  setCursor(id: string, from: ReadFrom): Promise<void>;
+  setCursor(id: string, from: ReadFrom, fence?: Fence): Promise<void>;
   state(id: string): Promise<EndpointState>;
   /** Sets the given fields and keeps the others: pushing and health checks each change their own. */
-  updateState(id: string, change: Partial<EndpointState>): Promise<void>;
+  updateState(id: string, change: Partial<EndpointState>, fence?: Fence): Promise<void>;
   /**
    * Keeps a delivery (the newest KEPT_DELIVERIES per registration) and, in the
    * same write, the endpoint state fields the step changed and, once the event
    * is done with, the cursor. Nothing is kept for a deleted registration.
    */
   recordDelivery(delivery: Delivery, progress?: PushProgress): Promise<void>;
+  /** One delivery by its id (kept ones only); null when there is none. */
+  delivery(registrationId: string, id: string): Promise<Delivery | null>;
   /** Newest first. */
   deliveries(registrationId: string, status: DeliveryStatus | null, first: number): Promise<Delivery[]>;
 }

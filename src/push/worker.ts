@@ -1,4 +1,4 @@
-import { newId } from '../ids.js';
+import { derivedId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
@@ -7,6 +7,7 @@ import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 import { attempt, targetFailure } from './attempt.js';
+import { Deposed } from './leader.js';
 import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';
 import { endpointConnection } from './connection.js';
@@ -35,7 +36,27 @@ export type WorkerDeps = {
   readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<void>;
 };
 
+/** The lead a worker pushes for (see dispatcher.ts). */
+export type Lead = {
+  /** Its fencing token, handed with every write. */
+  readonly fence: number;
+  /** False once this instance's lease has run out: nothing more may be sent until the lead is renewed. */
+  readonly mayPush: () => boolean;
+  /** A write was refused: another instance has taken over. */
+  readonly deposed: () => void;
+};
+
 const PAGE = 100;
+
+/** How often a worker whose lease ran out looks again whether it may go on. */
+const LEASE_WAIT_MS = 100;
+
+/**
+ * The delivery id of an event for a registration: the same on every attempt
+ * and on whichever instance makes it, so a receiver that saw it once can drop
+ * any later copy (X-Herald-Delivery). Its time part is the event's.
+ */
+export const deliveryId = (registrationId: string, event: EventEnvelope) => derivedId(Date.parse(event.timestamp), `${registrationId}\n${event.id}`);
 
 /**
  * How long an idle worker waits for a live event before it reads the log
@@ -60,11 +81,13 @@ function bodyOf(event: EventEnvelope): string {
  * Pushes one registration's events, in order: event n+1 is not sent before n
  * was delivered or given up. Progress is a cursor in the store, advanced with
  * the last record of each event, so another instance that takes over
- * continues where this one stopped. Events come from the log, so nothing
- * published while the endpoint was slow, or while no instance was pushing, is
- * lost.
+ * continues where this one stopped, under the same delivery id and counting
+ * the attempts made before. Events come from the log, so nothing published
+ * while the endpoint was slow, or while no instance was pushing, is lost.
+ * Every write carries the lead's fencing token: once another instance has
+ * taken over, the first write is refused and the worker stops.
  */
-export function startWorker(registration: CliRegistration, deps: WorkerDeps): { stop(): Promise<void> } {
+export function startWorker(registration: CliRegistration, deps: WorkerDeps, lead: Lead): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [Topics.wildcard('repo')] : registration.repositories.map(Topics.repo);
   const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
@@ -91,6 +114,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   let from: ReadFrom | null = null;
   let counters: Counters = NEW_ENDPOINT;
   let loaded = false;
+  /** Whether the next event may have a delivery record already (made before a restart or by an earlier leader). */
+  let resuming = true;
 
   const done = (async () => {
     // Live events only wake the loop; what to send is always read from the log.
@@ -121,6 +146,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             const { breaker, delivered, failed, fallback } = await store.state(registration.id);
             counters = { breaker, delivered, failed, fallback };
             loaded = true;
+            resuming = true;
           }
           from ??= (await store.cursor(registration.id)) ?? { position: await bus.head(), time: Date.now() };
           // Whatever is published from here on is either in this read or wakes the next one.
@@ -131,7 +157,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
           if (!page.ok) {
             log.error({ registrationId: registration.id }, 'push fell behind retention; continuing from now');
             from = { position: await bus.head(), time: Date.now() };
-            await store.setCursor(registration.id, from);
+            await store.setCursor(registration.id, from, lead.fence);
             continue;
           }
           for (const event of page.events) {
@@ -142,6 +168,11 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
           // Idle: the next read waits for a live event of these topics.
           if (!page.hasMore && !arrived && running) await nap(IDLE_POLL_MS, true);
         } catch (err) {
+          if (err instanceof Deposed) {
+            running = false;
+            lead.deposed();
+            break;
+          }
           log.warn({ registrationId: registration.id, err: (err as Error).message }, 'push paused by a backend error');
           // A write may not have happened: start again from what the store holds.
           from = null;
@@ -159,20 +190,31 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   async function deliver(event: EventEnvelope): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
     const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
-    let delivery: Delivery = {
-      id: newId(),
-      registrationId: registration.id,
-      eventId: event.id,
-      eventType: event.type,
-      status: 'PENDING',
-      attempts: 0,
-      lastError: null,
-      firstAttemptAt: null,
-      deliveredAt: null,
-      latencyMs: null,
-    };
-    await store.recordDelivery(delivery);
+    const id = deliveryId(registration.id, event);
+    // The first event after a start may be the one an earlier worker (here or on the instance this one took over from) was on.
+    const earlier = resuming ? await store.delivery(registration.id, id) : null;
+    resuming = false;
+    let delivery: Delivery =
+      earlier && (earlier.status === 'PENDING' || earlier.status === 'RETRYING')
+        ? earlier
+        : {
+            id,
+            registrationId: registration.id,
+            eventId: event.id,
+            eventType: event.type,
+            status: 'PENDING',
+            attempts: 0,
+            lastError: null,
+            firstAttemptAt: null,
+            deliveredAt: null,
+            latencyMs: null,
+          };
+    if (delivery !== earlier) await store.recordDelivery(delivery, { fence: lead.fence });
     while (running) {
+      if (!lead.mayPush()) {
+        await nap(LEASE_WAIT_MS);
+        continue;
+      }
       const breaker = breakerAt(counters.breaker, settings.breaker, Date.now());
       if (breaker.state === 'OPEN') return giveUp('circuit breaker open');
       const firstAttemptAt = delivery.firstAttemptAt ?? new Date().toISOString();
@@ -183,25 +225,27 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       if (outcome.kind === 'delivered') {
         counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
-        await store.recordDelivery(delivery, { state: counters, cursor });
+        await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
         return cursor;
       }
       log.debug({ registrationId: registration.id, eventId: event.id, attempts, reason: outcome.error, detail: outcome.detail }, 'push attempt failed');
       counters = { ...counters, breaker: after };
       delivery = { ...delivery, status: 'RETRYING', attempts, firstAttemptAt, lastError: outcome.error };
-      await store.recordDelivery(delivery, { state: counters });
+      await store.recordDelivery(delivery, { state: counters, fence: lead.fence });
       if (!outcome.retryable || attempts >= settings.retry.maxAttempts) return giveUp(outcome.error);
       await nap(outcome.retryAfterMs ?? backoffMs(attempts, settings.retry));
     }
     return undefined;
 
-    async function giveUp(reason: string) {
+    /** Hands the event to the fallback, then records the outcome with the cursor past it, in one write. */
+    async function giveUp(reason: string): Promise<ReadFrom | undefined> {
+      while (running && !lead.mayPush()) await nap(LEASE_WAIT_MS);
+      if (!running) return undefined;
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, 'push given up; falling back to the WebSocket');
-      delivery = { ...delivery, status: 'FAILED', lastError: delivery.lastError ?? reason };
-      await store.recordDelivery(delivery);
       await deps.fallback(registration, event, reason);
       counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
-      await store.recordDelivery({ ...delivery, status: 'FALLBACK' }, { state: counters, cursor });
+      delivery = { ...delivery, status: 'FALLBACK', lastError: delivery.lastError ?? reason };
+      await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;
     }
   }
