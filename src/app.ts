@@ -87,6 +87,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     directory,
     counters,
     subscriptions: () => hub.streamCount(),
+    cliListeners: () => new Map([...hub.listeners(Topics.cliPrefix)].map(([topic, n]) => [Topics.registrationIdOf(topic), n])),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
@@ -120,7 +121,10 @@ export function buildApp(config: Config, logger?: Logger): App {
     log: log.child({ component: 'push' }),
     leadership: backends.leadership,
     audit: (entry) => audit({ principal: 'herald', ...entry }),
-    fallback: async (registration, event, reason) => void (await bus.publish(fallbackDraft(registration, event, reason))),
+    fallback: async (registration, event, reason) => {
+      await bus.publish(fallbackDraft(registration, event, reason));
+      return (await cluster.cliListeners(registration.id)) > 0;
+    },
   });
 
   const services: Services = {

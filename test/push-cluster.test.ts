@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTask, gqlOk } from './helpers/client.js';
-import type { HeraldProcess } from './helpers/herald.js';
+import { createTask, gqlOk, record, wsClient } from './helpers/client.js';
+import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
 import { startReceiver, type Received } from './helpers/receiver.js';
 import { until } from './helpers/wait.js';
 import { useCluster } from './helpers/servers.js';
@@ -44,6 +44,38 @@ describe('pushing from several instances', () => {
     expect(new Set(ids).size).toBe(20);
     expect(ids).toHaveLength(20);
     expect(r.delivered().map((p) => JSON.parse(p.body).payload.task.title)).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`));
+    await r.close();
+  });
+
+  it('calls a given-up event FALLBACK only when a cliNotifications subscription, on any instance, took it', async () => {
+    const r = await startReceiver({ fallback: { status: 410 } });
+    const leader = await leaderOf(instances);
+    const elsewhere = instances.find((s) => s !== leader)!;
+    const { id } = (await gqlOk(leader.url, REGISTER, { input: { callbackUrl: r.url, repositories: ['cluster-fallback'], clientVersion: '1.0.0' } })).registerCli;
+    const givenUp = () =>
+      until(
+        async () => (await gqlOk(leader.url, 'query ($id: ID!) { deliveries(registrationId: $id, first: 1) { status } }', { id })).deliveries[0]?.status as string | undefined,
+        (status) => status === 'FAILED' || status === 'FALLBACK',
+        'the push to be given up',
+      );
+    const listeners = async () => (await gqlOk(leader.url, '{ cliEndpoints { id notificationSubscriptions } }')).cliEndpoints.find((e: { id: string }) => e.id === id).notificationSubscriptions as number;
+
+    await createTask(elsewhere.url, 'cluster-fallback', 'nobody listens');
+    expect(await givenUp()).toBe('FAILED');
+
+    // The CLI's WebSocket is on another instance than the one pushing.
+    const client = wsClient(elsewhere.wsUrl, { connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}`, cliRegistrationId: id } });
+    const notes = record<{ event: { payload: { task: { title: string } } } }>(client, 'subscription { cliNotifications { event { payload } } }', {}, 'cliNotifications');
+    await until(listeners, (n) => n === 1, 'the pushing instance to see the subscription');
+    await createTask(elsewhere.url, 'cluster-fallback', 'taken over the WebSocket');
+    const [note] = await notes.waitForCount(1);
+    expect(note!.event.payload.task.title).toBe('taken over the WebSocket');
+    await until(
+      async () => (await gqlOk(leader.url, 'query ($id: ID!) { deliveries(registrationId: $id, first: 2) { status } }', { id })).deliveries.map((d: { status: string }) => d.status),
+      (statuses) => statuses.join() === 'FALLBACK,FAILED',
+      'the second push to be FALLBACK',
+    );
+    await client.dispose();
     await r.close();
   });
 

@@ -83,13 +83,15 @@ describe('pushing to CLI endpoints', () => {
     expect(delivery).toMatchObject({ attempts: 2 });
   });
 
-  it('does not retry 410, and hands the event to the fallback', async () => {
+  it('does not retry 410, and calls the event FAILED when no WebSocket of the CLI listens', async () => {
     const r = await receiver({ script: [{ status: 410 }] });
     const { id } = await register(r.url, ['push-gone']);
     await createTask(herald.url, 'push-gone', 'gone');
-    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'FALLBACK', 'fallback');
-    expect(delivery).toMatchObject({ attempts: 1, lastError: 'HTTP 410' });
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'FAILED' || d[0]?.status === 'FALLBACK', 'the push to be given up');
+    expect(delivery).toMatchObject({ status: 'FAILED', attempts: 1, lastError: 'HTTP 410' });
     expect(r.posts()).toHaveLength(1);
+    const endpoint = (await gqlOk(herald.url, '{ cliEndpoints { id failed fallback notificationSubscriptions } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
+    expect(endpoint).toMatchObject({ failed: 1, fallback: 0, notificationSubscriptions: 0 });
   });
 
   it('waits as long as Retry-After says', async () => {
@@ -121,13 +123,17 @@ describe('pushing to CLI endpoints', () => {
       {},
       'cliNotifications',
     );
-    await until(() => gqlOk(herald.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'the notification subscription');
+    const endpoint = async () =>
+      (await gqlOk(herald.url, '{ cliEndpoints { id breakerState consecutiveFailures failed fallback notificationSubscriptions } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
+    await until(endpoint, (e) => e.notificationSubscriptions === 1, 'the notification subscription');
     await createTask(herald.url, 'push-breaker', 'b1');
     const [note] = await notes.waitForCount(1);
     expect(note).toMatchObject({ reason: 'circuit breaker open', event: { type: 'task.created', payload: { task: { title: 'b1' } } } });
     expect(r.posts()).toHaveLength(5);
-    const endpoint = async () => (await gqlOk(herald.url, '{ cliEndpoints { id breakerState consecutiveFailures fallback } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
-    expect(await endpoint()).toMatchObject({ breakerState: 'OPEN', consecutiveFailures: 5, fallback: 1 });
+    // A live subscription took it: FALLBACK, not FAILED.
+    const [given] = await until(() => deliveries(id), (d) => d[0]?.status === 'FALLBACK' || d[0]?.status === 'FAILED', 'the push to be given up');
+    expect(given).toMatchObject({ status: 'FALLBACK', attempts: 5, lastError: 'HTTP 500' });
+    expect(await endpoint()).toMatchObject({ breakerState: 'OPEN', consecutiveFailures: 5, failed: 1, fallback: 1 });
 
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 550)); // the breaker's open time

@@ -18,6 +18,8 @@ export type Hub = {
   inject(topic: string, event: EventEnvelope): void;
   /** Number of open streams. */
   streamCount(): number;
+  /** How many streams of this instance listen to each topic that starts with `prefix` (named, not through a wildcard). */
+  listeners(prefix: string): Map<string, number>;
   /** Ends every stream (each completes normally) and drops all bus subscriptions. */
   close(): Promise<void>;
 };
@@ -103,6 +105,11 @@ export function createHub(bus: EventBus): Hub {
       for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
     streamCount: () => streams.size,
+    listeners(prefix) {
+      const counts = new Map<string, number>();
+      for (const [name, topic] of topics) if (name.startsWith(prefix) && topic.streams.size > 0) counts.set(name, topic.streams.size);
+      return counts;
+    },
     async close() {
       for (const stream of [...streams]) stream.end();
       for (const topic of topics.values()) topic.unsubscribe?.();

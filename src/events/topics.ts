@@ -11,6 +11,7 @@ const WILDCARDS: Readonly<Record<TopicFamily, string>> = { repo: 'repo:*', gatew
 const COLON = 0x3a;
 const LOCAL = 'local:';
 const GATEWAY = 'gateway:';
+const CLI = 'channel:cli:';
 
 export const Topics = {
   /** A repository's task events. */
@@ -24,7 +25,11 @@ export const Topics = {
   /** Operators' broadcasts to every systemMessages subscription. */
   system: 'channel:system',
   /** Events a CLI's push endpoint did not take, for its WebSocket. */
-  cli: (registrationId: string) => `channel:cli:${registrationId}`,
+  cli: (registrationId: string) => `${CLI}${registrationId}`,
+  /** What every CLI topic starts with. */
+  cliPrefix: CLI,
+  /** The registration a CLI topic is for. */
+  registrationIdOf: (topic: string) => topic.slice(CLI.length),
   /** Messages for one connection, on the instance that holds it. */
   connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
   /** The pseudo-topic that receives every event of a family. */

@@ -32,8 +32,12 @@ export type WorkerDeps = {
   readonly store: CliStore;
   readonly settings: PushSettings;
   readonly log: Logger;
-  /** Hands an event the endpoint did not take to the CLI's WebSocket (cliNotifications). */
-  readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<void>;
+  /**
+   * Hands an event the endpoint did not take to the CLI's WebSocket
+   * (cliNotifications, kept in the log for a later `after:`); true when a live
+   * subscription of the registration, on any instance, was there to take it.
+   */
+  readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<boolean>;
 };
 
 /** The lead a worker pushes for (see dispatcher.ts). */
@@ -237,14 +241,18 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
     }
     return undefined;
 
-    /** Hands the event to the fallback, then records the outcome with the cursor past it, in one write. */
+    /**
+     * Hands the event to the fallback, then records the outcome with the
+     * cursor past it, in one write: FALLBACK when a live cliNotifications
+     * subscription took it, FAILED when none was listening.
+     */
     async function giveUp(reason: string): Promise<ReadFrom | undefined> {
       while (running && !lead.mayPush()) await nap(LEASE_WAIT_MS);
       if (!running) return undefined;
-      log.warn({ registrationId: registration.id, eventId: event.id, reason }, 'push given up; falling back to the WebSocket');
-      await deps.fallback(registration, event, reason);
-      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
-      delivery = { ...delivery, status: 'FALLBACK', lastError: delivery.lastError ?? reason };
+      const taken = await deps.fallback(registration, event, reason);
+      log.warn({ registrationId: registration.id, eventId: event.id, reason }, taken ? 'push given up; handed to the WebSocket' : 'push given up; no WebSocket of the CLI is listening');
+      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0) };
+      delivery = { ...delivery, status: taken ? 'FALLBACK' : 'FAILED', lastError: delivery.lastError ?? reason };
       await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;
     }
