@@ -8,7 +8,7 @@ const REGISTER = 'mutation ($input: RegisterCliInput!) { registerCli(input: $inp
 describe('where a production server may push', () => {
   const receivers: Array<{ close(): Promise<void> }> = [];
   // 127.0.0.1 is named, so a CLI on the server's own machine may register; localhost is not.
-  const herald = useHerald({ NODE_ENV: 'production', PUSH_ALLOWED_HOSTS: '127.0.0.1,169.254.169.254,[fd00:ec2::254],[fe80::1]' });
+  const herald = useHerald({ NODE_ENV: 'production', PUSH_ALLOWED_HOSTS: '127.0.0.1,169.254.169.254,[fd00:ec2::254],[fe80::1],nothing.invalid' });
   afterEach(async () => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
@@ -50,5 +50,10 @@ describe('where a production server may push', () => {
     }
     const endpoints = (await gqlOk(herald.url, '{ cliEndpoints { callbackUrl } }')).cliEndpoints as Array<{ callbackUrl: string }>;
     expect(endpoints.filter((e) => !e.callbackUrl.startsWith('http://127.0.0.1:'))).toEqual([]);
+  });
+
+  it('says a name does not resolve without repeating the resolver error', async () => {
+    const { body } = await register('https://nothing.invalid/hook');
+    expect(body.errors?.[0]).toMatchObject({ message: 'callbackUrl: cannot be resolved (dns failure)', extensions: { code: 'BAD_USER_INPUT', field: 'callbackUrl' } });
   });
 });

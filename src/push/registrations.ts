@@ -53,7 +53,7 @@ export function createPushRegistrations(deps: {
         await resolveTarget(parseCallbackUrl(input.callbackUrl, urlPolicy), urlPolicy);
       } catch (err) {
         if (err instanceof RefusedUrl) throw new HeraldError('BAD_USER_INPUT', `callbackUrl: ${err.message}`, { field: 'callbackUrl', rule: err.rule });
-        throw badInput('callbackUrl', `cannot be resolved: ${(err as Error).message}`);
+        throw badInput('callbackUrl', 'cannot be resolved (dns failure)');
       }
       const registration: CliRegistration = {
         id: newId(),

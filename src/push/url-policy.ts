@@ -72,7 +72,8 @@ export async function resolveTarget(url: URL, policy: UrlPolicy, resolve: Resolv
       if (isListed) continue;
       if (kind === 'loopback' && loopbackName && policy.allowLoopback) continue;
     }
-    throw new RefusedUrl(kind, `host ${host} resolves to a ${kind} address (${address})`);
+    // The address itself is not named: what an internal name resolves to is no business of the caller's.
+    throw new RefusedUrl(kind, `host ${host} resolves to a ${kind} address`);
   }
   const first = addresses[0]!;
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
