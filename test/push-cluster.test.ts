@@ -97,8 +97,8 @@ describe('pushing from several instances', () => {
       leader = await leaderOf(alive);
     }
     await r.until(() => new Set(r.delivered().map((p) => JSON.parse(p.body).payload.task.title)).size === titles.length);
-    // Both killed instances' requests were answered too: the receiver saw those events twice.
-    await r.until(() => r.delivered().length === titles.length + held.size);
+    // Both killed instances' requests were answered too: the receiver saw those events twice (at least).
+    await r.until(() => r.delivered().length >= titles.length + held.size);
 
     const kept = deduplicated(r.delivered()).map((p) => JSON.parse(p.body) as { id: string; payload: { task: { title: string } } });
     expect(kept.map((e) => e.payload.task.title)).toEqual(titles);
