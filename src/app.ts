@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdminService } from './admin/service.js';
 import { directMessage } from './admin/messages.js';
-import { createAuthenticator } from './auth/authenticator.js';
+import { createAuthenticator, createCredentialCheck } from './auth/authenticator.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
@@ -28,9 +28,11 @@ import { unknownRuleField } from './ratelimit/rules.js';
 import { getSchema } from './schema/index.js';
 import { rootFieldsOf } from './schema/root-fields.js';
 import type { Services } from './schema/context.js';
-import { Close, CloseReason } from './sessions/close-codes.js';
+import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
+import { createSessionRegistry } from './sessions/registry.js';
+import { createSessionEnder, startRevalidation } from './sessions/revocation.js';
 import { createTaskService } from './tasks/service.js';
-import { createConnectionRegistry } from './transport/connection-registry.js';
+import type { TransportSession } from './transport/connection.js';
 import { startHeartbeat } from './transport/heartbeat.js';
 import { createHttpServer } from './transport/http-server.js';
 import { createWsServer } from './transport/ws-server.js';
@@ -73,7 +75,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics.published(topic, events);
   });
   const hub = createHub(bus);
-  const registry = createConnectionRegistry();
+  const registry = createSessionRegistry<TransportSession>(log);
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
   const auditRefusal = (entry: AuditEntry) => auditLog.warn(entry, entry.action);
@@ -82,8 +84,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     instanceId,
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
-    connections: () => registry.all(),
-    connectionCount: () => registry.size(),
+    connections: () => registry.of('websocket'),
+    connectionCount: () => registry.size('websocket'),
     directory,
     counters,
     subscriptions: () => hub.streamCount(),
@@ -92,7 +94,9 @@ export function buildApp(config: Config, logger?: Logger): App {
     log,
   });
   const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
-  const gateways = createGatewayService({ store: backends.gateways, bus, control, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
+  // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
+  const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
+  const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
   const refusals = createRefusalAudit(auditRefusal);
   const rateLimits = createRateLimiter({
@@ -141,7 +145,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       isPushing: () => push.isPushing(),
       audit,
     }),
-    apiKeys: createApiKeyService({ store: backends.apiKeys, control, audit }),
+    apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
     subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
@@ -175,6 +179,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       metrics.delivered(event);
     },
     mask,
+    sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
     log,
   });
   const ws = createWsServer({
@@ -215,13 +220,16 @@ export function buildApp(config: Config, logger?: Logger): App {
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
         return;
       case 'close-connections': {
-        const closed = ws.closeMatching(command.match, command.code, command.reason);
-        if (closed > 0) log.info({ match: command.match, closed, code: command.code }, 'closed connections on request');
+        // A whole principal's sessions: its push registrations are gone from the store; stop pushing them now.
+        if ('principalId' in command.match && command.match.keyId === undefined) push.stopOwner(command.match.principalId);
+        const ended = registry.endMatching(command.match, { code: command.code as CloseCode, reason: command.reason });
+        if (ended > 0) log.info({ match: command.match, ended, code: command.code }, 'ended sessions on request');
       }
     }
   }
 
   let stopHeartbeat = () => {};
+  let revalidation: { stop(): void } | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -235,6 +243,16 @@ export function buildApp(config: Config, logger?: Logger): App {
       await once(server, 'listening');
       stopHeartbeat = startHeartbeat(registry, config.ws.heartbeatIntervalMs, config.ws.heartbeatTimeoutMs);
       await control.listen(onControl);
+      // In embedded mode every revocation reaches every session directly; with Redis a command can be missed.
+      if (redis) {
+        revalidation = startRevalidation({
+          registry,
+          store: backends.revocations,
+          check: createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys }),
+          intervalMs: config.revocationCheckIntervalMs,
+          log,
+        });
+      }
       cluster.start();
       rateLimits.start();
       push.start();
@@ -253,6 +271,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     const deadline = Date.now() + config.shutdownTimeoutMs - 1_500;
     log.info('shutting down');
     stopHeartbeat();
+    revalidation?.stop();
     rateLimits.stop();
     refusals.stop();
     await push.stop();
@@ -262,8 +281,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     await hub.close(); // ends SSE streams cleanly
     await yoga.dispose();
     server.closeIdleConnections();
-    await waitUntil(() => registry.size() === 0, deadline - 1_000);
-    for (const connection of registry.all()) connection.terminate();
+    await waitUntil(() => registry.size('websocket') === 0, deadline - 1_000);
+    for (const connection of registry.of('websocket')) connection.terminate();
     server.closeAllConnections();
     await ws.close();
     await Promise.race([serverClosed, delay(Math.max(0, deadline - Date.now()))]);

@@ -30,6 +30,9 @@ import { createRedisRateLimitStore } from './ratelimit/store.redis.js';
 import type { SharedWindows } from './ratelimit/windows.js';
 import { createRedisWindows } from './ratelimit/windows.redis.js';
 import { createRedisConnections, type RedisConnections } from './redis/connections.js';
+import type { RevocationStore } from './sessions/store.js';
+import { createMemoryRevocationStore } from './sessions/store.memory.js';
+import { createRedisRevocationStore } from './sessions/store.redis.js';
 import type { TaskStore } from './tasks/store.js';
 import { createMemoryTaskStore } from './tasks/store.memory.js';
 import { createRedisTaskStore } from './tasks/store.redis.js';
@@ -50,6 +53,8 @@ export type Backends = {
   /** Rate-limit windows every instance shares; null in embedded mode, where local windows are the limit. */
   readonly rateLimitWindows: SharedWindows | null;
   readonly leadership: Leadership;
+  /** The revocation generation (sessions/store.ts). */
+  readonly revocations: RevocationStore;
 };
 
 /** The one place that chooses between the embedded (memory) and the Redis implementation of each backend. */
@@ -70,6 +75,7 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
       rateLimitRules: createMemoryRateLimitStore(),
       rateLimitWindows: null,
       leadership: alwaysLeader(),
+      revocations: createMemoryRevocationStore(),
     };
   }
   return {
@@ -85,5 +91,6 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
     rateLimitRules: createRedisRateLimitStore(redis),
     rateLimitWindows: createRedisWindows(redis, instanceId),
     leadership: redisLeadership(redis, instanceId, config.push.leaderTtlMs),
+    revocations: createRedisRevocationStore(redis),
   };
 }

@@ -63,7 +63,9 @@ const schema = z.object({
     .optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_MAX_AGE_SECONDS: positiveInt.default(86400),
   CLUSTER_REPORT_INTERVAL_MS: positiveInt.default(2000),
+  REVOCATION_CHECK_INTERVAL_MS: positiveInt.default(2000),
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
@@ -136,6 +138,8 @@ export type Config = {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
   readonly clusterReportIntervalMs: number;
+  /** How often (Redis mode) an instance looks for revocations it may have missed. */
+  readonly revocationCheckIntervalMs: number;
   readonly push: PushSettings;
   readonly queryLimits: QueryLimits;
   readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
+    revocationCheckIntervalMs: e.REVOCATION_CHECK_INTERVAL_MS,
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
@@ -226,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRegistrationsPerOwner: e.PUSH_MAX_REGISTRATIONS_PER_OWNER,
     },
     events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
-    jwt: jwtConfig(e),
+    jwt: jwtConfig(e, mode),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},
     rateLimitsFile: e.RATE_LIMITS_FILE,
@@ -243,7 +248,7 @@ function rulesFrom(path: string): Record<string, Rule> {
   }
 }
 
-function jwtConfig(e: Env): JwtConfig | undefined {
+function jwtConfig(e: Env, mode: Config['mode']): JwtConfig | undefined {
   const keys = [e.JWT_SECRET && 'JWT_SECRET', e.JWT_PUBLIC_KEY && 'JWT_PUBLIC_KEY', e.JWT_JWKS_URL && 'JWT_JWKS_URL'].filter(Boolean);
   if (keys.length > 1) throw new ConfigError(`Invalid configuration: set only one of ${keys.join(', ')}`);
   const key: JwtConfig['key'] | undefined = e.JWT_SECRET
@@ -257,13 +262,18 @@ function jwtConfig(e: Env): JwtConfig | undefined {
     if (e.JWT_ALGORITHMS || e.JWT_ISSUER || e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_* settings need JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
     return undefined;
   }
+  if (key.kind === 'jwks' && mode === 'production') {
+    // Keys fetched over plain http could be swapped on the way; a provider's key set verifies its other clients' tokens too.
+    if (!/^https:\/\//i.test(key.url)) throw new ConfigError('Invalid configuration: JWT_JWKS_URL must be an https URL when NODE_ENV=production');
+    if (!e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_AUDIENCE is required with JWT_JWKS_URL when NODE_ENV=production');
+  }
   const algorithms = e.JWT_ALGORITHMS?.split(',') ?? (key.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256']);
   // A shared secret must never verify an asymmetric algorithm's token, nor the reverse.
   const symmetric = algorithms.filter((a) => a.startsWith('HS'));
   if (key.kind === 'secret' ? symmetric.length !== algorithms.length : symmetric.length > 0) {
     throw new ConfigError(`Invalid configuration: JWT_ALGORITHMS=${JSON.stringify(e.JWT_ALGORITHMS)} does not fit the key (${key.kind === 'secret' ? 'HS* only with JWT_SECRET' : 'no HS* with a public key'})`);
   }
-  return { key, algorithms, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
+  return { key, algorithms, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, maxAgeSeconds: e.JWT_MAX_AGE_SECONDS };
 }
 
 function describe(issue: z.ZodIssue): string {

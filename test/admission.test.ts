@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
+import { gqlOk } from './helpers/client.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -89,8 +90,11 @@ describe('connection admission', () => {
   describe('client versions', () => {
     it.each([
       [{ clientName: 'herald-cli', clientVersion: '1.9.9' }, 'herald-cli 2.0.0 or newer is required; this is 1.9.9'],
-      [{ clientName: 'herald-cli' }, 'herald-cli 2.0.0 or newer is required; no clientVersion was sent'],
+      [{ clientName: 'herald-cli' }, 'herald-cli 2.0.0 or newer is required; no version was sent (X-Herald-Version or clientVersion)'],
       [{ clientName: 'herald-cli', clientVersion: 'latest' }, 'herald-cli 2.0.0 or newer is required; "latest" is not a version'],
+      // A client that names itself nothing and is neither a browser nor a gateway is taken for a CLI.
+      [{}, 'herald-cli 2.0.0 or newer is required; no version was sent (X-Herald-Version or clientVersion)'],
+      [{ clientVersion: '1.0.0' }, 'herald-cli 2.0.0 or newer is required; this is 1.0.0'],
     ])('closes %o with 4400 saying which version is needed', async (params, reason) => {
       herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
       const raw = await openRaw(herald.wsUrl);
@@ -98,13 +102,36 @@ describe('connection admission', () => {
       expect(await raw.closed).toEqual({ code: 4400, reason });
     });
 
-    it('accepts a current CLI, other clients, and the version from upgrade headers', async () => {
+    it('reads the version from X-Herald-Version on the upgrade (and from X-Version, its earlier name)', async () => {
       herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
       (await openAcked(herald.wsUrl, { ...auth, clientName: 'herald-cli', clientVersion: '2.0.0' })).socket.close();
+      const upgrade = async (headers: Record<string, string>) => {
+        const raw = await openRaw(herald!.wsUrl, { headers });
+        raw.send({ type: 'connection_init', payload: auth });
+        return Promise.race([raw.next((m) => m.type === 'connection_ack').then(() => (raw.socket.close(), 'ack')), raw.closed]);
+      };
+      expect(await upgrade({ 'x-client-name': 'herald-cli', 'x-herald-version': '2.1.0' })).toBe('ack');
+      expect(await upgrade({ 'x-herald-version': '2.0.0' })).toBe('ack');
+      expect(await upgrade({ 'x-herald-version': '1.4.2' })).toEqual({ code: 4400, reason: 'herald-cli 2.0.0 or newer is required; this is 1.4.2' });
+      expect(await upgrade({ 'x-client-name': 'herald-cli', 'x-version': '2.0.0' })).toBe('ack');
+      expect(await upgrade({ 'x-client-name': 'herald-cli', 'x-version': '1.0.0' })).toEqual({ code: 4400, reason: 'herald-cli 2.0.0 or newer is required; this is 1.0.0' });
+    });
+
+    it('does not ask browsers, gateways or clients with another name', async () => {
+      herald = await startHerald({ MIN_CLI_VERSION: '2.0.0' });
       (await openAcked(herald.wsUrl, { ...auth, clientName: 'dashboard' })).socket.close();
-      const viaHeaders = await openRaw(herald.wsUrl, { headers: { 'x-client-name': 'herald-cli', 'x-version': '1.0.0' } });
-      viaHeaders.send({ type: 'connection_init', payload: auth });
-      expect((await viaHeaders.closed).code).toBe(4400);
+      const browser = await openRaw(herald.wsUrl, { headers: { origin: 'http://localhost:5173' } });
+      browser.send({ type: 'connection_init', payload: auth });
+      expect(await browser.next()).toMatchObject({ type: 'connection_ack' });
+      browser.socket.close();
+      const { registerGateway: g } = await gqlOk(herald.url, 'mutation { registerGateway(input: { name: "edge-v" }) { apiKey } }');
+      (await openAcked(herald.wsUrl.replace('/graphql', '/api/internal/v1/ws/gateways/connect'), { apiKey: g.apiKey })).socket.close();
+      (await openAcked(herald.wsUrl, { apiKey: g.apiKey })).socket.close();
+    });
+
+    it('asks nothing of unnamed clients when MIN_CLI_VERSION is unset', async () => {
+      herald = await startHerald();
+      (await openAcked(herald.wsUrl, auth)).socket.close();
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gqlOk } from './helpers/client.js';
+import { gql, gqlOk } from './helpers/client.js';
 import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
@@ -82,6 +82,52 @@ describe('gateways across instances', () => {
     await gqlOk(a.url, 'mutation ($id: ID!) { revokeGatewayKey(gatewayId: $id) { id } }', { id: g.gateway.id });
     expect(await raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway key revoked' });
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
+  });
+
+  it('rotates keys one by one: retiring the old key closes only its connections, on every instance', async () => {
+    const { registerGateway: first } = await gqlOk(a.url, 'mutation { registerGateway(input: { name: "edge-rotating" }) { apiKey keyId gateway { id } } }');
+    const gatewayId = first.gateway.id as string;
+    const { rotateGatewayKey: second } = await gqlOk(a.url, 'mutation ($id: ID!) { rotateGatewayKey(gatewayId: $id) { apiKey keyId } }', { id: gatewayId });
+    expect(second.keyId).not.toBe(first.keyId);
+    const connect = async (url: string, apiKey: string) => {
+      const raw = await openRaw(url.replace('/graphql', GATEWAY_PATH));
+      raw.send({ type: 'connection_init', payload: { apiKey } });
+      return { raw, first: await Promise.race([raw.next(), raw.closed]) };
+    };
+    const oldOnB = await connect(b.wsUrl, first.apiKey);
+    const newOnB = await connect(b.wsUrl, second.apiKey);
+    const newOnA = await connect(a.wsUrl, second.apiKey);
+    for (const c of [oldOnB, newOnB, newOnA]) expect(c.first).toMatchObject({ type: 'connection_ack' });
+
+    const keys = () => gqlOk(a.url, 'query ($id: ID!) { gatewayKeys(gatewayId: $id) { id createdAt lastUsedAt revokedAt } }', { id: gatewayId }).then((d) => d.gatewayKeys);
+    // Each key's use is recorded when it authenticates.
+    const used = await until(keys, (k) => k.every((key: { lastUsedAt: string | null }) => key.lastUsedAt !== null), 'both keys to show a last use');
+    expect(used.map((k: { id: string }) => k.id)).toEqual([first.keyId, second.keyId].sort());
+    expect(used.every((k: { revokedAt: string | null }) => k.revokedAt === null)).toBe(true);
+
+    const revokedAt = Date.now();
+    await gqlOk(a.url, 'mutation ($id: ID!, $key: ID!) { revokeGatewayKey(gatewayId: $id, keyId: $key) { id } }', { id: gatewayId, key: first.keyId });
+    expect(await oldOnB.raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway key revoked' });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    // The new key's connections stay, on both instances, and still get the gateway's events.
+    newOnB.raw.send({ id: 'e', type: 'subscribe', payload: { query: 'subscription { gatewayEvents { type } }' } });
+    await waitForGatewayConnections(a.url, gatewayId, 1);
+    expect((await deploy(a.url, [gatewayId])).targets[0]).toMatchObject({ status: 'DELIVERED' });
+    expect(await newOnB.raw.next((m) => m.id === 'e')).toMatchObject({ type: 'next', payload: { data: { gatewayEvents: { type: 'API_DEPLOYED' } } } });
+    expect(newOnA.raw.socket.readyState).toBe(newOnA.raw.socket.OPEN);
+    expect((await connect(a.wsUrl, first.apiKey)).first).toEqual({ code: 4403, reason: 'Forbidden: key revoked' });
+    const listed = await keys();
+    expect(listed.map((k: { id: string; revokedAt: string | null }) => [k.id, k.revokedAt !== null])).toEqual(
+      [[first.keyId, true], [second.keyId, false]].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+
+    // An unknown key, or another gateway's, is NOT_FOUND; without keyId every key goes.
+    const other = await registerGateway(a.url, 'edge-other');
+    const { body } = await gql(a.url, 'mutation ($id: ID!, $key: ID!) { revokeGatewayKey(gatewayId: $id, keyId: $key) { id } }', { id: other.gateway.id, key: second.keyId });
+    expect(body.errors![0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await gqlOk(a.url, 'mutation ($id: ID!) { revokeGatewayKey(gatewayId: $id) { id } }', { id: gatewayId });
+    expect(await newOnA.raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway key revoked' });
+    expect(await newOnB.raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway key revoked' });
   });
 
   it('drops the connections of an instance that dies from the cluster view', async () => {

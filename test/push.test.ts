@@ -116,7 +116,7 @@ describe('pushing to CLI endpoints', () => {
     const r = await receiver({ fallback: () => ({ status: failing ? 500 : 200 }) });
     const { id } = await register(r.url, ['push-breaker']);
     // The CLI names its registration in connection_init, as the herald CLI does.
-    const client = wsClient(herald.wsUrl, { connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}`, cliRegistrationId: id } });
+    const client = wsClient(herald.wsUrl, { connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}`, cliRegistrationId: id, clientName: 'herald-cli', clientVersion: '1.2.0' } });
     const notes = record<{ reason: string; event: { type: string; payload: { task: { title: string } } } }>(
       client,
       'subscription { cliNotifications { reason event { type payload } } }',

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyStore } from './api-keys.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
-import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication } from './principal.js';
+import { Closings, type Closing } from '../sessions/close-codes.js';
+import { ADMIN, ANONYMOUS, gatewayPrincipal, gatewayPrincipalId, servicePrincipalId, type Authentication, type Principal } from './principal.js';
 import { parseKey, prefixOf, secretMatches } from './secret-keys.js';
 
 export type Authenticator = {
@@ -17,7 +18,12 @@ export type Authenticator = {
  */
 export type GatewayKeys = {
   getKey(keyId: string): Promise<{ readonly id: string; readonly gatewayId: string; readonly secretHash: string; readonly revokedAt: string | null } | null>;
+  /** Records when a key last authenticated (for `gatewayKeys`). */
+  recordKeyUse(keyId: string, at: string): Promise<void>;
 };
+
+/** A key's use is written at most this often per key and instance: a thousand gateways reconnecting must not cost a thousand writes each time. */
+const KEY_USE_EVERY_MS = 60_000;
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -31,6 +37,15 @@ export function createAuthenticator(options: {
   jwt: JwtVerifier | undefined;
 }): Authenticator {
   const adminDigest = digest(options.adminToken);
+  const recorded = new Map<string, number>();
+  const recordUse = (keyId: string) => {
+    const now = Date.now();
+    if (now - (recorded.get(keyId) ?? -Infinity) < KEY_USE_EVERY_MS) return;
+    if (recorded.size >= 10_000) for (const [id, at] of recorded) if (now - at >= KEY_USE_EVERY_MS) recorded.delete(id);
+    recorded.set(keyId, now);
+    // Bookkeeping only: a failed write is tried again at the key's next use.
+    options.gateways.recordKeyUse(keyId, new Date(now).toISOString()).catch(() => recorded.delete(keyId));
+  };
   return {
     allowAnonymous: options.allowAnonymous,
     async authenticate(token) {
@@ -39,7 +54,11 @@ export function createAuthenticator(options: {
       }
       if (timingSafeEqual(digest(token), adminDigest)) return { ok: true, principal: ADMIN };
       const prefix = prefixOf(token);
-      if (prefix) return checkKey(options, token);
+      if (prefix) {
+        const result = await checkKey(options, token);
+        if (result.ok && result.principal.kind === 'gateway') recordUse(result.principal.keyId);
+        return result;
+      }
       if (options.jwt && looksLikeJwt(token)) return options.jwt(token);
       return { ok: false, reason: 'invalid' };
     },
@@ -60,6 +79,33 @@ async function checkKey(stores: { gateways: GatewayKeys; apiKeys: ApiKeyStore },
   const id = servicePrincipalId(record.id);
   if (record.revokedAt !== null) return { ok: false, reason: 'revoked', principalId: id };
   return { ok: true, principal: Object.freeze({ kind: 'service', id, keyId: record.id, name: record.name, scopes: new Set(record.scopes) }) };
+}
+
+/**
+ * Whether the key a principal authenticated with still holds: the closing
+ * for a session of a key revoked (or a gateway deleted) since, else
+ * undefined. Tokens and the admin token are not revoked this way (a token
+ * ends at its `exp`).
+ */
+export function createCredentialCheck(stores: { gateways: GatewayKeys; apiKeys: ApiKeyStore }): (principal: Principal) => Promise<Closing | undefined> {
+  return async (principal) => {
+    switch (principal.kind) {
+      case 'gateway': {
+        // Deleting a gateway deletes its keys.
+        const key = await stores.gateways.getKey(principal.keyId);
+        if (!key) return Closings.gatewayDeleted;
+        return key.revokedAt === null ? undefined : Closings.gatewayKeyRevoked;
+      }
+      case 'service': {
+        const key = await stores.apiKeys.get(principal.keyId);
+        return key && key.revokedAt === null ? undefined : Closings.keyRevoked;
+      }
+      case 'admin':
+      case 'anonymous':
+      case 'user':
+        return undefined;
+    }
+  };
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header value. */

@@ -15,13 +15,35 @@ export function compareVersions(a: string, b: string): number | undefined {
   return 0;
 }
 
+/** What a connecting client says of itself, and what Herald tells from the upgrade and the credential. */
+export type ClientIdentity = {
+  readonly name: string | null;
+  readonly version: string | null;
+  /** The upgrade carried an Origin header: a browser page. */
+  readonly browser: boolean;
+  /** On the gateway path, or authenticated with a gateway key. */
+  readonly gateway: boolean;
+};
+
+/**
+ * Whether a client counts as a CLI, whose version MIN_CLI_VERSION governs:
+ * one that names itself `herald-cli`, or names itself nothing and is neither
+ * a browser nor a gateway (CLIs from before versions were sent named nothing
+ * either). A client with another name is not a CLI.
+ */
+export function isCli(client: ClientIdentity): boolean {
+  if (client.name === CLI_NAME) return true;
+  return client.name === null && !client.browser && !client.gateway;
+}
+
 /** Why a client may not connect, or undefined when it may. */
-export function clientVersionProblem(name: string | null, version: string | null, minimum: string | undefined): string | undefined {
-  if (name !== CLI_NAME) return undefined;
-  const needed = minimum ? `${CLI_NAME} ${minimum} or newer is required` : `${CLI_NAME} must send clientVersion`;
-  if (!version) return `${needed}; no clientVersion was sent`;
+export function clientVersionProblem(client: ClientIdentity, minimum: string | undefined): string | undefined {
+  // Without a minimum only a client that calls itself herald-cli is held to stating its version.
+  if (minimum ? !isCli(client) : client.name !== CLI_NAME) return undefined;
+  const needed = minimum ? `${CLI_NAME} ${minimum} or newer is required` : `${CLI_NAME} must state its version`;
+  if (!client.version) return `${needed}; no version was sent (X-Herald-Version or clientVersion)`;
   if (!minimum) return undefined;
-  const order = compareVersions(version, minimum);
-  if (order === undefined) return `${needed}; "${version.slice(0, 30)}" is not a version`;
-  return order < 0 ? `${needed}; this is ${version}` : undefined;
+  const order = compareVersions(client.version, minimum);
+  if (order === undefined) return `${needed}; "${client.version.slice(0, 30)}" is not a version`;
+  return order < 0 ? `${needed}; this is ${client.version}` : undefined;
 }

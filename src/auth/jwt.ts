@@ -9,13 +9,16 @@ export type JwtConfig = {
   readonly algorithms: readonly string[];
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
+  /** The longest a token may live: from `iat` (or from now, without one) to `exp`. */
+  readonly maxAgeSeconds: number;
 };
 
 export type JwtVerifier = (token: string) => Promise<Authentication>;
 
 /**
  * Verifies user tokens with `jose`: signature with an allowlisted algorithm
- * (never `none`), `exp` and `nbf`, and issuer and audience when configured.
+ * (never `none`), `exp` (required) and `nbf`, a lifetime of at most
+ * `maxAgeSeconds`, and issuer and audience when configured.
  */
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const key: Uint8Array | KeyObject | ReturnType<typeof createRemoteJWKSet> =
@@ -32,16 +35,29 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
         algorithms: [...config.algorithms],
         ...(config.issuer ? { issuer: config.issuer } : {}),
         ...(config.audience ? { audience: config.audience } : {}),
-        requiredClaims: ['sub'],
+        // A token without `exp` would be good forever: nothing could end it short of rotating the key.
+        requiredClaims: ['sub', 'exp'],
       }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired', detail: 'token expired' };
+      if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, reason: 'invalid', detail: `claim ${err.claim}: ${err.reason}` };
       const detail = err instanceof errors.JOSEError ? err.code : 'unverifiable token';
       return { ok: false, reason: 'invalid', detail };
     }
+    const lifetime = lifetimeSeconds(payload, Date.now() / 1000);
+    if (lifetime > config.maxAgeSeconds) return { ok: false, reason: 'invalid', detail: `lifetime ${Math.round(lifetime)} s over JWT_MAX_AGE_SECONDS` };
     const principal = principalFromClaims(payload);
     return principal ? { ok: true, principal } : { ok: false, reason: 'invalid', detail: 'claims not understood' };
   };
+}
+
+/**
+ * How long a token lives: from `iat` to `exp`. Without `iat`, or with one in
+ * the future (which would let a token outlive the limit from now), from now.
+ */
+function lifetimeSeconds(payload: JWTPayload, now: number): number {
+  const issued = typeof payload.iat === 'number' && payload.iat <= now ? payload.iat : now;
+  return (payload.exp as number) - issued;
 }
 
 /** Reads `sub`, `repos` (a list, or "*") and `scopes` (a list or a space-separated string). */

@@ -1,8 +1,8 @@
-import type { ControlChannel } from '../events/control.js';
 import { notFound } from '../errors.js';
 import { parseId, parseInput } from '../input.js';
 import type { Audit } from '../log.js';
 import { Closings } from '../sessions/close-codes.js';
+import type { EndSessions } from '../sessions/revocation.js';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys.js';
 import { createApiKeyInput } from './input.js';
 import { servicePrincipalId, type Principal } from './principal.js';
@@ -10,9 +10,9 @@ import { issueKey } from './secret-keys.js';
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
-/** Service API keys: issued with a secret shown once, revoked with their open connections closed everywhere. */
-export function createApiKeyService(deps: { store: ApiKeyStore; control: ControlChannel; audit: Audit }) {
-  const { store, control, audit } = deps;
+/** Service API keys: issued with a secret shown once, revoked with every session they hold ended everywhere. */
+export function createApiKeyService(deps: { store: ApiKeyStore; endSessions: EndSessions; audit: Audit }) {
+  const { store, endSessions, audit } = deps;
   return {
     list: () => store.list(),
 
@@ -35,7 +35,7 @@ export function createApiKeyService(deps: { store: ApiKeyStore; control: Control
       const id = parseId(rawId, 'id');
       const record = await store.revoke(id, new Date().toISOString());
       if (!record) throw notFound('API key', id);
-      await control.send({ kind: 'close-connections', match: { principalId: servicePrincipalId(record.id) }, ...Closings.keyRevoked });
+      await endSessions({ principalId: servicePrincipalId(record.id) }, Closings.keyRevoked);
       audit({ action: 'revokeApiKey', principal: principal.id, keyId: record.id });
       return record;
     },

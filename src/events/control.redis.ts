@@ -27,7 +27,11 @@ function parse(message: string): ControlCommand | undefined {
     if (c.kind === 'notify') {
       return [c.connectionId, c.id, c.message, c.timestamp].every((v) => typeof v === 'string') ? c : undefined;
     }
-    const matchOk = typeof c.match === 'object' && c.match !== null && ('principalId' in c.match || 'connectionId' in c.match);
+    const matchOk =
+      typeof c.match === 'object' &&
+      c.match !== null &&
+      (('principalId' in c.match && typeof c.match.principalId === 'string' && (c.match.keyId === undefined || typeof c.match.keyId === 'string')) ||
+        ('connectionId' in c.match && typeof c.match.connectionId === 'string'));
     return c.kind === 'close-connections' && matchOk && Number.isInteger(c.code) && typeof c.reason === 'string' ? c : undefined;
   } catch {
     return undefined;

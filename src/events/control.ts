@@ -3,7 +3,8 @@
  * a revoked gateway wherever they are. In Redis mode they travel on one
  * pub/sub channel; in embedded mode they are a function call.
  */
-export type ConnectionMatch = { readonly principalId: string } | { readonly connectionId: string };
+/** Whose sessions a command means: a principal's (only those of one key, with `keyId`), or one session. */
+export type ConnectionMatch = { readonly principalId: string; readonly keyId?: string } | { readonly connectionId: string };
 
 export type ControlCommand =
   | { readonly kind: 'close-connections'; readonly match: ConnectionMatch; readonly code: number; readonly reason: string }

@@ -9,6 +9,9 @@ export type GatewayKeyRecord = {
   readonly revokedAt: string | null;
 };
 
+/** A gateway key as listed: its record, and when it was last used to authenticate (to about a minute). */
+export type GatewayKeyUse = GatewayKeyRecord & { readonly lastUsedAt: string | null };
+
 export type Gateway = {
   readonly id: string;
   readonly name: string;

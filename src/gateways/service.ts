@@ -3,10 +3,10 @@ import { gatewayPrincipalId } from '../auth/principal.js';
 import { issueKey } from '../auth/secret-keys.js';
 import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import type { ControlChannel } from '../events/control.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../log.js';
 import { Closings } from '../sessions/close-codes.js';
+import type { EndSessions } from '../sessions/revocation.js';
 import { buildGateway, type Gateway } from './model.js';
 import type { GatewayStore } from './store.js';
 
@@ -37,11 +37,11 @@ export const MAX_TARGETS = 1000;
 export function createGatewayService(deps: {
   store: GatewayStore;
   bus: EventBus;
-  control: ControlChannel;
+  endSessions: EndSessions;
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   log: Logger;
 }) {
-  const { store, bus, control, log } = deps;
+  const { store, bus, endSessions, log } = deps;
   const now = () => new Date().toISOString();
 
   async function requireGateway(id: string): Promise<Gateway> {
@@ -53,7 +53,7 @@ export function createGatewayService(deps: {
   async function newKey(gateway: Gateway) {
     const key = issueKey('hgw');
     await store.addKey({ id: key.id, gatewayId: gateway.id, secretHash: key.secretHash, createdAt: now(), revokedAt: null });
-    return { gateway, apiKey: key.token };
+    return { gateway, apiKey: key.token, keyId: key.id };
   }
 
   return {
@@ -69,14 +69,27 @@ export function createGatewayService(deps: {
 
     async rotateKey(gatewayId: string) {
       const registration = await newKey(await requireGateway(gatewayId));
-      log.info({ audit: true, gatewayId }, 'gateway key issued');
+      log.info({ audit: true, gatewayId, keyId: registration.keyId }, 'gateway key issued');
       return registration;
     },
 
-    async revokeKeys(gatewayId: string) {
+    /** Every key of the gateway, revoked ones too, with its creation, last use and revocation. */
+    async keys(gatewayId: string) {
+      await requireGateway(gatewayId);
+      return store.keys(gatewayId);
+    },
+
+    /** Revokes one key (ending only its sessions), or without `keyId` every key of the gateway. */
+    async revokeKeys(gatewayId: string, keyId?: string) {
       const gateway = await requireGateway(gatewayId);
+      if (keyId !== undefined) {
+        if (!(await store.revokeKey(gatewayId, keyId, now()))) throw notFound('gateway key', keyId);
+        await endSessions({ principalId: gatewayPrincipalId(gatewayId), keyId }, Closings.gatewayKeyRevoked);
+        log.info({ audit: true, gatewayId, keyId }, 'gateway key revoked');
+        return gateway;
+      }
       const revoked = await store.revokeKeys(gatewayId, now());
-      await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayKeyRevoked });
+      await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayKeyRevoked);
       log.info({ audit: true, gatewayId, revoked }, 'gateway keys revoked');
       return gateway;
     },
@@ -84,7 +97,7 @@ export function createGatewayService(deps: {
     async delete(gatewayId: string) {
       const deleted = await store.delete(gatewayId);
       if (deleted) {
-        await control.send({ kind: 'close-connections', match: { principalId: gatewayPrincipalId(gatewayId) }, ...Closings.gatewayDeleted });
+        await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayDeleted);
         log.info({ audit: true, gatewayId }, 'gateway deleted');
       }
       return deleted;

@@ -7,6 +7,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function createMemoryGatewayStore(): GatewayStore {
   const gateways = new Map<string, Gateway>();
   const keys = new Map<string, GatewayKeyRecord>();
+  const used = new Map<string, string>();
   const stats = new Map<string, Mutable<GatewayDeliveryStats>>();
   const configs = new Map<string, { version: number; config: unknown }>();
 
@@ -26,7 +27,11 @@ export function createMemoryGatewayStore(): GatewayStore {
     },
     async delete(id) {
       if (!gateways.delete(id)) return false;
-      for (const [keyId, key] of keys) if (key.gatewayId === id) keys.delete(keyId);
+      for (const [keyId, key] of keys) {
+        if (key.gatewayId !== id) continue;
+        keys.delete(keyId);
+        used.delete(keyId);
+      }
       stats.delete(id);
       configs.delete(id);
       return true;
@@ -46,6 +51,22 @@ export function createMemoryGatewayStore(): GatewayStore {
         }
       }
       return revoked;
+    },
+    async revokeKey(gatewayId, keyId, at) {
+      const key = keys.get(keyId);
+      if (!key || key.gatewayId !== gatewayId) return null;
+      const revoked = key.revokedAt === null ? { ...key, revokedAt: at } : key;
+      keys.set(keyId, revoked);
+      return revoked;
+    },
+    async keys(gatewayId) {
+      return [...keys.values()]
+        .filter((k) => k.gatewayId === gatewayId)
+        .sort(byId)
+        .map((k) => ({ ...k, lastUsedAt: used.get(k.id) ?? null }));
+    },
+    async recordKeyUse(keyId, at) {
+      if (keys.has(keyId)) used.set(keyId, at);
     },
     async saveConfig(gatewayId, config) {
       const version = (configs.get(gatewayId)?.version ?? 0) + 1;

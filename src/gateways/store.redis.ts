@@ -17,9 +17,18 @@ const COUNT_SENT_SCRIPT = `
 for i = 1, #KEYS do redis.call('HINCRBY', KEYS[i], 'eventsSent', 1) end
 return #KEYS
 `;
+// Runs when a key authenticates (at most once a minute per key and instance).
+// KEYS: the key's record, the hash of last uses. ARGV: key id, time.
+// A key deleted meanwhile (its gateway was) leaves nothing behind.
+const RECORD_USE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`;
 type GatewayScripts = {
   heraldGatewaysMissing(keyCount: number, ...keysAndArgs: string[]): Promise<string[]>;
   heraldGatewaysSent(keyCount: number, ...keys: string[]): Promise<number>;
+  heraldGatewayKeyUsed(record: string, used: string, keyId: string, at: string): Promise<number>;
 };
 
 /**
@@ -32,6 +41,7 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   // Without numberOfKeys the key count is the first argument: it varies with the deployment.
   client.defineCommand('heraldGatewaysMissing', { lua: MISSING_SCRIPT });
   client.defineCommand('heraldGatewaysSent', { lua: COUNT_SENT_SCRIPT });
+  client.defineCommand('heraldGatewayKeyUsed', { numberOfKeys: 2, lua: RECORD_USE_SCRIPT });
   const scripts = client as unknown as GatewayScripts;
   const gatewayKey = (id: string) => `${p}gateway:${id}`;
   const allGateways = `${p}gateways`;
@@ -39,6 +49,8 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   const keysOf = (gatewayId: string) => `${p}gateway-keys:${gatewayId}`;
   const statsOf = (gatewayId: string) => `${p}gateway-stats:${gatewayId}`;
   const configOf = (gatewayId: string) => `${p}gateway-config:${gatewayId}`;
+  /** When each key last authenticated: one hash for all keys, a field per key. */
+  const keysUsed = `${p}gateway-keys-used`;
 
   return {
     create: (gateway) =>
@@ -59,12 +71,13 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
     delete: (id) =>
       call(async () => {
         const keyIds = await client.smembers(keysOf(id));
-        const results = await client
+        const removal = client
           .multi()
           .del(gatewayKey(id))
           .srem(allGateways, id)
-          .del(keysOf(id), statsOf(id), configOf(id), ...keyIds.map(apiKey))
-          .exec();
+          .del(keysOf(id), statsOf(id), configOf(id), ...keyIds.map(apiKey));
+        if (keyIds.length > 0) removal.hdel(keysUsed, ...keyIds);
+        const results = await removal.exec();
         return results?.[0]?.[1] === 1;
       }),
     addKey: (key) =>
@@ -84,6 +97,29 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
           }
         }
         return revoked;
+      }),
+    revokeKey: (gatewayId, keyId, at) =>
+      call(async () => {
+        const key = parse<GatewayKeyRecord>(await client.get(apiKey(keyId)));
+        if (!key || key.gatewayId !== gatewayId) return null;
+        if (key.revokedAt !== null) return key;
+        const revoked = { ...key, revokedAt: at };
+        await client.set(apiKey(keyId), JSON.stringify(revoked));
+        return revoked;
+      }),
+    keys: (gatewayId) =>
+      call(async () => {
+        const keyIds = (await client.smembers(keysOf(gatewayId))).sort();
+        if (keyIds.length === 0) return [];
+        const [records, used] = await Promise.all([client.mget(keyIds.map(apiKey)), client.hmget(keysUsed, ...keyIds)]);
+        return records.flatMap((raw, i) => {
+          const key = parse<GatewayKeyRecord>(raw);
+          return key ? [{ ...key, lastUsedAt: used[i] ?? null }] : [];
+        });
+      }),
+    recordKeyUse: (keyId, at) =>
+      call(async () => {
+        await scripts.heraldGatewayKeyUsed(apiKey(keyId), keysUsed, keyId, at);
       }),
     saveConfig: (gatewayId, config) =>
       call(async () => {

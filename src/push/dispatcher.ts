@@ -22,6 +22,10 @@ import type { Audit } from '../log.js';
 export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
   const workers = new Map<string, { stop(): Promise<void> }>();
+  /** Whose registration each worker pushes, to stop a revoked principal's at once. */
+  const owners = new Map<string, string>();
+  /** Registrations stopped that way: a reconcile that read the store before they were deleted must not start them again. */
+  const retired = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let lastHealthCheck = 0;
   /** The fencing token of this instance's lead; null while it does not lead. */
@@ -44,6 +48,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   async function stopWorkers() {
     const stopping = [...workers.values()];
     workers.clear();
+    owners.clear();
     await Promise.all(stopping.map((w) => w.stop()));
   }
 
@@ -66,11 +71,17 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       for (const [id, worker] of workers) {
         if (!wanted.has(id)) {
           workers.delete(id);
+          owners.delete(id);
           await worker.stop();
         }
       }
       if (claimed === null) return;
-      for (const registration of registrations) if (!workers.has(registration.id)) workers.set(registration.id, startWorker(registration, deps, lead(claimed)));
+      for (const id of retired) if (!wanted.has(id)) retired.delete(id);
+      for (const registration of registrations) {
+        if (workers.has(registration.id) || retired.has(registration.id)) continue;
+        workers.set(registration.id, startWorker(registration, deps, lead(claimed)));
+        owners.set(registration.id, registration.ownerId);
+      }
       if (Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
         lastHealthCheck = Date.now();
         await Promise.all(registrations.map((r) => checkHealth(r, lead(claimed))));
@@ -125,6 +136,21 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
     },
     /** Looks at the registrations now rather than at the next tick. */
     poke: () => void reconcile(),
+    /**
+     * Stops, at once, pushing the registrations of a principal whose
+     * credentials were revoked (they are deleted from the store first):
+     * nothing published from now on is sent to them.
+     */
+    stopOwner(ownerId: string) {
+      for (const [id, owner] of owners) {
+        if (owner !== ownerId) continue;
+        const worker = workers.get(id);
+        workers.delete(id);
+        owners.delete(id);
+        retired.add(id);
+        void worker?.stop();
+      }
+    },
     async stop() {
       clearInterval(timer);
       token = null;

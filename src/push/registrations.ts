@@ -46,6 +46,8 @@ export function createPushRegistrations(deps: {
 
   return {
     async register(principal: Principal, rawInput: unknown): Promise<CliRegistration> {
+      // A registration outlives the request that made it, and a token cannot be revoked, only wait out; a key can.
+      if (principal.kind === 'user') throw new HeraldError('FORBIDDEN', 'CLI push registrations need an API key (with cli:register), not a user token');
       const input = parseInput(registerCliInput, rawInput);
       if (minCliVersion && (compareVersions(input.clientVersion, minCliVersion) ?? 0) < 0) throw badInput('clientVersion', `herald-cli ${minCliVersion} or newer is required`);
       for (const r of input.repositories) requireRead(principal, r);

@@ -9,6 +9,12 @@ export function createMemoryCliStore(): CliStore {
   const deliveries = new Map<string, Map<string, Delivery>>();
   /** Sets the changed fields and keeps the others, as the Redis store's script does. */
   const mergeState = (id: string, change: Partial<EndpointState>) => states.set(id, { ...(states.get(id) ?? NEW_ENDPOINT), ...change });
+  const remove = (id: string) => {
+    cursors.delete(id);
+    states.delete(id);
+    deliveries.delete(id);
+    return registrations.delete(id);
+  };
   return {
     async create(registration, from, maxPerOwner) {
       if (maxPerOwner !== undefined) {
@@ -27,10 +33,12 @@ export function createMemoryCliStore(): CliStore {
       return [...registrations.values()].sort(byId);
     },
     async delete(id) {
-      cursors.delete(id);
-      states.delete(id);
-      deliveries.delete(id);
-      return registrations.delete(id);
+      return remove(id);
+    },
+    async deleteByOwner(ownerId) {
+      const owned = [...registrations.values()].filter((r) => r.ownerId === ownerId).map((r) => r.id).sort();
+      for (const id of owned) remove(id);
+      return owned;
     },
     async cursor(id) {
       return cursors.get(id) ?? null;

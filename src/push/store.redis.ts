@@ -107,6 +107,10 @@ export function createRedisCliStore(redis: RedisConnections): CliStore {
     if (result === -1) throw new Deposed();
   };
   const json = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
+  const remove = async (id: string) => {
+    const results = await client.multi().del(regKey(id)).srem(index, id).del(cursorKey(id), stateKey(id), deliveriesKey(id), recentKey(id)).exec();
+    return results?.[0]?.[1] === 1;
+  };
 
   return {
     create: (registration, from, maxPerOwner) =>
@@ -122,10 +126,15 @@ export function createRedisCliStore(redis: RedisConnections): CliStore {
         if (ids.length === 0) return [];
         return (await client.mget(ids.map(regKey))).map((raw) => json<CliRegistration>(raw)).filter((r): r is CliRegistration => r !== null);
       }),
-    delete: (id) =>
+    delete: (id) => call(() => remove(id)),
+    deleteByOwner: (ownerId) =>
       call(async () => {
-        const results = await client.multi().del(regKey(id)).srem(index, id).del(cursorKey(id), stateKey(id), deliveriesKey(id), recentKey(id)).exec();
-        return results?.[0]?.[1] === 1;
+        // Rare (a key is revoked), so the registrations are read rather than indexed by owner.
+        const ids = (await client.smembers(index)).sort();
+        const raw = ids.length === 0 ? [] : await client.mget(ids.map(regKey));
+        const owned = raw.map((r) => json<CliRegistration>(r)).filter((r): r is CliRegistration => r?.ownerId === ownerId).map((r) => r.id);
+        for (const id of owned) await remove(id);
+        return owned;
       }),
     cursor: (id) => call(async () => json<ReadFrom>(await client.get(cursorKey(id)))),
     setCursor: async (id, from, t) => fenced(await call(() => client.heraldCliSetCursor(cursorKey(id), fence, JSON.stringify(from), token(t)))),

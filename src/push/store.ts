@@ -77,6 +77,8 @@ export interface CliStore {
   /** Every registration, by id (that is, in creation order). */
   list(): Promise<CliRegistration[]>;
   delete(id: string): Promise<boolean>;
+  /** Deletes every registration the principal owns, each as `delete` does; returns their ids. */
+  deleteByOwner(ownerId: string): Promise<string[]>;
   /** Where pushing resumes: right after the last event delivered or given up. */
   cursor(id: string): Promise<ReadFrom | null>;
   setCursor(id: string, from: ReadFrom, fence?: Fence): Promise<void>;

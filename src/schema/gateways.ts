@@ -9,7 +9,7 @@ import { Topics } from '../events/topics.js';
 import type { ConfigUpdate, Deployment, Undeployment } from '../gateways/deployments.js';
 import { wireTypeOf } from '../gateways/events.js';
 import { registerGatewayInput } from '../gateways/input.js';
-import type { Gateway, GatewayDeliveryStats } from '../gateways/model.js';
+import type { Gateway, GatewayDeliveryStats, GatewayKeyUse } from '../gateways/model.js';
 import type { TargetResult } from '../gateways/service.js';
 import { parseId, parseInput } from '../input.js';
 import { builder } from './builder.js';
@@ -62,10 +62,21 @@ const GatewayRef = builder.objectRef<Gateway>('Gateway').implement({
   }),
 });
 
-const GatewayRegistrationRef = builder.objectRef<{ gateway: Gateway; apiKey: string }>('GatewayRegistration').implement({
+const GatewayRegistrationRef = builder.objectRef<{ gateway: Gateway; apiKey: string; keyId: string }>('GatewayRegistration').implement({
   fields: (t) => ({
     gateway: t.field({ type: GatewayRef, resolve: (r) => r.gateway }),
     apiKey: t.exposeString('apiKey', { description: 'Shown once; only a hash is stored.' }),
+    keyId: t.exposeID('keyId', { description: 'The id of this key, for `gatewayKeys` and `revokeGatewayKey(keyId:)`.' }),
+  }),
+});
+
+const GatewayKeyRef = builder.objectRef<GatewayKeyUse>('GatewayKey').implement({
+  description: 'A key of a gateway. The secret is never shown again after it was issued.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'When the key last authenticated, to about a minute; null if never.' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
@@ -152,6 +163,13 @@ builder.queryFields((t) => ({
     authScopes: { scope: 'gateways:admin' },
     resolve: (_r, args, ctx) => ctx.services.gateways.get(parseId(args.id, 'id')),
   }),
+  gatewayKeys: t.field({
+    type: [GatewayKeyRef],
+    description: 'Every key of the gateway, revoked ones too, oldest first.',
+    args: { gatewayId: t.arg.id({ required: true }) },
+    authScopes: { scope: 'gateways:admin' },
+    resolve: (_r, args, ctx) => ctx.services.gateways.keys(parseId(args.gatewayId, 'gatewayId')),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -163,17 +181,19 @@ builder.mutationFields((t) => ({
   }),
   rotateGatewayKey: t.field({
     type: GatewayRegistrationRef,
-    description: 'Issues another key; earlier keys stay valid until revoked.',
+    description: 'Issues another key (its id in `keyId`); earlier keys stay valid until revoked.',
     args: { gatewayId: t.arg.id({ required: true }) },
     authScopes: { scope: 'gateways:admin' },
     resolve: (_r, args, ctx) => ctx.services.gateways.rotateKey(parseId(args.gatewayId, 'gatewayId')),
   }),
   revokeGatewayKey: t.field({
     type: GatewayRef,
-    description: "Revokes every key of the gateway and closes its connections (4403) on every instance.",
-    args: { gatewayId: t.arg.id({ required: true }) },
+    description:
+      'Revokes one key of the gateway (`keyId`) and ends the sessions made with it (WebSockets close with 4403) on every instance; without `keyId`, every key of the gateway and all its sessions.',
+    args: { gatewayId: t.arg.id({ required: true }), keyId: t.arg.id({ description: 'The key to revoke; all of them when left out.' }) },
     authScopes: { scope: 'gateways:admin' },
-    resolve: (_r, args, ctx) => ctx.services.gateways.revokeKeys(parseId(args.gatewayId, 'gatewayId')),
+    resolve: (_r, args, ctx) =>
+      ctx.services.gateways.revokeKeys(parseId(args.gatewayId, 'gatewayId'), args.keyId === null || args.keyId === undefined ? undefined : parseId(args.keyId, 'keyId')),
   }),
   deleteGateway: t.boolean({
     args: { id: t.arg.id({ required: true }) },

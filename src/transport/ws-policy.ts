@@ -1,13 +1,13 @@
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import { clientVersionProblem } from '../auth/client-version.js';
-import type { Principal, RefusalReason } from '../auth/principal.js';
+import type { RefusalReason } from '../auth/principal.js';
 import type { Counters } from '../cluster/view.js';
 import { BackendUnavailableError } from '../errors.js';
 import type { Consumer } from '../events/subscription.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason, Closings, type Closing } from '../sessions/close-codes.js';
-import type { Connection, ConnectionRegistry } from './connection-registry.js';
+import type { Connection, TransportSessions } from './connection.js';
 
 /** What a client may put in `connection_init`. Unknown keys are ignored. */
 export type ConnectionParams = {
@@ -27,6 +27,8 @@ export type ConnectionParams = {
 export type Handshake = {
   readonly authorization: string | undefined;
   readonly gatewayPath: boolean;
+  /** The upgrade carried an Origin header: a browser page, which is never asked for a CLI version. */
+  readonly browser: boolean;
   readonly clientName: string | undefined;
   readonly clientVersion: string | undefined;
 };
@@ -46,13 +48,14 @@ export type ConnectionPolicy = ReturnType<typeof createConnectionPolicy>;
 
 /**
  * Who may hold a WebSocket and on what terms: credentials at
- * `connection_init`, the client version, connections per principal, token
- * expiry on an open socket, and dropping a consumer that cannot keep up. It
- * decides and closes; the socket adapter and graphql-ws carry it out.
+ * `connection_init`, the client version, sessions per principal (the
+ * registry ends the connection when its token expires), and dropping a
+ * consumer that cannot keep up. It decides and closes; the socket adapter
+ * and graphql-ws carry it out.
  */
 export function createConnectionPolicy(options: {
   authenticator: Authenticator;
-  registry: ConnectionRegistry;
+  registry: TransportSessions;
   counters: Counters;
   metrics: Metrics;
   maxConnectionsPerPrincipal: number;
@@ -62,7 +65,6 @@ export function createConnectionPolicy(options: {
   log: Logger;
 }) {
   const { authenticator, registry, metrics, log } = options;
-  const expiryTimers = new Map<Connection, NodeJS.Timeout>();
   const consumers = new WeakMap<Connection, Consumer>();
 
   /** Closes at once and tells graphql-ws not to acknowledge (its own 4403 close then finds the socket closing). */
@@ -70,17 +72,6 @@ export function createConnectionPolicy(options: {
     connection.close(code, reason);
     return false;
   };
-
-  /** A user's token stops being good when it expires, also on an open socket. */
-  function scheduleExpiry(connection: Connection, principal: Principal) {
-    if (principal.kind !== 'user' || principal.expiresAt === null) return;
-    const delay = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      log.info({ audit: true, connectionId: connection.id, principal: principal.id }, 'token expired; closing the connection');
-      refuse(connection, Closings.tokenExpired);
-    }, Math.max(0, delay));
-    expiryTimers.set(connection, timer);
-  }
 
   function dropSlow(connection: Connection, dropped: number) {
     connection.eventsDropped += dropped;
@@ -120,7 +111,10 @@ export function createConnectionPolicy(options: {
       connection.clientName = text(params.clientName)?.slice(0, 100) ?? handshake.clientName ?? null;
       connection.clientVersion = text(params.clientVersion)?.slice(0, 50) ?? handshake.clientVersion ?? null;
       connection.cliRegistrationId = text(params.cliRegistrationId)?.slice(0, 64) ?? null;
-      const outdated = clientVersionProblem(connection.clientName, connection.clientVersion, options.minCliVersion);
+      const outdated = clientVersionProblem(
+        { name: connection.clientName, version: connection.clientVersion, browser: handshake.browser, gateway: handshake.gatewayPath || principal.kind === 'gateway' },
+        options.minCliVersion,
+      );
       if (outdated) {
         metrics.connectionRejected('client_version');
         return refuse(connection, { code: Close.BadRequest, reason: outdated });
@@ -130,7 +124,6 @@ export function createConnectionPolicy(options: {
         log.warn({ connectionId: connection.id, principal: principal.id }, 'connection refused: principal at its connection limit');
         return refuse(connection, { code: Close.TryAgainLater, reason: `${CloseReason.principalFull} (${options.maxConnectionsPerPrincipal})` });
       }
-      scheduleExpiry(connection, principal);
       metrics.connectionOpened(principal.kind);
       log.info({ connectionId: connection.id, principal: principal.id, clientName: connection.clientName }, 'connection accepted');
       options.onChange();
@@ -150,8 +143,6 @@ export function createConnectionPolicy(options: {
 
     /** Forgets a connection that closed. */
     closed(connection: Connection) {
-      clearTimeout(expiryTimers.get(connection));
-      expiryTimers.delete(connection);
       if (connection.principal) metrics.connectionClosed(connection.principal.kind);
     },
   };

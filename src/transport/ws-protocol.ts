@@ -3,7 +3,7 @@ import { makeServer, type Context as WsContext, type SubscribePayload } from 'gr
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
 import type { Metrics } from '../metrics.js';
-import type { Connection } from './connection-registry.js';
+import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
 import { deliverDirectly } from './ws-direct-delivery.js';
 import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.js';

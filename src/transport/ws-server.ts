@@ -5,13 +5,12 @@ import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Counters } from '../cluster/view.js';
-import type { ConnectionMatch } from '../events/control.js';
 import type { Audit, Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason } from '../sessions/close-codes.js';
 import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
 import { clientIp } from './client-ip.js';
-import type { Connection, ConnectionRegistry } from './connection-registry.js';
+import type { TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
 import { createProtocol } from './ws-protocol.js';
 import { adaptSocket, type SocketOptions } from './ws-socket.js';
@@ -23,7 +22,8 @@ export const GATEWAY_WS_PATH = '/api/internal/v1/ws/gateways/connect';
 export type WsServerOptions = {
   yoga: HeraldYoga;
   authenticator: Authenticator;
-  registry: ConnectionRegistry;
+  /** Every session of this instance: the connection limit counts SSE subscriptions too. */
+  registry: TransportSessions;
   counters: Counters;
   metrics: Metrics;
   /** Called when connections or their subscriptions change, for the cluster report. */
@@ -55,8 +55,6 @@ export type WsServer = {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every connection with a code and reason, without completing its subscriptions first. */
   closeAll(code: number, reason: string): void;
-  /** Closes the connections a control command names; returns how many. */
-  closeMatching(match: ConnectionMatch, code: number, reason: string): number;
   close(): Promise<void>;
 };
 
@@ -149,8 +147,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
+          browser: request.headers.origin !== undefined,
           clientName: header(request, 'x-client-name'),
-          clientVersion: header(request, 'x-version'),
+          // X-Version is the header's earlier name, still read.
+          clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
         },
       },
     );
@@ -186,12 +186,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip));
     },
     closeAll(code, reason) {
-      for (const connection of registry.all()) connection.close(code, reason);
-    },
-    closeMatching(match, code, reason) {
-      const targets = 'principalId' in match ? registry.ofPrincipal(match.principalId) : [registry.get(match.connectionId)].filter((c): c is Connection => c !== undefined);
-      for (const connection of targets) connection.close(code, reason);
-      return targets.length;
+      for (const connection of registry.of('websocket')) connection.close(code, reason);
     },
     close: () => {
       limiter.stop();

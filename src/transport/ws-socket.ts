@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Connection } from './connection-registry.js';
+import type { Connection } from './connection.js';
 
 /**
  * The socket adapter: the transport's record of one `ws` socket (identity,
@@ -71,6 +71,7 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
   const now = new Date();
   const connection: Connection = {
     id: newId(),
+    transport: 'websocket',
     remoteAddress: ip,
     connectedAt: now,
     lastHeartbeatAt: now,
@@ -86,6 +87,7 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
     close: (code, reason) => {
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
     },
+    end: ({ code, reason }) => connection.close(code, reason),
     ping: () => socket.ping(),
     terminate: () => socket.terminate(),
   };

@@ -21,6 +21,8 @@ import { useIntrospectionGuard } from '../protection/use-introspection-guard.js'
 import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
 import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
 import { useSharedExecution } from './use-shared-execution.js';
+import type { TransportSessions } from './connection.js';
+import { useSseSessions } from './use-sse-sessions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -104,6 +106,8 @@ export function createHeraldYoga(options: {
   onDelivered: (event: { topic: string; timestamp: string }) => void;
   /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
   mask: (error: unknown) => GraphQLError;
+  /** The instance's sessions, where SSE subscriptions are counted and ended (see use-sse-sessions.ts). */
+  sessions: { registry: TransportSessions; maxSessions: number; maxPerPrincipal: number };
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
@@ -163,6 +167,7 @@ export function createHeraldYoga(options: {
       useHttpMetrics(services.metrics),
       ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),
       useSharedExecution({ onDelivered: options.onDelivered, mask: options.mask }),
+      useSseSessions({ ...options.sessions, log }),
     ],
   });
 }

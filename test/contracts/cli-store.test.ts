@@ -100,6 +100,24 @@ contract('CliStore', { memory: createMemoryCliStore, redis: createRedisCliStore 
     expect(await store.cursor('r')).toBeNull();
   });
 
+  it("deletes every registration of one owner with their cursors, states and deliveries, and no one else's", async () => {
+    const store = await make();
+    const own = (id: string, ownerId: string): CliRegistration => ({ ...registration(id), ownerId });
+    for (const r of [own('a2', 'key:K1'), own('b', 'key:K2'), own('a1', 'key:K1')]) await store.create(r, start);
+    await store.recordDelivery(delivery('d1', 'a1'), { state: { delivered: 1 }, cursor: later });
+    await store.recordDelivery(delivery('d2', 'b'), { state: { delivered: 1 }, cursor: later });
+    expect(await store.deleteByOwner('key:K1')).toEqual(['a1', 'a2']);
+    expect((await store.list()).map((r) => r.id)).toEqual(['b']);
+    expect(await store.get('a1')).toBeNull();
+    expect(await store.cursor('a1')).toBeNull();
+    expect(await store.state('a1')).toEqual(NEW_ENDPOINT);
+    expect(await store.deliveries('a1', null, 10)).toEqual([]);
+    expect(await store.deliveries('b', null, 10)).toHaveLength(1);
+    expect(await store.cursor('b')).toEqual(later);
+    expect(await store.deleteByOwner('key:K1')).toEqual([]);
+    expect(await store.deleteByOwner('nobody')).toEqual([]);
+  });
+
   it('starts a new endpoint state, and sets the fields given keeping the others', async () => {
     const store = await make();
     await store.create(registration('r'), start);

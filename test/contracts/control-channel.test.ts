@@ -26,6 +26,7 @@ function inbox() {
 const commands: ControlCommand[] = [
   { kind: 'close-connections', match: { principalId: 'gw-1' }, code: 4403, reason: 'gateway key revoked' },
   { kind: 'close-connections', match: { connectionId: '01CONN' }, code: 4000, reason: 'closed by an admin' },
+  { kind: 'close-connections', match: { principalId: 'gateway:gw-1', keyId: '01KEY' }, code: 4403, reason: 'gateway key revoked' },
   { kind: 'notify', connectionId: '01CONN', id: '01NOTE', message: 'maintenance at 18:00', timestamp: '2026-01-01T17:00:00.000Z' },
   { kind: 'rate-limits-changed' },
 ];
@@ -38,10 +39,10 @@ contract('ControlChannel', { memory: createMemoryControlChannel, redis: redisCha
     await a.listen(onA.handler);
     await b.listen(onB.handler);
     await b.listen(alsoOnB.handler);
-    await a.send(commands[3]!);
+    await a.send(commands[4]!);
     await b.send(commands[0]!);
     await Promise.all([onA.received(2), onB.received(2), alsoOnB.received(2)]);
-    for (const box of [onA, onB, alsoOnB]) expect(box.commands).toEqual([commands[3], commands[0]]);
+    for (const box of [onA, onB, alsoOnB]) expect(box.commands).toEqual([commands[4], commands[0]]);
   });
 
   it('carries each kind of command intact, in the order sent', async () => {
@@ -61,11 +62,11 @@ contract('ControlChannel', { memory: createMemoryControlChannel, redis: redisCha
     await theirs.listen(other.handler);
     // Each send is awaited, so a command that leaked would arrive between the ones around it.
     await theirs.send(commands[0]!);
-    await mine.send(commands[3]!);
-    await theirs.send(commands[2]!);
+    await mine.send(commands[4]!);
+    await theirs.send(commands[3]!);
     await Promise.all([own.received(1), other.received(2)]);
-    expect(own.commands).toEqual([commands[3]]);
-    expect(other.commands).toEqual([commands[0], commands[2]]);
+    expect(own.commands).toEqual([commands[4]]);
+    expect(other.commands).toEqual([commands[0], commands[3]]);
   });
 });
 
@@ -80,14 +81,15 @@ redisOnly('ControlChannel', (redis) => ({ channel: redisChannel(redis), redis })
     await raw('null');
     await raw('{"kind":"close-connections","match":{"principalId":"gw-1"},"code":"4403","reason":"no"}');
     await raw('{"kind":"close-connections","match":null,"code":4403,"reason":"no"}');
+    await raw('{"kind":"close-connections","match":{"principalId":"gw-1","keyId":7},"code":4403,"reason":"no"}');
     await raw('{"kind":"notify","connectionId":"01CONN","id":7,"message":"m","timestamp":"t"}');
     await raw('{"kind":"shutdown"}');
-    await sender.channel.send(commands[2]!);
+    await sender.channel.send(commands[3]!);
     // Messages on one channel from one connection arrive in order: the malformed ones came first.
     await box.received(1);
-    expect(box.commands).toEqual([commands[2]]);
-    await sender.channel.send(commands[3]!);
+    expect(box.commands).toEqual([commands[3]]);
+    await sender.channel.send(commands[4]!);
     await box.received(2);
-    expect(box.commands).toEqual([commands[2], commands[3]]);
+    expect(box.commands).toEqual([commands[3], commands[4]]);
   });
 });

@@ -94,6 +94,56 @@ contract('GatewayStore', { memory: createMemoryGatewayStore, redis: createRedisG
     expect(await store.revokeKeys('no-keys', '2026-03-01T00:00:00.000Z')).toBe(0);
   });
 
+  it('revokes one key of a gateway, leaving its other keys valid; null for a key of another gateway or none', async () => {
+    const store = await make();
+    await store.create(gateway('g'));
+    await store.create(gateway('other'));
+    await store.addKey(key('k1', 'g'));
+    await store.addKey(key('k2', 'g'));
+    await store.addKey(key('k-other', 'other'));
+    expect(await store.revokeKey('g', 'k1', '2026-02-01T00:00:00.000Z')).toEqual(key('k1', 'g', '2026-02-01T00:00:00.000Z'));
+    expect(await store.getKey('k1')).toEqual(key('k1', 'g', '2026-02-01T00:00:00.000Z'));
+    expect((await store.getKey('k2'))?.revokedAt).toBeNull();
+    // Revoking again keeps the first time; another gateway's key cannot be revoked through this one.
+    expect((await store.revokeKey('g', 'k1', '2026-03-01T00:00:00.000Z'))?.revokedAt).toBe('2026-02-01T00:00:00.000Z');
+    expect(await store.revokeKey('g', 'k-other', '2026-03-01T00:00:00.000Z')).toBeNull();
+    expect((await store.getKey('k-other'))?.revokedAt).toBeNull();
+    expect(await store.revokeKey('g', 'unknown', '2026-03-01T00:00:00.000Z')).toBeNull();
+  });
+
+  it("lists a gateway's keys by id, revoked ones too, with the last time each was used", async () => {
+    const store = await make();
+    await store.create(gateway('g'));
+    await store.create(gateway('other'));
+    for (const k of [key('k2', 'g'), key('k1', 'g', '2026-01-15T00:00:00.000Z'), key('k-other', 'other')]) await store.addKey(k);
+    expect(await store.keys('g')).toEqual([
+      { ...key('k1', 'g', '2026-01-15T00:00:00.000Z'), lastUsedAt: null },
+      { ...key('k2', 'g'), lastUsedAt: null },
+    ]);
+    await store.recordKeyUse('k2', '2026-01-20T00:00:00.000Z');
+    await store.recordKeyUse('k2', '2026-01-21T00:00:00.000Z');
+    await store.recordKeyUse('k-other', '2026-01-22T00:00:00.000Z');
+    expect((await store.keys('g')).map((k) => [k.id, k.lastUsedAt])).toEqual([
+      ['k1', null],
+      ['k2', '2026-01-21T00:00:00.000Z'],
+    ]);
+    expect(await store.keys('none')).toEqual([]);
+  });
+
+  it('records no use of a key that is gone, and forgets the uses of a deleted gateway', async () => {
+    const store = await make();
+    await store.recordKeyUse('never', '2026-01-20T00:00:00.000Z');
+    await store.create(gateway('g'));
+    await store.addKey(key('k', 'g'));
+    await store.recordKeyUse('k', '2026-01-20T00:00:00.000Z');
+    await store.delete('g');
+    await store.recordKeyUse('k', '2026-01-21T00:00:00.000Z');
+    // The same ids again start with no history.
+    await store.create(gateway('g'));
+    await store.addKey(key('k', 'g'));
+    expect(await store.keys('g')).toEqual([{ ...key('k', 'g'), lastUsedAt: null }]);
+  });
+
   it('numbers the configurations of each gateway 1, 2, 3', async () => {
     const store = await make();
     expect(await store.saveConfig('a', { routes: 1 })).toBe(1);

@@ -3,6 +3,7 @@ import { createClient, type Client, type ClientOptions, type ExecutionResult } f
 import WebSocket from 'ws';
 import { CreateTaskDocument, TaskEventsDocument } from '../../src/client/generated/graphql.js';
 import { ADMIN_TOKEN } from './herald.js';
+import { arrivals } from './wait.js';
 
 type Body = { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
@@ -83,56 +84,35 @@ export function record<T = TaskEventResult>(
   variables: Record<string, unknown>,
   field = 'taskEvents',
 ): Recorder<T> {
-  const values: T[] = [];
   const errors: unknown[] = [];
-  const waiters = new Set<() => void>();
-  let finished = false;
+  const received = arrivals<T>(() => `the subscription ended: ${JSON.stringify(errors)}`);
   let endedResolve!: () => void;
   const ended = new Promise<void>((resolve) => (endedResolve = resolve));
-  const notify = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
   const dispose = client.subscribe<Record<string, T>>(
     { query, variables },
     {
       next: (result: ExecutionResult<Record<string, T>>) => {
         if (result.errors) errors.push(...result.errors);
-        if (result.data?.[field] !== undefined) values.push(result.data[field] as T);
-        notify();
+        if (result.data?.[field] !== undefined) received.push(result.data[field] as T);
+        else received.notify();
       },
       error: (err) => {
         errors.push(err);
-        finished = true;
         endedResolve();
-        notify();
+        received.finish();
       },
       complete: () => {
-        finished = true;
         endedResolve();
-        notify();
+        received.finish();
       },
     },
   );
   return {
-    values,
+    values: received.values,
     errors,
     ended,
     dispose,
-    waitForCount(count) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (values.length >= count) {
-            waiters.delete(check);
-            resolve(values);
-          } else if (finished) {
-            waiters.delete(check);
-            reject(new Error(`subscription ended after ${values.length} of ${count} values: ${JSON.stringify(errors)}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForCount: received.waitForCount,
   };
 }
 

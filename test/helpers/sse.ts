@@ -1,4 +1,5 @@
 import { ADMIN_TOKEN } from './herald.js';
+import { arrivals } from './wait.js';
 
 /** A GraphQL subscription over Server-Sent Events, read as it arrives. */
 export type SseSubscription = {
@@ -7,6 +8,7 @@ export type SseSubscription = {
   /** Every event block so far, by event name (`next`, `complete`, ...). */
   readonly events: Array<{ event: string; data: string }>;
   readonly status: number;
+  readonly headers: Headers;
   waitForCount(count: number): Promise<SseSubscription['values']>;
   /** Resolves when the server ends the stream. */
   readonly ended: Promise<void>;
@@ -22,13 +24,8 @@ export async function openSse(url: string, query: string, variables: Record<stri
     body: JSON.stringify({ query, variables }),
     signal: abort.signal,
   });
-  const values: SseSubscription['values'] = [];
   const events: SseSubscription['events'] = [];
-  const waiters = new Set<() => void>();
-  let finished = false;
-  const notify = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
+  const received = arrivals<SseSubscription['values'][number]>(() => `the stream ended: ${JSON.stringify(events).slice(0, 500)}`);
   const ended = (async () => {
     if (!response.body) return;
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -46,37 +43,23 @@ export async function openSse(url: string, query: string, variables: Record<stri
           if (!event) continue; // a keep-alive comment
           const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
           events.push({ event, data });
-          if (event === 'next') values.push(JSON.parse(data) as SseSubscription['values'][number]);
-          notify();
+          if (event === 'next') received.push(JSON.parse(data) as SseSubscription['values'][number]);
+          else received.notify();
         }
       }
     } catch {
       // aborted by close()
     } finally {
-      finished = true;
-      notify();
+      received.finish();
     }
   })();
   return {
-    values,
+    values: received.values,
     events,
     status: response.status,
+    headers: response.headers,
     ended,
     close: () => abort.abort(),
-    waitForCount(count) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (values.length >= count) {
-            waiters.delete(check);
-            resolve(values);
-          } else if (finished) {
-            waiters.delete(check);
-            reject(new Error(`stream ended after ${values.length} of ${count} events: ${JSON.stringify(events).slice(0, 500)}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForCount: received.waitForCount,
   };
 }

@@ -11,3 +11,45 @@ export async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boo
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * Values that arrive over time (a subscription's events) and a way to await
+ * how many have: `waitForCount` resolves once that many arrived, or rejects
+ * when the source finished first, saying what it had.
+ */
+export function arrivals<T>(whatEnded: () => string) {
+  const values: T[] = [];
+  const waiters = new Set<() => void>();
+  let finished = false;
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  return {
+    values,
+    push(value: T) {
+      values.push(value);
+      notify();
+    },
+    /** Something else changed that a waiter may care about. */
+    notify,
+    finish() {
+      finished = true;
+      notify();
+    },
+    waitForCount(count: number): Promise<T[]> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (values.length >= count) {
+            waiters.delete(check);
+            resolve(values);
+          } else if (finished) {
+            waiters.delete(check);
+            reject(new Error(`ended after ${values.length} of ${count}: ${whatEnded()}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}

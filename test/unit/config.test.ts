@@ -30,6 +30,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/HERALD_ADMIN_TOKEN is required when NODE_ENV=production/);
   });
 
+  it('refuses, in production, a JWKS URL over plain http or without JWT_AUDIENCE', () => {
+    const prod = { NODE_ENV: 'production', HERALD_ADMIN_TOKEN: 'an-admin-token-of-some-length' };
+    expect(() => loadConfig({ ...prod, JWT_JWKS_URL: 'http://id.example.com/jwks.json', JWT_AUDIENCE: 'herald' })).toThrow(
+      /^Invalid configuration: JWT_JWKS_URL must be an https URL when NODE_ENV=production$/,
+    );
+    expect(() => loadConfig({ ...prod, JWT_JWKS_URL: 'https://id.example.com/jwks.json' })).toThrow(
+      /^Invalid configuration: JWT_AUDIENCE is required with JWT_JWKS_URL when NODE_ENV=production$/,
+    );
+    expect(loadConfig({ ...prod, JWT_JWKS_URL: 'https://id.example.com/jwks.json', JWT_AUDIENCE: 'herald' }).jwt).toMatchObject({ audience: 'herald', maxAgeSeconds: 86400 });
+    // Development keeps local set-ups simple.
+    expect(loadConfig({ JWT_JWKS_URL: 'http://127.0.0.1:9999/jwks.json' }).jwt).toMatchObject({ key: { kind: 'jwks' }, audience: undefined });
+  });
+
+  it('refuses a JWT_MAX_AGE_SECONDS that is not a positive number of seconds', () => {
+    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(32), JWT_MAX_AGE_SECONDS: '0' })).toThrow(/^Invalid configuration: JWT_MAX_AGE_SECONDS="0" must be greater than 0/);
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32), JWT_MAX_AGE_SECONDS: '3600' }).jwt?.maxAgeSeconds).toBe(3600);
+  });
+
   it('reads Redis settings when REDIS_URL is set', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', REDIS_KEY_PREFIX: 'a:' }).redis).toEqual({
       url: 'redis://127.0.0.1:6380',
