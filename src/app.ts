@@ -8,12 +8,17 @@ import { createAuthenticator, createCredentialCheck } from './auth/authenticator
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createAlertService } from './alerts/service.js';
+import { createChannelRegistry } from './channels/registry.js';
+import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
 import { ConfigError, type Config } from './config.js';
 import type { ControlCommand } from './events/control.js';
 import { countingBus } from './events/counting.js';
+import { createBatcher } from './events/batches.js';
 import { createHub } from './events/hub.js';
 import { Topics } from './events/topics.js';
+import { createAcknowledgements } from './gateways/acknowledgements.js';
 import { createDeployments } from './gateways/deployments.js';
 import { createGatewayService } from './gateways/service.js';
 import { createIdempotency } from './idempotency/idempotent.js';
@@ -34,7 +39,7 @@ import { createSessionEnder, startRevalidation } from './sessions/revocation.js'
 import { createTaskService } from './tasks/service.js';
 import type { TransportSession } from './transport/connection.js';
 import { startHeartbeat } from './transport/heartbeat.js';
-import { createHttpServer } from './transport/http-server.js';
+import { createHttpServer, developmentHosts } from './transport/http-server.js';
 import { createWsServer } from './transport/ws-server.js';
 import { createHeraldYoga, createMask, GRAPHQL_PATH } from './transport/yoga.js';
 
@@ -65,7 +70,14 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.warn({ adminToken }, 'HERALD_ADMIN_TOKEN is not set; generated an admin token for this development run');
   }
 
-  const backends = createBackends(config, instanceId, log);
+  // The event log asks the channels how long to keep their events; the registry reads its store from the backends.
+  const backends = createBackends(config, instanceId, log, (topic) => channelRegistry.retentionOf(topic));
+  const channelRegistry = createChannelRegistry({
+    store: backends.channels,
+    fileChannels: config.channels,
+    retention: { count: config.events.retentionCount, seconds: config.events.retentionSeconds },
+    log,
+  });
   const { redis, control, directory } = backends;
   const counters = newCounters();
   const metrics = createMetrics();
@@ -75,6 +87,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics.published(topic, events);
   });
   const hub = createHub(bus);
+  const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createSessionRegistry<TransportSession>(log);
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
@@ -85,15 +98,19 @@ export function buildApp(config: Config, logger?: Logger): App {
     mode: redis ? 'REDIS' : 'EMBEDDED',
     startedAt: new Date(),
     connections: () => registry.of('websocket'),
+    hearsSystemMessages: (connectionId) => hub.follows(Topics.connection(connectionId)),
     connectionCount: () => registry.size('websocket'),
     directory,
     counters,
-    subscriptions: () => hub.streamCount(),
+    // A group of batch subscribers reads one stream: counted as its members.
+    subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
     cliListeners: () => new Map([...hub.listeners(Topics.cliPrefix)].map(([topic, n]) => [Topics.registrationIdOf(topic), n])),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
-  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds });
+  // Deployments are kept as long as their events are, for gateways to confirm them.
+  const acknowledgements = createAcknowledgements({ store: backends.deployments, ttlSeconds: config.events.retentionSeconds, timeoutMs: config.gatewayAckTimeoutMs });
+  const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds, log });
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
   const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
@@ -132,9 +149,12 @@ export function buildApp(config: Config, logger?: Logger): App {
   });
 
   const services: Services = {
-    tasks: createTaskService({ store: backends.tasks, bus, idempotency }),
+    tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
+    channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
+    alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
     gateways,
-    deployments: createDeployments({ gateways, idempotency }),
+    deployments: createDeployments({ gateways, idempotency, acknowledgements }),
+    acknowledgements,
     push: createPushRegistrations({
       store: backends.cli,
       bus,
@@ -148,7 +168,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
-    subscriptions: { hub, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    subscriptions: { hub, batcher, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    reads: { maxTopics: config.events.maxReadTopics },
     cluster,
     rateLimits,
     metrics,
@@ -198,6 +219,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       maxBufferedBytes: config.ws.maxBufferedBytes,
       connectionInitTimeoutMs: config.ws.connectionInitTimeoutMs,
       attemptsPerMinute: config.ws.rateLimitPerMinute,
+      authenticatedAttemptsPerMinute: config.ws.authenticatedRateLimitPerMinute,
     },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
@@ -208,13 +230,16 @@ export function buildApp(config: Config, logger?: Logger): App {
     mask,
     log,
   });
-  const server = createHttpServer(yoga, ws);
+  const server = createHttpServer(yoga, ws, { allowedHosts: config.mode === 'development' ? developmentHosts(config.host) : null });
 
   /** What every instance carries out when any instance asks (see events/control.ts). */
   function onControl(command: ControlCommand) {
     switch (command.kind) {
       case 'rate-limits-changed':
         rateLimits.reload().catch((err: Error) => log.warn({ component: 'ratelimit', err: err.message }, 'could not reload rate limits; the periodic reload will retry'));
+        return;
+      case 'channels-changed':
+        channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not reload channels; the periodic reload will retry'));
         return;
       case 'notify':
         hub.inject(Topics.connection(command.connectionId), directMessage(command.id, command.timestamp, command.connectionId, command.message));
@@ -230,6 +255,7 @@ export function buildApp(config: Config, logger?: Logger): App {
 
   let stopHeartbeat = () => {};
   let revalidation: { stop(): void } | undefined;
+  let channelRefresh: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -255,6 +281,9 @@ export function buildApp(config: Config, logger?: Logger): App {
       }
       cluster.start();
       rateLimits.start();
+      await channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not read live channels; the periodic reload will retry'));
+      channelRefresh = setInterval(() => void channelRegistry.reload().catch(() => {}), config.clusterReportIntervalMs);
+      channelRefresh.unref();
       push.start();
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
@@ -272,6 +301,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     log.info('shutting down');
     stopHeartbeat();
     revalidation?.stop();
+    clearInterval(channelRefresh);
     rateLimits.stop();
     refusals.stop();
     await push.stop();

@@ -1,16 +1,25 @@
 import type { ApiKeyStore } from './auth/api-keys.js';
 import { createMemoryApiKeyStore } from './auth/api-keys.memory.js';
 import { createRedisApiKeyStore } from './auth/api-keys.redis.js';
+import type { AlertStore } from './alerts/store.js';
+import { createMemoryAlertStore } from './alerts/store.memory.js';
+import { createRedisAlertStore } from './alerts/store.redis.js';
+import type { ChannelStore } from './channels/store.js';
+import { createMemoryChannelStore } from './channels/store.memory.js';
+import { createRedisChannelStore } from './channels/store.redis.js';
 import type { ClusterDirectory } from './cluster/directory.js';
 import { createMemoryClusterDirectory } from './cluster/directory.memory.js';
 import { createRedisClusterDirectory } from './cluster/directory.redis.js';
 import type { Config } from './config.js';
-import type { EventBus } from './events/bus.js';
+import type { EventBus, RetentionOf } from './events/bus.js';
 import { createMemoryBus } from './events/bus.memory.js';
 import { createRedisBus } from './events/bus.redis.js';
 import type { ControlChannel } from './events/control.js';
 import { createMemoryControlChannel } from './events/control.memory.js';
 import { createRedisControlChannel } from './events/control.redis.js';
+import type { DeploymentStore } from './gateways/acknowledgements.js';
+import { createMemoryDeploymentStore } from './gateways/deployments.memory.js';
+import { createRedisDeploymentStore } from './gateways/deployments.redis.js';
 import type { GatewayStore } from './gateways/store.js';
 import { createMemoryGatewayStore } from './gateways/store.memory.js';
 import { createRedisGatewayStore } from './gateways/store.redis.js';
@@ -55,16 +64,25 @@ export type Backends = {
   readonly leadership: Leadership;
   /** The revocation generation (sessions/store.ts). */
   readonly revocations: RevocationStore;
+  /** Channels defined live. */
+  readonly channels: ChannelStore;
+  readonly alerts: AlertStore;
+  /** Deployments kept for gateways to confirm. */
+  readonly deployments: DeploymentStore;
 };
 
-/** The one place that chooses between the embedded (memory) and the Redis implementation of each backend. */
-export function createBackends(config: Config, instanceId: string, log: Logger): Backends {
+/**
+ * The one place that chooses between the embedded (memory) and the Redis
+ * implementation of each backend. `retentionOf` tells the event log how long
+ * a topic's events are kept where a channel keeps its own.
+ */
+export function createBackends(config: Config, instanceId: string, log: Logger, retentionOf?: RetentionOf): Backends {
   const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
   const redis = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
   if (!redis) {
     return {
       redis,
-      bus: createMemoryBus(retention),
+      bus: createMemoryBus(retention, undefined, retentionOf),
       control: createMemoryControlChannel(),
       tasks: createMemoryTaskStore(),
       gateways: createMemoryGatewayStore(),
@@ -76,11 +94,14 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
       rateLimitWindows: null,
       leadership: alwaysLeader(),
       revocations: createMemoryRevocationStore(),
+      channels: createMemoryChannelStore(),
+      alerts: createMemoryAlertStore(),
+      deployments: createMemoryDeploymentStore(),
     };
   }
   return {
     redis,
-    bus: createRedisBus(redis, log, retention),
+    bus: createRedisBus(redis, log, retention, retentionOf),
     control: createRedisControlChannel(redis, log),
     tasks: createRedisTaskStore(redis),
     gateways: createRedisGatewayStore(redis),
@@ -92,5 +113,8 @@ export function createBackends(config: Config, instanceId: string, log: Logger):
     rateLimitWindows: createRedisWindows(redis, instanceId),
     leadership: redisLeadership(redis, instanceId, config.push.leaderTtlMs),
     revocations: createRedisRevocationStore(redis),
+    channels: createRedisChannelStore(redis),
+    alerts: createRedisAlertStore(redis),
+    deployments: createRedisDeploymentStore(redis),
   };
 }

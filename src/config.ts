@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadChannelsFile } from './channels/file.js';
+import type { ChannelDefinition } from './channels/model.js';
 import type { JwtConfig } from './auth/jwt.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
@@ -33,10 +35,12 @@ const schema = z.object({
   WS_HEARTBEAT_INTERVAL_MS: positiveInt.default(20000),
   WS_HEARTBEAT_TIMEOUT_MS: positiveInt.default(30000),
   WS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
+  WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(512 * 1024),
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
   WS_PER_MESSAGE_DEFLATE: boolean.default('false'),
+  WS_DEFLATE_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
   MIN_CLI_VERSION: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.2.3')
@@ -69,6 +73,8 @@ const schema = z.object({
   EVENT_RETENTION_COUNT: positiveInt.default(10000),
   EVENT_RETENTION_SECONDS: positiveInt.default(86400),
   EVENT_DEDUP_WINDOW_SECONDS: positiveInt.default(600),
+  EVENTS_MAX_TOPICS: positiveInt.default(100),
+  MAX_TOPICS_PER_SUBSCRIPTION: positiveInt.default(100),
   GRAPHQL_MAX_DEPTH: positiveInt.default(10),
   GRAPHQL_MAX_ALIASES: positiveInt.default(15),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
@@ -89,7 +95,9 @@ const schema = z.object({
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
   PUSH_MAX_REGISTRATIONS_PER_OWNER: positiveInt.default(10),
+  GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
+  CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true (one proxy) or the number of reverse proxies in front of Herald')
@@ -125,14 +133,18 @@ export type Config = {
     readonly maxConnections: number;
     readonly heartbeatIntervalMs: number;
     readonly heartbeatTimeoutMs: number;
+    /** Connection attempts per address and minute that do not authenticate. */
     readonly rateLimitPerMinute: number;
+    /** Authenticated connections per address and minute. */
+    readonly authenticatedRateLimitPerMinute: number;
     readonly maxPayloadBytes: number;
     readonly maxQueuedEvents: number;
     readonly maxBufferedBytes: number;
     readonly maxConnectionsPerPrincipal: number;
     readonly maxSubscriptionsPerConnection: number;
     readonly connectionInitTimeoutMs: number;
-    readonly perMessageDeflate: boolean;
+    /** Compression offered to clients that ask for it: off, or on for messages of at least `thresholdBytes`. */
+    readonly perMessageDeflate: false | { readonly thresholdBytes: number };
   };
   readonly minCliVersion: string | undefined;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -141,11 +153,23 @@ export type Config = {
   /** How often (Redis mode) an instance looks for revocations it may have missed. */
   readonly revocationCheckIntervalMs: number;
   readonly push: PushSettings;
+  /** How long a gateway has to confirm an event before its deployment shows it as not confirmed. */
+  readonly gatewayAckTimeoutMs: number;
   readonly queryLimits: QueryLimits;
-  readonly events: { readonly retentionCount: number; readonly retentionSeconds: number; readonly dedupWindowSeconds: number };
+  readonly events: {
+    readonly retentionCount: number;
+    readonly retentionSeconds: number;
+    readonly dedupWindowSeconds: number;
+    /** Topics one `events` read may name. */
+    readonly maxReadTopics: number;
+    /** Repositories one subscription may name. */
+    readonly maxTopicsPerSubscription: number;
+  };
   readonly jwt: JwtConfig | undefined;
   /** Browser origins allowed to connect and call; '*localhost*' stands for any local origin. */
   readonly corsOrigins: readonly string[];
+  /** Channels from CHANNELS_FILE, over the built-in ones. */
+  readonly channels: readonly ChannelDefinition[];
   /** Rate-limit rules from RATE_LIMITS_FILE, over the built-in defaults. */
   readonly rateLimits: Readonly<Record<string, Rule>>;
   /** Where they came from, to name it when a rule names a field the schema lacks (checked when the app is built). */
@@ -195,19 +219,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatIntervalMs: e.WS_HEARTBEAT_INTERVAL_MS,
       heartbeatTimeoutMs: e.WS_HEARTBEAT_TIMEOUT_MS,
       rateLimitPerMinute: e.WS_RATE_LIMIT_PER_MINUTE,
+      authenticatedRateLimitPerMinute: e.WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE,
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxQueuedEvents: e.WS_MAX_QUEUED_EVENTS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       maxConnectionsPerPrincipal: e.WS_MAX_CONNECTIONS_PER_PRINCIPAL,
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
-      perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE,
+      perMessageDeflate: e.WS_PER_MESSAGE_DEFLATE && { thresholdBytes: e.WS_DEFLATE_THRESHOLD_BYTES },
     },
     minCliVersion: e.MIN_CLI_VERSION,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     clusterReportIntervalMs: e.CLUSTER_REPORT_INTERVAL_MS,
     revocationCheckIntervalMs: e.REVOCATION_CHECK_INTERVAL_MS,
+    gatewayAckTimeoutMs: e.GATEWAY_ACK_TIMEOUT_MS,
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
@@ -230,14 +256,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaderTtlMs: e.PUSH_LEADER_TTL_MS,
       maxRegistrationsPerOwner: e.PUSH_MAX_REGISTRATIONS_PER_OWNER,
     },
-    events: { retentionCount: e.EVENT_RETENTION_COUNT, retentionSeconds: e.EVENT_RETENTION_SECONDS, dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS },
+    events: {
+      retentionCount: e.EVENT_RETENTION_COUNT,
+      retentionSeconds: e.EVENT_RETENTION_SECONDS,
+      dedupWindowSeconds: e.EVENT_DEDUP_WINDOW_SECONDS,
+      maxReadTopics: e.EVENTS_MAX_TOPICS,
+      maxTopicsPerSubscription: e.MAX_TOPICS_PER_SUBSCRIPTION,
+    },
     jwt: jwtConfig(e, mode),
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : mode === 'production' ? [] : [LOCAL_ORIGINS],
     rateLimits: e.RATE_LIMITS_FILE ? rulesFrom(e.RATE_LIMITS_FILE) : {},
     rateLimitsFile: e.RATE_LIMITS_FILE,
+    channels: e.CHANNELS_FILE ? channelsFrom(e.CHANNELS_FILE) : [],
     trustProxy: e.TRUST_PROXY,
     protection: true,
   };
+}
+
+function channelsFrom(path: string): ChannelDefinition[] {
+  try {
+    return loadChannelsFile(path);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
+  }
 }
 
 function rulesFrom(path: string): Record<string, Rule> {

@@ -85,6 +85,30 @@ export const byId = (a: { readonly id: string }, b: { readonly id: string }) => 
 export const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:[-+][0-9A-Za-z.+-]{0,50})?$/;
 export const version = string().regex(VERSION_PATTERN, 'must be a version like 1.2.3');
 
+/** The name a client gives itself (`clientName`): letters, digits and . _ - / @, as package names have. */
+export const clientName = string().regex(/^[A-Za-z0-9._/@-]{1,100}$/, 'must be 1-100 letters, digits or . _ - / @');
+
+/** The version a client states (`clientVersion`); whether it is recent enough is decided apart. */
+export const clientVersion = string().regex(/^[0-9A-Za-z.+_-]{1,50}$/, 'must be 1-50 letters, digits or . + _ -');
+
+/**
+ * What is wrong with how a client names itself in `connection_init`, as
+ * "field: problem" (one line, short enough for a close reason); undefined
+ * when nothing is. Absent, null or empty values are not given.
+ */
+export function clientIdentityProblem(given: { readonly clientName?: unknown; readonly clientVersion?: unknown }): string | undefined {
+  for (const [field, rule] of [
+    ['clientName', clientName],
+    ['clientVersion', clientVersion],
+  ] as const) {
+    const value = given[field];
+    if (value === undefined || value === null || value === '') continue;
+    const parsed = rule.safeParse(value);
+    if (!parsed.success) return `${field}: ${parsed.error.issues[0]!.message}`;
+  }
+  return undefined;
+}
+
 /**
  * The shape of a push URL. Whether Herald may reach it (scheme, host,
  * addresses) is the SSRF policy's call, at registration and at every delivery.

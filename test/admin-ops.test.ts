@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { gqlOk, record, wsClient } from './helpers/client.js';
+import { gqlOk, record, TASK_EVENTS, wsClient } from './helpers/client.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { openAcked, type RawSocket } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
 import { useCluster } from './helpers/servers.js';
 
-type ConnectionRow = { id: string; instanceId: string; principalKind: string; clientName: string | null };
+type ConnectionRow = { id: string; instanceId: string; principalKind: string; clientName: string | null; subscriptions: number; systemMessages: boolean };
 
 describe('operating connections across instances', () => {
   const sockets: RawSocket[] = [];
@@ -25,7 +25,7 @@ describe('operating connections across instances', () => {
   const listConnections = (filter: Record<string, unknown> = {}, first?: number, after?: string) =>
     gqlOk(
       a.url,
-      'query ($f: ConnectionFilter, $first: Int, $after: ID) { connections(filter: $f, first: $first, after: $after) { id instanceId principalKind clientName heartbeatRttMs eventsDropped } }',
+      'query ($f: ConnectionFilter, $first: Int, $after: ID) { connections(filter: $f, first: $first, after: $after) { id instanceId principalKind clientName heartbeatRttMs eventsDropped subscriptions systemMessages } }',
       { f: filter, first, after },
     ).then((d) => d.connections as ConnectionRow[]);
 
@@ -81,7 +81,8 @@ describe('operating connections across instances', () => {
     const onA = wsClient(a.wsUrl, { connectionParams: { clientName: 'listener-a' } });
     const fromB = record<{ kind: string; message: string }>(onB, query, {}, 'systemMessages');
     const fromA = record<{ kind: string; message: string }>(onA, query, {}, 'systemMessages');
-    const rowB = (await until(() => listConnections({ clientName: 'listener-b' }), (r) => r.length === 1 && r[0]!.instanceId === 'b', 'listener-b'))[0]!;
+    // notifyConnection answers from the cluster view: wait until it shows the subscription.
+    const rowB = (await until(() => listConnections({ clientName: 'listener-b' }), (r) => r.length === 1 && r[0]!.systemMessages, 'listener-b'))[0]!;
     await until(() => gqlOk(b.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'a subscription on b');
     await until(() => gqlOk(a.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'a subscription on a');
 
@@ -92,6 +93,25 @@ describe('operating connections across instances', () => {
     expect(await fromA.waitForCount(1)).toEqual([{ kind: 'BROADCAST', message: 'everyone' }]);
     await onA.dispose();
     await onB.dispose();
+  });
+
+  it('answers notifyConnection with false for a connection without a systemMessages subscription, whichever instance holds it', async () => {
+    const client = wsClient(b.wsUrl, { connectionParams: { clientName: 'no-system-messages' } });
+    const tasks = record(client, TASK_EVENTS, { repositories: ['quiet'] });
+    const row = (await until(() => listConnections({ clientName: 'no-system-messages' }), (r) => r.length === 1 && r[0]!.subscriptions === 1, 'its taskEvents subscription'))[0]!;
+    expect(row.systemMessages).toBe(false);
+    const notify = (server: HeraldProcess, id: string) =>
+      gqlOk(server.url, 'mutation ($id: ID!) { notifyConnection(connectionId: $id, message: "anyone there?") }', { id }).then((d) => d.notifyConnection as boolean);
+    expect(await notify(a, row.id)).toBe(false);
+    expect(await notify(b, row.id)).toBe(false);
+    expect(await notify(a, '01NOSUCHCONNECTION0000000')).toBe(false);
+
+    const messages = record<{ kind: string; message: string }>(client, 'subscription { systemMessages { kind message } }', {}, 'systemMessages');
+    await until(() => listConnections({ clientName: 'no-system-messages' }), (r) => r[0]!.systemMessages, 'its systemMessages subscription');
+    expect(await notify(a, row.id)).toBe(true);
+    expect(await messages.waitForCount(1)).toEqual([{ kind: 'DIRECT', message: 'anyone there?' }]);
+    tasks.dispose();
+    await client.dispose();
   });
 
   it('drops the connections of an instance that dies', async () => {

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startHerald, type Herald } from './helpers/herald.js';
+import { wsClient } from './helpers/client.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
 import { gqlOk } from './helpers/client.js';
@@ -41,13 +42,73 @@ describe('connection admission', () => {
     expect((await upgradeRefusal(herald.wsUrl, { origin: 'https://example.com' })).status).toBe(403);
   });
 
-  it('answers too many attempts from one address with 429 and Retry-After', async () => {
-    herald = await startHerald({ WS_RATE_LIMIT_PER_MINUTE: '3' });
-    for (let i = 0; i < 3; i++) (await openRaw(herald.wsUrl)).socket.close();
-    const refused = await upgradeRefusal(herald.wsUrl);
-    expect(refused.status).toBe(429);
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+  describe('connection-attempt budgets', () => {
+    const tooMany = /^Too many connection attempts from this address; retry in \d+ s$/;
+    /** Upgrades and leaves before connection_init, as a scanner or a broken client does. */
+    const bareAttempt = async (url: string, headers: Record<string, string> = {}) => {
+      const raw = await openRaw(url, { headers });
+      raw.socket.close();
+      await raw.closed;
+    };
+    const anonymous = async (url: string, headers: Record<string, string> = {}) => {
+      const raw = await openRaw(url, { headers });
+      raw.send({ type: 'connection_init', payload: {} });
+      return Promise.race([raw.next((m) => m.type === 'connection_ack').then(() => raw), raw.closed]);
+    };
+
+    it('lets authenticated clients in after 60 bare attempts from their address, and refuses further anonymous ones with 1013', async () => {
+      herald = await startHerald({ NODE_ENV: 'development' });
+      for (let i = 0; i < 60; i++) await bareAttempt(herald.wsUrl);
+      // A stock graphql-ws client, credentials in connection_init.
+      const client = wsClient(herald.wsUrl);
+      const result = await new Promise<unknown>((resolve, reject) => {
+        client.subscribe({ query: '{ stats { mode } }' }, { next: resolve, error: reject, complete: () => {} });
+      });
+      expect(result).toEqual({ data: { stats: { mode: 'EMBEDDED' } } });
+      await client.dispose();
+      // Credentials in the upgrade's headers.
+      const viaHeader = await openRaw(herald.wsUrl, { headers: auth });
+      viaHeader.send({ type: 'connection_init', payload: {} });
+      expect(await viaHeader.next()).toMatchObject({ type: 'connection_ack' });
+      viaHeader.socket.close();
+      const refused = await anonymous(herald.wsUrl);
+      expect(refused).toEqual({ code: 1013, reason: expect.stringMatching(tooMany) });
+    });
+
+    it('never charges authenticated connections to the anonymous budget', async () => {
+      herald = await startHerald({ WS_RATE_LIMIT_PER_MINUTE: '2' });
+      for (let i = 0; i < 4; i++) (await openAcked(herald.wsUrl, auth)).socket.close();
+      for (let i = 0; i < 2; i++) ((await anonymous(herald.wsUrl)) as Awaited<ReturnType<typeof openRaw>>).socket.close();
+      expect(await anonymous(herald.wsUrl)).toEqual({ code: 1013, reason: expect.stringMatching(tooMany) });
+    });
+
+    it('limits authenticated connections per address with a budget of their own', async () => {
+      herald = await startHerald({ WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: '2' });
+      for (let i = 0; i < 2; i++) (await openAcked(herald.wsUrl, auth)).socket.close();
+      const third = await openRaw(herald.wsUrl);
+      third.send({ type: 'connection_init', payload: auth });
+      expect(await third.closed).toEqual({ code: 1013, reason: expect.stringMatching(tooMany) });
+    });
+
+    it('counts IPv6 clients by their /64', async () => {
+      herald = await startHerald({ WS_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: '1' });
+      const from = (address: string) => ({ 'x-forwarded-for': address });
+      ((await anonymous(herald.wsUrl, from('2001:db8:1:2::a'))) as Awaited<ReturnType<typeof openRaw>>).socket.close();
+      expect(await anonymous(herald.wsUrl, from('2001:db8:1:2:ffff:ffff:ffff:b'))).toEqual({ code: 1013, reason: expect.stringMatching(tooMany) });
+      ((await anonymous(herald.wsUrl, from('2001:db8:1:3::a'))) as Awaited<ReturnType<typeof openRaw>>).socket.close();
+    });
+
+    it('lets at most 20 connections of an address over its budget wait for credentials, closing the oldest', async () => {
+      herald = await startHerald({ WS_RATE_LIMIT_PER_MINUTE: '1' });
+      await bareAttempt(herald.wsUrl);
+      const waiting = [];
+      for (let i = 0; i < 21; i++) waiting.push(await openRaw(herald.wsUrl));
+      expect(await waiting[0]!.closed).toEqual({ code: 1013, reason: 'Too many connections from this address waiting to authenticate' });
+      // The newest may still show credentials and get in.
+      waiting[20]!.send({ type: 'connection_init', payload: auth });
+      expect(await waiting[20]!.next()).toMatchObject({ type: 'connection_ack' });
+      for (const w of waiting) w.socket.terminate();
+    });
   });
 
   it('closes connections beyond the instance limit with 1013', async () => {
@@ -100,6 +161,26 @@ describe('connection admission', () => {
       const raw = await openRaw(herald.wsUrl);
       raw.send({ type: 'connection_init', payload: { ...auth, ...params } });
       expect(await raw.closed).toEqual({ code: 4400, reason });
+    });
+
+    it.each([
+      [{ clientName: 'dash\u0007board' }, 'clientName: must be 1-100 letters, digits or . _ - / @'],
+      [{ clientName: 'x'.repeat(101) }, 'clientName: must be 1-100 letters, digits or . _ - / @'],
+      [{ clientName: 42 }, 'clientName: must be a string'],
+      [{ clientName: 'dashboard', clientVersion: '1.0 beta' }, 'clientVersion: must be 1-50 letters, digits or . + _ -'],
+      [{ clientName: 'dashboard', clientVersion: { major: 1 } }, 'clientVersion: must be a string'],
+    ])('closes %o with 4400 naming the field, as other input is checked', async (params, reason) => {
+      herald = await startHerald();
+      const raw = await openRaw(herald.wsUrl);
+      raw.send({ type: 'connection_init', payload: { ...auth, ...params } });
+      expect(await raw.closed).toEqual({ code: 4400, reason });
+    });
+
+    it('refuses a client name in the upgrade headers that is not one', async () => {
+      herald = await startHerald();
+      const raw = await openRaw(herald.wsUrl, { headers: { 'x-client-name': 'two words' } });
+      raw.send({ type: 'connection_init', payload: auth });
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'clientName: must be 1-100 letters, digits or . _ - / @' });
     });
 
     it('reads the version from X-Herald-Version on the upgrade (and from X-Version, its earlier name)', async () => {

@@ -4,6 +4,13 @@ import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient,
 import { decodeCursor } from '../src/events/cursor.js';
 import { useHerald } from './helpers/servers.js';
 
+const NO_FILTERS = {};
+const FILTERED_TASK_EVENTS = /* GraphQL */ `
+  subscription ($repositories: [String!]!, $types: [TaskEventType!], $changedBy: String, $assignee: String, $status: TaskStatus) {
+    taskEvents(repositories: $repositories, types: $types, changedBy: $changedBy, assignee: $assignee, status: $status) { id type taskId sequence task { status assignee } }
+  }
+`;
+
 describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)', (mode) => {
   const herald = useHerald({}, { redis: mode === 'redis' });
   let clients: Client[] = [];
@@ -15,8 +22,8 @@ describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)',
     return c;
   };
   /** Subscribes and waits until the server has the subscription live. */
-  const subscribe = async (repositories: string[], c = client()) => {
-    const recorder = record<TaskEventResult>(c, TASK_EVENTS, { repositories });
+  const subscribe = async (repositories: string[], c = client(), filters: Record<string, unknown> = NO_FILTERS) => {
+    const recorder = record<TaskEventResult>(c, filters === NO_FILTERS ? TASK_EVENTS : FILTERED_TASK_EVENTS, { repositories, ...filters });
     subscriptions += 1;
     await waitForSubscriptions(herald.url, subscriptions);
     return recorder;
@@ -46,6 +53,23 @@ describe.each(['embedded', 'redis'] as const)('task events over WebSocket (%s)',
       expect(Number.isNaN(Date.parse(e.timestamp))).toBe(false);
       expect(decodeCursor(e.cursor)).toMatchObject({ topic: 'repo:envelope', sequence: e.sequence, time: Date.parse(e.timestamp) });
     }
+  });
+
+  it('filters task events by change, author, assignee and status', async () => {
+    const byChange = await subscribe(['filtered'], client(), { types: ['UPDATED', 'DELETED'] });
+    const byAuthor = await subscribe(['filtered'], client(), { changedBy: 'anonymous' });
+    const byAssignee = await subscribe(['filtered'], client(), { assignee: 'ana' });
+    const byStatus = await subscribe(['filtered'], client(), { status: 'DONE' });
+    const task = await createTask(herald.url, 'filtered', 'first');
+    await gqlOk(herald.url, 'mutation ($id: ID!) { updateTask(id: $id, input: { assignee: "ana" }) { id } }', { id: task.id });
+    await gqlOk(herald.url, 'mutation ($id: ID!) { updateTask(id: $id, input: { status: DONE }) { id } }', { id: task.id }, null);
+    await gqlOk(herald.url, 'mutation ($id: ID!) { deleteTask(id: $id) { id } }', { id: task.id });
+    // The last event reaches every subscriber that wants it; by then each has all it will get.
+    const changes = (r: { values: TaskEventResult[] }) => r.values.map((e) => e.type);
+    expect(changes({ values: await byChange.waitForCount(3) })).toEqual(['UPDATED', 'UPDATED', 'DELETED']);
+    expect(changes({ values: await byAssignee.waitForCount(3) })).toEqual(['UPDATED', 'UPDATED', 'DELETED']);
+    expect(changes({ values: await byStatus.waitForCount(2) })).toEqual(['UPDATED', 'DELETED']);
+    expect(changes({ values: await byAuthor.waitForCount(1) })).toEqual(['UPDATED']);
   });
 
   it('names the anonymous caller in changedBy when no credentials are given (development)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gql, gqlOk } from './helpers/client.js';
+import { gql, gqlOk, record, wsClient } from './helpers/client.js';
 import { deploy, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
@@ -141,5 +141,36 @@ describe('gateways across instances', () => {
     expect(stats.cluster.instances).toEqual([{ instanceId: 'a' }]);
     const result = await deploy(a.url, [g.gateway.id]);
     expect(result.targets[0]).toMatchObject({ status: 'NO_CONNECTION' });
+  });
+});
+
+describe('what a deployment reports, as the instances see it when it is published', () => {
+  // Reports are written on every change, and then only every minute: a dead instance's report lasts three.
+  const cluster = useCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '60000' });
+  const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
+
+  it('does not count an admin watching a gateway as the gateway listening', async () => {
+    const g = await registerGateway(a.url, 'edge-watched');
+    const admin = wsClient(b.wsUrl);
+    const watched = record(admin, 'subscription ($id: ID) { gatewayEvents(gatewayId: $id) { id } }', { id: g.gateway.id }, 'gatewayEvents');
+    await until(() => gqlOk(b.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions === 1, 'the admin subscription');
+    const result = await deploy(a.url, [g.gateway.id]);
+    expect(result.targets[0]).toMatchObject({ status: 'NO_CONNECTION', connections: 0 });
+    expect(await watched.waitForCount(1)).toHaveLength(1);
+    await admin.dispose();
+  });
+
+  it('reports NO_CONNECTION for a gateway whose instance died, while the cluster view still lists its connection', async () => {
+    const g = await registerGateway(a.url, 'edge-gone');
+    const { client } = gatewayClient(b.wsUrl, g.apiKey);
+    await waitForGatewayConnections(a.url, g.gateway.id, 1);
+    expect((await deploy(a.url, [g.gateway.id])).targets[0]).toMatchObject({ status: 'DELIVERED', connections: 1 });
+
+    b.kill('SIGKILL');
+    await b.exited;
+    const { gateway } = await gqlOk(a.url, 'query ($id: ID!) { gateway(id: $id) { connected } }', { id: g.gateway.id });
+    expect(gateway.connected).toBe(true); // b's last report has not expired yet
+    expect((await deploy(a.url, [g.gateway.id])).targets[0]).toMatchObject({ status: 'NO_CONNECTION', connections: 0, reason: 'no active connection' });
+    await client.dispose();
   });
 });

@@ -27,12 +27,13 @@ const admitted = (results: Array<{ status: number }>) => results.filter((r) => r
 describe('rate limits on one instance', () => {
   const herald = useHerald({ TRUST_PROXY: '1' });
 
-  it('limit every mutation and subscription start by default, and list where each rule comes from', async () => {
+  it('limit every mutation, subscription start and log read by default, and list where each rule comes from', async () => {
     const { rateLimits } = await gqlOk(herald.url, RULES);
     expect(rateLimits).toEqual(
       expect.arrayContaining([
         { field: 'Mutation.*', max: 600, windowSeconds: 60, burst: 120, source: 'DEFAULT' },
         { field: 'Subscription.*', max: 120, windowSeconds: 60, burst: 60, source: 'DEFAULT' },
+        { field: 'Query.events', max: 300, windowSeconds: 60, burst: 60, source: 'DEFAULT' },
       ]),
     );
   });

@@ -29,12 +29,13 @@ describe('revoking a key ends every session it holds, on every instance', () => 
     const revokedHook = await startReceiver();
     // The admin's endpoint on the same repository: while it keeps getting events, pushing goes on.
     const witnessHook = await startReceiver();
-    await gqlOk(a.url, REGISTER, { input: { callbackUrl: revokedHook.url, repositories: ['revoked'], clientVersion: '1.0.0' } }, secret);
-    await gqlOk(a.url, REGISTER, { input: { callbackUrl: witnessHook.url, repositories: ['revoked'], clientVersion: '1.0.0' } });
     const ws = await subscribedSocket(b.wsUrl, secret, 'revoked');
     const sse = await openSse(b.url, TASK_EVENTS, { r: ['revoked'] }, secret);
     const watcher = await openSse(b.url, TASK_EVENTS, { r: ['revoked'] });
+    // Counted before the push registrations: the push leader's workers, on either instance, subscribe too.
     await waitForSubscriptions(b.url, 3);
+    await gqlOk(a.url, REGISTER, { input: { callbackUrl: revokedHook.url, repositories: ['revoked'], clientVersion: '1.0.0' } }, secret);
+    await gqlOk(a.url, REGISTER, { input: { callbackUrl: witnessHook.url, repositories: ['revoked'], clientVersion: '1.0.0' } });
 
     await createTask(a.url, 'revoked', 'before');
     await ws.next((m) => m.type === 'next');

@@ -20,7 +20,7 @@ export type AdminService = ReturnType<typeof createAdminService>;
  */
 export function createAdminService(deps: { cluster: ClusterView; control: ControlChannel; bus: EventBus; audit: Audit }) {
   const { cluster, control, bus, audit } = deps;
-  const known = async (id: string) => (await cluster.connections()).some((c) => c.id === id);
+  const find = async (id: string) => (await cluster.connections()).find((c) => c.id === id);
   return {
     /** Open connections of every live instance, oldest first, a page at a time. */
     async connections(args: unknown): Promise<ConnectionReport[]> {
@@ -37,19 +37,24 @@ export function createAdminService(deps: { cluster: ClusterView; control: Contro
     /** Closes a connection wherever it is; false when no instance reports it. */
     async disconnect(principal: Principal, args: unknown): Promise<boolean> {
       const { connectionId: id, reason } = parseInput(disconnectArgs, args);
-      const found = await known(id);
+      const found = (await find(id)) !== undefined;
       await control.send({ kind: 'close-connections', match: { connectionId: id }, code: Close.Disconnected, reason: closeReason(reason) });
       audit({ action: 'disconnect', principal: principal.id, connectionId: id, reason: reason ?? null });
       return found;
     },
 
-    /** Sends a message to one connection's systemMessages subscriptions; false when no instance reports it. */
+    /**
+     * Sends a message to one connection's systemMessages subscriptions; false
+     * when no instance reports such a subscription on that connection (none,
+     * or no such connection): then nobody receives it.
+     */
     async notify(principal: Principal, args: unknown): Promise<boolean> {
       const { connectionId: id, message } = parseInput(notifyConnectionArgs, args);
-      const found = await known(id);
+      const target = await find(id);
+      // Sent even so: a subscription that started since its instance last reported gets it.
       await control.send({ kind: 'notify', connectionId: id, id: newId(), message, timestamp: new Date().toISOString() });
       audit({ action: 'notifyConnection', principal: principal.id, connectionId: id });
-      return found;
+      return target?.systemMessages === true;
     },
 
     /** Sends a message to every systemMessages subscription on every instance. */

@@ -1,5 +1,5 @@
 import type { Principal } from './principal.js';
-import { canReadRepository, canWriteRepository, hasScope, readableRepositories, type Scope } from './scopes.js';
+import { canReadChannel, canReadRepository, canWriteRepository, hasScope, readableRepositories, readsEveryChannel, type Scope } from './scopes.js';
 import { HeraldError } from '../errors.js';
 import type { TopicRequest } from '../events/input.js';
 import { Topics } from '../events/topics.js';
@@ -54,6 +54,12 @@ export function readableTopics(principal: Principal, topics: readonly TopicReque
       continue;
     }
     const topic = `${family}:${name}`;
+    if (family === 'channel') {
+      const allowed = name === '*' ? readsEveryChannel(principal) : canReadChannel(principal, name);
+      if (!allowed) throw new HeraldError('FORBIDDEN', `Not allowed to read channel ${name}`, { topic });
+      out.push(topic);
+      continue;
+    }
     const own = principal.kind === 'gateway' && principal.gatewayId === name;
     if (!own && !hasScope(principal, 'gateways:admin')) throw new HeraldError('FORBIDDEN', `Not allowed to read topic ${topic}`, { topic });
     out.push(topic);

@@ -9,7 +9,7 @@ const scopes = z
     const unknown = given.filter((s) => !isScope(s));
     if (unknown.length > 0) {
       const named = unknown.slice(0, 10).map((s) => s.slice(0, 50)).join(', ');
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown scope(s): ${named}; known: ${SCOPES.join(', ')}` });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown scope(s): ${named}; known: ${SCOPES.join(', ')}, channel:<name>:read, channel:<name>:publish (<name> may be *)` });
     }
   })
   // Every entry is known by now; the filter only tells the type checker so.

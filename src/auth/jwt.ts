@@ -60,23 +60,25 @@ function lifetimeSeconds(payload: JWTPayload, now: number): number {
   return (payload.exp as number) - issued;
 }
 
-/** Reads `sub`, `repos` (a list, or "*") and `scopes` (a list or a space-separated string). */
+/** Reads `sub`, `repos` and `channels` (a list, or "*") and `scopes` (a list or a space-separated string). */
 export function principalFromClaims(payload: JWTPayload): Principal | undefined {
   const subject = payload.sub;
   if (typeof subject !== 'string' || subject === '' || subject.length > 200) return undefined;
-  const repos = reposOf(payload.repos);
-  if (!repos) return undefined;
+  const repos = namesOf(payload.repos);
+  const channels = namesOf(payload.channels);
+  if (!repos || !channels) return undefined;
   return Object.freeze({
     kind: 'user',
     id: `user:${subject}`,
     subject,
     scopes: scopesOf(payload.scopes),
     repos,
+    channels,
     expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
   });
 }
 
-function reposOf(claim: unknown): '*' | ReadonlySet<string> | undefined {
+function namesOf(claim: unknown): '*' | ReadonlySet<string> | undefined {
   if (claim === undefined) return new Set();
   if (claim === '*') return '*';
   if (!Array.isArray(claim) || !claim.every((r) => typeof r === 'string')) return undefined;

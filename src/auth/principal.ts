@@ -15,6 +15,8 @@ export type Principal =
       readonly subject: string;
       readonly scopes: ReadonlySet<Scope>;
       readonly repos: '*' | ReadonlySet<string>;
+      /** The channels the token names (claim `channels`): read access, like `repos`. */
+      readonly channels: '*' | ReadonlySet<string>;
       /** When the token expires (epoch ms); the connection closes then. */
       readonly expiresAt: number | null;
     };

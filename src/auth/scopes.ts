@@ -2,6 +2,7 @@ import type { Principal } from './principal.js';
 import type { Scope } from './scope-names.js';
 
 export { isScope, SCOPES, type Scope } from './scope-names.js';
+import { channelScope } from './scope-names.js';
 
 /**
  * The one place that says who holds a scope: the admin holds all of them;
@@ -44,6 +45,47 @@ export function readableRepositories(principal: Principal): '*' | ReadonlySet<st
 export function canReadRepository(principal: Principal, repository: string): boolean {
   const readable = readableRepositories(principal);
   return readable === '*' || readable.has(repository);
+}
+
+/**
+ * Which channels a caller may read: the admin (and anonymous callers in
+ * development) every one; a user the channels its token names (claim
+ * `channels`) or grants (`channel:<name>:read`); a service what its key
+ * grants; `channel:*:read` is every channel.
+ */
+export function canReadChannel(principal: Principal, channel: string): boolean {
+  switch (principal.kind) {
+    case 'admin':
+    case 'anonymous':
+      return true;
+    case 'gateway':
+      return false;
+    case 'user':
+      if (principal.channels === '*' || principal.channels.has(channel)) return true;
+      return principal.scopes.has(channelScope(channel, 'read')) || principal.scopes.has(channelScope('*', 'read'));
+    case 'service':
+      return principal.scopes.has(channelScope(channel, 'read')) || principal.scopes.has(channelScope('*', 'read'));
+  }
+}
+
+/** Whether the caller may read every channel, present and future. */
+export function readsEveryChannel(principal: Principal): boolean {
+  switch (principal.kind) {
+    case 'admin':
+    case 'anonymous':
+      return true;
+    case 'gateway':
+      return false;
+    case 'user':
+      return principal.channels === '*' || principal.scopes.has(channelScope('*', 'read'));
+    case 'service':
+      return principal.scopes.has(channelScope('*', 'read'));
+  }
+}
+
+/** Publishing needs `channel:<name>:publish` (or `channel:*:publish`); the admin may publish anywhere. */
+export function canPublishChannel(principal: Principal, channel: string): boolean {
+  return hasScope(principal, channelScope(channel, 'publish')) || hasScope(principal, channelScope('*', 'publish'));
 }
 
 /** Writing needs `tasks:write`; a user may write only where they may read. */

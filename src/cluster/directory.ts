@@ -18,6 +18,8 @@ export type ConnectionReport = {
   readonly eventsSent: number;
   readonly eventsDropped: number;
   readonly heartbeatRttMs: number | null;
+  /** Whether the connection has a systemMessages subscription (what notifyConnection reaches). */
+  readonly systemMessages: boolean;
 };
 
 export type InstanceReport = {

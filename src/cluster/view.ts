@@ -63,6 +63,8 @@ export function createClusterView(deps: {
   startedAt: Date;
   /** This instance's open connections, read fresh whenever a report is made. */
   connections: () => Iterable<LocalConnection>;
+  /** Whether one of this instance's connections has a systemMessages subscription. */
+  hearsSystemMessages: (connectionId: string) => boolean;
   connectionCount: () => number;
   directory: ClusterDirectory;
   counters: Counters;
@@ -92,6 +94,7 @@ export function createClusterView(deps: {
     eventsSent: c.eventsSent,
     eventsDropped: c.eventsDropped,
     heartbeatRttMs: c.heartbeatRttMs,
+    systemMessages: deps.hearsSystemMessages(c.id),
   });
 
   // Counted once per change rather than per dispatch, which would cost every

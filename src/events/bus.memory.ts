@@ -1,8 +1,9 @@
-import { outlivedRetention, type EventBus, type EventListener, type LogRead, type Retention } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { encodeCursor } from './cursor.js';
 import { sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { Fifo } from './fifo.js';
+import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { familyOf, Topics } from './topics.js';
 
 /** A topic's retained events, oldest first, and the position of the last one it dropped. */
@@ -18,7 +19,7 @@ function dropFirst(log: TopicLog): void {
  * the whole log is capped (`maxTotal`) and aged on every publish, so memory
  * stays bounded however many topics there are.
  */
-export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }, maxTotal = 100_000): EventBus {
+export function createMemoryBus(retention: Retention = { count: 10_000, seconds: 86_400 }, maxTotal = 100_000, retentionOf: RetentionOf = () => retention): EventBus {
   const logs = new Map<string, TopicLog>();
   const listeners = new Map<string, Set<EventListener>>();
   /** Every event in publish order (entries of events a topic already trimmed are skipped). */
@@ -34,6 +35,27 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     if (log.events.size > 0 && log.events.at(0) === event) dropFirst(log);
   };
 
+  /**
+   * A page of one topic: its events are in position order, so it starts at the
+   * first one after the position and takes no more than asked, costing the
+   * page, not the topic's whole history.
+   */
+  const page = ({ topic, after, count }: PageRequest): Page => {
+    const log = logs.get(topic);
+    if (!log) return { events: [], last: after, more: false, floor: 0 };
+    const events = log.events;
+    let low = 0;
+    let high = events.size;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (events.at(mid).position > after) high = mid;
+      else low = mid + 1;
+    }
+    const found: EventEnvelope[] = [];
+    for (let i = low; i < events.size && found.length < count; i++) found.push(events.at(i));
+    return { events: found, last: found.at(-1)?.position ?? after, more: low + found.length < events.size, floor: log.trimmedThrough };
+  };
+
   const deliver = (topic: string, event: EventEnvelope) => {
     const set = listeners.get(topic);
     if (set) for (const listener of set) listener(event);
@@ -47,7 +69,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     const { topic } = log;
     const sequence = ++log.sequence;
     position += 1;
-    const event: EventEnvelope = Object.freeze({
+    const fields: { -readonly [K in keyof EventEnvelope]: EventEnvelope[K] } = {
       id: sealed.id,
       topic,
       type: sealed.type,
@@ -59,11 +81,20 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       sequence,
       position,
       cursor: encodeCursor(topic, sequence, position, time),
-    });
+    };
+    if (sealed.source !== undefined) fields.source = sealed.source;
+    if (sealed.schemaVersion !== undefined) fields.schemaVersion = sealed.schemaVersion;
+    const event: EventEnvelope = Object.freeze(fields);
     log.events.push(event);
     order.push(event);
     orderTimes.push(time);
-    if (log.events.size > retention.count) dropFirst(log);
+    const kept = retentionOf(topic);
+    if (log.events.size > kept.count) dropFirst(log);
+    // A topic that keeps its events a shorter time than the rest drops its own old ones.
+    if (kept.seconds < retention.seconds) {
+      const cutoff = new Date(now - kept.seconds * 1000).toISOString();
+      while (log.events.size > 0 && log.events.at(0).timestamp < cutoff) dropFirst(log);
+    }
     // Whole-log bounds: total size, then age (the front is the oldest event overall).
     const oldest = now - retention.seconds * 1000;
     while (order.size > maxTotal) dropOldest();
@@ -92,29 +123,11 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
       };
     },
     async read(topics, from, limit): Promise<LogRead> {
-      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
-      const after = from ?? { position: 0, time: Date.now() };
-      const found: EventEnvelope[] = [];
-      for (const topic of expand(topics, logs.keys())) {
-        const log = logs.get(topic);
-        if (!log) continue;
-        if (from && log.trimmedThrough > after.position) return { ok: false, reason: 'expired' };
-        // A topic's events are in position order: start at the first one after the cursor and take
-        // no more than the page needs, so a read costs the page, not the topic's whole history.
-        const events = log.events;
-        let low = 0;
-        let high = events.size;
-        while (low < high) {
-          const mid = (low + high) >>> 1;
-          if (events.at(mid).position > after.position) high = mid;
-          else low = mid + 1;
-        }
-        for (let i = low; i < events.size && i - low <= limit; i++) found.push(events.at(i));
-      }
-      found.sort((a, b) => a.position - b.position);
-      return { ok: true, events: found.slice(0, limit), hasMore: found.length > limit };
+      if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
+      return mergeTopics(expand(topics, logs.keys()), from?.position ?? 0, from !== null, limit, async (requests) => requests.map(page));
     },
     head: async () => position,
+    listeners: async (topics) => topics.map((topic) => listeners.get(topic)?.size ?? 0),
     isReady: () => true,
     async close() {
       listeners.clear();

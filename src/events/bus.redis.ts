@@ -1,10 +1,11 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
-import { outlivedRetention, type EventBus, type LogRead, type Retention } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
+import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { isPriority } from './priority.js';
 import { familyOf } from './topics.js';
 
@@ -27,15 +28,16 @@ import { familyOf } from './topics.js';
 // cursors, and one older than the retention time is expired anyway.
 // Events made together (a deployment to many gateways) go in one call.
 // KEYS: the global position, then per event its topic's sequence, stream,
-// floor and family set. ARGV: retention count and seconds, then per event its
-// topic, channel and JSON up to the sequence.
+// floor and family set. ARGV: per event its topic, channel, JSON up to the
+// sequence, and its topic's retention count and seconds (a channel may keep
+// fewer events, or keep them shorter, than the default).
 const PUBLISH_SCRIPT = `
 local numbers = {}
-local limit = tonumber(ARGV[1])
-local every = math.min(10, math.max(1, math.floor(limit / 100)))
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
-  local topic, channel, head = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
+  local topic, channel, head = ARGV[1 + 5 * i], ARGV[2 + 5 * i], ARGV[3 + 5 * i]
+  local limit, seconds = tonumber(ARGV[4 + 5 * i]), ARGV[5 + 5 * i]
+  local every = math.min(10, math.max(1, math.floor(limit / 100)))
   local sequence = redis.call('INCR', seq)
   local position = redis.call('INCR', KEYS[1])
   local message = head .. sequence .. ',"position":' .. position .. '}'
@@ -49,7 +51,7 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
     end
   end
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
-  redis.call('EXPIRE', stream, ARGV[2])
+  redis.call('EXPIRE', stream, seconds)
   redis.call('PUBLISH', channel, message)
   numbers[2 * i + 1] = sequence
   numbers[2 * i + 2] = position
@@ -60,7 +62,7 @@ return numbers
 type Wire = Omit<EventEnvelope, 'cursor'>;
 type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
 
-export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }): EventBus {
+export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
   const prefix = redis.keyPrefix;
   const channelOf = (topic: string) => `${prefix}ev:${topic}`;
   const logOf = (topic: string) => `${prefix}log:${topic}`;
@@ -73,15 +75,36 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   const decodeRead = readDecoder(log);
 
+  /** One page of each topic asked, with its floor, in one round trip. */
+  async function readPages(requests: readonly PageRequest[]): Promise<Page[]> {
+    const pipeline = redis.command.pipeline();
+    for (const { topic, after, count } of requests) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count);
+    const replies = (await pipeline.exec()) ?? [];
+    return requests.map(({ after, count }, i) => {
+      const [floorErr, floor] = replies[2 * i]!;
+      const [rangeErr, entries] = replies[2 * i + 1]!;
+      if (floorErr || rangeErr) throw floorErr ?? rangeErr;
+      const list = entries as Array<[string, string[]]>;
+      const events: EventEnvelope[] = [];
+      for (const [, fields] of list) {
+        const event = decodeRead(fields[1]!);
+        if (event) events.push(event);
+      }
+      const last = list.length > 0 ? Number.parseInt(list[list.length - 1]![0], 10) : after;
+      return { events, last, more: list.length === count, floor: floor === null ? 0 : Number(floor) };
+    });
+  }
+
   async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
     const events = sealAll(drafts);
     if (events.length === 0) return [];
     const keys = [`${prefix}position`];
-    const args = [String(retention.count), String(retention.seconds)];
+    const args: string[] = [];
     for (const event of events) {
       const topic = event.sealed.topic;
+      const kept = retentionOf(topic);
       keys.push(`${prefix}seq:${topic}`, logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
-      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
+      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
     }
     let numbers: number[];
     try {
@@ -113,35 +136,25 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       );
     },
     async read(topics, from, limit): Promise<LogRead> {
-      if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
-      const after = from ?? { position: 0, time: Date.now() };
+      if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
       try {
         const named = topics.filter((t) => !t.endsWith(':*'));
         const families = topics.filter((t) => t.endsWith(':*')).map((t) => t.slice(0, -2));
         const known = families.length > 0 ? await Promise.all(families.map((f) => redis.command.smembers(topicsOf(f)))) : [];
         const all = [...new Set([...named, ...known.flat()])];
-        if (all.length === 0) return { ok: true, events: [], hasMore: false };
-        const pipeline = redis.command.pipeline();
-        for (const topic of all) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after.position}-0`, '+', 'COUNT', limit + 1);
-        const replies = (await pipeline.exec()) ?? [];
-        const events: EventEnvelope[] = [];
-        let hasMore = false;
-        for (let i = 0; i < all.length; i++) {
-          const [floorErr, floor] = replies[2 * i]!;
-          const [rangeErr, entries] = replies[2 * i + 1]!;
-          if (floorErr || rangeErr) throw floorErr ?? rangeErr;
-          if (from && floor !== null && Number(floor) > after.position) return { ok: false, reason: 'expired' };
-          const list = entries as Array<[string, string[]]>;
-          if (list.length > limit) hasMore = true;
-          for (const [, fields] of list.slice(0, limit)) {
-            const event = decodeRead(fields[1]!);
-            if (event) events.push(event);
-          }
-        }
-        events.sort((a, b) => a.position - b.position);
-        return { ok: true, events: events.slice(0, limit), hasMore: hasMore || events.length > limit };
+        return await mergeTopics(all, from?.position ?? 0, from !== null, limit, readPages);
       } catch (err) {
         throw new BackendUnavailableError(`log read failed: ${(err as Error).message}`);
+      }
+    },
+    async listeners(topics) {
+      if (topics.length === 0) return [];
+      try {
+        // NUMSUB answers channel, count, channel, count, ... in the order asked.
+        const reply = (await redis.command.call('PUBSUB', 'NUMSUB', ...topics.map(channelOf))) as Array<string | number>;
+        return topics.map((_, i) => Number(reply[2 * i + 1]));
+      } catch (err) {
+        throw new BackendUnavailableError(`listener count failed: ${(err as Error).message}`);
       }
     },
     async head() {
@@ -226,7 +239,9 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
     typeof wire.timestamp !== 'string' ||
     !Number.isSafeInteger(wire.sequence) ||
     !Number.isSafeInteger(wire.position) ||
-    !isPriority(wire.priority)
+    !isPriority(wire.priority) ||
+    (wire.source !== undefined && typeof wire.source !== 'string') ||
+    (wire.schemaVersion !== undefined && !Number.isSafeInteger(wire.schemaVersion))
   ) {
     log.warn('dropped an event that is not a valid envelope');
     return null;

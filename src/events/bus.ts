@@ -36,6 +36,13 @@ export interface EventBus {
   read(topics: readonly string[], after: ReadFrom | null, limit: number): Promise<LogRead>;
   /** The position of the newest event published so far (0 when none). */
   head(): Promise<number>;
+  /**
+   * How many subscribers each topic has right now, as the backend sees them:
+   * in Redis the instances subscribed to its channel (a wildcard's pattern
+   * subscription is not counted), in embedded mode this instance's listeners.
+   * An instance that dies stops counting at once (Redis drops its connection).
+   */
+  listeners(topics: readonly string[]): Promise<number[]>;
   /** False while the backend cannot be reached. */
   isReady(): boolean;
   close(): Promise<void>;
@@ -46,5 +53,15 @@ export type Retention = { readonly count: number; readonly seconds: number };
 /** Where a read starts: after this position; `time` is when that event was published (for retention). */
 export type ReadFrom = Pick<CursorPosition, 'position' | 'time'>;
 
+/** How long a topic's events are kept; a channel may keep its own. */
+export type RetentionOf = (topic: string) => Retention;
+
 /** A cursor older than retention may have lost events after it, whatever the topic. */
 export const outlivedRetention = (from: ReadFrom, retention: Retention, now = Date.now()) => from.time < now - retention.seconds * 1000;
+
+/** Whether a read of these topics from the cursor may have lost events to any topic's retention time. */
+export function outlivedRetentionOfAny(from: ReadFrom, topics: readonly string[], retention: Retention, retentionOf: RetentionOf, now = Date.now()): boolean {
+  if (outlivedRetention(from, retention, now)) return true;
+  for (const topic of topics) if (!topic.endsWith(':*') && outlivedRetention(from, retentionOf(topic), now)) return true;
+  return false;
+}

@@ -23,7 +23,7 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
 function parse(message: string): ControlCommand | undefined {
   try {
     const c = JSON.parse(message) as ControlCommand;
-    if (c.kind === 'rate-limits-changed') return { kind: c.kind };
+    if (c.kind === 'rate-limits-changed' || c.kind === 'channels-changed') return { kind: c.kind };
     if (c.kind === 'notify') {
       return [c.connectionId, c.id, c.message, c.timestamp].every((v) => typeof v === 'string') ? c : undefined;
     }

@@ -9,7 +9,8 @@ export type ConnectionMatch = { readonly principalId: string; readonly keyId?: s
 export type ControlCommand =
   | { readonly kind: 'close-connections'; readonly match: ConnectionMatch; readonly code: number; readonly reason: string }
   | { readonly kind: 'notify'; readonly connectionId: string; readonly id: string; readonly message: string; readonly timestamp: string }
-  | { readonly kind: 'rate-limits-changed' };
+  | { readonly kind: 'rate-limits-changed' }
+  | { readonly kind: 'channels-changed' };
 
 export type ControlChannel = {
   send(command: ControlCommand): Promise<void>;

@@ -3,13 +3,13 @@ import { HeraldError } from '../errors.js';
 import { MAX_EVENT_BYTES, type EventDraft } from './envelope.js';
 
 /** The part of an envelope that is known before a sequence is assigned. */
-export type SealedDraft = Omit<EventDraft, 'id' | 'timestamp'> & { id: string; timestamp: string };
+export type SealedDraft = Omit<EventDraft, 'id' | 'timestamp' | 'source' | 'schemaVersion'> & { id: string; timestamp: string; source?: string; schemaVersion?: number };
 
 /** A sealed draft as a bus takes it: its timestamp in ms, and its payload serialized. */
 export type SealedEvent = { readonly sealed: SealedDraft; readonly time: number; readonly payloadJson: string | undefined };
 
 export function seal(draft: EventDraft): SealedDraft {
-  return { ...draft, id: draft.id ?? newId(), timestamp: draft.timestamp ?? new Date().toISOString() };
+  return sealAll([draft])[0]!.sealed;
 }
 
 /** Serializes an envelope without its sequence and cursor, refusing events over the size limit. */
@@ -43,6 +43,9 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
       expiresAt: draft.expiresAt,
       payload: draft.payload,
     };
+    // Only events that have them carry them, so every other event keeps its shape and size.
+    if (draft.source != null) sealed.source = draft.source;
+    if (draft.schemaVersion != null) sealed.schemaVersion = draft.schemaVersion;
     if (i === 0 || draft.payload !== lastPayload) {
       lastPayload = draft.payload;
       payloadJson = JSON.stringify(draft.payload);
@@ -51,7 +54,8 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
     // Serialized only when an upper bound of its size comes near the limit: a
     // header character takes at most 6 bytes once escaped, its field names and
     // punctuation less than 200.
-    const headerChars = sealed.id.length + sealed.topic.length + sealed.type.length + sealed.timestamp.length + (sealed.correlationId?.length ?? 0) + (sealed.expiresAt?.length ?? 0) + 8;
+    const headerChars =
+      sealed.id.length + sealed.topic.length + sealed.type.length + sealed.timestamp.length + (sealed.correlationId?.length ?? 0) + (sealed.expiresAt?.length ?? 0) + (sealed.source?.length ?? 0) + 24;
     if (payloadBytes + 6 * headerChars + 200 > MAX_EVENT_BYTES) checked(serialize(sealed, payloadJson));
     return { sealed, time: draft.timestamp === undefined ? now : Date.parse(draft.timestamp), payloadJson };
   });
@@ -72,6 +76,8 @@ function serialize(sealed: SealedDraft, payloadJson: string | undefined): string
     correlationId: sealed.correlationId,
     priority: sealed.priority,
     expiresAt: sealed.expiresAt,
+    source: sealed.source,
+    schemaVersion: sealed.schemaVersion,
   });
   if (payloadJson === undefined) return head;
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"payload":${payloadJson}}`;

@@ -18,6 +18,10 @@ export type EventEnvelope<TType extends string = string, TPayload = unknown> = {
   readonly correlationId: string | null;
   readonly priority: Priority;
   readonly expiresAt: string | null;
+  /** Who published it, as the publisher names itself (channel events); absent when not given. */
+  readonly source?: string | null;
+  /** The version of the payload's schema, for consumers that evolve with it (channel events); absent when not given. */
+  readonly schemaVersion?: number | null;
   readonly payload: TPayload;
 };
 

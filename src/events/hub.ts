@@ -1,6 +1,6 @@
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
-import { EventStream } from './stream.js';
+import { EventStream, type OverflowPolicy } from './stream.js';
 
 /**
  * Local fan-out. However many streams listen to a topic on this instance, the
@@ -18,6 +18,8 @@ export type Hub = {
   inject(topic: string, event: EventEnvelope): void;
   /** Number of open streams. */
   streamCount(): number;
+  /** Whether a stream on this instance follows the topic. */
+  follows(topic: string): boolean;
   /** How many streams of this instance listen to each topic that starts with `prefix` (named, not through a wildcard). */
   listeners(prefix: string): Map<string, number>;
   /** Ends every stream (each completes normally) and drops all bus subscriptions. */
@@ -31,6 +33,8 @@ export type StreamOptions = {
   readonly onOverflow: (dropped: readonly EventEnvelope[]) => void;
   /** Keeps only the events it returns true for. */
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
+  /** What a full queue does (default `end`). */
+  readonly overflow?: OverflowPolicy | undefined;
 };
 
 type Topic = {
@@ -85,10 +89,16 @@ export function createHub(bus: EventBus): Hub {
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
-      const stream: EventStream = new EventStream(options.maxQueued, options.onOverflow, options.accept, () => {
-        streams.delete(stream);
-        for (const name of unique) leave(name, stream);
-      });
+      const stream: EventStream = new EventStream(
+        options.maxQueued,
+        options.onOverflow,
+        options.accept,
+        () => {
+          streams.delete(stream);
+          for (const name of unique) leave(name, stream);
+        },
+        options.overflow,
+      );
       const joined = unique.map((name) => join(name, stream));
       try {
         await Promise.all(joined.map((t) => t.live));
@@ -104,6 +114,7 @@ export function createHub(bus: EventBus): Hub {
       if (!isLocal(name)) throw new Error(`not a local topic: ${name}`);
       for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
+    follows: (name) => (topics.get(name)?.streams.size ?? 0) > 0,
     streamCount: () => streams.size,
     listeners(prefix) {
       const counts = new Map<string, number>();

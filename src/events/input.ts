@@ -13,14 +13,16 @@ export function publishOptions(input: { priority?: Priority | null; expiresAt?: 
   return { priority: input.priority ?? 'NORMAL', expiresAt: input.expiresAt?.toISOString() ?? null };
 }
 
-const MAX_TOPICS = 100;
+/** The most topics a read may name by default (EVENTS_MAX_TOPICS). */
+export const MAX_READ_TOPICS = 100;
 // Narrower than an identifier: no ':' inside a topic's name part.
 const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A topic a poller may name, taken apart; who may read it is decided after. */
-export type TopicRequest = { readonly family: 'repo' | 'gateway'; readonly name: string };
+export type TopicRequest = { readonly family: 'repo' | 'gateway' | 'channel'; readonly name: string };
 
-const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:* or gateway:<id>)`;
+const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)`;
+const CHANNEL = /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/;
 
 const topic = z.string({ invalid_type_error: 'must be a list of strings' }).transform((value, ctx): TopicRequest => {
   const colon = value.indexOf(':');
@@ -32,15 +34,17 @@ const topic = z.string({ invalid_type_error: 'must be a list of strings' }).tran
     return z.NEVER;
   }
   if (family === 'gateway' && GATEWAY_ID.test(name)) return { family, name };
+  if (family === 'channel' && CHANNEL.test(name)) return { family, name };
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: notATopic(value) });
   return z.NEVER;
 });
 
-/** `events(topics, limit)`; the cursor is checked where it is decoded. */
-export const eventsArgs = z.object({
-  limit: pageSize,
-  topics: z
-    .array(topic, { invalid_type_error: 'must be a list of strings' })
-    .min(1, `must name 1-${MAX_TOPICS} topics`)
-    .max(MAX_TOPICS, `must name 1-${MAX_TOPICS} topics`),
-});
+/** `events(topics, limit)` naming at most `maxTopics` topics; the cursor is checked where it is decoded. */
+export const eventsArgs = (maxTopics = MAX_READ_TOPICS) =>
+  z.object({
+    limit: pageSize,
+    topics: z
+      .array(topic, { invalid_type_error: 'must be a list of strings' })
+      .min(1, `must name 1-${maxTopics} topics`)
+      .max(maxTopics, `must name 1-${maxTopics} topics`),
+  });

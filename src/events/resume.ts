@@ -38,7 +38,8 @@ export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
     while (this.#catchingUp) {
       const event = this.#page[this.#index++];
       if (event) {
-        this.#last = { position: event.position, time: Date.parse(event.timestamp) };
+        // The furthest position read: pages may come in another order than the log's (order: PRIORITY).
+        if (event.position > this.#last.position) this.#last = { position: event.position, time: Date.parse(event.timestamp) };
         if (this.keep(event)) return { value: event, done: false };
         continue;
       }

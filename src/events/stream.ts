@@ -1,5 +1,14 @@
 import type { EventEnvelope } from './envelope.js';
 import { Fifo } from './fifo.js';
+import { droppedNotice, shed } from './shedding.js';
+
+/**
+ * What a full queue does: `end` the stream (the consumer is dropped as a slow
+ * consumer), or `shed` its lowest-priority, oldest events and put a notice of
+ * how many in their place (channel subscriptions: one burst of low-priority
+ * packets must not cost a dashboard its connection).
+ */
+export type OverflowPolicy = 'end' | 'shed';
 
 /** Where a piped stream hands its events, as they arrive. */
 export type EventSink = {
@@ -18,34 +27,88 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   #waiting: ((result: IteratorResult<EventEnvelope>) => void) | undefined;
   #done = false;
   #sink: EventSink | undefined;
+  /** While set, a piped stream queues (its consumer cannot take more for now). */
+  #paused = false;
+  /** Events shed since the consumer last got a notice, and the cursor before the first of them. */
+  #shed: { first: EventEnvelope; count: number; resumeFrom: string | null } | undefined;
+  /** The cursor of the last event handed on (the one a notice resumes from). */
+  #lastCursor: string | null = null;
 
   constructor(
     private readonly maxQueued: number,
     private readonly onOverflow: (dropped: readonly EventEnvelope[]) => void,
     private readonly accept: ((event: EventEnvelope) => boolean) | undefined,
     private readonly onEnd: () => void,
+    private readonly overflow: OverflowPolicy = 'end',
   ) {}
+
+  get policy(): OverflowPolicy {
+    return this.overflow;
+  }
 
   push(event: EventEnvelope): void {
     if (this.#done || (this.accept && !this.accept(event))) return;
-    if (this.#sink) return this.#sink.next(event);
+    if (this.#sink && !this.#paused) return this.#hand(event);
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
+      this.#lastCursor = event.cursor;
       waiting({ value: event, done: false });
       return;
     }
     if (this.#queue.size >= this.maxQueued) {
-      const dropped = [...this.#queue.take(), event];
-      this.end();
-      this.onOverflow(dropped);
-      return;
+      if (this.overflow === 'end') {
+        const dropped = [...this.#queue.take(), event];
+        this.end();
+        this.onOverflow(dropped);
+        return;
+      }
+      this.#shedSome();
     }
     this.#queue.push(event);
   }
 
+  #shedSome(): void {
+    const { kept, dropped } = shed(this.#queue.take());
+    for (const event of kept) this.#queue.push(event);
+    const first = dropped[0]!;
+    // The notice resumes from just before the earliest event lost since the last one.
+    this.#shed ??= { first, count: 0, resumeFrom: this.#lastCursor };
+    this.#shed.count += dropped.length;
+    this.onOverflow(dropped);
+  }
+
+  /** The next item for the consumer: a drop notice first, when events were shed since the last. */
+  #take(): EventEnvelope {
+    const shedNow = this.#shed;
+    if (shedNow) {
+      this.#shed = undefined;
+      return droppedNotice(shedNow.first, shedNow.count, shedNow.resumeFrom);
+    }
+    const event = this.#queue.shift();
+    this.#lastCursor = event.cursor;
+    return event;
+  }
+
+  #hand(event: EventEnvelope): void {
+    this.#lastCursor = event.cursor;
+    this.#sink!.next(event);
+  }
+
+  /** Holds events in the queue instead of handing them to the sink (whose consumer cannot take more for now). */
+  pause(): void {
+    if (this.#sink) this.#paused = true;
+  }
+
+  /** Hands the sink what was queued while paused (a drop notice first, if events were shed), then events as they come. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    while (!this.#done && !this.#paused && (this.#shed || this.#queue.size > 0)) this.#sink!.next(this.#take());
+  }
+
   next(): Promise<IteratorResult<EventEnvelope>> {
-    if (this.#queue.size > 0) return Promise.resolve({ value: this.#queue.shift(), done: false });
+    if (this.#shed || this.#queue.size > 0) return Promise.resolve({ value: this.#take(), done: false });
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.#waiting = resolve;
@@ -60,13 +123,9 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   pipe(sink: EventSink): void {
     if (this.#sink || this.#waiting) throw new Error('the stream already has a consumer');
     if (this.#done) return sink.end();
-    const queued = this.#queue.take();
     this.#sink = sink;
-    // Ending meanwhile calls the sink's `end` itself.
-    for (const event of queued) {
-      if (this.#done) return;
-      sink.next(event);
-    }
+    // Ending (or pausing) meanwhile stops this; a pause leaves the rest queued.
+    while (!this.#done && !this.#paused && (this.#shed || this.#queue.size > 0)) sink.next(this.#take());
   }
 
   /** Drops whatever is queued, for a consumer that only wants to know that something arrived. */

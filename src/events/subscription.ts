@@ -1,16 +1,32 @@
 import { badInput, HeraldError } from '../errors.js';
-import type { EventBus, ReadFrom } from './bus.js';
+import type { EventBus, LogRead, ReadFrom } from './bus.js';
+import { PRIORITY_RANK } from './priority.js';
 import { decodeCursor } from './cursor.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
 import { CursorExpiredError, ResumedStream } from './resume.js';
+import type { OverflowPolicy } from './stream.js';
+import { batchesOf, type Batch, type BatchOptions, type createBatcher } from './batches.js';
+
+type Batcher = ReturnType<typeof createBatcher>;
 
 /** Catch-up pages; small enough to keep memory flat, large enough to be quick. */
 const PAGE = 500;
+/** Events sorted together for a catch-up in priority order. */
+export const PRIORITY_CHUNK = 10_000;
+
+/**
+ * The order a subscription catches up in: the log's, or the highest priority
+ * first (then the log's) within each run of PRIORITY_CHUNK missed events.
+ * Live events come in the log's order either way.
+ */
+export type CatchUpOrder = 'SEQUENCE' | 'PRIORITY';
 
 /** What opening a subscription's stream needs from the instance. */
 export type Subscriptions = {
   readonly hub: Hub;
+  /** Live batches shared by subscriptions that ask for the same (channelEventBatches). */
+  readonly batcher: Batcher;
   readonly bus: EventBus;
   /** Events a stream may hold for a consumer that is not reading; past it the consumer is dropped. */
   readonly maxQueued: number;
@@ -18,10 +34,12 @@ export type Subscriptions = {
   readonly onDropped: (topic: string, count: number) => void;
 };
 
-/** The transport a subscription runs on, so a stream that overflows can end it. */
+/** The transport a subscription runs on, so a stream that overflows can end it, or count what it shed. */
 export type Consumer = {
   /** Ends the consumer's channel because it cannot keep up; `dropped` events were lost to it. */
   readonly dropSlowConsumer: (dropped: number) => void;
+  /** Counts events shed for it (the consumer stays, and gets a notice). */
+  readonly countDropped: (dropped: number) => void;
 };
 
 export type StreamRequest = {
@@ -30,6 +48,15 @@ export type StreamRequest = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** A cursor from an earlier event: first deliver what came after it. */
   readonly after?: string | null | undefined;
+  readonly order?: CatchUpOrder | undefined;
+  /** What a full queue does: `end` the subscription (slow consumer, the default) or `shed` lowest priority first. */
+  readonly overflow?: OverflowPolicy | undefined;
+  /**
+   * Topics the stream follows without reading or receiving anything on them
+   * (nothing is published there), so that the bus can tell that such a
+   * stream is open somewhere (see EventBus.listeners).
+   */
+  readonly presence?: readonly string[] | undefined;
 };
 
 /**
@@ -40,16 +67,21 @@ export type StreamRequest = {
  */
 export async function openStream(deps: Subscriptions, request: StreamRequest, consumer: Consumer | undefined): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
-  const live = await deps.hub.open(request.topics, {
+  // An event past its expiry is never delivered, live or on catch-up.
+  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
+  const live = await deps.hub.open(request.presence?.length ? [...request.topics, ...request.presence] : request.topics, {
     maxQueued: deps.maxQueued,
-    accept: request.accept,
+    accept,
+    overflow: request.overflow,
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
-      consumer?.dropSlowConsumer(dropped.length);
+      if (request.overflow === 'shed') consumer?.countDropped(dropped.length);
+      else consumer?.dropSlowConsumer(dropped.length);
     },
   });
   if (!from) return live;
-  const read = (after: ReadFrom) => deps.bus.read(request.topics, after, PAGE);
+  const inOrder = (after: ReadFrom) => deps.bus.read(request.topics, after, PAGE);
+  const read = request.order === 'PRIORITY' ? byPriority(inOrder) : inOrder;
   const first = await read(from).catch((err: unknown) => {
     live.end();
     throw err;
@@ -58,10 +90,56 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     live.end();
     throw cursorExpired();
   }
-  const now = Date.now();
-  // Catch-up skips events that expired while the subscriber was away.
-  const keep = (e: EventEnvelope) => (request.accept?.(e) ?? true) && (e.expiresAt === null || Date.parse(e.expiresAt) > now);
-  return withCursorErrors(new ResumedStream(live, first, from, read, keep));
+  return withCursorErrors(new ResumedStream(live, first, from, read, accept));
+}
+
+/**
+ * The frames of a batching subscription: without a cursor, live batches shared
+ * with every subscription of the same `key` (same events, gathered the same
+ * way); after a cursor, the subscriber's own catch-up and live events,
+ * gathered the same way.
+ */
+export async function openBatches(deps: Subscriptions, request: StreamRequest & { readonly key: string }, batch: BatchOptions, consumer: Consumer | undefined): Promise<AsyncIterableIterator<Batch>> {
+  if (request.after) return batchesOf(await openStream(deps, request, consumer), batch);
+  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
+  return deps.batcher.open(`${request.key}|${batch.maxBatch}|${batch.maxDelayMs}`, request.topics, accept, batch, (dropped) => {
+    deps.onDropped(request.topics[0] ?? 'other', dropped);
+    consumer?.dropSlowConsumer(dropped);
+  });
+}
+
+/** Whether the event may still be delivered. The last event's verdict is kept: fan-out asks once per subscriber. */
+const notExpired = (() => {
+  let last: EventEnvelope | undefined;
+  let verdict = true;
+  return (e: EventEnvelope): boolean => {
+    if (e.expiresAt === null) return true;
+    if (e !== last) {
+      last = e;
+      verdict = Date.parse(e.expiresAt) > Date.now();
+    }
+    return verdict;
+  };
+})();
+
+/** Reads up to PRIORITY_CHUNK events in log order and hands them on highest priority first (then by position). */
+function byPriority(read: (after: ReadFrom) => Promise<LogRead>) {
+  return async (after: ReadFrom): Promise<LogRead> => {
+    const events: EventEnvelope[] = [];
+    let from = after;
+    let hasMore = true;
+    while (hasMore && events.length < PRIORITY_CHUNK) {
+      const page = await read(from);
+      if (!page.ok) return page;
+      events.push(...page.events);
+      hasMore = page.hasMore;
+      const last = page.events.at(-1);
+      if (!last) break;
+      from = { position: last.position, time: Date.parse(last.timestamp) };
+    }
+    events.sort((a, b) => PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] || a.position - b.position);
+    return { ok: true, events, hasMore };
+  };
 }
 
 export function readFrom(cursor: string): ReadFrom {

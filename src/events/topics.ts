@@ -11,7 +11,8 @@ const WILDCARDS: Readonly<Record<TopicFamily, string>> = { repo: 'repo:*', gatew
 const COLON = 0x3a;
 const LOCAL = 'local:';
 const GATEWAY = 'gateway:';
-const CLI = 'channel:cli:';
+const CHANNEL = 'channel:';
+const CLI = 'cli:';
 
 export const Topics = {
   /** A repository's task events. */
@@ -22,14 +23,25 @@ export const Topics = {
   gatewayIdOf: (topic: string) => topic.slice(GATEWAY.length),
   /** A named channel. */
   channel: (name: string) => `channel:${name}`,
-  /** Operators' broadcasts to every systemMessages subscription. */
+  /** The channel a channel topic is for. */
+  channelOf: (topic: string) => topic.slice(CHANNEL.length),
+  /** Operators' broadcasts to every systemMessages subscription: the built-in channel `system`. */
   system: 'channel:system',
-  /** Events a CLI's push endpoint did not take, for its WebSocket. */
+  /**
+   * Events a CLI's push endpoint did not take, for its WebSocket. Outside the
+   * channel family, so that no channel subscription (`channel:*`) can see them.
+   */
   cli: (registrationId: string) => `${CLI}${registrationId}`,
   /** What every CLI topic starts with. */
   cliPrefix: CLI,
   /** The registration a CLI topic is for. */
   registrationIdOf: (topic: string) => topic.slice(CLI.length),
+  /**
+   * Followed by a gateway's own streams of its events, alongside its topic;
+   * nothing is published on it: how many instances follow it tells whether
+   * the gateway is listening (an admin watching the gateway does not count).
+   */
+  gatewayPresence: (gatewayId: string) => `presence:${GATEWAY}${gatewayId}`,
   /** Messages for one connection, on the instance that holds it. */
   connection: (connectionId: string) => `${LOCAL}connection:${connectionId}`,
   /** The pseudo-topic that receives every event of a family. */

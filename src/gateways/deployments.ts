@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { parseInput } from '../input.js';
 import { gatewayEventDraft, gatewayEventDrafts } from './events.js';
 import { deployApiRevisionInput, undeployApiInput, updateGatewayConfigInput } from './input.js';
+import type { Acknowledgements } from './acknowledgements.js';
 import type { GatewayService, TargetResult } from './service.js';
 
 type Dispatch = { readonly correlationId: string | null; readonly targets: TargetResult[] };
@@ -20,8 +21,8 @@ export type Deployments = ReturnType<typeof createDeployments>;
  * Input is validated here, for both. A correlation id is also the idempotency
  * key: a retried deployment is not sent twice.
  */
-export function createDeployments(deps: { gateways: GatewayService; idempotency: Idempotency }) {
-  const { gateways, idempotency } = deps;
+export function createDeployments(deps: { gateways: GatewayService; idempotency: Idempotency; acknowledgements: Acknowledgements }) {
+  const { gateways, idempotency, acknowledgements } = deps;
   return {
     async deploy(principal: Principal, request: unknown): Promise<Deployment> {
       requireScope(principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
@@ -32,6 +33,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
         const id = newId();
         const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost: input.vhost, deploymentId: id };
         const results = await gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId));
+        await acknowledgements.record('DEPLOY', id, correlationId, results);
         return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost: input.vhost, correlationId, targets: results };
       });
     },
@@ -45,6 +47,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
         const id = newId();
         const payload = { apiId: input.apiId, deploymentId: id };
         const results = await gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId));
+        await acknowledgements.record('UNDEPLOY', id, correlationId, results);
         return { id, apiId: payload.apiId, correlationId, targets: results };
       });
     },
@@ -60,6 +63,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
         const version = await gateways.saveConfig(gatewayId, input.config);
         const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId, { version, config: input.config }, correlationId);
         const targets = await gateways.dispatch([gatewayId], () => draft);
+        await acknowledgements.record('CONFIG', newId(), correlationId, targets);
         return { gatewayId, version, correlationId, targets };
       });
     },

@@ -4,6 +4,7 @@ import { issueKey } from '../auth/secret-keys.js';
 import { badInput, HeraldError, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
+import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { Closings } from '../sessions/close-codes.js';
 import type { EndSessions } from '../sessions/revocation.js';
@@ -16,7 +17,11 @@ export type TargetStatus = 'DELIVERED' | 'NO_CONNECTION' | 'FAILED';
 export type TargetResult = {
   readonly gatewayId: string;
   readonly status: TargetStatus;
-  /** Connections of the gateway subscribed to its events when the event was published. */
+  /**
+   * Connections of the gateway subscribed to its events, as the cluster view
+   * last reported them; at least the number of instances holding one when
+   * DELIVERED, 0 otherwise.
+   */
   readonly connections: number;
   readonly reason: string | null;
   readonly eventId: string | null;
@@ -127,13 +132,19 @@ export function createGatewayService(deps: {
     /**
      * Publishes one event per target gateway, all in one step, and reports how
      * each one fared. An event too large for the bus is BAD_USER_INPUT and
-     * nothing is published.
+     * nothing is published. DELIVERED: when the event was published, an
+     * instance held a stream of the gateway's own connection on its events, as
+     * that instance saw it (the bus counts the instances following the
+     * gateway's presence topic, right before publishing; one that died no
+     * longer counts). NO_CONNECTION: none did, so nobody received it live.
      */
     async dispatch(gatewayIds: readonly string[], makeDraft: (gatewayId: string) => EventDraft): Promise<TargetResult[]> {
       const drafts = gatewayIds.map(makeDraft);
       const listening = await deps.subscribers(gatewayIds);
       let events: EventEnvelope[];
+      let present: number[];
       try {
+        present = await bus.listeners(gatewayIds.map(Topics.gatewayPresence));
         events = await bus.publishAll(drafts);
       } catch (err) {
         if (err instanceof HeraldError) throw err;
@@ -145,13 +156,13 @@ export function createGatewayService(deps: {
       const unheard: Failure[] = [];
       const results = gatewayIds.map((gatewayId, i): TargetResult => {
         const event = events[i]!;
-        const connections = listening.get(gatewayId) ?? 0;
-        if (connections === 0) {
+        const instances = present[i]!;
+        if (instances === 0) {
           unheard.push({ gatewayId, eventType: event.type });
           return { gatewayId, status: 'NO_CONNECTION', connections: 0, reason: 'no active connection', eventId: event.id };
         }
         heard.push(gatewayId);
-        return { gatewayId, status: 'DELIVERED', connections, reason: null, eventId: event.id };
+        return { gatewayId, status: 'DELIVERED', connections: Math.max(instances, listening.get(gatewayId) ?? 0), reason: null, eventId: event.id };
       });
       await Promise.all([
         store.recordDeliveries(heard, { ok: true }).catch(() => {}),

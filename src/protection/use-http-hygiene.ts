@@ -11,7 +11,7 @@ const GRAPHIQL_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
   "img-src 'self' data: https://raw.githubusercontent.com; font-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss: http: https:; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * HTTP rules for every response and request body: security headers on every

@@ -15,10 +15,17 @@ type RuleSource = 'DEFAULT' | 'FILE' | 'LIVE';
 
 export type RuleEntry = Rule & { readonly field: string; readonly source: RuleSource };
 
-/** Every mutation and every subscription start is limited unless a rule says otherwise. */
+/**
+ * Every mutation and every subscription start is limited unless a rule says
+ * otherwise, and so is polling the log (`events`), the one query whose cost
+ * grows with its arguments (up to EVENTS_MAX_TOPICS topics and 1000 events):
+ * five reads a second on average, a client polling every second with room to
+ * spare.
+ */
 const DEFAULT_RULES: Readonly<Record<string, Rule>> = {
   'Mutation.*': { max: 600, windowSeconds: 60, burst: 120 },
   'Subscription.*': { max: 120, windowSeconds: 60, burst: 60 },
+  'Query.events': { max: 300, windowSeconds: 60, burst: 60 },
 };
 
 /** Kept small enough that the exact window of one client stays cheap in Redis. */

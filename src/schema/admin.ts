@@ -50,7 +50,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.admin.disconnect(ctx.principal, { ...args, connectionId: String(args.connectionId) }),
   }),
   notifyConnection: t.boolean({
-    description: 'Sends a message to one connection (its systemMessages subscriptions). False when no instance reports it.',
+    description: 'Sends a message to one connection (its systemMessages subscriptions). False when no instance reports a systemMessages subscription on that connection.',
     authScopes: { admin: true },
     args: { connectionId: t.arg.id({ required: true }), message: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => ctx.services.admin.notify(ctx.principal, { ...args, connectionId: String(args.connectionId) }),

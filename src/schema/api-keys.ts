@@ -23,7 +23,7 @@ const ApiKeyCreatedRef = builder.objectRef<{ apiKey: ApiKeyRecord; secret: strin
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
-    scopes: t.stringList({ required: true, description: `Any of: ${SCOPES.join(', ')}.` }),
+    scopes: t.stringList({ required: true, description: `Any of: ${SCOPES.join(', ')}; and channel:<name>:read, channel:<name>:publish, where <name> may be * for every channel.` }),
   }),
 });
 

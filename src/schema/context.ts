@@ -1,9 +1,12 @@
 import type { AdminService } from '../admin/service.js';
+import type { AlertService } from '../alerts/service.js';
 import type { ApiKeyService } from '../auth/keys.js';
+import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { EventBus } from '../events/bus.js';
 import type { Consumer, Subscriptions } from '../events/subscription.js';
+import type { Acknowledgements } from '../gateways/acknowledgements.js';
 import type { Deployments } from '../gateways/deployments.js';
 import type { GatewayService } from '../gateways/service.js';
 import type { Audit } from '../log.js';
@@ -15,14 +18,19 @@ import type { TaskService } from '../tasks/service.js';
 /** What resolvers may use: the rooms' services. Built once per instance; shared by every operation. */
 export type Services = {
   readonly tasks: TaskService;
+  readonly channels: ChannelService;
+  readonly alerts: AlertService;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
+  readonly acknowledgements: Acknowledgements;
   readonly push: PushRegistrations;
   readonly apiKeys: ApiKeyService;
   readonly admin: AdminService;
   /** The event log, for polling and cursors. */
   readonly bus: EventBus;
   readonly subscriptions: Subscriptions;
+  /** Bounds on polling reads (`events`). */
+  readonly reads: { readonly maxTopics: number };
   readonly cluster: ClusterView;
   readonly rateLimits: RateLimiter;
   readonly metrics: Metrics;

@@ -21,6 +21,9 @@ export const EventRef = builder.objectRef<EventEnvelope>('Event').implement({
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
     priority: t.expose('priority', { type: PriorityEnum }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    source: t.string({ nullable: true, resolve: (e) => e.source ?? null }),
+    schemaVersion: t.int({ nullable: true, resolve: (e) => e.schemaVersion ?? null }),
     payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
   }),
 });
@@ -47,7 +50,7 @@ builder.queryFields((t) => ({
       limit: t.arg.int({ defaultValue: 100 }),
     },
     resolve: (_root, { after, ...args }, ctx) => {
-      const { topics, limit } = parseInput(eventsArgs, args);
+      const { topics, limit } = parseInput(eventsArgs(ctx.services.reads.maxTopics), args);
       return readPage(ctx.services.bus, readableTopics(ctx.principal, topics), after, limit);
     },
   }),

@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../events/envelope.js';
 import { atLeast } from '../events/priority.js';
 import { both } from '../events/subscription.js';
 import { Topics } from '../events/topics.js';
+import type { RecordedDeployment, RecordedTarget } from '../gateways/acknowledgements.js';
 import type { ConfigUpdate, Deployment, Undeployment } from '../gateways/deployments.js';
 import { wireTypeOf } from '../gateways/events.js';
 import { registerGatewayInput } from '../gateways/input.js';
@@ -85,6 +86,7 @@ const DeliveryStatusEnum = builder.enumType('GatewayDeliveryStatus', {
     DELIVERED: { description: 'Published while connections of the gateway listened (see `connections`).' },
     NO_CONNECTION: { description: 'Published, but no connection of the gateway listened.' },
     FAILED: { description: 'Not published; see `reason`.' },
+    ACKNOWLEDGED: { description: 'The gateway confirmed it applied the event (acknowledgeGatewayEvent); only in `deployment`.' },
   },
 });
 
@@ -237,8 +239,66 @@ builder.subscriptionFields((t) => ({
       const gatewayId = followedGateway(ctx.principal, args.gatewayId);
       const wanted = args.types?.length ? new Set(args.types.map(wireTypeOf)) : undefined;
       const ofType = wanted && ((event: EventEnvelope) => wanted.has(event.type));
-      return subscribe(ctx, { topics: [Topics.gateway(gatewayId)], after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
+      // The gateway's own streams mark that it listens (what a deployment reports as DELIVERED); an admin watching does not.
+      const presence = ctx.principal.kind === 'gateway' ? [Topics.gatewayPresence(gatewayId)] : undefined;
+      return subscribe(ctx, { topics: [Topics.gateway(gatewayId)], presence, after: args.after, accept: both(ofType, atLeast(args.minPriority)) }) as never;
     },
     resolve: (event) => event as never,
+  }),
+}));
+
+const DeploymentKindEnum = builder.enumType('DeploymentKind', { values: ['DEPLOY', 'UNDEPLOY', 'CONFIG'] as const });
+
+type TargetView = RecordedTarget & { readonly publishedAt: string; readonly timeoutMs: number };
+
+const DeploymentTargetRef = builder.objectRef<TargetView>('DeploymentTarget').implement({
+  description: 'One gateway of a deployment: how delivery went when it was published, and whether the gateway confirmed it.',
+  fields: (t) => ({
+    gatewayId: t.exposeID('gatewayId'),
+    eventId: t.exposeID('eventId', { nullable: true }),
+    status: t.field({
+      type: DeliveryStatusEnum,
+      description: 'ACKNOWLEDGED once the gateway confirmed the event; otherwise how delivery went at publish time.',
+      resolve: (target) => (target.acknowledgedAt !== null ? 'ACKNOWLEDGED' : target.status),
+    }),
+    acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
+    overdue: t.boolean({
+      description: 'Not confirmed within GATEWAY_ACK_TIMEOUT_MS of publishing (false while the time is not up).',
+      resolve: (target) => target.acknowledgedAt === null && target.eventId !== null && Date.now() - Date.parse(target.publishedAt) > target.timeoutMs,
+    }),
+  }),
+});
+
+const DeploymentStatusRef = builder.objectRef<RecordedDeployment & { readonly timeoutMs: number }>('DeploymentStatus').implement({
+  description: 'A deployment as its gateways confirmed it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.expose('kind', { type: DeploymentKindEnum }),
+    correlationId: t.exposeString('correlationId', { nullable: true }),
+    publishedAt: t.expose('publishedAt', { type: 'DateTime' }),
+    targets: t.field({ type: [DeploymentTargetRef], resolve: (d) => d.targets.map((target) => ({ ...target, publishedAt: d.publishedAt, timeoutMs: d.timeoutMs })) }),
+    acknowledged: t.int({ description: 'Targets that confirmed.', resolve: (d) => d.targets.filter((x) => x.acknowledgedAt !== null).length }),
+  }),
+});
+
+const withTimeout = (ctx: Context) => (d: RecordedDeployment | null) => d && { ...d, timeoutMs: ctx.services.acknowledgements.timeoutMs };
+
+builder.queryFields((t) => ({
+  deployment: t.field({
+    type: DeploymentStatusRef,
+    nullable: true,
+    description: 'A deployment by its correlation id (the latest with it) or its id, with what each target confirmed; kept as long as its events.',
+    authScopes: { scope: 'gateways:admin' },
+    args: { correlationId: t.arg.string({ required: true, description: 'The correlationId given to the deployment, or its id.' }) },
+    resolve: async (_r, args, ctx) => withTimeout(ctx)(await ctx.services.acknowledgements.get(args.correlationId)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  acknowledgeGatewayEvent: t.field({
+    type: DeploymentStatusRef,
+    description: 'A gateway confirms it applied one of its events (its id); the deployment that sent it then shows the target ACKNOWLEDGED. A repeat keeps the first time.',
+    args: { eventId: t.arg.id({ required: true }) },
+    resolve: async (_r, args, ctx) => withTimeout(ctx)(await ctx.services.acknowledgements.acknowledge(ctx.principal, args.eventId))!,
   }),
 }));

@@ -8,6 +8,8 @@ import './api-keys.js';
 import './events.js';
 import './cli.js';
 import './rate-limits.js';
+import './channels.js';
+import './alerts.js';
 
 let schema: GraphQLSchema | undefined;
 

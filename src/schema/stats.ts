@@ -84,6 +84,7 @@ export const ConnectionRef = builder.objectRef<ConnectionReport>('Connection').i
     eventsSent: t.exposeInt('eventsSent'),
     eventsDropped: t.exposeInt('eventsDropped', { description: 'Events lost to this connection because it fell too far behind.' }),
     heartbeatRttMs: t.exposeInt('heartbeatRttMs', { nullable: true, description: 'Round trip of the last answered ping.' }),
+    systemMessages: t.exposeBoolean('systemMessages', { description: 'Whether the connection has a systemMessages subscription, which notifyConnection reaches.' }),
   }),
 });
 

@@ -1,8 +1,9 @@
 import { atLeast } from '../events/priority.js';
+import { both } from '../events/subscription.js';
 import { TASK_EVENT_TYPES, type TaskChange, type TaskEvent } from '../tasks/events.js';
 import { TASK_STATUSES, type Task } from '../tasks/model.js';
 import { builder } from './builder.js';
-import { PriorityEnum } from './priority.js';
+import { EventOrderEnum, PriorityEnum } from './priority.js';
 import { subscribe } from './subscribe.js';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
@@ -125,10 +126,15 @@ builder.subscriptionFields((t) => ({
       repositories: t.arg.stringList({ required: true }),
       after: t.arg.string({ description: 'The cursor of the last event received: first deliver every retained event after it.' }),
       minPriority: t.arg({ type: PriorityEnum, description: 'Only events of at least this priority.' }),
+      types: t.arg({ type: [TaskEventTypeEnum], description: 'Only these changes.' }),
+      changedBy: t.arg.string({ description: 'Only changes made by this principal (its id, as `changedBy` shows it).' }),
+      assignee: t.arg.string({ description: 'Only changes after which the task has this assignee.' }),
+      status: t.arg({ type: TaskStatusEnum, description: 'Only changes after which the task has this status.' }),
+      order: t.arg({ type: EventOrderEnum, description: 'The order of the catch-up after `after` (default SEQUENCE).' }),
     },
-    subscribe: (_root, { after, minPriority, ...args }, ctx) => {
-      const topics = ctx.services.tasks.eventTopics(ctx.principal, args);
-      return subscribe(ctx, { topics, after, accept: atLeast(minPriority) }) as Promise<AsyncIterable<TaskEvent>>;
+    subscribe: (_root, { after, minPriority, order, ...args }, ctx) => {
+      const { topics, accept } = ctx.services.tasks.subscription(ctx.principal, args);
+      return subscribe(ctx, { topics, after, order: order ?? 'SEQUENCE', accept: both(accept, atLeast(minPriority)) }) as Promise<AsyncIterable<TaskEvent>>;
     },
     resolve: (event) => event,
   }),

@@ -32,6 +32,7 @@ export const CloseReason = {
   serverFull: 'Server is at its connection limit',
   principalFull: 'Too many connections for these credentials',
   slowConsumer: 'Slow consumer: not reading events fast enough',
+  tooManyWaiting: 'Too many connections from this address waiting to authenticate',
   heartbeatTimeout: 'Heartbeat timeout',
   backendUnavailable: 'Service unavailable: a backend (Redis) is away; retry shortly',
   internal: 'Internal server error',

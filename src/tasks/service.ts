@@ -2,12 +2,13 @@ import { requireRead, requireWrite, subscribedRepositories } from '../auth/guard
 import type { Principal } from '../auth/principal.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import type { EventEnvelope } from '../events/envelope.js';
 import { publishOptions, type PublishOptions } from '../events/input.js';
 import { Topics } from '../events/topics.js';
 import type { Idempotency } from '../idempotency/idempotent.js';
 import { newId } from '../ids.js';
 import { parseId, parseInput } from '../input.js';
-import { taskEventDraft, type TaskChange } from './events.js';
+import { taskEventDraft, type TaskChange, type TaskEventPayload } from './events.js';
 import { createTaskInput, deleteTaskInput, taskEventsArgs, tasksArgs, updateTaskInput } from './input.js';
 import { buildTask, type Task } from './model.js';
 import type { TaskStore } from './store.js';
@@ -19,8 +20,9 @@ export type TaskService = ReturnType<typeof createTaskService>;
  * checked, access checked, each change stored and announced as one event on
  * its repository, at most once per idempotency key.
  */
-export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency }) {
+export function createTaskService(deps: { store: TaskStore; bus: EventBus; idempotency: Idempotency; maxRepositoriesPerSubscription?: number }) {
   const { store, bus, idempotency } = deps;
+  const eventsArgs = taskEventsArgs(deps.maxRepositoriesPerSubscription);
 
   /** A task that does not exist is NOT_FOUND for whoever asks; one that does needs write access to its repository. */
   async function requireWritable(principal: Principal, id: string) {
@@ -47,11 +49,27 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
       return store.list(repository);
     },
 
-    /** The topics a taskEvents subscription covers; naming a repository the caller may not read is FORBIDDEN. */
-    eventTopics(principal: Principal, args: unknown): string[] {
-      const { repositories } = parseInput(taskEventsArgs, args);
+    /**
+     * What a taskEvents subscription covers: its topics (naming a repository
+     * the caller may not read is FORBIDDEN) and the filter on its events (by
+     * change, who made it, and the task's assignee and status after it).
+     */
+    subscription(principal: Principal, args: unknown): { topics: string[]; accept: ((event: EventEnvelope) => boolean) | undefined } {
+      const { repositories, types, changedBy, assignee, status } = parseInput(eventsArgs, args);
       const covered = subscribedRepositories(principal, repositories);
-      return covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo);
+      const topics = covered === '*' ? [Topics.wildcard('repo')] : covered.map(Topics.repo);
+      const changes = types?.length ? new Set<TaskChange>(types) : undefined;
+      if (!changes && changedBy == null && assignee == null && status == null) return { topics, accept: undefined };
+      const accept = (event: EventEnvelope) => {
+        const change = event.payload as TaskEventPayload;
+        return (
+          (!changes || changes.has(change.change)) &&
+          (changedBy == null || change.changedBy === changedBy) &&
+          (assignee == null || change.task.assignee === assignee) &&
+          (status == null || change.task.status === status)
+        );
+      };
+      return { topics, accept };
     },
 
     async create(principal: Principal, rawInput: unknown): Promise<Task> {

@@ -5,7 +5,10 @@ type MaybePromise<T> = T | Promise<T>;
 
 /** Where an attached result stream hands its results. */
 export type ResultSink = {
-  readonly next: (result: ExecutionResult) => void;
+  /** Takes a result; `false` when the consumer cannot take more for now (`whenWritable` tells when it can). */
+  readonly next: (result: ExecutionResult) => boolean | void;
+  /** Calls back once the consumer can take results again. */
+  readonly whenWritable?: (resume: () => void) => void;
   /** The results ended normally (the stream was ended on the server). */
   readonly complete: () => void;
   /** The results failed; nothing follows. */
@@ -44,7 +47,20 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (this.#attached) throw new Error('the results already have a consumer');
     this.#attached = true;
     const source = this.source;
-    if (source instanceof EventStream) source.pipe({ next: (event) => this.#deliver(event, sink), end: () => this.#finish(sink) });
+    if (source instanceof EventStream) {
+      // A stream that sheds rather than ends is held back while the consumer is congested: its
+      // queue then drops lowest-priority events first, instead of the connection being dropped.
+      const holdBack = source.policy === 'shed' && sink.whenWritable;
+      source.pipe({
+        next: (event) => {
+          if (this.#deliver(event, sink) === false && holdBack) {
+            source.pause();
+            holdBack(() => source.resume());
+          }
+        },
+        end: () => this.#finish(sink),
+      });
+    }
     else void this.#pull(sink);
   }
 
@@ -62,7 +78,7 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.#finish(sink);
   }
 
-  #deliver(event: unknown, sink: ResultSink): void {
+  #deliver(event: unknown, sink: ResultSink): boolean | void {
     if (this.#closed) return;
     // Called from the publisher's loop: nothing here may throw back into it.
     let result: MaybePromise<ExecutionResult>;

@@ -4,19 +4,10 @@ import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import { BackendUnavailableError, HeraldError, serviceUnavailable } from '../errors.js';
 import type { Services } from '../schema/context.js';
-import { requireScope } from '../auth/guards.js';
 import { rateClient, rateLimitedError } from '../protection/use-rate-limits.js';
+import { ROUTES, type Route } from './rest-routes.js';
 
-/**
- * A small REST surface for services that do not speak GraphQL. Each route is
- * a thin shell over the same function the GraphQL field calls, behind the same
- * bearer authentication (see use-http-auth.ts), with JSON errors.
- */
 export const REST_PREFIX = '/api/';
-const DEPLOY = /^\/api\/v1\/apis\/([^/]{1,128})\/deploy-revision$/;
-/** What the deploy route counts as, for rate limits. */
-const DEPLOY_FIELDS: ReadonlyMap<string, number> = new Map([['Mutation.deployApiRevision', 1]]);
-const STATS = '/api/internal/v1/stats';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -39,6 +30,21 @@ class RestError extends Error {
   }
 }
 
+type Compiled = Route & { readonly pattern: RegExp; readonly names: readonly string[]; readonly fields: ReadonlyMap<string, number> | undefined };
+
+const compiled: readonly Compiled[] = ROUTES.map((route) => ({
+  ...route,
+  // A path part is anything but a slash, at most 128 characters (still percent-encoded here).
+  pattern: new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '([^/]{1,128})')}$`),
+  names: [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!),
+  fields: route.limitedAs ? new Map([[route.limitedAs, 1]]) : undefined,
+}));
+
+/**
+ * Serves the REST routes (rest-routes.ts) behind the same bearer
+ * authentication as GraphQL (use-http-auth.ts): JSON in, JSON out, errors as
+ * `{ error: { code, message, field? } }` with the status of their code.
+ */
 export function useRestRoutes(options: { services: Services; principals: WeakMap<Request, Principal>; ipOf: (serverContext: object) => string; log: Logger }): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
@@ -47,22 +53,20 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } }));
       const principal = options.principals.get(request);
       if (!principal) return; // the auth plugin has answered already
-      const clientIp = options.ipOf(serverContext);
       try {
-        const deploy = DEPLOY.exec(url.pathname);
-        if (deploy && request.method === 'POST') {
-          // The route is the deployApiRevision mutation by another door, under the same limit.
-          const refusal = await options.services.rateLimits.check(rateClient(principal, clientIp), DEPLOY_FIELDS);
+        const matching = compiled.filter((route) => route.pattern.test(url.pathname));
+        const route = matching.find((r) => r.method === request.method);
+        if (!route) {
+          const allowed = matching.map((r) => r.method).join(', ');
+          return json(matching.length > 0 ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } }, allowed ? { allow: allowed } : {});
+        }
+        const params = route.pattern.exec(url.pathname)!.slice(1).map((part, i) => decodePart(part, route.names[i]!));
+        if (route.fields) {
+          const refusal = await options.services.rateLimits.check(rateClient(principal, options.ipOf(serverContext)), route.fields);
           // The route sets its own status and Retry-After from the error (below), not Yoga.
           if (refusal) throw rateLimitedError(refusal, false);
-          const body = await readJson(request);
-          return json(200, await options.services.deployments.deploy(principal, { ...body, apiId: decodeURIComponent(deploy[1]!) }));
         }
-        if (url.pathname === STATS && request.method === 'GET') {
-          requireScope(principal, 'stats:read');
-          return json(200, { instance: options.services.cluster.local(), instances: await options.services.cluster.instances() });
-        }
-        return json(deploy || url.pathname === STATS ? 405 : 404, { error: { code: 'NOT_FOUND', message: `No route ${request.method} ${url.pathname}` } });
+        return json(200, await route.handle({ principal, params, services: options.services, query: url.searchParams, json: (o) => readJson(request, o?.list ?? false) }));
       } catch (caught) {
         const err = caught instanceof BackendUnavailableError ? serviceUnavailable() : caught;
         const extensions = err instanceof HeraldError || err instanceof GraphQLError ? err.extensions : undefined;
@@ -74,9 +78,10 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
         }
         const field = extensions?.field;
         const retryAfter = extensions?.retryAfter as number | undefined;
+        const errors = extensions?.errors;
         return json(
           status,
-          { error: { code, message: (err as Error).message, ...(field ? { field } : {}), ...(retryAfter ? { retryAfter } : {}) } },
+          { error: { code, message: (err as Error).message, ...(field ? { field } : {}), ...(retryAfter ? { retryAfter } : {}), ...(errors ? { errors } : {}) } },
           retryAfter ? { 'retry-after': String(retryAfter) } : {},
         );
       }
@@ -84,8 +89,17 @@ export function useRestRoutes(options: { services: Services; principals: WeakMap
   };
 }
 
-/** The body as a JSON object; its fields are checked by deployApiRevision, as for the GraphQL field. */
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+/** A path part as the client meant it; a broken percent-encoding is the client's mistake (400), not a server error. */
+function decodePart(part: string, name: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new RestError('BAD_USER_INPUT', `${name}: is not valid percent-encoding`);
+  }
+}
+
+/** The body as JSON (an object, or with `list` also an array); its fields are checked by the service, as for GraphQL. */
+async function readJson(request: Request, list: boolean): Promise<unknown> {
   if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
   }
@@ -109,8 +123,8 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
   } catch {
     throw new RestError('BAD_USER_INPUT', 'The body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RestError('BAD_USER_INPUT', 'The body must be a JSON object');
-  return body as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null || (Array.isArray(body) && !list)) throw new RestError('BAD_USER_INPUT', `The body must be a JSON object${list ? ' or a list' : ''}`);
+  return body;
 }
 
 const tooLarge = () => new RestError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`);

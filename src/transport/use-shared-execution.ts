@@ -156,7 +156,9 @@ export function useSharedExecution(options: {
           : run;
         const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
-          onDelivered(event as { topic: string; timestamp: string });
+          // A batch (channelEventBatches) delivers each of its events.
+          if (Array.isArray(event)) for (const one of event) onDelivered(one as { topic: string; timestamp: string });
+          else onDelivered(event as { topic: string; timestamp: string });
           return sharedResult(event, key, share);
         });
         if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);

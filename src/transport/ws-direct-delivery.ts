@@ -24,7 +24,9 @@ export function deliverDirectly(options: {
   id: string;
   results: ResultStream;
   pipeline: AsyncIterable<unknown>;
-  write: (text: string) => void;
+  /** Writes a message; false when the socket is congested. */
+  write: (text: string) => boolean;
+  whenWritable: (resume: () => void) => void;
   mask: (error: unknown) => GraphQLError;
 }): AsyncIterableIterator<never> & { return(): Promise<IteratorResult<never, void>> } {
   const { results, pipeline, write, mask } = options;
@@ -55,6 +57,7 @@ export function deliverDirectly(options: {
   };
   results.attach({
     next: (result) => write(`${head}${resultJson(result)}}`),
+    whenWritable: options.whenWritable,
     complete: () => {
       end();
       void release();

@@ -137,7 +137,10 @@ export function createConnectionPolicy(options: {
     /** The connection as its subscriptions' streams see it, so an overflowing stream can drop it. */
     consumerOf(connection: Connection): Consumer {
       let consumer = consumers.get(connection);
-      if (!consumer) consumers.set(connection, (consumer = { dropSlowConsumer: (dropped) => dropSlow(connection, dropped) }));
+      if (!consumer) {
+        consumer = { dropSlowConsumer: (dropped) => dropSlow(connection, dropped), countDropped: (dropped) => void (connection.eventsDropped += dropped) };
+        consumers.set(connection, consumer);
+      }
       return consumer;
     },
 

@@ -2,6 +2,8 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
+import { clientIdentityProblem } from '../input.js';
+import { Close } from '../sessions/close-codes.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
@@ -10,7 +12,13 @@ import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.
 import type { HeraldYoga } from './yoga.js';
 
 /** What graphql-ws carries for each socket: its connection, the upgrade's handshake and the socket's write. */
-export type Extra = { readonly connection: Connection; readonly handshake: Handshake; readonly send: (data: string) => void };
+export type Extra = {
+  readonly connection: Connection;
+  readonly handshake: Handshake;
+  readonly send: (data: string) => void;
+  readonly writable: () => boolean;
+  readonly whenWritable: (resume: () => void) => void;
+};
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -34,6 +42,8 @@ export function createProtocol(options: {
   onChange: () => void;
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
+  /** Asked once a connection authenticated: a refusal closes it after all (connection-attempt budgets). */
+  onAuthenticated?: (connection: Connection) => { readonly code: number; readonly reason: string } | undefined;
 }) {
   const counted = (connection: Connection) => {
     connection.eventsSent++;
@@ -81,13 +91,31 @@ export function createProtocol(options: {
 
   return makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-    onConnect: (ctx) => options.policy.authenticate(ctx.extra.connection, ctx.extra.handshake, ctx.connectionParams ?? {}),
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const { handshake, connection } = ctx.extra;
+      // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
+      const problem = clientIdentityProblem({ clientName: given(params.clientName) ?? handshake.clientName, clientVersion: given(params.clientVersion) ?? handshake.clientVersion });
+      if (problem) {
+        options.metrics.connectionRejected('bad_request');
+        connection.close(Close.BadRequest, problem);
+        return false;
+      }
+      const ack = await options.policy.authenticate(connection, handshake, params);
+      if (!ack) return false;
+      const refusal = options.onAuthenticated?.(connection);
+      if (refusal) {
+        connection.close(refusal.code, refusal.reason);
+        return false;
+      }
+      return ack;
+    },
     onSubscribe: (ctx, _id, payload) => prepare(ctx, payload),
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onOperation: (ctx, id, _payload, args, result) => {
       if (!isAsyncIterable(result)) return;
-      const { connection, send } = ctx.extra;
+      const { connection, send, writable, whenWritable } = ctx.extra;
       connection.subscriptions.add(id);
       options.metrics.subscriptionOpened();
       options.onChange();
@@ -101,7 +129,9 @@ export function createProtocol(options: {
         write: (text) => {
           counted(connection);
           send(text);
+          return writable();
         },
+        whenWritable,
         mask: options.mask,
       });
     },
@@ -117,6 +147,9 @@ export function createProtocol(options: {
     },
   });
 }
+
+/** A connection_init value the client gave; empty counts as not given (the upgrade's header then applies). */
+const given = (value: unknown) => (value === undefined || value === null || value === '' ? undefined : value);
 
 /** `extensions.http` tells Yoga an HTTP status; over WebSocket it means nothing and is left out. */
 function withoutHttpExtensions<T extends { errors?: readonly GraphQLError[] }>(result: T): T {

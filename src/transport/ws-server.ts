@@ -8,9 +8,9 @@ import type { Counters } from '../cluster/view.js';
 import type { Audit, Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason } from '../sessions/close-codes.js';
-import { admit, createAttemptLimiter, createOriginCheck } from './admission.js';
+import { checkOrigin, createAdmission, createOriginCheck, type Ticket } from './admission.js';
 import { clientIp } from './client-ip.js';
-import type { TransportSessions } from './connection.js';
+import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
 import { createProtocol } from './ws-protocol.js';
 import { adaptSocket, type SocketOptions } from './ws-socket.js';
@@ -36,7 +36,10 @@ export type WsServerOptions = {
     maxSubscriptionsPerConnection: number;
     maxBufferedBytes: number;
     connectionInitTimeoutMs: number;
+    /** Connection attempts per address and minute that do not authenticate. */
     attemptsPerMinute: number;
+    /** Authenticated connections per address and minute. */
+    authenticatedAttemptsPerMinute: number;
   };
   corsOrigins: readonly string[];
   /** Reverse proxies in front of Herald whose X-Forwarded-For is believed (TRUST_PROXY). */
@@ -45,7 +48,7 @@ export type WsServerOptions = {
   audit: Audit;
   minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
-  perMessageDeflate: boolean;
+  perMessageDeflate: false | { readonly thresholdBytes: number };
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
   log: Logger;
@@ -75,11 +78,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxPayloadBytes,
-    perMessageDeflate: options.perMessageDeflate,
+    perMessageDeflate: deflateOptions(options.perMessageDeflate),
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
   const originAllowed = createOriginCheck(options.corsOrigins);
-  const limiter = createAttemptLimiter(limits.attemptsPerMinute);
+  const admission = createAdmission({ anonymousPerMinute: limits.attemptsPerMinute, authenticatedPerMinute: limits.authenticatedAttemptsPerMinute });
+  /** Each connection's attempt, until it authenticated or closed. */
+  const tickets = new WeakMap<Connection, Ticket>();
   const policy = createConnectionPolicy({
     authenticator: options.authenticator,
     registry,
@@ -101,6 +106,16 @@ export function createWsServer(options: WsServerOptions): WsServer {
     metrics,
     onChange: options.onChange,
     mask: options.mask,
+    onAuthenticated(connection) {
+      const ticket = tickets.get(connection);
+      if (!ticket) return undefined;
+      tickets.delete(connection);
+      const refusal = admission.authenticated(ticket, connection.principal?.kind === 'anonymous');
+      if (!refusal) return undefined;
+      metrics.connectionRejected('attempt_rate');
+      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip: connection.remoteAddress, principal: connection.principal?.id, connectionId: connection.id, reason: refusal.reason });
+      return { code: Close.TryAgainLater, reason: refusal.reason };
+    },
   });
 
   // One set of socket callbacks for every connection (they are handed the connection), not a set per socket.
@@ -119,14 +134,21 @@ export function createWsServer(options: WsServerOptions): WsServer {
     log,
   };
 
-  function accept(socket: WebSocket, request: IncomingMessage, ip: string) {
-    const { connection, send } = adaptSocket(socket, request.socket, ip, socketOptions);
-    if (registry.size() >= limits.maxConnections) {
-      metrics.connectionRejected('instance_limit');
-      log.warn({ ip }, 'connection refused: instance at its connection limit');
-      socket.close(Close.TryAgainLater, CloseReason.serverFull);
+  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
+    const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
+    if (registry.size() >= limits.maxConnections || ticket.evicted) {
+      admission.closed(ticket);
+      metrics.connectionRejected(ticket.evicted ? 'attempt_rate' : 'instance_limit');
+      if (!ticket.evicted) log.warn({ ip }, 'connection refused: instance at its connection limit');
+      socket.close(Close.TryAgainLater, ticket.evicted ? CloseReason.tooManyWaiting : CloseReason.serverFull);
       return;
     }
+    ticket.close = () => {
+      metrics.connectionRejected('attempt_rate');
+      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
+      connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
+    };
+    tickets.set(connection, ticket);
     registry.add(connection);
     const closed = protocol.opened(
       {
@@ -144,6 +166,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       {
         connection,
         send,
+        writable,
+        whenWritable,
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
@@ -160,6 +184,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.audit({ action: 'size-refused', transport: 'ws', ip, principal: connection.principal?.id, connectionId: connection.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
     });
     socket.once('close', (code, reason) => {
+      admission.closed(ticket);
       registry.remove(connection);
       policy.closed(connection);
       options.onChange();
@@ -172,24 +197,25 @@ export function createWsServer(options: WsServerOptions): WsServer {
     handleUpgrade(request, socket, head) {
       metrics.connectionAttempt();
       const ip = clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustProxy);
-      const refusal = admit(request, ip, { originAllowed, limiter });
+      const refusal = checkOrigin(request.headers.origin, originAllowed);
       if (refusal) {
-        metrics.connectionRejected(refusal.status === 403 ? 'origin' : 'attempt_rate');
-        options.audit({ action: refusal.status === 403 ? 'cors-refused' : 'connection-rate-limited', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });
-        const retry = refusal.retryAfterSeconds ? `Retry-After: ${refusal.retryAfterSeconds}\r\n` : '';
+        metrics.connectionRejected('origin');
+        options.audit({ action: 'cors-refused', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });
         const body = `${refusal.reason}\n`;
-        socket.end(
-          `HTTP/1.1 ${refusal.status} ${refusal.status === 403 ? 'Forbidden' : 'Too Many Requests'}\r\n${retry}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip));
+      // Never refused here for its address: see createAdmission.
+      const ticket = admission.upgrade(ip);
+      // Also when the handshake fails and no connection is made.
+      socket.once('close', () => admission.closed(ticket));
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket));
     },
     closeAll(code, reason) {
       for (const connection of registry.of('websocket')) connection.close(code, reason);
     },
     close: () => {
-      limiter.stop();
+      admission.stop();
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
@@ -200,4 +226,25 @@ const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' && value !== '' ? value.slice(0, 100) : undefined;
+}
+
+/**
+ * permessage-deflate, when offered: small messages go out as they are (below
+ * the threshold compression costs more than it saves), and each connection's
+ * compression memory is bounded: no context kept between messages and a
+ * 1 KB window (2^10) with a small zlib memory level, about 10 KB per
+ * connection while a message is compressed, instead of the 300 KB or so of
+ * zlib's defaults held for the connection's life.
+ */
+function deflateOptions(setting: false | { readonly thresholdBytes: number }) {
+  if (!setting) return false;
+  return {
+    threshold: setting.thresholdBytes,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits: 10,
+    zlibDeflateOptions: { memLevel: 4, level: 6 },
+    // Compressions run on libuv's thread pool: a few at a time keep one busy connection from queueing the rest.
+    concurrencyLimit: 4,
+  };
 }

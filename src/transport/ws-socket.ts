@@ -14,6 +14,10 @@ export type AdaptedSocket = {
   readonly connection: Connection;
   /** Writes a text frame without waiting for it; a no-op once the socket is not open. */
   readonly send: (data: string) => void;
+  /** Whether the peer reads as fast as it is written to (its unsent backlog is under a quarter of the bound). */
+  readonly writable: () => boolean;
+  /** Calls back once the unsent backlog has drained. */
+  readonly whenWritable: (resume: () => void) => void;
 };
 
 export type SocketOptions = {
@@ -63,7 +67,16 @@ export function adaptSocket(socket: WebSocket, raw: Socket, ip: string, options:
       options.onSlow(connection);
     }
   };
-  return { connection, send };
+  const pauseAt = options.maxBufferedBytes / 4;
+  // bufferedAmount counts what the socket has not handed to the kernel yet.
+  const writable = () => socket.readyState !== WebSocket.OPEN || socket.bufferedAmount <= pauseAt;
+  const whenWritable = (resume: () => void) => {
+    if (writable()) return resume();
+    // 'drain' comes only after a write the socket refused; below that, the backlog shrinks silently.
+    if (raw.writableNeedDrain) raw.once('drain', () => whenWritable(resume));
+    else setTimeout(() => whenWritable(resume), 20).unref();
+  };
+  return { connection, send, writable, whenWritable };
 }
 
 /** The connection record of a socket: what the rest of the server may read and do with it. */

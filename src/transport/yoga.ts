@@ -23,6 +23,7 @@ import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
 import { useSharedExecution } from './use-shared-execution.js';
 import type { TransportSessions } from './connection.js';
 import { useSseSessions } from './use-sse-sessions.js';
+import { withErrorResponses } from './use-error-responses.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -147,8 +148,9 @@ export function createHeraldYoga(options: {
       if (!who) throw new Error('operation without an authenticated principal');
       return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial) };
     },
-    // Order matters: readiness and auth answer before GraphQL work starts.
-    plugins: [
+    // Order matters: readiness and auth answer before GraphQL work starts. What a hook
+    // throws is answered as JSON, never as the adapter's plain-text stack trace.
+    plugins: withErrorResponses([
       ...(options.protection
         ? [
             useHttpHygiene({ audit: options.audit, ipOf }),
@@ -168,6 +170,6 @@ export function createHeraldYoga(options: {
       ...(options.protection ? [useRateLimits(options.rateLimiter)] : []),
       useSharedExecution({ onDelivered: options.onDelivered, mask: options.mask }),
       useSseSessions({ ...options.sessions, log }),
-    ],
+    ], log),
   });
 }

@@ -6,7 +6,8 @@
  * Starts one server process (embedded mode, NODE_ENV=production with a
  * generated admin token, LOG_LEVEL=warn, via server.ts) with only the two
  * per-client limits raised that a single load process on 127.0.0.1 would
- * otherwise hit: WS_RATE_LIMIT_PER_MINUTE and WS_MAX_CONNECTIONS_PER_PRINCIPAL.
+ * otherwise hit: the connection-attempt budgets (WS_RATE_LIMIT_PER_MINUTE,
+ * WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE) and WS_MAX_CONNECTIONS_PER_PRINCIPAL.
  * Everything else keeps its default (WS_MAX_CONNECTIONS stays 10000, so
  * --conns + --concurrency must stay below it).
  *
@@ -59,7 +60,7 @@ const TARGET_MB_PER_1000 = 30;
 const TARGET_AFTER_CHURN_PCT = 10;
 
 const REPOSITORY = 'churn';
-const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '10000000', WS_MAX_CONNECTIONS_PER_PRINCIPAL: '100000' };
+const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '10000000', WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: '10000000', WS_MAX_CONNECTIONS_PER_PRINCIPAL: '100000' };
 const HEAP_METRICS = ['herald_nodejs_heap_size_used_bytes', 'herald_nodejs_heap_size_total_bytes', 'herald_nodejs_external_memory_bytes'] as const;
 
 type Options = typeof DEFAULTS;

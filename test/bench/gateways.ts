@@ -103,7 +103,7 @@ function prng(seed: number): () => number {
  * Server settings the benchmark needs besides the defaults: every gateway connects from 127.0.0.1, so the
  * per-address limit on connection attempts must not count them as one abusive client.
  */
-const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000' };
+const SERVER_ENV = { WS_RATE_LIMIT_PER_MINUTE: '1000000', WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: '1000000' };
 
 // ------------------------------------------------------------------ admin HTTP
 

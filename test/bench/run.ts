@@ -510,6 +510,7 @@ async function main(): Promise<number> {
     WS_MAX_CONNECTIONS: String(Math.max(10_000, options.conns + options.subs * 2 + 100)),
     WS_MAX_CONNECTIONS_PER_PRINCIPAL: String(Math.max(100_000, options.conns + options.subs * 2 + 100)),
     WS_RATE_LIMIT_PER_MINUTE: '10000000',
+    WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: '10000000',
     ...parseEnv(options.env),
   };
   const nodeArgs = options['node-args'].split(/\s+/).filter(Boolean);

@@ -35,6 +35,7 @@ const connection = (id: string, instanceId: string): ConnectionReport => ({
   eventsSent: 4,
   eventsDropped: 0,
   heartbeatRttMs: 3,
+  systemMessages: true,
 });
 
 const byId = <T extends { instanceId: string }>(list: T[]) => [...list].sort((a, b) => a.instanceId.localeCompare(b.instanceId));

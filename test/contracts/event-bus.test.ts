@@ -3,7 +3,8 @@ import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
-import { contract, silent, type Makers } from './backends.js';
+import { contract, redisOnly, silent, type Makers } from './backends.js';
+import { until } from '../helpers/wait.js';
 
 const draft = (topic: string, n: number): EventDraft => ({
   topic,
@@ -100,6 +101,37 @@ contract('EventBus', buses, (make, backend) => {
     expect(after3).toEqual({ ok: true, events: [published[5], published[7]], hasMore: true });
   });
 
+  it('merges many topics by position, page by page, however their events interleave', async () => {
+    const bus = await make();
+    // Seven topics: one busy, some sparse, one in long runs, one never published to.
+    const topics = ['repo:m0', 'repo:m1', 'repo:m2', 'repo:m3', 'repo:m4', 'repo:m5', 'repo:m6'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const drafts = Array.from({ length: 300 }, (_, i) => {
+      const r = random();
+      const topic = i >= 100 && i < 160 ? 'repo:m5' : r < 0.6 ? 'repo:m0' : topics[1 + Math.floor(r * 10) % 4]!;
+      return draft(topic, i);
+    });
+    const published = await bus.publishAll(drafts);
+    for (const limit of [1, 3, 7, 50, 299, 300, 1000]) {
+      const seen: EventEnvelope[] = [];
+      let from: { position: number; time: number } | null = null;
+      for (let pages = 0; pages < 400; pages++) {
+        const page = await bus.read(topics, from, limit);
+        if (!page.ok) throw new Error('expired');
+        expect(page.events.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.events);
+        const last = page.events.at(-1);
+        if (last) from = { position: last.position, time: Date.now() };
+        if (!page.hasMore) break;
+        expect(page.events).toHaveLength(limit);
+      }
+      expect(seen.map((e) => e.id)).toEqual(published.map((e) => e.id));
+    }
+    const some = await bus.read(['repo:m6', 'repo:m5', 'repo:m0'], { position: published[99]!.position, time: Date.now() }, 5);
+    expect(some).toEqual({ ok: true, events: published.slice(100, 105), hasMore: true });
+  });
+
   it('trims each topic to the retention count and calls a cursor before the trimmed events expired', async () => {
     const bus = await make({ count: 3, seconds: 3600 });
     const events = [];
@@ -152,6 +184,22 @@ contract('EventBus', buses, (make, backend) => {
     expect(await bus.read(['gateway:ok'], null, 10)).toEqual({ ok: true, events: [], hasMore: false });
   });
 
+  it('counts the subscribers of each topic as they come and go, wildcards apart', async () => {
+    const instance = backend.cluster();
+    const [one, two] = [await instance(), await instance()];
+    const counted = (await instance()).listeners(['presence:x', 'presence:y', 'repo:z']);
+    expect(await counted).toEqual([0, 0, 0]);
+    const stopOne = await one.subscribe('presence:x', () => {});
+    const stopTwo = await two.subscribe('presence:x', () => {});
+    await one.subscribe('repo:*', () => {});
+    // Redis counts subscribed instances (connections); embedded mode is one instance with two listeners.
+    expect(await one.listeners(['presence:x', 'presence:y', 'repo:z'])).toEqual([2, 0, 0]);
+    stopOne();
+    stopTwo();
+    await until(() => one.listeners(['presence:x']), (n) => n[0] === 0, 'the subscriptions to end');
+    expect(await one.listeners([])).toEqual([]);
+  });
+
   it('refuses an event over 1 MB', async () => {
     const bus = await make();
     await expect(bus.publish({ ...draft('repo:big', 0), payload: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject({
@@ -184,5 +232,27 @@ describe('memory event log bounds', () => {
     expect(await bus.read(['repo:busy'], since(busy.at(-52)!), 100)).toEqual({ ok: false, reason: 'expired' });
     const window = events.at(-121)!.position;
     expect(await bus.read(['repo:rare'], null, 100)).toEqual({ ok: true, events: rare.filter((e) => e.position > window), hasMore: false });
+  });
+});
+
+redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
+  it('reads past log entries it cannot decode, in every topic of a merge', async () => {
+    const { redis, bus } = await make();
+    const first = await bus.publish(draft('repo:clean', 1));
+    // Two entries no publisher wrote (say, by hand), then real events after them.
+    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 1}-0`, 'e', 'not json');
+    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 2}-0`, 'e', '{"id":1}');
+    await redis.command.set(`${redis.keyPrefix}position`, String(first.position + 2));
+    const later = [await bus.publish(draft('repo:dirty', 2)), await bus.publish(draft('repo:clean', 3)), await bus.publish(draft('repo:dirty', 4))];
+    const seen: EventEnvelope[] = [];
+    let from: { position: number; time: number } | null = null;
+    for (;;) {
+      const page = await bus.read(['repo:clean', 'repo:dirty'], from, 1);
+      if (!page.ok) throw new Error('expired');
+      seen.push(...page.events);
+      if (page.events.length > 0) from = { position: page.events.at(-1)!.position, time: Date.now() };
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual([first, ...later]);
   });
 });

@@ -27,7 +27,7 @@ export function unsignedToken(claims: Record<string, unknown>) {
 }
 
 /** Creates a service API key with the scopes and returns its secret. */
-export async function serviceKey(url: string, scopes: string[], name = `svc-${scopes.join('-') || 'none'}`) {
+export async function serviceKey(url: string, scopes: string[], name = `svc-${scopes.join('-').replaceAll('*', 'all') || 'none'}`) {
   const { createApiKey } = await gqlOk(url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name scopes } } }', {
     input: { name, scopes },
   });

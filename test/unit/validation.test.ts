@@ -118,12 +118,12 @@ describe('repository names', () => {
 
   it('applies the same rule to subscriptions and polling, where "*" also means every repository', () => {
     holds(fc.array(fc.oneof(repository, fc.constant('*')), { minLength: 1, maxLength: 100 }), (repositories) => {
-      expect(parseInput(taskEventsArgs, { repositories })).toEqual({ repositories });
+      expect(parseInput(taskEventsArgs(), { repositories })).toEqual({ repositories });
     });
-    expectRefused(taskEventsArgs, { repositories: [] }, 'repositories');
-    expectRefused(taskEventsArgs, { repositories: Array(101).fill('a') }, 'repositories');
-    expectRefused(taskEventsArgs, { repositories: ['ok', 'bad\u0007'] }, 'repositories');
-    expectRefused(eventsArgs, { limit: 10, topics: ['repo:bad name'] }, 'topics', /^topics: must be 1-200 characters/);
+    expectRefused(taskEventsArgs(), { repositories: [] }, 'repositories');
+    expectRefused(taskEventsArgs(), { repositories: Array(101).fill('a') }, 'repositories');
+    expectRefused(taskEventsArgs(), { repositories: ['ok', 'bad\u0007'] }, 'repositories');
+    expectRefused(eventsArgs(), { limit: 10, topics: ['repo:bad name'] }, 'topics', /^topics: must be 1-200 characters/);
   });
 });
 
@@ -198,7 +198,7 @@ describe('lengths and shapes', () => {
   it('bounds page sizes to 1-1000', () => {
     holds(fc.integer({ min: 1, max: 1000 }), (first) => expect(parseInput(connectionsArgs, { first }).first).toBe(first));
     holds(fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 1001 })), (first) => expectRefused(connectionsArgs, { first }, 'first', 'first: must be 1-1000'));
-    expectRefused(eventsArgs, { limit: null, topics: ['repo:a'] }, 'limit', 'limit: must be 1-1000');
+    expectRefused(eventsArgs(), { limit: null, topics: ['repo:a'] }, 'limit', 'limit: must be 1-1000');
   });
 
   it('counts gateways before repeats are removed', () => {
@@ -211,16 +211,20 @@ describe('lengths and shapes', () => {
   });
 
   it('parses topics into what the poller asked for', () => {
-    expect(parseInput(eventsArgs, { limit: 5, topics: ['repo:org/app', 'repo:*', 'gateway:01ABC'] })).toEqual({
+    expect(parseInput(eventsArgs(), { limit: 5, topics: ['repo:org/app', 'repo:*', 'gateway:01ABC', 'channel:threats', 'channel:*'] })).toEqual({
       limit: 5,
       topics: [
         { family: 'repo', name: 'org/app' },
         { family: 'repo', name: '*' },
         { family: 'gateway', name: '01ABC' },
+        { family: 'channel', name: 'threats' },
+        { family: 'channel', name: '*' },
       ],
     });
-    expectRefused(eventsArgs, { limit: 5, topics: ['channel:system'] }, 'topics', 'topics: "channel:system" is not a topic (repo:<name>, repo:* or gateway:<id>)');
-    expectRefused(eventsArgs, { limit: 5, topics: [] }, 'topics', 'topics: must name 1-100 topics');
+    const rule = 'is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)';
+    expectRefused(eventsArgs(), { limit: 5, topics: ['channel:Threats'] }, 'topics', `topics: "channel:Threats" ${rule}`);
+    expectRefused(eventsArgs(), { limit: 5, topics: ['cli:01ABC'] }, 'topics', `topics: "cli:01ABC" ${rule}`);
+    expectRefused(eventsArgs(), { limit: 5, topics: [] }, 'topics', 'topics: must name 1-100 topics');
   });
 
   it('checks the REST deploy body with the same rules, saying what type a field must be', () => {
