@@ -104,6 +104,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     counters,
     // A group of batch subscribers reads one stream: counted as its members.
     subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
+    cliListeners: () => new Map([...hub.listeners(Topics.cliPrefix)].map(([topic, n]) => [Topics.registrationIdOf(topic), n])),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
@@ -141,7 +142,10 @@ export function buildApp(config: Config, logger?: Logger): App {
     log: log.child({ component: 'push' }),
     leadership: backends.leadership,
     audit: (entry) => audit({ principal: 'herald', ...entry }),
-    fallback: async (registration, event, reason) => void (await bus.publish(fallbackDraft(registration, event, reason))),
+    fallback: async (registration, event, reason) => {
+      await bus.publish(fallbackDraft(registration, event, reason));
+      return (await cluster.cliListeners(registration.id)) > 0;
+    },
   });
 
   const services: Services = {
@@ -156,6 +160,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       bus,
       urlPolicy: config.push.urlPolicy,
       minCliVersion: config.minCliVersion,
+      maxPerOwner: config.push.maxRegistrationsPerOwner,
       poke: () => push.poke(),
       isPushing: () => push.isPushing(),
       audit,

@@ -82,7 +82,7 @@ const schema = z.object({
   GRAPHQL_MAX_COST: positiveInt.default(5000),
   PUSH_ALLOWED_HOSTS: z
     .string()
-    .regex(/^[A-Za-z0-9.-]+(,\s*[A-Za-z0-9.-]+)*$/, 'must be a comma-separated list of host names')
+    .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(,\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]))*$/, 'must be a comma-separated list of host names, IPv4 addresses or [IPv6] addresses')
     .optional(),
   PUSH_ALLOW_HTTP: boolean.default('false'),
   PUSH_TIMEOUT_MS: positiveInt.default(5000),
@@ -94,6 +94,7 @@ const schema = z.object({
   PUSH_HEALTH_INTERVAL_MS: positiveInt.default(30000),
   PUSH_ENDPOINT_EXPIRY_MS: positiveInt.default(600000),
   PUSH_LEADER_TTL_MS: positiveInt.default(10000),
+  PUSH_MAX_REGISTRATIONS_PER_OWNER: positiveInt.default(10),
   GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
   CHANNELS_FILE: z.string().min(1).optional(),
@@ -244,10 +245,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PUSH_TIMEOUT_MS,
       retry: { baseMs: e.PUSH_RETRY_BASE_MS, maxMs: e.PUSH_RETRY_MAX_MS, maxAttempts: e.PUSH_MAX_ATTEMPTS },
       breaker: { failureThreshold: e.PUSH_BREAKER_THRESHOLD, openMs: e.PUSH_BREAKER_OPEN_MS },
-      urlPolicy: { allowedHosts: e.PUSH_ALLOWED_HOSTS ? e.PUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim()) : [], allowHttp: e.PUSH_ALLOW_HTTP },
+      urlPolicy: {
+        allowedHosts: e.PUSH_ALLOWED_HOSTS ? e.PUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim()) : [],
+        allowHttp: e.PUSH_ALLOW_HTTP,
+        // A developer's CLI listens on their own machine; a production server's loopback is its own.
+        allowLoopback: mode === 'development',
+      },
       healthIntervalMs: e.PUSH_HEALTH_INTERVAL_MS,
       endpointExpiryMs: e.PUSH_ENDPOINT_EXPIRY_MS,
       leaderTtlMs: e.PUSH_LEADER_TTL_MS,
+      maxRegistrationsPerOwner: e.PUSH_MAX_REGISTRATIONS_PER_OWNER,
     },
     events: {
       retentionCount: e.EVENT_RETENTION_COUNT,

@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /**
  * ULIDs for every id Herald makes: 26 characters of Crockford base32, the
@@ -35,4 +35,23 @@ export function newId(now: number = Date.now()): string {
   }
   for (let i = TIME_CHARS; i < LENGTH; i++) id[i] = ALPHABET[pool[next++]! & 31]!;
   return id.toString('latin1', 0, LENGTH);
+}
+
+/**
+ * An id of the same form as newId's whose last 16 characters come from a
+ * SHA-256 of `key` instead of randomness: the same time and key give the same
+ * id on every instance, at any time. For ids that must not change when the
+ * work is done again elsewhere (a push delivery's, from its registration and
+ * event).
+ */
+export function derivedId(time: number, key: string): string {
+  const out = Buffer.alloc(LENGTH);
+  let rest = time;
+  for (let i = TIME_CHARS - 1; i >= 0; i--) {
+    out[i] = ALPHABET[rest % 32]!;
+    rest = Math.floor(rest / 32);
+  }
+  const digest = createHash('sha256').update(key).digest();
+  for (let i = TIME_CHARS; i < LENGTH; i++) out[i] = ALPHABET[digest[i - TIME_CHARS]! & 31]!;
+  return out.toString('latin1');
 }

@@ -1,8 +1,11 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../src/push/signature.js';
 import { createTask, gql, gqlOk, record, wsClient } from './helpers/client.js';
 import { ADMIN_TOKEN } from './helpers/herald.js';
+import { freePort } from './helpers/ports.js';
 import { startReceiver } from './helpers/receiver.js';
+import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
 import { useHerald } from './helpers/servers.js';
 
@@ -80,13 +83,15 @@ describe('pushing to CLI endpoints', () => {
     expect(delivery).toMatchObject({ attempts: 2 });
   });
 
-  it('does not retry 410, and hands the event to the fallback', async () => {
+  it('does not retry 410, and calls the event FAILED when no WebSocket of the CLI listens', async () => {
     const r = await receiver({ script: [{ status: 410 }] });
     const { id } = await register(r.url, ['push-gone']);
     await createTask(herald.url, 'push-gone', 'gone');
-    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'FALLBACK', 'fallback');
-    expect(delivery).toMatchObject({ attempts: 1, lastError: 'HTTP 410' });
+    const [delivery] = await until(() => deliveries(id), (d) => d[0]?.status === 'FAILED' || d[0]?.status === 'FALLBACK', 'the push to be given up');
+    expect(delivery).toMatchObject({ status: 'FAILED', attempts: 1, lastError: 'HTTP 410' });
     expect(r.posts()).toHaveLength(1);
+    const endpoint = (await gqlOk(herald.url, '{ cliEndpoints { id failed fallback notificationSubscriptions } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
+    expect(endpoint).toMatchObject({ failed: 1, fallback: 0, notificationSubscriptions: 0 });
   });
 
   it('waits as long as Retry-After says', async () => {
@@ -118,13 +123,17 @@ describe('pushing to CLI endpoints', () => {
       {},
       'cliNotifications',
     );
-    await until(() => gqlOk(herald.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions >= 1, 'the notification subscription');
+    const endpoint = async () =>
+      (await gqlOk(herald.url, '{ cliEndpoints { id breakerState consecutiveFailures failed fallback notificationSubscriptions } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
+    await until(endpoint, (e) => e.notificationSubscriptions === 1, 'the notification subscription');
     await createTask(herald.url, 'push-breaker', 'b1');
     const [note] = await notes.waitForCount(1);
     expect(note).toMatchObject({ reason: 'circuit breaker open', event: { type: 'task.created', payload: { task: { title: 'b1' } } } });
     expect(r.posts()).toHaveLength(5);
-    const endpoint = async () => (await gqlOk(herald.url, '{ cliEndpoints { id breakerState consecutiveFailures fallback } }')).cliEndpoints.find((e: { id: string }) => e.id === id);
-    expect(await endpoint()).toMatchObject({ breakerState: 'OPEN', consecutiveFailures: 5, fallback: 1 });
+    // A live subscription took it: FALLBACK, not FAILED.
+    const [given] = await until(() => deliveries(id), (d) => d[0]?.status === 'FALLBACK' || d[0]?.status === 'FAILED', 'the push to be given up');
+    expect(given).toMatchObject({ status: 'FALLBACK', attempts: 5, lastError: 'HTTP 500' });
+    expect(await endpoint()).toMatchObject({ breakerState: 'OPEN', consecutiveFailures: 5, failed: 1, fallback: 1 });
 
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 550)); // the breaker's open time
@@ -161,5 +170,113 @@ describe('pushing to CLI endpoints', () => {
       (d) => !d.cliEndpoints.some((e: { id: string }) => e.id === id),
       'the endpoint to be deregistered',
     );
+  });
+});
+
+describe('what pushes say about failures', () => {
+  const receivers: Array<{ close(): Promise<void> }> = [];
+  const herald = useHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '100', PUSH_TIMEOUT_MS: '300', PUSH_HEALTH_INTERVAL_MS: '100' });
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+  });
+
+  const register = async (callbackUrl: string, repository: string) =>
+    (await gqlOk(herald.url, REGISTER, { input: { callbackUrl, repositories: [repository], clientVersion: '1.2.0' } })).registerCli.id as string;
+  const firstError = (id: string) =>
+    until(
+      async () => (await gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id, first: 1) { lastError } }', { id })).deliveries[0]?.lastError as string | undefined,
+      (e) => e !== undefined && e !== null,
+      'a failed attempt',
+    );
+  const endpoint = async (id: string) =>
+    (await gqlOk(herald.url, '{ cliEndpoints { id healthy lastHealthError } }')).cliEndpoints.find((e: { id: string }) => e.id === id) as { healthy: boolean | null; lastHealthError: string | null };
+
+  it('names a refused connection in generic words, in deliveries and in health, never the socket error', async () => {
+    const id = await register(`http://127.0.0.1:${await freePort()}/hook`, 'fail-refused');
+    await createTask(herald.url, 'fail-refused', 'nobody listens');
+    expect(await firstError(id)).toBe('connection refused');
+    expect(await until(() => endpoint(id), (e) => e.healthy === false, 'a failed health check')).toMatchObject({ lastHealthError: 'connection refused' });
+  });
+
+  it('names a timeout as such', async () => {
+    const r = await startReceiver({ fallback: { status: 200, delayMs: 600 } });
+    receivers.push(r);
+    const id = await register(r.url, 'fail-timeout');
+    await createTask(herald.url, 'fail-timeout', 'too slow');
+    expect(await firstError(id)).toBe('timeout');
+  });
+
+  it('gives the status of a failed health check, and clears it once the check passes', async () => {
+    const r = await startReceiver({ health: 404 });
+    receivers.push(r);
+    const id = await register(r.url, 'fail-health');
+    expect(await until(() => endpoint(id), (e) => e.healthy === false, 'a failed health check')).toMatchObject({ lastHealthError: 'HTTP 404' });
+    r.setHealth(200);
+    expect(await until(() => endpoint(id), (e) => e.healthy === true, 'a passed health check')).toMatchObject({ lastHealthError: null });
+  });
+});
+
+describe('push registrations per principal', () => {
+  const herald = useHerald({ PUSH_MAX_REGISTRATIONS_PER_OWNER: '2' });
+  const register = (token: string) =>
+    gql(herald.url, 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id } }', { input: { callbackUrl: 'http://127.0.0.1:9/hook', repositories: ['limited'], clientVersion: '1.0.0' } }, token);
+
+  it('refuses a principal its registration past PUSH_MAX_REGISTRATIONS_PER_OWNER, and counts each principal apart', async () => {
+    const [a, b] = [await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-a'), await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-b')];
+    const first = await register(a.secret);
+    expect((await register(a.secret)).body.errors).toBeUndefined();
+    const refused = await register(a.secret);
+    expect(refused.body.errors?.[0]).toMatchObject({
+      message: 'registerCli: at most 2 push registrations per principal (PUSH_MAX_REGISTRATIONS_PER_OWNER); deregister one first',
+      extensions: { code: 'BAD_USER_INPUT', rule: 'limit', limit: 2 },
+    });
+    expect((await register(b.secret)).body.errors).toBeUndefined();
+    // Deregistering frees a place.
+    await gqlOk(herald.url, 'mutation ($id: ID!) { deregisterCli(id: $id) }', { id: first.body.data!.registerCli.id }, a.secret);
+    expect((await register(a.secret)).body.errors).toBeUndefined();
+  });
+
+  it('lets only as many through as the limit when they arrive at once', async () => {
+    const key = await serviceKey(herald.url, ['cli:register', 'tasks:read'], 'cli-burst');
+    const results = await Promise.all(Array.from({ length: 6 }, () => register(key.secret)));
+    expect(results.filter((r) => !r.body.errors).length).toBe(2);
+  });
+});
+
+describe('an idle push worker', () => {
+  const herald = useHerald({}, { redis: true });
+
+  /** How many XRANGE calls (log reads) Redis has served so far. */
+  const logReads = async () => {
+    const redis = new Redis(herald.redis.url);
+    try {
+      const stats = await redis.info('commandstats');
+      return Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('reads the log only when an event of its repositories arrives', async () => {
+    const r = await startReceiver();
+    try {
+      const { registerCli } = await gqlOk(herald.url, REGISTER, { input: { callbackUrl: r.url, repositories: ['idle'], clientVersion: '1.0.0' } });
+      await createTask(herald.url, 'idle', 'wakes the worker');
+      await until(
+        () => gqlOk(herald.url, 'query ($id: ID!) { deliveries(registrationId: $id) { status } }', { id: registerCli.id }),
+        (d) => d.deliveries[0]?.status === 'DELIVERED',
+        'the first push',
+      );
+      const before = await logReads();
+      // Nothing happens for a while: there is no event to await, the quiet itself is what is measured.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await logReads()).toBe(before);
+      // A live event still wakes it at once, long before any safety poll.
+      await createTask(herald.url, 'idle', 'wakes it again');
+      await until(() => r.delivered().length, (n) => n === 2, 'the second push', 5_000);
+      expect(await logReads()).toBeGreaterThan(before);
+    } finally {
+      await r.close();
+    }
   });
 });

@@ -36,6 +36,8 @@ export type InstanceReport = {
   readonly connections: number;
   /** Connections listening to gateway events, per gateway id. */
   readonly gatewayListeners: Readonly<Record<string, number>>;
+  /** Live cliNotifications subscriptions, per CLI registration id (absent from reports of older instances). */
+  readonly cliListeners?: Readonly<Record<string, number>>;
 };
 
 /**

@@ -41,6 +41,13 @@ export type ClusterView = {
   /** Connections subscribed to gateway events, cluster-wide, for those of the gateways that have any. */
   gatewaySubscribers(gatewayIds: readonly string[]): Promise<Map<string, number>>;
   /**
+   * Live cliNotifications subscriptions of a CLI registration, cluster-wide:
+   * this instance's now, the others' as they last reported (a report follows
+   * within a moment of a WebSocket subscription starting or ending, and every
+   * interval).
+   */
+  cliListeners(registrationId: string): Promise<number>;
+  /**
    * Asks for a report soon (debounced). To be called whenever a connection
    * opens or closes or a subscription starts or ends: local listener counts
    * are recounted only then.
@@ -62,6 +69,8 @@ export function createClusterView(deps: {
   directory: ClusterDirectory;
   counters: Counters;
   subscriptions: () => number;
+  /** This instance's live cliNotifications subscriptions, per registration id. */
+  cliListeners: () => ReadonlyMap<string, number>;
   intervalMs: number;
   log: Logger;
 }): ClusterView {
@@ -115,6 +124,7 @@ export function createClusterView(deps: {
     slowConsumerDisconnects: counters.slowConsumerDisconnects,
     connections: deps.connectionCount(),
     gatewayListeners: Object.fromEntries(gatewayListeners()),
+    cliListeners: Object.fromEntries(deps.cliListeners()),
   });
 
   const report = async () => {
@@ -151,6 +161,11 @@ export function createClusterView(deps: {
         if (n > 0) counts.set(gatewayId, n);
       }
       return counts;
+    },
+    async cliListeners(registrationId) {
+      let n = deps.cliListeners().get(registrationId) ?? 0;
+      for (const report of await others(() => directory.instances())) n += report.cliListeners?.[registrationId] ?? 0;
+      return n;
     },
     changed() {
       listening = undefined;

@@ -20,6 +20,8 @@ export type Hub = {
   streamCount(): number;
   /** Whether a stream on this instance follows the topic. */
   follows(topic: string): boolean;
+  /** How many streams of this instance listen to each topic that starts with `prefix` (named, not through a wildcard). */
+  listeners(prefix: string): Map<string, number>;
   /** Ends every stream (each completes normally) and drops all bus subscriptions. */
   close(): Promise<void>;
 };
@@ -114,6 +116,11 @@ export function createHub(bus: EventBus): Hub {
     },
     follows: (name) => (topics.get(name)?.streams.size ?? 0) > 0,
     streamCount: () => streams.size,
+    listeners(prefix) {
+      const counts = new Map<string, number>();
+      for (const [name, topic] of topics) if (name.startsWith(prefix) && topic.streams.size > 0) counts.set(name, topic.streams.size);
+      return counts;
+    },
     async close() {
       for (const stream of [...streams]) stream.end();
       for (const topic of topics.values()) topic.unsubscribe?.();

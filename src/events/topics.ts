@@ -12,6 +12,7 @@ const COLON = 0x3a;
 const LOCAL = 'local:';
 const GATEWAY = 'gateway:';
 const CHANNEL = 'channel:';
+const CLI = 'cli:';
 
 export const Topics = {
   /** A repository's task events. */
@@ -30,7 +31,11 @@ export const Topics = {
    * Events a CLI's push endpoint did not take, for its WebSocket. Outside the
    * channel family, so that no channel subscription (`channel:*`) can see them.
    */
-  cli: (registrationId: string) => `cli:${registrationId}`,
+  cli: (registrationId: string) => `${CLI}${registrationId}`,
+  /** What every CLI topic starts with. */
+  cliPrefix: CLI,
+  /** The registration a CLI topic is for. */
+  registrationIdOf: (topic: string) => topic.slice(CLI.length),
   /**
    * Followed by a gateway's own streams of its events, alongside its topic;
    * nothing is published on it: how many instances follow it tells whether

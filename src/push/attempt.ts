@@ -1,7 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { Client, type Dispatcher } from 'undici';
 import { outcomeOfStatus, type AttemptOutcome } from './policy.js';
-import type { Target } from './url-policy.js';
+import { RefusedUrl, type Target } from './url-policy.js';
 
 export type PushRequest = {
   readonly target: Target;
@@ -71,8 +71,9 @@ function once(push: PushRequest, client: Dispatcher): Promise<{ outcome: Attempt
     // The whole exchange, connecting included, must fit in the timeout.
     const timer = setTimeout(() => {
       timedOut = new Error(`timed out after ${push.timeoutMs} ms`);
+      // Settled first: aborting reports the abort as a response error at once.
+      settle({ kind: 'failed', error: 'timeout', detail: timedOut.message, retryable: true });
       controller?.abort(timedOut);
-      settle({ kind: 'failed', error: timedOut.message, retryable: true });
     }, push.timeoutMs);
     client.dispatch(
       {
@@ -98,9 +99,53 @@ function once(push: PushRequest, client: Dispatcher): Promise<{ outcome: Attempt
         onResponseData() {},
         onResponseEnd() {},
         onResponseError(_c, err: Error & { code?: string }) {
-          settle({ kind: 'failed', error: err.message, retryable: true }, !answered && RESENDABLE.has(err.code ?? ''));
+          settle({ kind: 'failed', error: failureReason(err), detail: err.message, retryable: true }, !answered && RESENDABLE.has(err.code ?? ''));
         },
       },
     );
   });
+}
+
+/** The outcome of a delivery whose target could not be checked: refused by the URL policy, or its name did not resolve. */
+export function targetFailure(err: unknown): AttemptOutcome & { kind: 'failed' } {
+  const refused = err instanceof RefusedUrl;
+  return { kind: 'failed', error: refused ? 'refused by policy' : 'dns failure', detail: (err as Error).message, retryable: !refused };
+}
+
+/**
+ * What a request that got no answer is called where users see it
+ * (`deliveries.lastError`, `cliEndpoints.lastHealthError`, the fallback's
+ * reason): a few fixed words, never the error's own text, which names
+ * addresses and library internals (that goes to debug logs).
+ */
+export function failureReason(err: { code?: string | undefined }): string {
+  const code = err.code ?? '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'connection reset';
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return 'dns failure';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
+      return 'host unreachable';
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return 'response too large';
+  }
+  if (/^(ERR_TLS|ERR_SSL)|CERT|^DEPTH_ZERO|^UNABLE_TO_|SELF_SIGNED/.test(code)) return 'tls failure';
+  return 'connection failed';
 }

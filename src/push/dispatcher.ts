@@ -1,14 +1,23 @@
 import type { CliRegistration } from './store.js';
-import { attempt } from './attempt.js';
-import type { Leadership } from './leader.js';
+import { attempt, targetFailure } from './attempt.js';
+import { Deposed, type Leadership } from './leader.js';
+import type { AttemptOutcome } from './policy.js';
 import { resolveTarget } from './url-policy.js';
-import { startWorker, type WorkerDeps } from './worker.js';
+import { startWorker, type Lead, type WorkerDeps } from './worker.js';
 import type { Audit } from '../log.js';
 
 /**
  * Runs the push workers on the instance that leads (see leader.ts), one per
  * registration, and checks every endpoint's health. Registrations are read
  * from the store, so one made on any instance is picked up by the leader.
+ *
+ * This instance believes it leads only while its lease holds: from the moment
+ * it asked for the lock, for the lock's lifetime. Redis counts the lock's
+ * lifetime from a later moment, so the lease ends here first, and by the time
+ * another instance can take the lock, this one has stopped starting pushes
+ * (a request already on its way is the one exception: see docs/push.md). Its
+ * workers write with the lead's fencing token, so a write arriving after a
+ * takeover is refused, and the worker stops.
  */
 export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
@@ -19,17 +28,45 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   const retired = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let lastHealthCheck = 0;
-  let leading = false;
+  /** The fencing token of this instance's lead; null while it does not lead. */
+  let token: number | null = null;
+  let leaseUntil = 0;
   let busy = false;
+
+  const leading = () => token !== null && Date.now() < leaseUntil;
+  const lead = (fence: number): Lead => ({
+    fence,
+    mayPush: () => token === fence && leading(),
+    deposed: () => {
+      if (token !== fence) return;
+      log.warn({ fence }, 'another instance took over pushing; stopping');
+      leaseUntil = 0;
+      void reconcile();
+    },
+  });
+
+  async function stopWorkers() {
+    const stopping = [...workers.values()];
+    workers.clear();
+    owners.clear();
+    await Promise.all(stopping.map((w) => w.stop()));
+  }
 
   async function reconcile() {
     if (busy) return;
     busy = true;
     try {
-      const lead = await leadership.claim();
-      if (lead !== leading) log.info({ leading: lead }, lead ? 'pushing for the cluster' : 'no longer pushing');
-      leading = lead;
-      const registrations = lead ? await store.list() : [];
+      const askedAt = Date.now();
+      const claimed = await leadership.claim();
+      if (claimed !== null) leaseUntil = askedAt + settings.leaderTtlMs;
+      if (claimed !== token) {
+        // Workers write for one lead: a new lead, or none, starts them afresh.
+        token = null;
+        await stopWorkers();
+        token = claimed;
+        log.info({ leading: claimed !== null, fence: claimed }, claimed !== null ? 'pushing for the cluster' : 'no longer pushing');
+      }
+      const registrations = claimed !== null ? await store.list() : [];
       const wanted = new Set(registrations.map((r) => r.id));
       for (const [id, worker] of workers) {
         if (!wanted.has(id)) {
@@ -38,17 +75,19 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
           await worker.stop();
         }
       }
+      if (claimed === null) return;
       for (const id of retired) if (!wanted.has(id)) retired.delete(id);
       for (const registration of registrations) {
         if (workers.has(registration.id) || retired.has(registration.id)) continue;
-        workers.set(registration.id, startWorker(registration, deps));
+        workers.set(registration.id, startWorker(registration, deps, lead(claimed)));
         owners.set(registration.id, registration.ownerId);
       }
-      if (lead && Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
+      if (Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
         lastHealthCheck = Date.now();
-        await Promise.all(registrations.map(checkHealth));
+        await Promise.all(registrations.map((r) => checkHealth(r, lead(claimed))));
       }
     } catch (err) {
+      if (err instanceof Deposed) return;
       log.warn({ err: (err as Error).message }, 'push dispatcher paused by a backend error');
     } finally {
       busy = false;
@@ -56,18 +95,20 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   }
 
   /** GET <callbackUrl>/health; an endpoint unreachable for too long is deregistered. */
-  async function checkHealth(registration: CliRegistration) {
+  async function checkHealth(registration: CliRegistration, current: Lead) {
     const url = new URL(`${registration.callbackUrl.replace(/\/+$/, '')}/health`);
-    let reachable = false;
-    let healthy = false;
+    let outcome: AttemptOutcome;
     try {
-      const outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
-      healthy = outcome.kind === 'delivered';
-      // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
-      reachable = outcome.status !== undefined;
-    } catch {
-      reachable = false;
+      outcome = await attempt({ target: await resolveTarget(url, settings.urlPolicy), body: '', headers: { 'user-agent': 'herald-push' }, timeoutMs: settings.timeoutMs, method: 'GET' });
+    } catch (err) {
+      outcome = targetFailure(err);
     }
+    const healthy = outcome.kind === 'delivered';
+    // Any HTTP answer means the endpoint is there; only transport failures make it unreachable.
+    const reachable = outcome.status !== undefined;
+    const lastHealthError = outcome.kind === 'failed' ? outcome.error : null;
+    if (outcome.kind === 'failed') log.debug({ registrationId: registration.id, reason: outcome.error, detail: outcome.detail }, 'health check failed');
+    if (!current.mayPush()) return;
     const now = Date.now();
     const state = await store.state(registration.id);
     const unreachableSince = reachable ? null : (state.unreachableSince ?? now);
@@ -76,12 +117,17 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       deps.audit({ action: 'deregisterCli', principal: 'herald', registrationId: registration.id, reason: `unreachable since ${new Date(unreachableSince).toISOString()}` });
       return;
     }
-    await store.updateState(registration.id, { healthy, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince });
+    try {
+      await store.updateState(registration.id, { healthy, lastHealthError, lastHealthCheckAt: new Date(now).toISOString(), unreachableSince }, current.fence);
+    } catch (err) {
+      if (err instanceof Deposed) current.deposed();
+      else throw err;
+    }
   }
 
   return {
     /** Whether this instance is the one pushing. */
-    isPushing: () => leading,
+    isPushing: leading,
     start() {
       void reconcile();
       // Renew well within the lock's lifetime; check health no less often than asked.
@@ -107,9 +153,8 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
     },
     async stop() {
       clearInterval(timer);
-      await Promise.all([...workers.values()].map((w) => w.stop()));
-      workers.clear();
-      owners.clear();
+      token = null;
+      await stopWorkers();
       await leadership.release();
     },
   };

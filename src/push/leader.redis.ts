@@ -1,9 +1,23 @@
 import type { RedisConnections } from '../redis/connections.js';
 import type { Leadership } from './leader.js';
 
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+/** The key holding the newest lead's fencing token (the store checks writes against it). */
+export const fenceKey = (keyPrefix: string) => `${keyPrefix}push-fence`;
+
+// KEYS: lock, fence. ARGV: instance id, ttl. Renewing keeps the token; a new
+// lead (this instance's too, after its lock lapsed) takes the next one.
+const CLAIM = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  local token = redis.call('GET', KEYS[2])
+  if token then return tonumber(token) end
+elseif holder then
+  return 0
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return token
 `;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -12,14 +26,15 @@ return 0
 
 export function redisLeadership(redis: RedisConnections, instanceId: string, ttlMs: number): Leadership {
   const key = `${redis.keyPrefix}push-leader`;
+  const fence = fenceKey(redis.keyPrefix);
   const client = redis.command as RedisConnections['command'] & {
-    heraldLead(key: string, id: string, ttl: number): Promise<number>;
+    heraldLead(key: string, fence: string, id: string, ttl: number): Promise<number>;
     heraldUnlead(key: string, id: string): Promise<number>;
   };
-  client.defineCommand('heraldLead', { numberOfKeys: 1, lua: RENEW });
+  client.defineCommand('heraldLead', { numberOfKeys: 2, lua: CLAIM });
   client.defineCommand('heraldUnlead', { numberOfKeys: 1, lua: RELEASE });
   return {
-    claim: () => client.heraldLead(key, instanceId, ttlMs).then((held) => held === 1, () => false),
+    claim: () => client.heraldLead(key, fence, instanceId, ttlMs).then((token) => (token > 0 ? token : null), () => null),
     release: () => client.heraldUnlead(key, instanceId).then(() => undefined, () => undefined),
   };
 }

@@ -19,7 +19,10 @@ export type AttemptOutcome =
   | { readonly kind: 'delivered'; readonly status: number }
   | {
       readonly kind: 'failed';
+      /** A generic reason (`HTTP 503`, `timeout`, `connection refused`, ...), fit to show to users. */
       readonly error: string;
+      /** What the failure said itself, for debug logs only. */
+      readonly detail?: string;
       readonly retryable: boolean;
       readonly retryAfterMs?: number | undefined;
       /** The status the endpoint answered with; absent when no HTTP answer came at all. */

@@ -27,6 +27,8 @@ export function createPushRegistrations(deps: {
   bus: EventBus;
   urlPolicy: UrlPolicy;
   minCliVersion: string | undefined;
+  /** Registrations one principal may hold (PUSH_MAX_REGISTRATIONS_PER_OWNER). */
+  maxPerOwner: number;
   /** Tells the dispatcher that registrations changed. */
   poke: () => void;
   /** Whether this instance is the one pushing. */
@@ -53,7 +55,7 @@ export function createPushRegistrations(deps: {
         await resolveTarget(parseCallbackUrl(input.callbackUrl, urlPolicy), urlPolicy);
       } catch (err) {
         if (err instanceof RefusedUrl) throw new HeraldError('BAD_USER_INPUT', `callbackUrl: ${err.message}`, { field: 'callbackUrl', rule: err.rule });
-        throw badInput('callbackUrl', `cannot be resolved: ${(err as Error).message}`);
+        throw badInput('callbackUrl', 'cannot be resolved (dns failure)');
       }
       const registration: CliRegistration = {
         id: newId(),
@@ -66,7 +68,13 @@ export function createPushRegistrations(deps: {
         createdAt: new Date().toISOString(),
       };
       // Pushing starts with what is published from now on.
-      await store.create(registration, { position: await bus.head(), time: Date.now() });
+      const created = await store.create(registration, { position: await bus.head(), time: Date.now() }, deps.maxPerOwner);
+      if (!created) {
+        throw new HeraldError('BAD_USER_INPUT', `registerCli: at most ${deps.maxPerOwner} push registrations per principal (PUSH_MAX_REGISTRATIONS_PER_OWNER); deregister one first`, {
+          rule: 'limit',
+          limit: deps.maxPerOwner,
+        });
+      }
       audit({ action: 'registerCli', principal: principal.id, registrationId: registration.id, callbackUrl: registration.callbackUrl });
       deps.poke();
       return registration;

@@ -16,7 +16,12 @@ export function createMemoryCliStore(): CliStore {
     return registrations.delete(id);
   };
   return {
-    async create(registration, from) {
+    async create(registration, from, maxPerOwner) {
+      if (maxPerOwner !== undefined) {
+        let owned = 0;
+        for (const r of registrations.values()) if (r.ownerId === registration.ownerId) owned++;
+        if (owned >= maxPerOwner) return null;
+      }
       registrations.set(registration.id, registration);
       cursors.set(registration.id, from);
       return registration;
@@ -57,6 +62,9 @@ export function createMemoryCliStore(): CliStore {
       if (own.size > KEPT_DELIVERIES) own.delete(own.keys().next().value!);
       if (progress?.state) mergeState(id, progress.state);
       if (progress?.cursor) cursors.set(id, progress.cursor);
+    },
+    async delivery(registrationId, id) {
+      return deliveries.get(registrationId)?.get(id) ?? null;
     },
     async deliveries(registrationId, status, first) {
       const own = [...(deliveries.get(registrationId)?.values() ?? [])].reverse();

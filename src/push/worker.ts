@@ -1,4 +1,4 @@
-import { newId } from '../ids.js';
+import { derivedId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
@@ -6,11 +6,12 @@ import type { EventStream } from '../events/stream.js';
 import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
-import { attempt } from './attempt.js';
+import { attempt, targetFailure } from './attempt.js';
+import { Deposed } from './leader.js';
 import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';
 import { endpointConnection } from './connection.js';
-import { RefusedUrl, type UrlPolicy } from './url-policy.js';
+import type { UrlPolicy } from './url-policy.js';
 
 export type PushSettings = {
   readonly timeoutMs: number;
@@ -21,6 +22,8 @@ export type PushSettings = {
   readonly endpointExpiryMs: number;
   /** How long the pushing instance's lock lasts without renewal: the longest a takeover waits. */
   readonly leaderTtlMs: number;
+  /** Registrations one principal may hold. */
+  readonly maxRegistrationsPerOwner: number;
 };
 
 export type WorkerDeps = {
@@ -29,11 +32,42 @@ export type WorkerDeps = {
   readonly store: CliStore;
   readonly settings: PushSettings;
   readonly log: Logger;
-  /** Hands an event the endpoint did not take to the CLI's WebSocket (cliNotifications). */
-  readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<void>;
+  /**
+   * Hands an event the endpoint did not take to the CLI's WebSocket
+   * (cliNotifications, kept in the log for a later `after:`); true when a live
+   * subscription of the registration, on any instance, was there to take it.
+   */
+  readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<boolean>;
+};
+
+/** The lead a worker pushes for (see dispatcher.ts). */
+export type Lead = {
+  /** Its fencing token, handed with every write. */
+  readonly fence: number;
+  /** False once this instance's lease has run out: nothing more may be sent until the lead is renewed. */
+  readonly mayPush: () => boolean;
+  /** A write was refused: another instance has taken over. */
+  readonly deposed: () => void;
 };
 
 const PAGE = 100;
+
+/** How often a worker whose lease ran out looks again whether it may go on. */
+const LEASE_WAIT_MS = 100;
+
+/**
+ * The delivery id of an event for a registration: the same on every attempt
+ * and on whichever instance makes it, so a receiver that saw it once can drop
+ * any later copy (X-Herald-Delivery). Its time part is the event's.
+ */
+export const deliveryId = (registrationId: string, event: EventEnvelope) => derivedId(Date.parse(event.timestamp), `${registrationId}\n${event.id}`);
+
+/**
+ * How long an idle worker waits for a live event before it reads the log
+ * anyway: only for events whose live copy never came (this instance's Redis
+ * subscription was reconnecting when they were published).
+ */
+export const IDLE_POLL_MS = 30_000;
 
 /** The part of an endpoint's state that pushing changes; the rest belongs to the health check. */
 type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback'>;
@@ -51,11 +85,13 @@ function bodyOf(event: EventEnvelope): string {
  * Pushes one registration's events, in order: event n+1 is not sent before n
  * was delivered or given up. Progress is a cursor in the store, advanced with
  * the last record of each event, so another instance that takes over
- * continues where this one stopped. Events come from the log, so nothing
- * published while the endpoint was slow, or while no instance was pushing, is
- * lost.
+ * continues where this one stopped, under the same delivery id and counting
+ * the attempts made before. Events come from the log, so nothing published
+ * while the endpoint was slow, or while no instance was pushing, is lost.
+ * Every write carries the lead's fencing token: once another instance has
+ * taken over, the first write is refused and the worker stops.
  */
-export function startWorker(registration: CliRegistration, deps: WorkerDeps): { stop(): Promise<void> } {
+export function startWorker(registration: CliRegistration, deps: WorkerDeps, lead: Lead): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [Topics.wildcard('repo')] : registration.repositories.map(Topics.repo);
   const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
@@ -82,6 +118,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   let from: ReadFrom | null = null;
   let counters: Counters = NEW_ENDPOINT;
   let loaded = false;
+  /** Whether the next event may have a delivery record already (made before a restart or by an earlier leader). */
+  let resuming = true;
 
   const done = (async () => {
     // Live events only wake the loop; what to send is always read from the log.
@@ -94,7 +132,12 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       watching = true;
       void stream.next().then((next) => {
         watching = false;
-        if (next.done) return; // the hub closed: the nap's timeout still polls the log
+        if (next.done) {
+          // The hub ended the stream: open another one soon rather than at the idle poll.
+          if (live === stream) live = undefined;
+          setTimeout(() => wakeOnEvent(), 1_000).unref();
+          return;
+        }
         arrived = true;
         wakeOnEvent();
       });
@@ -107,6 +150,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             const { breaker, delivered, failed, fallback } = await store.state(registration.id);
             counters = { breaker, delivered, failed, fallback };
             loaded = true;
+            resuming = true;
           }
           from ??= (await store.cursor(registration.id)) ?? { position: await bus.head(), time: Date.now() };
           // Whatever is published from here on is either in this read or wakes the next one.
@@ -117,7 +161,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
           if (!page.ok) {
             log.error({ registrationId: registration.id }, 'push fell behind retention; continuing from now');
             from = { position: await bus.head(), time: Date.now() };
-            await store.setCursor(registration.id, from);
+            await store.setCursor(registration.id, from, lead.fence);
             continue;
           }
           for (const event of page.events) {
@@ -125,8 +169,14 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             if (!next) break;
             from = next;
           }
-          if (!page.hasMore && !arrived && running) await nap(1_000, true);
+          // Idle: the next read waits for a live event of these topics.
+          if (!page.hasMore && !arrived && running) await nap(IDLE_POLL_MS, true);
         } catch (err) {
+          if (err instanceof Deposed) {
+            running = false;
+            lead.deposed();
+            break;
+          }
           log.warn({ registrationId: registration.id, err: (err as Error).message }, 'push paused by a backend error');
           // A write may not have happened: start again from what the store holds.
           from = null;
@@ -144,20 +194,31 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   async function deliver(event: EventEnvelope): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
     const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
-    let delivery: Delivery = {
-      id: newId(),
-      registrationId: registration.id,
-      eventId: event.id,
-      eventType: event.type,
-      status: 'PENDING',
-      attempts: 0,
-      lastError: null,
-      firstAttemptAt: null,
-      deliveredAt: null,
-      latencyMs: null,
-    };
-    await store.recordDelivery(delivery);
+    const id = deliveryId(registration.id, event);
+    // The first event after a start may be the one an earlier worker (here or on the instance this one took over from) was on.
+    const earlier = resuming ? await store.delivery(registration.id, id) : null;
+    resuming = false;
+    let delivery: Delivery =
+      earlier && (earlier.status === 'PENDING' || earlier.status === 'RETRYING')
+        ? earlier
+        : {
+            id,
+            registrationId: registration.id,
+            eventId: event.id,
+            eventType: event.type,
+            status: 'PENDING',
+            attempts: 0,
+            lastError: null,
+            firstAttemptAt: null,
+            deliveredAt: null,
+            latencyMs: null,
+          };
+    if (delivery !== earlier) await store.recordDelivery(delivery, { fence: lead.fence });
     while (running) {
+      if (!lead.mayPush()) {
+        await nap(LEASE_WAIT_MS);
+        continue;
+      }
       const breaker = breakerAt(counters.breaker, settings.breaker, Date.now());
       if (breaker.state === 'OPEN') return giveUp('circuit breaker open');
       const firstAttemptAt = delivery.firstAttemptAt ?? new Date().toISOString();
@@ -168,24 +229,31 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       if (outcome.kind === 'delivered') {
         counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
-        await store.recordDelivery(delivery, { state: counters, cursor });
+        await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
         return cursor;
       }
+      log.debug({ registrationId: registration.id, eventId: event.id, attempts, reason: outcome.error, detail: outcome.detail }, 'push attempt failed');
       counters = { ...counters, breaker: after };
       delivery = { ...delivery, status: 'RETRYING', attempts, firstAttemptAt, lastError: outcome.error };
-      await store.recordDelivery(delivery, { state: counters });
+      await store.recordDelivery(delivery, { state: counters, fence: lead.fence });
       if (!outcome.retryable || attempts >= settings.retry.maxAttempts) return giveUp(outcome.error);
       await nap(outcome.retryAfterMs ?? backoffMs(attempts, settings.retry));
     }
     return undefined;
 
-    async function giveUp(reason: string) {
-      log.warn({ registrationId: registration.id, eventId: event.id, reason }, 'push given up; falling back to the WebSocket');
-      delivery = { ...delivery, status: 'FAILED', lastError: delivery.lastError ?? reason };
-      await store.recordDelivery(delivery);
-      await deps.fallback(registration, event, reason);
-      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
-      await store.recordDelivery({ ...delivery, status: 'FALLBACK' }, { state: counters, cursor });
+    /**
+     * Hands the event to the fallback, then records the outcome with the
+     * cursor past it, in one write: FALLBACK when a live cliNotifications
+     * subscription took it, FAILED when none was listening.
+     */
+    async function giveUp(reason: string): Promise<ReadFrom | undefined> {
+      while (running && !lead.mayPush()) await nap(LEASE_WAIT_MS);
+      if (!running) return undefined;
+      const taken = await deps.fallback(registration, event, reason);
+      log.warn({ registrationId: registration.id, eventId: event.id, reason }, taken ? 'push given up; handed to the WebSocket' : 'push given up; no WebSocket of the CLI is listening');
+      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0) };
+      delivery = { ...delivery, status: taken ? 'FALLBACK' : 'FAILED', lastError: delivery.lastError ?? reason };
+      await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;
     }
   }
@@ -195,8 +263,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
     try {
       connection = await endpoint.get();
     } catch (err) {
-      const refused = err instanceof RefusedUrl;
-      return { kind: 'failed', error: refused ? `refused: ${err.message}` : `dns: ${(err as Error).message}`, retryable: !refused };
+      return targetFailure(err);
     }
     const timestamp = Math.floor(Date.now() / 1000);
     const outcome = await attempt(

@@ -34,11 +34,21 @@ const CliEndpointRef = builder.objectRef<Endpoint>('CliEndpoint').implement({
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.registration.createdAt }),
     healthy: t.boolean({ nullable: true, description: 'Result of the last health check; null before the first.', resolve: (e) => e.state.healthy }),
     lastHealthCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (e) => e.state.lastHealthCheckAt }),
+    lastHealthError: t.string({
+      nullable: true,
+      description: 'Why the last health check failed (HTTP 404, connection refused, timeout, ...); null when it succeeded or none ran yet.',
+      // Older instances stored no such field.
+      resolve: (e) => e.state.lastHealthError ?? null,
+    }),
     breakerState: t.field({ type: BreakerStateEnum, resolve: (e) => e.state.breaker.state }),
     consecutiveFailures: t.int({ resolve: (e) => e.state.breaker.failures }),
     delivered: t.int({ resolve: (e) => e.state.delivered }),
     failed: t.int({ resolve: (e) => e.state.failed }),
-    fallback: t.int({ resolve: (e) => e.state.fallback }),
+    fallback: t.int({ description: 'Events given up and taken by a live cliNotifications subscription.', resolve: (e) => e.state.fallback }),
+    notificationSubscriptions: t.int({
+      description: 'Live cliNotifications subscriptions of this registration, cluster-wide, as the instances last reported them: with none, an event given up is FAILED.',
+      resolve: (e, _a, ctx) => ctx.services.cluster.cliListeners(e.registration.id),
+    }),
   }),
 });
 
@@ -130,7 +140,7 @@ const PushStatsRef = builder.objectRef<{ pushing: boolean; endpoints: EndpointSt
       pushing: t.exposeBoolean('pushing', { description: 'Whether the instance that answers is the one pushing (one instance pushes at a time).' }),
       endpoints: t.int({ resolve: (p) => p.endpoints.length }),
       delivered: t.int({ resolve: sum((s) => s.delivered) }),
-      failed: t.int({ description: 'Events given up (then handed to the fallback).', resolve: sum((s) => s.failed) }),
+      failed: t.int({ description: 'Events given up, whether or not a cliNotifications subscription took them.', resolve: sum((s) => s.failed) }),
       successRate: t.float({
         nullable: true,
         description: 'Delivered / (delivered + failed); null before any.',

@@ -1,8 +1,10 @@
 import { expect, it } from 'vitest';
+import { Deposed } from '../../src/push/leader.js';
+import { redisLeadership } from '../../src/push/leader.redis.js';
 import { createMemoryCliStore } from '../../src/push/store.memory.js';
 import { createRedisCliStore } from '../../src/push/store.redis.js';
 import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type Delivery, type DeliveryStatus } from '../../src/push/store.js';
-import { contract } from './backends.js';
+import { contract, redisOnly } from './backends.js';
 
 const registration = (id: string): CliRegistration => ({
   id,
@@ -46,6 +48,30 @@ contract('CliStore', { memory: createMemoryCliStore, redis: createRedisCliStore 
     const store = await make();
     for (const id of ['01C', '01A', '01B']) await store.create(registration(id), start);
     expect((await store.list()).map((r) => r.id)).toEqual(['01A', '01B', '01C']);
+  });
+
+  it('creates a registration only while its owner holds fewer than the limit', async () => {
+    const store = await make();
+    const owned = (id: string, ownerId: string) => ({ ...registration(id), ownerId });
+    expect(await store.create(owned('a1', 'ana'), start, 2)).toEqual(owned('a1', 'ana'));
+    expect(await store.create(owned('b1', 'bo'), start, 2)).toEqual(owned('b1', 'bo'));
+    expect(await store.create(owned('a2', 'ana'), start, 2)).toEqual(owned('a2', 'ana'));
+    expect(await store.create(owned('a3', 'ana'), start, 2)).toBeNull();
+    expect(await store.get('a3')).toBeNull();
+    expect(await store.cursor('a3')).toBeNull();
+    expect((await store.list()).map((r) => r.id)).toEqual(['a1', 'a2', 'b1']);
+    // Others are counted apart; deleting frees a place; no limit, no count.
+    expect(await store.create(owned('b2', 'bo'), start, 2)).not.toBeNull();
+    await store.delete('a1');
+    expect(await store.create(owned('a3', 'ana'), start, 2)).not.toBeNull();
+    expect(await store.create(owned('a4', 'ana'), start)).not.toBeNull();
+  });
+
+  it('lets only the limit through when an owner creates many at once', async () => {
+    const store = await make();
+    const made = await Promise.all(Array.from({ length: 8 }, (_, i) => store.create({ ...registration(`r${i}`), ownerId: 'burst' }, start, 3)));
+    expect(made.filter(Boolean)).toHaveLength(3);
+    expect(await store.list()).toHaveLength(3);
   });
 
   it('resumes from the cursor it was created with until the cursor is set', async () => {
@@ -168,6 +194,15 @@ contract('CliStore', { memory: createMemoryCliStore, redis: createRedisCliStore 
     expect(await store.get('r')).toBeNull();
   });
 
+  it('reads one delivery by its id; null for one it does not keep', async () => {
+    const store = await make();
+    await store.create(registration('r'), start);
+    await store.recordDelivery(delivery('d1', 'r', 'RETRYING', 2));
+    expect(await store.delivery('r', 'd1')).toEqual(delivery('d1', 'r', 'RETRYING', 2));
+    expect(await store.delivery('r', 'd2')).toBeNull();
+    expect(await store.delivery('other', 'd1')).toBeNull();
+  });
+
   it('filters deliveries by status and returns at most the first n', async () => {
     const store = await make();
     await store.create(registration('r'), start);
@@ -182,5 +217,34 @@ contract('CliStore', { memory: createMemoryCliStore, redis: createRedisCliStore 
     expect(await ids('FALLBACK', 10)).toEqual([]);
     expect(await ids(null, 3)).toEqual(['d4', 'd3', 'd2']);
     expect(await store.deliveries('unknown', null, 10)).toEqual([]);
+  });
+});
+
+redisOnly('CliStore fencing', (redis, instanceId: string) => ({ store: createRedisCliStore(redis), leadership: redisLeadership(redis, instanceId, 30_000) }), (_make, backend) => {
+  it('refuses every progress write of a lead that another has followed, and changes nothing', async () => {
+    const instance = backend.cluster();
+    const [a, b] = [await instance('instance-a'), await instance('instance-b')];
+    const old = (await a.leadership.claim())!;
+    await a.store.create(registration('r'), start);
+    await a.store.recordDelivery(delivery('d1', 'r', 'RETRYING'), { state: { failed: 1 }, fence: old });
+    await a.leadership.release();
+    const current = (await b.leadership.claim())!;
+    expect(current).toBeGreaterThan(old);
+
+    await expect(a.store.recordDelivery(delivery('d1', 'r'), { state: { delivered: 1 }, cursor: later, fence: old })).rejects.toBeInstanceOf(Deposed);
+    await expect(a.store.setCursor('r', later, old)).rejects.toBeInstanceOf(Deposed);
+    await expect(a.store.updateState('r', { healthy: false }, old)).rejects.toBeInstanceOf(Deposed);
+    expect(await b.store.cursor('r')).toEqual(start);
+    expect(await b.store.state('r')).toEqual({ ...NEW_ENDPOINT, failed: 1 });
+    expect(await b.store.delivery('r', 'd1')).toEqual(delivery('d1', 'r', 'RETRYING'));
+
+    // The current lead's writes go through, from any connection.
+    await a.store.recordDelivery(delivery('d1', 'r'), { state: { delivered: 1 }, cursor: later, fence: current });
+    expect(await b.store.cursor('r')).toEqual(later);
+    expect(await b.store.delivery('r', 'd1')).toEqual(delivery('d1', 'r'));
+    await b.store.setCursor('r', start, current);
+    await b.store.updateState('r', { healthy: true }, current);
+    expect(await b.store.cursor('r')).toEqual(start);
+    expect((await b.store.state('r')).healthy).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ const summary = (instanceId: string, reportedAt = '2026-01-01T00:00:10.000Z', co
   slowConsumerDisconnects: 0,
   connections,
   gatewayListeners: { 'gw-1': 2 },
+  cliListeners: { '01CLI': 1 },
 });
 
 const connection = (id: string, instanceId: string): ConnectionReport => ({

@@ -14,6 +14,8 @@ export type Reply = { status: number; delayMs?: number; headers?: Record<string,
 export async function startReceiver(options: { script?: Reply[]; fallback?: Reply | ((n: number) => Reply); health?: number } = {}) {
   const script = [...(options.script ?? [])];
   const received: Received[] = [];
+  /** Requests as they arrive, before they are answered. */
+  const arrived: Array<Omit<Received, 'status'>> = [];
   const waiters = new Set<() => void>();
   let posts = 0;
   let health = options.health ?? 200;
@@ -26,6 +28,8 @@ export async function startReceiver(options: { script?: Reply[]; fallback?: Repl
         ? (script.shift() ?? (typeof options.fallback === 'function' ? options.fallback(posts) : (options.fallback ?? { status: 200 })))
         : { status: health };
       if (isPost) posts++;
+      arrived.push({ method: req.method!, path: req.url!, headers: req.headers, body, at: Date.now() });
+      for (const w of [...waiters]) w();
       setTimeout(() => {
         received.push({ method: req.method!, path: req.url!, headers: req.headers, body, at: Date.now(), status: reply.status });
         res.writeHead(reply.status, reply.headers).end();
@@ -40,8 +44,10 @@ export async function startReceiver(options: { script?: Reply[]; fallback?: Repl
     received,
     posts: () => received.filter((r) => r.method === 'POST'),
     delivered: () => received.filter((r) => r.method === 'POST' && r.status >= 200 && r.status < 300),
+    /** POSTs that have arrived, answered or not. */
+    arrivedPosts: () => arrived.filter((r) => r.method === 'POST'),
     setHealth: (status: number) => void (health = status),
-    /** Resolves once the condition holds for what was received. */
+    /** Resolves once the condition holds for what was received (checked whenever a request arrives or is answered). */
     until(condition: (r: Received[]) => boolean): Promise<void> {
       return new Promise((resolve) => {
         const check = () => {

@@ -29,6 +29,18 @@ const never = () => {
 };
 
 describe('hub', () => {
+  it('counts the streams listening to each topic of a prefix, named rather than through a wildcard', async () => {
+    const hub = createHub(createMemoryBus());
+    const open = (topics: string[]) => hub.open(topics, { maxQueued: 10, onOverflow: never });
+    const [a1, a2] = [await open(['cli:A']), await open(['cli:A', 'repo:x'])];
+    await open(['cli:B']);
+    await open(['channel:*', 'repo:y']);
+    expect(hub.listeners('cli:')).toEqual(new Map([['cli:A', 2], ['cli:B', 1]]));
+    await a1.return();
+    await a2.return();
+    expect(hub.listeners('cli:')).toEqual(new Map([['cli:B', 1]]));
+  });
+
   it('holds one bus subscription per topic for any number of streams, and drops it with the last one', async () => {
     const { bus, live } = countingBus();
     const hub = createHub(bus);

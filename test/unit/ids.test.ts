@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/ids.js';
+import { derivedId, newId } from '../../src/ids.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const decodeTime = (id: string) => [...id.slice(0, 10)].reduce((t, c) => t * 32 + CROCKFORD.indexOf(c), 0);
@@ -29,5 +29,19 @@ describe('newId', () => {
       const seen = new Set(ids.map((id) => id[position]));
       expect(seen.size, `characters at ${position}`).toBe(32);
     }
+  });
+});
+
+describe('derivedId', () => {
+  it('makes the same ULID-shaped id from the same time and key, wherever it runs', () => {
+    const id = derivedId(1_796_409_433_076, 'registration\nevent');
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(decodeTime(id)).toBe(1_796_409_433_076);
+    expect(derivedId(1_796_409_433_076, 'registration\nevent')).toBe(id);
+  });
+
+  it('makes different ids from different keys at the same time', () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => derivedId(1_700_000_000_000, `r\n${i}`));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
