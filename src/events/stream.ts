@@ -5,6 +5,8 @@ import { Fifo } from './fifo.js';
 export type EventSink = {
   readonly next: (event: EventEnvelope) => void;
   readonly end: () => void;
+  /** The stream failed (see `fail`); a sink without it hears `end`. */
+  readonly error?: (error: unknown) => void;
 };
 
 /**
@@ -16,7 +18,10 @@ export type EventSink = {
 export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   #queue = new Fifo<EventEnvelope>();
   #waiting: ((result: IteratorResult<EventEnvelope>) => void) | undefined;
+  #rejectWaiting: ((error: unknown) => void) | undefined;
   #done = false;
+  /** Why the stream failed, until a consumer has been told. */
+  #error: { readonly error: unknown } | undefined;
   #sink: EventSink | undefined;
 
   constructor(
@@ -32,6 +37,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
+      this.#rejectWaiting = undefined;
       waiting({ value: event, done: false });
       return;
     }
@@ -46,9 +52,14 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
 
   next(): Promise<IteratorResult<EventEnvelope>> {
     if (this.#queue.size > 0) return Promise.resolve({ value: this.#queue.shift(), done: false });
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
+    if (this.#done) {
+      const failed = this.#error;
+      this.#error = undefined;
+      return failed ? Promise.reject(failed.error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
       this.#waiting = resolve;
+      this.#rejectWaiting = reject;
     });
   }
 
@@ -59,7 +70,12 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
    */
   pipe(sink: EventSink): void {
     if (this.#sink || this.#waiting) throw new Error('the stream already has a consumer');
-    if (this.#done) return sink.end();
+    if (this.#done) {
+      for (const event of this.#queue.take()) sink.next(event);
+      const failed = this.#error;
+      this.#error = undefined;
+      return failed ? toSink(sink, failed.error) : sink.end();
+    }
     const queued = this.#queue.take();
     this.#sink = sink;
     // Ending meanwhile calls the sink's `end` itself.
@@ -85,8 +101,26 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     this.#queue.clear();
     const waiting = this.#waiting;
     this.#waiting = undefined;
+    this.#rejectWaiting = undefined;
     waiting?.({ value: undefined, done: true });
     this.#sink?.end();
+    this.onEnd();
+  }
+
+  /**
+   * Ends the stream with an error: the events already queued are still
+   * handed out, then the consumer's next read rejects with it (a sink hears
+   * `error`). For a stream that cannot go on without skipping events.
+   */
+  fail(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    const reject = this.#rejectWaiting;
+    this.#waiting = undefined;
+    this.#rejectWaiting = undefined;
+    if (reject) reject(error);
+    else if (this.#sink) toSink(this.#sink, error);
+    else this.#error = { error };
     this.onEnd();
   }
 
@@ -103,4 +137,9 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+function toSink(sink: EventSink, error: unknown): void {
+  if (sink.error) sink.error(error);
+  else sink.end();
 }

@@ -92,12 +92,17 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
     const watch = (stream: EventStream) => {
       if (watching) return;
       watching = true;
-      void stream.next().then((next) => {
-        watching = false;
-        if (next.done) return; // the hub closed: the nap's timeout still polls the log
-        arrived = true;
-        wakeOnEvent();
-      });
+      void stream.next().then(
+        (next) => {
+          watching = false;
+          if (next.done) return; // the hub closed: the nap's timeout still polls the log
+          arrived = true;
+          wakeOnEvent();
+        },
+        () => {
+          watching = false; // the stream ended on a gap (the hub's): the log is read all the same
+        },
+      );
     };
     try {
       while (running) {

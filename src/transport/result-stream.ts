@@ -44,8 +44,8 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (this.#attached) throw new Error('the results already have a consumer');
     this.#attached = true;
     const source = this.source;
-    if (source instanceof EventStream) source.pipe({ next: (event) => this.#deliver(event, sink), end: () => this.#finish(sink) });
-    else void this.#pull(sink);
+    if (!(source instanceof EventStream)) return void this.#pull(sink);
+    source.pipe({ next: (event) => this.#deliver(event, sink), end: () => this.#finish(sink), error: (err) => this.#failAfterPending(err, sink) });
   }
 
   /** Sources that cannot be piped (catch-up from the log first) are read one event at a time. */
@@ -96,6 +96,12 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     };
     if (this.#pending) void this.#pending.then(complete);
     else complete();
+  }
+
+  /** Fails once the results still being computed are delivered. */
+  #failAfterPending(err: unknown, sink: ResultSink): void {
+    if (this.#pending) void this.#pending.then(() => this.#fail(err, sink));
+    else this.#fail(err, sink);
   }
 
   #fail(err: unknown, sink: ResultSink): void {
