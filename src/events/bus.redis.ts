@@ -112,6 +112,9 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
         { pattern },
       );
     },
+    onLiveGap(handler) {
+      redis.subscriptions.onGap((gap) => handler({ since: gap.since, resumed: gap.resubscribed }));
+    },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetention(from, retention)) return { ok: false, reason: 'expired' };
       const after = from ?? { position: 0, time: Date.now() };
