@@ -72,7 +72,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     counters.published += events;
     metrics.published(topic, events);
   });
-  const hub = createHub(bus);
+  const hub = createHub(bus, log);
   const registry = createConnectionRegistry();
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
