@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
+import WS from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_TASK, createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
-import type { HeraldProcess } from './helpers/herald.js';
+import { createResumingClient } from '../src/client/resuming-client.js';
+import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
 import { useCluster } from './helpers/servers.js';
 import { openSse } from './helpers/sse.js';
 import { until } from './helpers/wait.js';
@@ -154,10 +156,20 @@ describe('a gap the log no longer holds', () => {
     const lossy = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['trimmed'] });
     const quiet = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['quiet'] });
     const sse = await openSse(a!.url, TASK_EVENTS, { repositories: ['trimmed'] });
-    await waitForSubscriptions(a!.url, 3);
+    // The resuming client hands the end to its cursorExpired callback.
+    const resuming = createResumingClient({ url: a!.wsUrl, webSocketImpl: WS, connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const resumed: string[] = [];
+    let expired!: () => void;
+    const cursorExpired = new Promise<void>((resolve) => (expired = resolve));
+    resuming.subscribe<{ taskEvents: TaskEventResult }>(
+      { query: TASK_EVENTS, variables: { repositories: ['trimmed'] } },
+      { next: (data) => void resumed.push(data.taskEvents.task!.title), error: (err) => resumed.push(`error ${JSON.stringify(err)}`), cursorExpired: expired },
+    );
+    await waitForSubscriptions(a!.url, 4);
     await createTask(b!.url, 'trimmed', 'before');
     await lossy.waitForCount(1);
     await sse.waitForCount(1);
+    await until(() => resumed, (r) => r.length === 1, 'the resuming client to get the first event');
 
     // Frozen while its subscriber connection is killed and the topic moves on past retention.
     a!.kill('SIGSTOP');
@@ -174,6 +186,9 @@ describe('a gap the log no longer holds', () => {
     await within(sse.ended, 15_000, 'the SSE stream to end');
     expect(sse.values.map((v) => (v.data?.taskEvents as TaskEventResult | undefined)?.task?.title)).toEqual(['before', undefined]);
     expect(sse.values[1]!.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'CURSOR_EXPIRED' }) })]);
+    await within(cursorExpired, 15_000, "the resuming client's cursorExpired");
+    expect(resumed).toEqual(['before']);
+    await resuming.dispose();
     await createTask(b!.url, 'quiet', 'still here');
     expect((await quiet.waitForCount(1)).map((e) => e.task!.title)).toEqual(['still here']);
     expect(quiet.errors).toEqual([]);
