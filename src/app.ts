@@ -86,7 +86,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     counters.published += events;
     metrics.published(topic, events);
   });
-  const hub = createHub(bus);
+  const hub = createHub(bus, log);
   const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createSessionRegistry<TransportSession>(log);
   const auditLog = log.child({ audit: true });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type WebSocket from 'ws';
 import WS from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,14 +20,21 @@ function random(seed: number) {
 
 type Subscriber = { repos: string[]; events: TaskEventResult[]; cut(): void; dispose(): Promise<void> };
 
+/** Error codes in what a graphql-ws subscription reported. */
+const codesOf = (err: unknown): unknown[] => (Array.isArray(err) ? err.map((e: { extensions?: { code?: unknown } }) => e?.extensions?.code) : []);
+
 /**
- * Three instances on one Redis; twenty resuming subscribers over five
- * repositories; publishers on every instance; sockets cut at random and one
- * instance killed mid-run. Every subscriber must end with exactly the events
- * of its repositories that the log holds, each once, in sequence order.
+ * Three instances on one Redis (which keeps its data on disk, as production
+ * Redis does); twenty resuming subscribers over five repositories; publishers
+ * on every instance. While they publish: sockets cut at random, the Redis
+ * subscriber connection of a random instance killed now and then, one
+ * instance killed, and Redis itself stopped and started again. Every
+ * subscriber must end with exactly the events of its repositories that the
+ * log holds, each once, in sequence order.
  */
-describe('chaos: resume across socket cuts and a killed instance', () => {
+describe('chaos: resume across socket cuts, lost Redis subscriptions, a killed instance and a Redis restart', () => {
   let redis: RedisServer;
+  let admin: Redis;
   let instances: HeraldProcess[] = [];
   const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
   const rand = random(seed);
@@ -37,10 +45,12 @@ describe('chaos: resume across socket cuts and a killed instance', () => {
   };
 
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedis({ persistent: true });
+    admin = new Redis(redis.url);
     instances = await Promise.all([0, 1, 2].map((n) => spawnHerald({ REDIS_URL: redis.url, HERALD_INSTANCE_ID: `chaos-${n}`, LOG_LEVEL: 'info' })));
   }, 60_000);
   afterAll(async () => {
+    admin?.disconnect();
     await Promise.all(instances.map((i) => i.stop()));
     await redis?.stop();
   });
@@ -56,16 +66,43 @@ describe('chaos: resume across socket cuts and a killed instance', () => {
       retryMaxMs: 300,
       on: { connected: (s) => (socket = s as WebSocket) },
     });
-    client.subscribe<{ taskEvents: TaskEventResult }>(
-      { query: TASK_EVENTS, variables: { repositories: repos } },
-      {
-        next: (data) => void events.push(data.taskEvents),
-        error: (err) => {
-          throw new Error(`subscription failed: ${JSON.stringify(err)}`);
+    const start = (after: string | null) => {
+      const stop = client.subscribe<{ taskEvents: TaskEventResult }>(
+        { query: TASK_EVENTS, variables: { repositories: repos }, after },
+        {
+          next: (data) => void events.push(data.taskEvents),
+          error: (err) => {
+            // Subscribing while Redis is away is refused as retryable: subscribe again with the cursor, as a client should.
+            if (!codesOf(err).includes('SERVICE_UNAVAILABLE')) throw new Error(`subscription failed: ${JSON.stringify(err)}`);
+            retries++;
+            setTimeout(() => start(client.lastCursor(stop)), 100);
+          },
         },
-      },
-    );
+      );
+    };
+    start(null);
     return { repos, events, cut: () => socket?.terminate(), dispose: () => client.dispose() };
+  }
+  let retries = 0;
+
+  /** Kills the Redis subscriber connection of a random live instance (found by the name Herald gives it). */
+  async function killSubscriberConnection(): Promise<boolean> {
+    const list = ((await admin.client('LIST')) as string).split('\n').filter((line) => / name=herald-subscriber /.test(line));
+    if (list.length === 0) return false;
+    const id = /(?:^| )id=(\d+)/.exec(list[Math.floor(rand() * list.length)]!)![1]!;
+    await admin.client('KILL', 'ID', id);
+    return true;
+  }
+
+  /** Stops Redis (it keeps its data), waits until every instance noticed, and starts it again. */
+  async function restartRedis(): Promise<void> {
+    await redis.pause();
+    await until(
+      async () => (await Promise.all(alive().map((i) => fetch(`${i.origin}/ready`).then((r) => r.status, () => 0)))).every((status) => status === 503),
+      () => 'every instance to notice that Redis is away',
+      10_000,
+    );
+    await redis.restart();
   }
 
   async function totalSubscriptions() {
@@ -81,14 +118,15 @@ describe('chaos: resume across socket cuts and a killed instance', () => {
     }
   }
 
-  /** Publishes one event, retrying on another instance with the same idempotency key. */
+  /** Publishes one event, retrying on another instance with the same idempotency key (after a pause while Redis is away). */
   async function publish(n: number): Promise<'published' | 'gave up'> {
     const input = { repository: REPOS[n % REPOS.length], title: `e${n}`, idempotencyKey: `chaos-${seed}-${n}` };
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
       const target = attempt === 0 ? instances[n % instances.length]! : pick();
       try {
         const { status, body } = await gql(target.url, CREATE_TASK, { input });
         if (status === 200 && !body.errors) return 'published';
+        if (status === 503) await new Promise((resolve) => setTimeout(resolve, 100));
       } catch {
         // the instance died under the request: try another
       }
@@ -109,15 +147,23 @@ describe('chaos: resume across socket cuts and a killed instance', () => {
         done++;
       }
     });
-    // Chaos while publishing: cut random sockets, and kill one instance at 40 %.
+    // Chaos while publishing: cut random sockets; kill a random instance's Redis subscriber
+    // connection at every tenth of the run; kill one instance at 40 %; restart Redis at 70 %.
     let killed = false;
+    let restarted = false;
     let cuts = 0;
+    let subscriberKills = 0;
     const chaos = (async () => {
       while (done < EVENTS) {
         if (!killed && done >= EVENTS * 0.4) {
           killed = true;
           instances[1]!.kill('SIGKILL');
         }
+        if (!restarted && done >= EVENTS * 0.7) {
+          restarted = true;
+          await restartRedis();
+        }
+        if (done >= EVENTS * 0.1 * (subscriberKills + 1) && (await killSubscriberConnection())) subscriberKills++;
         if (cuts < 100) {
           subscribers[Math.floor(rand() * subscribers.length)]!.cut();
           cuts++;
@@ -127,6 +173,8 @@ describe('chaos: resume across socket cuts and a killed instance', () => {
     })();
     await Promise.all([...publishers, chaos]);
     expect(killed).toBe(true);
+    expect(restarted).toBe(true);
+    expect(subscriberKills).toBeGreaterThanOrEqual(8);
 
     // What the log holds is the truth: every subscriber must hold exactly that.
     const survivor = alive()[0]!;

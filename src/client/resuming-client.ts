@@ -73,15 +73,15 @@ export function createResumingClient(options: ResumingClientOptions): ResumingCl
       let expired = false;
       let disposed = false;
       let stop: (() => void) | undefined;
+      const expire = () => {
+        expired = true;
+        variables.after = null;
+        sink.cursorExpired?.();
+      };
       const start = () => {
         stop = client.subscribe<Record<string, unknown>>(payload, {
           next(result: ExecutionResult<Record<string, unknown>>) {
-            if (result.errors?.some((e) => e.extensions?.code === 'CURSOR_EXPIRED')) {
-              expired = true;
-              variables.after = null;
-              sink.cursorExpired?.();
-              return;
-            }
+            if (result.errors?.some((e) => e.extensions?.code === 'CURSOR_EXPIRED')) return expire();
             if (result.errors) {
               sink.error?.(result.errors);
               return;
@@ -91,7 +91,8 @@ export function createResumingClient(options: ResumingClientOptions): ResumingCl
             if (typeof cursor === 'string') variables.after = cursor;
             sink.next(result.data as T);
           },
-          error: (err) => sink.error?.(err),
+          // A subscription that ends on CURSOR_EXPIRED after it started (catch-up, or missed live events) ends with an error message.
+          error: (err) => (isCursorExpired(err) ? expire() : sink.error?.(err)),
           complete: () => {
             if (!expired) sink.complete?.();
           },
@@ -128,3 +129,7 @@ export function createResumingClient(options: ResumingClientOptions): ResumingCl
     dispose: () => Promise.resolve(client.dispose()),
   };
 }
+
+/** What graphql-ws hands a sink for an `error` message: the GraphQL errors that ended the subscription. */
+const isCursorExpired = (err: unknown) =>
+  Array.isArray(err) && err.some((e: unknown) => (e as { extensions?: { code?: unknown } } | null)?.extensions?.code === 'CURSOR_EXPIRED');

@@ -135,6 +135,9 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
         { pattern },
       );
     },
+    onLiveGap(handler) {
+      redis.subscriptions.onGap((gap) => handler({ since: gap.since, resumed: gap.resubscribed }));
+    },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
       try {

@@ -29,6 +29,14 @@ export interface EventBus {
   /** Resolves once the subscription is live; the returned function ends it. */
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
   /**
+   * Present where live delivery can miss events (Redis: pub/sub drops what is
+   * published while the subscriber connection is down). Calls the handler
+   * each time it may have, before any event that arrives afterwards; the log
+   * still holds what was missed. Absent where live delivery misses nothing
+   * (embedded mode).
+   */
+  onLiveGap?(handler: (gap: LiveGap) => void): void;
+  /**
    * Reads retained events of the topics (a family wildcard reads every topic
    * of the family) after `after`, or from the oldest retained one when `after`
    * is null, up to `limit`, in position order.
@@ -47,6 +55,13 @@ export interface EventBus {
   isReady(): boolean;
   close(): Promise<void>;
 }
+
+/**
+ * Live events published since `since` (epoch ms) may have been missed.
+ * `resumed` resolves once subscriptions deliver again, or rejects when they
+ * could not be made again (another gap follows).
+ */
+export type LiveGap = { readonly since: number; readonly resumed: Promise<void> };
 
 export type Retention = { readonly count: number; readonly seconds: number };
 

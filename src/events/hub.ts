@@ -1,12 +1,21 @@
+import { BackendUnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
+import { trackGaps, type HubTopic } from './gaps.js';
 import { EventStream, type OverflowPolicy } from './stream.js';
+import { familyOf } from './topics.js';
 
 /**
  * Local fan-out. However many streams listen to a topic on this instance, the
  * bus carries one subscription for it, made when the first stream arrives and
  * dropped when the last one leaves. Each event is handed to every stream of
  * its topic as the same object, so decoding happens once per instance.
+ *
+ * On a bus that can miss live events (Redis), the hub also closes the gaps
+ * (gaps.ts): a stream gets every event of its topics published after it
+ * opened, in order and once, or ends with CURSOR_EXPIRED when the log no
+ * longer holds what it missed.
  */
 export type Hub = {
   /** Opens a stream over the given topics; resolves once every topic is live on the bus. */
@@ -37,42 +46,58 @@ export type StreamOptions = {
   readonly overflow?: OverflowPolicy | undefined;
 };
 
-type Topic = {
-  readonly streams: Set<EventStream>;
-  readonly live: Promise<void>;
-  unsubscribe: (() => void) | undefined;
-};
+type Topic = HubTopic;
 
 export const localTopic = (name: string) => `local:${name}`;
 const isLocal = (topic: string) => topic.startsWith('local:');
+const isWildcard = (topic: string) => topic.endsWith(':*') && familyOf(topic) !== undefined;
 
-export function createHub(bus: EventBus): Hub {
+export function createHub(bus: EventBus, log?: Logger): Hub {
   const topics = new Map<string, Topic>();
   const streams = new Set<EventStream>();
+  const gaps = bus.onLiveGap ? trackGaps(bus as EventBus & Required<Pick<EventBus, 'onLiveGap'>>, topics, log) : undefined;
+
+  const subscribe = (topic: Topic): Promise<void> => {
+    const { name } = topic;
+    const listener = gaps
+      ? (event: EventEnvelope) => gaps.receive(topic, event)
+      : (event: EventEnvelope) => {
+          for (const s of topic.streams) s.push(event);
+        };
+    return bus.subscribe(name, listener).then(
+      async (unsubscribe) => {
+        if (topic.streams.size === 0 && topics.get(name) !== topic) return unsubscribe();
+        topic.unsubscribe = unsubscribe;
+        if (!gaps) return;
+        // Where live delivery starts: what a later gap is filled from, until events move it on.
+        try {
+          gaps.baseline(topic, await bus.head());
+        } catch (err) {
+          if (topics.get(name) === topic) topics.delete(name);
+          unsubscribe();
+          throw err;
+        }
+      },
+      (err: unknown) => {
+        if (topics.get(name) === topic) topics.delete(name);
+        throw err;
+      },
+    );
+  };
 
   const join = (name: string, stream: EventStream): Topic => {
     let topic = topics.get(name);
     if (!topic) {
       const created: Topic = {
+        name,
         streams: new Set(),
         unsubscribe: undefined,
-        live: isLocal(name)
-          ? Promise.resolve()
-          : bus
-          .subscribe(name, (event: EventEnvelope) => {
-            for (const s of created.streams) s.push(event);
-          })
-          .then(
-            (unsubscribe) => {
-              if (created.streams.size === 0 && topics.get(name) !== created) unsubscribe();
-              else created.unsubscribe = unsubscribe;
-            },
-            (err: unknown) => {
-              if (topics.get(name) === created) topics.delete(name);
-              throw err;
-            },
-          ),
+        live: Promise.resolve(),
+        sequence: 0,
+        position: -1,
+        sequences: gaps && isWildcard(name) ? new Map() : undefined,
       };
+      if (!isLocal(name)) created.live = subscribe(created);
       topics.set(name, (topic = created));
     }
     topic.streams.add(stream);
@@ -89,6 +114,11 @@ export function createHub(bus: EventBus): Hub {
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
+      if (gaps?.filling() && unique.some((name) => !isLocal(name))) {
+        // A stream starts after the gap is filled, so that it is handed nothing published before it opened.
+        if (!bus.isReady()) throw new BackendUnavailableError('the event bus is reconnecting');
+        await gaps.settled();
+      }
       const stream: EventStream = new EventStream(
         options.maxQueued,
         options.onOverflow,
@@ -122,6 +152,7 @@ export function createHub(bus: EventBus): Hub {
       return counts;
     },
     async close() {
+      gaps?.close();
       for (const stream of [...streams]) stream.end();
       for (const topic of topics.values()) topic.unsubscribe?.();
       topics.clear();

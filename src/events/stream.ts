@@ -14,6 +14,8 @@ export type OverflowPolicy = 'end' | 'shed';
 export type EventSink = {
   readonly next: (event: EventEnvelope) => void;
   readonly end: () => void;
+  /** The stream failed (see `fail`); a sink without it hears `end`. */
+  readonly error?: (error: unknown) => void;
 };
 
 /**
@@ -25,7 +27,10 @@ export type EventSink = {
 export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   #queue = new Fifo<EventEnvelope>();
   #waiting: ((result: IteratorResult<EventEnvelope>) => void) | undefined;
+  #rejectWaiting: ((error: unknown) => void) | undefined;
   #done = false;
+  /** Why the stream failed, until a consumer has been told. */
+  #error: { readonly error: unknown } | undefined;
   #sink: EventSink | undefined;
   /** While set, a piped stream queues (its consumer cannot take more for now). */
   #paused = false;
@@ -52,6 +57,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
+      this.#rejectWaiting = undefined;
       this.#lastCursor = event.cursor;
       waiting({ value: event, done: false });
       return;
@@ -104,14 +110,25 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    while (!this.#done && !this.#paused && (this.#shed || this.#queue.size > 0)) this.#sink!.next(this.#take());
+    // A stream that failed while paused still hands out what it had queued, then the error.
+    while ((!this.#done || this.#error) && !this.#paused && (this.#shed || this.#queue.size > 0)) this.#sink!.next(this.#take());
+    const failed = this.#error;
+    if (failed && !this.#paused) {
+      this.#error = undefined;
+      toSink(this.#sink!, failed.error);
+    }
   }
 
   next(): Promise<IteratorResult<EventEnvelope>> {
     if (this.#shed || this.#queue.size > 0) return Promise.resolve({ value: this.#take(), done: false });
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
+    if (this.#done) {
+      const failed = this.#error;
+      this.#error = undefined;
+      return failed ? Promise.reject(failed.error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
       this.#waiting = resolve;
+      this.#rejectWaiting = reject;
     });
   }
 
@@ -122,7 +139,12 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
    */
   pipe(sink: EventSink): void {
     if (this.#sink || this.#waiting) throw new Error('the stream already has a consumer');
-    if (this.#done) return sink.end();
+    if (this.#done) {
+      while (this.#shed || this.#queue.size > 0) sink.next(this.#take());
+      const failed = this.#error;
+      this.#error = undefined;
+      return failed ? toSink(sink, failed.error) : sink.end();
+    }
     this.#sink = sink;
     // Ending (or pausing) meanwhile stops this; a pause leaves the rest queued.
     while (!this.#done && !this.#paused && (this.#shed || this.#queue.size > 0)) sink.next(this.#take());
@@ -144,8 +166,26 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     this.#queue.clear();
     const waiting = this.#waiting;
     this.#waiting = undefined;
+    this.#rejectWaiting = undefined;
     waiting?.({ value: undefined, done: true });
     this.#sink?.end();
+    this.onEnd();
+  }
+
+  /**
+   * Ends the stream with an error: the events already queued are still
+   * handed out, then the consumer's next read rejects with it (a sink hears
+   * `error`). For a stream that cannot go on without skipping events.
+   */
+  fail(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    const reject = this.#rejectWaiting;
+    this.#waiting = undefined;
+    this.#rejectWaiting = undefined;
+    if (reject) reject(error);
+    else if (this.#sink && !this.#paused) toSink(this.#sink, error);
+    else this.#error = { error };
     this.onEnd();
   }
 
@@ -162,4 +202,9 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+function toSink(sink: EventSink, error: unknown): void {
+  if (sink.error) sink.error(error);
+  else sink.end();
 }

@@ -130,17 +130,25 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
     const watch = (stream: EventStream) => {
       if (watching) return;
       watching = true;
-      void stream.next().then((next) => {
-        watching = false;
-        if (next.done) {
-          // The hub ended the stream: open another one soon rather than at the idle poll.
+      void stream.next().then(
+        (next) => {
+          watching = false;
+          if (next.done) {
+            // The hub ended the stream: open another one soon rather than at the idle poll.
+            if (live === stream) live = undefined;
+            setTimeout(() => wakeOnEvent(), 1_000).unref();
+            return;
+          }
+          arrived = true;
+          wakeOnEvent();
+        },
+        () => {
+          // The stream ended on a gap (the hub's): open another one soon; the log is read all the same.
+          watching = false;
           if (live === stream) live = undefined;
           setTimeout(() => wakeOnEvent(), 1_000).unref();
-          return;
-        }
-        arrived = true;
-        wakeOnEvent();
-      });
+        },
+      );
     };
     try {
       while (running) {

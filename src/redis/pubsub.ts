@@ -12,7 +12,10 @@ export type MessageListener = (message: Buffer) => void;
  * fails is the caller's error, and an UNSUBSCRIBE that fails only means Redis
  * is away, when the subscription is gone anyway. After a reconnect every
  * channel still listened to is subscribed again in one command (the
- * connection's own resubscribing is off: it left its failures unhandled).
+ * connection's own resubscribing is off: it left its failures unhandled), and
+ * `onGap` handlers hear that messages may have been lost meanwhile. When
+ * subscribing again fails on a connection that is up, the connection is
+ * dropped and made again, rather than left up with channels nobody hears.
  */
 export type RedisSubscriptions = {
   /**
@@ -28,15 +31,26 @@ export type RedisSubscriptions = {
    * or at once while Redis is away; never rejects.
    */
   listen(channel: string, listener: MessageListener): Promise<void>;
-  /** Called after the subscriptions were made again on a new connection: messages in between were lost. */
-  onResubscribed(handler: () => void): void;
+  /**
+   * Called each time the connection is back after a drop, before any message
+   * arrives on the new connection: messages published since `gap.since` were
+   * not received. `gap.resubscribed` resolves once every channel is live
+   * again, and rejects when that failed (the next connection calls again).
+   */
+  onGap(handler: (gap: SubscriptionGap) => void): void;
 };
+
+/** Messages a subscriber connection may have missed: those published since `since` (epoch ms, when the connection dropped). */
+export type SubscriptionGap = { readonly since: number; readonly resubscribed: Promise<void> };
 
 type Channel = { readonly listeners: Set<MessageListener>; readonly pattern: boolean };
 
 export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubscriptions {
   const channels = new Map<string, Channel>();
-  const resubscribed: Array<() => void> = [];
+  const gapHandlers: Array<(gap: SubscriptionGap) => void> = [];
+  /** When the connection dropped after having been ready; undefined while it is up or before it first was. */
+  let lostAt: number | undefined;
+  let connected = false;
 
   const dispatch = (name: Buffer | string, message: Buffer) => {
     const channel = channels.get(name.toString());
@@ -48,14 +62,36 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
 
   const failed = (what: string) => (err: Error) => log.warn({ component: 'redis', err: err.message }, `${what} failed; trying again when redis is back`);
 
+  /** A connection that is up but lacks some of its channels would drop their messages unseen: make it again. */
+  let refused = false;
+  const reconnect = (what: string) => (err: Error) => {
+    if (client.status !== 'ready') return failed(what)(err);
+    // Said once while it keeps failing (a Redis ACL that refuses the channels), not on every new connection.
+    if (!refused) log.warn({ component: 'redis', err: err.message }, `${what} failed; making the subscriber connection again until it succeeds`);
+    refused = true;
+    client.disconnect(true);
+  };
+
+  client.on('close', () => {
+    if (!connected) return;
+    connected = false;
+    lostAt = Date.now();
+  });
+
   client.on('ready', () => {
+    connected = true;
+    const since = lostAt;
+    lostAt = undefined;
     const plain = [...channels].filter(([, c]) => !c.pattern).map(([name]) => name);
     const patterns = [...channels].filter(([, c]) => c.pattern).map(([name]) => name);
     const requests = [plain.length > 0 && client.subscribe(...plain), patterns.length > 0 && client.psubscribe(...patterns)].filter((r) => r !== false);
     if (requests.length === 0) return;
-    Promise.all(requests).then(() => {
-      for (const handler of resubscribed) handler();
-    }, failed('resubscribing'));
+    const resubscribed = Promise.all(requests).then(() => {
+      refused = false;
+    });
+    resubscribed.catch(reconnect('resubscribing'));
+    // Told before any message of the new connection can arrive (they come after the replies to the commands above).
+    if (since !== undefined) for (const handler of gapHandlers) handler({ since, resubscribed });
   });
 
   const join = (name: string, listener: MessageListener, pattern: boolean) => {
@@ -87,10 +123,10 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
     },
     async listen(name, listener) {
       join(name, listener, false);
-      if (client.status === 'ready') await client.subscribe(name).catch(failed('subscribing'));
+      if (client.status === 'ready') await client.subscribe(name).catch(reconnect('subscribing'));
     },
-    onResubscribed(handler) {
-      resubscribed.push(handler);
+    onGap(handler) {
+      gapHandlers.push(handler);
     },
   };
 }

@@ -47,21 +47,20 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (this.#attached) throw new Error('the results already have a consumer');
     this.#attached = true;
     const source = this.source;
-    if (source instanceof EventStream) {
-      // A stream that sheds rather than ends is held back while the consumer is congested: its
-      // queue then drops lowest-priority events first, instead of the connection being dropped.
-      const holdBack = source.policy === 'shed' && sink.whenWritable;
-      source.pipe({
-        next: (event) => {
-          if (this.#deliver(event, sink) === false && holdBack) {
-            source.pause();
-            holdBack(() => source.resume());
-          }
-        },
-        end: () => this.#finish(sink),
-      });
-    }
-    else void this.#pull(sink);
+    if (!(source instanceof EventStream)) return void this.#pull(sink);
+    // A stream that sheds rather than ends is held back while the consumer is congested: its
+    // queue then drops lowest-priority events first, instead of the connection being dropped.
+    const holdBack = source.policy === 'shed' && sink.whenWritable;
+    source.pipe({
+      next: (event) => {
+        if (this.#deliver(event, sink) === false && holdBack) {
+          source.pause();
+          holdBack(() => source.resume());
+        }
+      },
+      end: () => this.#finish(sink),
+      error: (err) => this.#failAfterPending(err, sink),
+    });
   }
 
   /** Sources that cannot be piped (catch-up from the log first) are read one event at a time. */
@@ -112,6 +111,12 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     };
     if (this.#pending) void this.#pending.then(complete);
     else complete();
+  }
+
+  /** Fails once the results still being computed are delivered. */
+  #failAfterPending(err: unknown, sink: ResultSink): void {
+    if (this.#pending) void this.#pending.then(() => this.#fail(err, sink));
+    else this.#fail(err, sink);
   }
 
   #fail(err: unknown, sink: ResultSink): void {

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import { createRedisBus } from '../../src/events/bus.redis.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
+import type { RedisConnections } from '../../src/redis/connections.js';
 import { contract, redisOnly, silent, type Makers } from './backends.js';
 import { until } from '../helpers/wait.js';
 
@@ -205,6 +207,61 @@ contract('EventBus', buses, (make, backend) => {
     await expect(bus.publish({ ...draft('repo:big', 0), payload: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT' },
     });
+  });
+});
+
+redisOnly('EventBus live gaps', (redis: RedisConnections) => ({ bus: createRedisBus(redis, silent), redis }), (_make, backend) => {
+  it('reports a dropped subscriber connection once it is back, before any event that follows', async () => {
+    const instance = backend.cluster();
+    const { bus, redis } = await instance();
+    const { bus: other, redis: otherRedis } = await instance();
+    const seen: string[] = [];
+    const gaps: number[] = [];
+    await bus.subscribe('repo:gap', (e) => seen.push(`event ${(e.payload as { n: number }).n}`));
+    bus.onLiveGap!((gap) => {
+      gaps.push(gap.since);
+      seen.push('gap');
+      gap.resumed.then(
+        () => seen.push('resumed'),
+        () => seen.push('not resumed'),
+      );
+    });
+    await other.publish(draft('repo:gap', 1));
+    await vi.waitFor(() => expect(seen).toEqual(['event 1']));
+    const dropped = Date.now();
+    // Killed, then published to, on one connection: Redis runs both before the subscriber can be back.
+    const port = (redis.subscriber as unknown as { stream: Socket }).stream.localPort;
+    await Promise.all([otherRedis.command.client('KILL', 'ADDR', `127.0.0.1:${port}`), other.publish(draft('repo:gap', 2))]); // lost to pub/sub: the log has it
+    await vi.waitFor(() => expect(seen).toContain('resumed'));
+    await other.publish(draft('repo:gap', 3));
+    await vi.waitFor(() => expect(seen).toEqual(['event 1', 'gap', 'resumed', 'event 3']));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toBeGreaterThanOrEqual(dropped);
+    expect(gaps[0]).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('makes its subscriber connection again until Redis takes its subscriptions, rather than staying up without them', async () => {
+    const instance = backend.cluster();
+    const { bus, redis } = await instance();
+    const { bus: other } = await instance();
+    const seen: number[] = [];
+    await bus.subscribe('repo:acl', (e) => seen.push((e.payload as { n: number }).n));
+    await other.publish(draft('repo:acl', 1));
+    await vi.waitFor(() => expect(seen).toEqual([1]));
+    const port = (redis.subscriber as unknown as { stream: Socket }).stream.localPort;
+    await redis.command.call('ACL', 'LOG', 'RESET');
+    // For a while an ACL refuses every channel: the subscriber's next connection cannot subscribe.
+    await redis.command.call('ACL', 'SETUSER', 'default', 'resetchannels');
+    try {
+      await redis.command.client('KILL', 'ADDR', `127.0.0.1:${port}`).catch(() => undefined);
+      await vi.waitFor(async () => expect(((await redis.command.call('ACL', 'LOG')) as unknown[]).length).toBeGreaterThan(0), { timeout: 5_000 });
+    } finally {
+      await redis.command.call('ACL', 'SETUSER', 'default', 'allchannels');
+    }
+    await vi.waitFor(async () => {
+      await other.publish(draft('repo:acl', 2));
+      expect(seen).toContain(2);
+    }, { timeout: 5_000, interval: 200 });
   });
 });
 

@@ -79,3 +79,28 @@ describe('hub', () => {
     expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
 });
+
+describe('a stream that fails', () => {
+  it('hands out what it had queued, then the error, whether read or piped, and leaves the hub', async () => {
+    const bus = createMemoryBus();
+    const hub = createHub(bus);
+    const read = await hub.open(['repo:fail'], { maxQueued: 10, onOverflow: never });
+    const piped = await hub.open(['repo:fail'], { maxQueued: 10, onOverflow: never });
+    const event = await bus.publish(draft('repo:fail', 1));
+    const error = new Error('cannot go on');
+    read.fail(error);
+    piped.fail(error);
+    expect(hub.streamCount()).toBe(0);
+    expect((await read.next()).value).toBe(event);
+    await expect(read.next()).rejects.toBe(error);
+    expect(await read.next()).toEqual({ value: undefined, done: true });
+    const heard: unknown[] = [];
+    piped.pipe({ next: (e) => heard.push(e), end: () => heard.push('end'), error: (e) => heard.push(e) });
+    expect(heard).toEqual([event, error]);
+    // A reader already waiting hears the error at once.
+    const waiting = await hub.open(['repo:fail'], { maxQueued: 10, onOverflow: never });
+    const pending = waiting.next();
+    waiting.fail(error);
+    await expect(pending).rejects.toBe(error);
+  });
+});

@@ -1,0 +1,317 @@
+import { HeraldError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { EventBus, LiveGap } from './bus.js';
+import type { EventEnvelope } from './envelope.js';
+import type { EventStream } from './stream.js';
+import { isLocalTopic } from './topics.js';
+
+/**
+ * What the hub keeps per bus subscription. The last three fields are for gap
+ * tracking, on buses that can miss live events (`EventBus.onLiveGap`).
+ */
+export type HubTopic = {
+  readonly name: string;
+  readonly streams: Set<EventStream>;
+  live: Promise<void>;
+  unsubscribe: (() => void) | undefined;
+  /** Sequence of the last event handed on (a single topic); 0 while unknown. */
+  sequence: number;
+  /**
+   * Position of the last event handed on, or the bus head once the
+   * subscription was live, whichever is later: live streams have everything
+   * up to here. -1 until known.
+   */
+  position: number;
+  /** A family wildcard (`repo:*`): the sequence of the last event handed on per topic of the family. */
+  readonly sequences: Map<string, number> | undefined;
+};
+
+/**
+ * Gap tracking for the hub: live delivery with no silent hole.
+ *
+ * Redis pub/sub drops what is published while an instance's subscriber
+ * connection is down. The bus says when that happened (`onLiveGap`); a
+ * sequence that skips a number says so too. Either way the hub then holds
+ * the live events that arrive, reads what its topics missed from the log (up
+ * to the head it read once the subscriptions were back), hands that to the
+ * streams in position order, and then the held events it had not already
+ * handed on. Each topic is read once per instance, whatever the number of
+ * streams on it. A topic whose missed events the log no longer holds has its
+ * streams ended with CURSOR_EXPIRED. With no gap, an event costs one compare
+ * of its sequence.
+ */
+export type Gaps = {
+  /** Hands a live event to its topic's streams, or holds it while a gap is being filled. */
+  receive(topic: HubTopic, event: EventEnvelope): void;
+  /** The bus head when a topic's subscription became live: its streams are owed what comes after. */
+  baseline(topic: HubTopic, head: number): void;
+  /** True while a gap is being filled. */
+  filling(): boolean;
+  /** Resolves once no gap is being filled. */
+  settled(): Promise<void>;
+  close(): void;
+};
+
+/** Events read from the log per topic and request while filling. */
+const PAGE = 500;
+/** Live events held while filling; past it they are dropped and read from the log too. */
+const MAX_HELD = 10_000;
+/** Topics of a family whose last sequence a wildcard remembers; past it the oldest is forgotten (and not checked). */
+const MAX_FAMILY_TOPICS = 10_000;
+/** How long one read of the log may take before it is tried again. */
+const READ_TIMEOUT_MS = 5_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2_000;
+
+export const missedEventsExpired = () =>
+  new HeraldError(
+    'CURSOR_EXPIRED',
+    'Events published while this server was cut off from Redis are no longer retained: fetch the current state and subscribe again',
+  );
+
+type Held = { readonly topic: HubTopic; readonly event: EventEnvelope };
+
+type Fill = {
+  /** Events published from here on (epoch ms) may be missing. */
+  since: number;
+  held: Held[];
+  overflowed: boolean;
+  filled: number;
+  readonly expired: Set<string>;
+  reset: boolean;
+  /** The held event that asked for another round, so that it cannot ask twice. */
+  blocked: EventEnvelope | undefined;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+};
+
+/** One topic's events read from the log, merged with the other topics' by position. */
+type Source = { readonly topic: HubTopic; after: number; page: EventEnvelope[]; index: number; more: boolean };
+
+class Stale extends Error {}
+
+export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>, topics: ReadonlyMap<string, HubTopic>, log: Logger | undefined): Gaps {
+  let fill: Fill | undefined;
+  /** Bumped by every gap and by close: a fill that finds it changed stops, the newer one goes on. */
+  let generation = 0;
+  let closed = false;
+
+  const follows = (topic: HubTopic, event: EventEnvelope): boolean => {
+    const sequences = topic.sequences;
+    if (sequences === undefined) return topic.sequence === 0 || event.sequence === topic.sequence + 1;
+    const last = sequences.get(event.topic);
+    return last === undefined || event.sequence === last + 1;
+  };
+
+  const handOn = (topic: HubTopic, event: EventEnvelope): void => {
+    const sequences = topic.sequences;
+    if (sequences === undefined) topic.sequence = event.sequence;
+    else {
+      if (sequences.size >= MAX_FAMILY_TOPICS && !sequences.has(event.topic)) sequences.delete(sequences.keys().next().value!);
+      sequences.set(event.topic, event.sequence);
+    }
+    topic.position = event.position;
+    for (const stream of topic.streams) stream.push(event);
+  };
+
+  const hold = (f: Fill, topic: HubTopic, event: EventEnvelope): void => {
+    if (f.overflowed) return;
+    if (f.held.length >= MAX_HELD) {
+      // Everything held is in the log: the fill reads up to a newer head instead.
+      f.overflowed = true;
+      f.held = [];
+      return;
+    }
+    f.held.push({ topic, event });
+  };
+
+  const current = (topic: HubTopic) => topics.get(topic.name) === topic;
+
+  /** Ends the streams of a topic whose missed events the log no longer holds; the topic starts over at `head`. */
+  const expire = (f: Fill, topic: HubTopic, head: number): void => {
+    f.expired.add(topic.name);
+    topic.sequence = 0;
+    topic.sequences?.clear();
+    topic.position = Math.max(topic.position, head);
+    const error = missedEventsExpired();
+    for (const stream of [...topic.streams]) stream.fail(error);
+  };
+
+  const begin = (since: number, resumed: Promise<void> | undefined): void => {
+    generation++;
+    if (fill) {
+      // Whatever was held came before this gap and is in the log: the new fill reads it.
+      fill.held = [];
+      fill.overflowed = false;
+      fill.since = Math.min(fill.since, since);
+    } else {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      fill = { since, held: [], overflowed: false, filled: 0, expired: new Set(), reset: false, blocked: undefined, done, resolve };
+    }
+    void run(generation, fill, resumed);
+  };
+
+  async function run(gen: number, f: Fill, resumed: Promise<void> | undefined): Promise<void> {
+    if (resumed) {
+      try {
+        await resumed;
+      } catch {
+        return; // the subscriptions could not be made again: the gap that follows starts over
+      }
+    }
+    let wait = RETRY_MIN_MS;
+    let warned = false;
+    for (;;) {
+      if (gen !== generation) return;
+      try {
+        if (await round(gen, f)) return;
+        wait = RETRY_MIN_MS;
+      } catch (err) {
+        if (err instanceof Stale || gen !== generation) return;
+        if (!warned) log?.warn({ component: 'events', err: (err as Error).message }, 'filling a gap in live delivery waits for redis; live events are held meanwhile');
+        warned = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(wait * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  /** One pass: fill every topic up to the head, then hand on the held events. True when the gap is closed. */
+  async function round(gen: number, f: Fill): Promise<boolean> {
+    // Subscriptions being made finish first, so that each one either has its starting point or started after the gap.
+    await Promise.allSettled([...topics.values()].map((t) => t.live));
+    const head = await timed(bus.head());
+    if (gen !== generation) throw new Stale();
+    const targets = [...topics.values()].filter((t) => t.position >= 0);
+    if (targets.some((t) => t.position > head)) {
+      // The numbering went back: Redis came back without its data. What its new log holds came after the gap.
+      f.reset = true;
+      for (const t of targets) {
+        t.position = 0;
+        t.sequence = 0;
+        t.sequences?.clear();
+      }
+    }
+
+    const load = async (source: Source): Promise<void> => {
+      const read = await timed(bus.read([source.topic.name], { position: source.after, time: f.since }, PAGE));
+      if (gen !== generation) throw new Stale();
+      source.index = 0;
+      if (!read.ok) {
+        source.page = [];
+        source.more = false;
+        if (current(source.topic)) expire(f, source.topic, head);
+        return;
+      }
+      source.page = read.events;
+      source.more = read.hasMore;
+    };
+    const sources: Source[] = targets.map((topic) => ({ topic, after: topic.position, page: [], index: 0, more: true }));
+    await Promise.all(sources.map(load));
+
+    // Merged by position, so that a stream over several topics gets them in publish order.
+    for (;;) {
+      let next: Source | undefined;
+      for (const s of sources) {
+        if (s.index < s.page.length && (!next || s.page[s.index]!.position < next.page[next.index]!.position)) next = s;
+      }
+      if (!next) break;
+      const event = next.page[next.index++]!;
+      next.after = event.position;
+      if (event.position > head || !current(next.topic)) {
+        next.page = []; // what comes after the head arrives live
+        next.more = false;
+        continue;
+      }
+      if (event.position > next.topic.position) {
+        if (follows(next.topic, event)) {
+          handOn(next.topic, event);
+          f.filled++;
+        } else {
+          // The log lacks events between the last one handed on and this one.
+          expire(f, next.topic, head);
+          next.page = [];
+          next.more = false;
+          continue;
+        }
+      }
+      if (next.index >= next.page.length && next.more) await load(next);
+    }
+
+    if (f.overflowed) {
+      f.overflowed = false;
+      return false;
+    }
+    const held = f.held;
+    f.held = [];
+    for (let i = 0; i < held.length; i++) {
+      const { topic, event } = held[i]!;
+      if (!current(topic) || event.position <= topic.position) continue;
+      if (!follows(topic, event)) {
+        if (event.position <= head || f.blocked === event) {
+          // The log was read past this event (up to the head, or in the round it asked for) and lacks what comes before it.
+          expire(f, topic, head);
+          continue;
+        }
+        // Lost again since the head was read: fill up to a newer one, then go on from here.
+        f.blocked = event;
+        f.held = held.slice(i);
+        return false;
+      }
+      handOn(topic, event);
+    }
+    finish(f);
+    return true;
+  }
+
+  function finish(f: Fill): void {
+    fill = undefined;
+    f.resolve();
+    if (f.reset) log?.warn({ component: 'events' }, 'redis came back without its data: sequences and positions start again; live subscriptions go on from its new log');
+    log?.info({ component: 'events', events: f.filled, expired: [...f.expired] }, 'filled a gap in live delivery from the log');
+    if (f.expired.size > 0) {
+      log?.warn({ component: 'events', topics: [...f.expired] }, 'ended live subscriptions whose missed events are no longer in the log (CURSOR_EXPIRED)');
+    }
+  }
+
+  bus.onLiveGap((gap: LiveGap) => {
+    if (closed || ![...topics.values()].some((t) => !isLocalTopic(t.name))) return;
+    begin(gap.since, gap.resumed);
+  });
+
+  return {
+    receive(topic, event) {
+      if (fill) return hold(fill, topic, event);
+      if (follows(topic, event)) return handOn(topic, event);
+      // Handed on already (pub/sub repeated it).
+      if (event.position <= topic.position) return;
+      // A sequence skipped a number: something was lost on the way.
+      begin(Date.now(), undefined);
+      hold(fill!, topic, event);
+    },
+    baseline(topic, head) {
+      topic.position = Math.max(topic.position, head);
+    },
+    filling: () => fill !== undefined,
+    async settled() {
+      while (fill) await fill.done;
+    },
+    close() {
+      closed = true;
+      generation++;
+      const f = fill;
+      fill = undefined;
+      f?.resolve();
+    },
+  };
+}
+
+/** A read that neither answers nor fails (a connection gone quiet) is tried again rather than waited on. */
+function timed<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+  });
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+}
