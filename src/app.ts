@@ -113,6 +113,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const idempotency = createIdempotency({ store: backends.idempotency, windowSeconds: config.events.dedupWindowSeconds, log });
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
+  const credentialCheck = createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys });
   const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
 
   const refusals = createRefusalAudit(auditRefusal);
@@ -163,6 +164,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       maxPerOwner: config.push.maxRegistrationsPerOwner,
       poke: () => push.poke(),
       isPushing: () => push.isPushing(),
+      credentialCheck,
       audit,
     }),
     apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
@@ -274,7 +276,7 @@ export function buildApp(config: Config, logger?: Logger): App {
         revalidation = startRevalidation({
           registry,
           store: backends.revocations,
-          check: createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys }),
+          check: credentialCheck,
           intervalMs: config.revocationCheckIntervalMs,
           log,
         });

@@ -8,6 +8,7 @@ import { Topics } from '../events/topics.js';
 import { newId } from '../ids.js';
 import { parseId, parseInput } from '../input.js';
 import type { Audit } from '../log.js';
+import type { Closing } from '../sessions/close-codes.js';
 import { deliveriesArgs, registerCliInput } from './input.js';
 import type { CliRegistration, CliStore, Delivery, DeliveryStatus, EndpointState } from './store.js';
 import { RefusedUrl, parseCallbackUrl, resolveTarget, type UrlPolicy } from './url-policy.js';
@@ -33,6 +34,8 @@ export function createPushRegistrations(deps: {
   poke: () => void;
   /** Whether this instance is the one pushing. */
   isPushing: () => boolean;
+  /** Whether the key the caller authenticated with still holds: undefined, or why not. */
+  credentialCheck: (principal: Principal) => Promise<Closing | undefined>;
   audit: Audit;
 }) {
   const { store, bus, urlPolicy, minCliVersion, audit } = deps;
@@ -74,6 +77,13 @@ export function createPushRegistrations(deps: {
           rule: 'limit',
           limit: deps.maxPerOwner,
         });
+      }
+      // A revocation between authenticating this request and storing the registration found nothing to
+      // deregister: look again now that it is stored (a revocation after this look finds it).
+      const revoked = await deps.credentialCheck(principal);
+      if (revoked) {
+        await store.delete(registration.id);
+        throw new HeraldError('FORBIDDEN', revoked.reason);
       }
       audit({ action: 'registerCli', principal: principal.id, registrationId: registration.id, callbackUrl: registration.callbackUrl });
       deps.poke();
