@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CREATE_TASK, record, TASK_EVENTS, wsClient } from './helpers/client.js';
+import { ROOT } from './helpers/deploy-files.js';
 import { ADMIN_TOKEN, runMainUntilExit } from './helpers/herald.js';
 import { useHerald } from './helpers/servers.js';
 import { makeCertificate, type Certificate } from './helpers/tls.js';
@@ -68,6 +70,17 @@ describe('TLS_CERT_FILE and TLS_KEY_FILE', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('pass the container health probe, which speaks HTTPS when TLS_CERT_FILE is set', async () => {
+    // Not spawnSync: the server runs in this process and must go on answering.
+    const probe = (env: Record<string, string>) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/healthcheck.ts', '/health', '/ready'], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: new URL(herald.url).port, ...env }, stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code));
+      });
+    expect(await probe({ TLS_CERT_FILE: certificate.certFile })).toBe(0);
+    expect(await probe({})).toBe(1);
   });
 
   it('is refused by clients that do not trust the certificate, and speaks no plain HTTP', async () => {
