@@ -232,7 +232,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     mask,
     log,
   });
-  const server = createHttpServer(yoga, ws, { allowedHosts: config.mode === 'development' ? developmentHosts(config.host) : null });
+  const server = createHttpServer(yoga, ws, { allowedHosts: config.mode === 'development' ? developmentHosts(config.host) : null, tls: config.tls });
 
   /** What every instance carries out when any instance asks (see events/control.ts). */
   function onControl(command: ControlCommand) {
@@ -288,7 +288,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       channelRefresh.unref();
       push.start();
       const { port } = server.address() as AddressInfo;
-      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
+      const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
       log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
       return { url, port };
     },

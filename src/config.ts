@@ -1,3 +1,6 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { loadChannelsFile } from './channels/file.js';
 import type { ChannelDefinition } from './channels/model.js';
@@ -18,6 +21,8 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -126,6 +131,8 @@ export type Config = {
   readonly mode: 'development' | 'production';
   readonly port: number;
   readonly host: string;
+  /** Certificate chain and private key (PEM) when Herald serves HTTPS and WSS itself; null for plain HTTP. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly adminToken: string | undefined;
   readonly instanceId: string | undefined;
@@ -211,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode,
     port: e.PORT,
     host: e.HOST,
+    tls: tlsFrom(e.TLS_CERT_FILE, e.TLS_KEY_FILE),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
     adminToken: e.HERALD_ADMIN_TOKEN,
     instanceId: e.HERALD_INSTANCE_ID,
@@ -271,6 +279,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     protection: true,
   };
+}
+
+/**
+ * Reads and checks the certificate and key at start, so that a wrong path, a
+ * file that is not PEM or a key of another certificate stops the start with
+ * one line, instead of failing every client's handshake later.
+ */
+function tlsFrom(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    const [set, missing] = certFile ? ['TLS_CERT_FILE', 'TLS_KEY_FILE'] : ['TLS_KEY_FILE', 'TLS_CERT_FILE'];
+    throw new ConfigError(`Invalid configuration: ${missing} is required with ${set} (set both, or neither for plain HTTP)`);
+  }
+  const cert = readPem('TLS_CERT_FILE', certFile);
+  const key = readPem('TLS_KEY_FILE', keyFile);
+  let certificate: X509Certificate;
+  try {
+    if (!cert.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE=${JSON.stringify(certFile)} is not a PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  let privateKey;
+  try {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) throw new Error('no key');
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE=${JSON.stringify(keyFile)} is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE=${JSON.stringify(keyFile)} is not the key of the certificate in TLS_CERT_FILE`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE are refused by TLS: ${(err as Error).message}`);
+  }
+  return { cert, key };
+}
+
+function readPem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(path)} cannot be read (${code ?? (err as Error).message})`);
+  }
 }
 
 function channelsFrom(path: string): ChannelDefinition[] {

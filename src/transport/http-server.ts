@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { STRICT_CSP } from '../protection/use-http-hygiene.js';
 import { REST_PREFIX } from './use-rest-routes.js';
@@ -22,6 +23,8 @@ export type HttpServerOptions = {
    * reach it: only local names and the configured HOST are served.
    */
   readonly allowedHosts: readonly string[] | null;
+  /** Certificate chain and key (PEM): the port then speaks HTTPS and WSS only. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | null;
 };
 
 /** The host names a development server on `host` answers to. */
@@ -92,15 +95,21 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal) {
   socket.end(`HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
 
-/** One port: Yoga answers HTTP, the WebSocket server takes upgrades on its paths. */
-export function createHttpServer(yoga: HeraldYoga, ws: WsServer, options: HttpServerOptions): Server {
+/**
+ * One port: Yoga answers HTTP, the WebSocket server takes upgrades on its
+ * paths. With `tls` the same port speaks HTTPS, and upgrades arrive over it
+ * as WSS.
+ */
+export function createHttpServer(yoga: HeraldYoga, ws: WsServer, options: HttpServerOptions): Server | TlsServer {
   const allowed = options.allowedHosts && new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const httpPath = (path: string) => HTTP_PATHS.has(path) || path.startsWith(REST_PREFIX);
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (request, response) => {
+  const handle: RequestListener = (request, response) => {
     const refusal = screen(request, httpPath, allowed);
     if (refusal) return answer(response, refusal);
     void yoga(request, response);
-  });
+  };
+  const timeouts = { keepAliveTimeout: 65_000, requestTimeout: 60_000 };
+  const server = options.tls ? createTlsServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key }, handle) : createServer(timeouts, handle);
   server.on('upgrade', (request, socket, head) => {
     const refusal = screen(request, (path) => WS_PATHS.has(path), allowed);
     if (refusal) return refuseUpgrade(socket, refusal);

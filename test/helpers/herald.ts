@@ -37,10 +37,13 @@ export type HeraldProcess = Herald & {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A server as its own process (`node --import tsx src/main.ts`), as an operator runs it. */
-export async function spawnHerald(env: Record<string, string> = {}): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
+/**
+ * A server as its own process (`node --import tsx src/main.ts`), as an
+ * operator runs it; `program` runs another build of it (the compiled one).
+ */
+export async function spawnHerald(env: Record<string, string> = {}, program: { cwd: string; args: string[] } = { cwd: root, args: ['--import', 'tsx', 'src/main.ts'] }): Promise<HeraldProcess> {
+  const child = spawn(process.execPath, program.args, {
+    cwd: program.cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HERALD_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,9 +11,13 @@ export type RawSocket = {
   readonly closed: Promise<{ code: number; reason: string }>;
 };
 
-export async function openRaw(url: string, options: { protocol?: string | null; headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<RawSocket> {
+export async function openRaw(
+  url: string,
+  /** `localAddress`: the address the connection leaves from (127.0.0.x stands for another client). */
+  options: { protocol?: string | null; headers?: Record<string, string>; autoPong?: boolean; localAddress?: string } = {},
+): Promise<RawSocket> {
   const protocol = options.protocol === undefined ? 'graphql-transport-ws' : options.protocol;
-  const socket = new WebSocket(url, protocol ? [protocol] : [], { headers: options.headers, autoPong: options.autoPong ?? true });
+  const socket = new WebSocket(url, protocol ? [protocol] : [], { headers: options.headers, autoPong: options.autoPong ?? true, localAddress: options.localAddress });
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
   let read = 0; // messages before this index were handed out by next()
