@@ -36,7 +36,7 @@ export type WorkerDeps = {
 const PAGE = 100;
 
 /** The part of an endpoint's state that pushing changes; the rest belongs to the health check. */
-type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback'>;
+type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback' | 'backlog'>;
 
 // Every endpoint gets the same bytes of an event, so it is serialized once
 // however many registrations send it (the log hands out the same object).
@@ -104,8 +104,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
         try {
           live ??= await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
           if (!loaded) {
-            const { breaker, delivered, failed, fallback } = await store.state(registration.id);
-            counters = { breaker, delivered, failed, fallback };
+            const { breaker, delivered, failed, fallback, backlog } = await store.state(registration.id);
+            counters = { breaker, delivered, failed, fallback, backlog };
             loaded = true;
           }
           from ??= (await store.cursor(registration.id)) ?? { position: await bus.head(), time: Date.now() };
@@ -120,8 +120,10 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
             await store.setCursor(registration.id, from);
             continue;
           }
-          for (const event of page.events) {
-            const next = running ? await deliver(event) : undefined;
+          for (const [i, event] of page.events.entries()) {
+            // Written with the event's delivery records: this one and those behind it, then those behind it.
+            counters = { ...counters, backlog: page.events.length - i };
+            const next = running ? await deliver(event, page.events.length - i - 1) : undefined;
             if (!next) break;
             from = next;
           }
@@ -141,7 +143,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
   })();
 
   /** Delivers the event or gives it up, and returns the cursor past it; undefined when the worker stopped first. */
-  async function deliver(event: EventEnvelope): Promise<ReadFrom | undefined> {
+  async function deliver(event: EventEnvelope, behind: number): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
     const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
     let delivery: Delivery = {
@@ -166,7 +168,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       const attempts = delivery.attempts + 1;
       const after = afterAttempt(breaker, outcome.kind === 'delivered', settings.breaker, now);
       if (outcome.kind === 'delivered') {
-        counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
+        counters = { ...counters, breaker: after, delivered: counters.delivered + 1, backlog: behind };
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
         await store.recordDelivery(delivery, { state: counters, cursor });
         return cursor;
@@ -184,7 +186,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps): { 
       delivery = { ...delivery, status: 'FAILED', lastError: delivery.lastError ?? reason };
       await store.recordDelivery(delivery);
       await deps.fallback(registration, event, reason);
-      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1 };
+      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + 1, backlog: behind };
       await store.recordDelivery({ ...delivery, status: 'FALLBACK' }, { state: counters, cursor });
       return cursor;
     }
