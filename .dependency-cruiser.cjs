@@ -11,8 +11,10 @@
 // composition files and the kernel, never the capability folders, so a folder
 // added later (src/channels, src/alerts, ...) is covered as it appears.
 
-/** The GraphQL edge. */
-const EDGE = '^src/(schema|transport|protection|client)/';
+/** The GraphQL edge: the server's, and the console's pages, which are GraphQL clients in the browser. */
+const EDGE = '^src/(schema|transport|protection|client|console/web)/';
+/** The console's browser code (bundled by esbuild for the browser, never run by the server). */
+const WEB = '^src/console/web/';
 /** The files that wire everything together. */
 const COMPOSITION = '^src/(app|main|backends)\\.ts$';
 /** The small shared kernel every layer may use. */
@@ -73,6 +75,22 @@ module.exports = {
       comment: 'src/errors.ts, src/ids.ts, src/log.ts and src/input.ts import nothing from src/ but each other.',
       from: { path: KERNEL },
       to: { path: '^src/', pathNot: KERNEL },
+    },
+    {
+      name: 'browser-code-apart',
+      severity: 'error',
+      comment:
+        'src/console/web is bundled for the browser: it imports only itself and browser-safe packages, and no ' +
+        'server module imports it (console/assets.ts names its files, it does not import them).',
+      from: { path: WEB },
+      to: { path: '^src/', pathNot: WEB },
+    },
+    {
+      name: 'server-code-without-browser-code',
+      severity: 'error',
+      comment: 'The server never imports the console\'s browser code.',
+      from: { path: '^src/', pathNot: WEB },
+      to: { path: WEB },
     },
     {
       name: 'resolvable',

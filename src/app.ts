@@ -13,6 +13,9 @@ import { createChannelRegistry } from './channels/registry.js';
 import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
 import { ConfigError, type Config } from './config.js';
+import { createConsoleAssets } from './console/assets.js';
+import { createTrafficMeter } from './console/meter.js';
+import { createConsoleService } from './console/service.js';
 import type { ControlCommand } from './events/control.js';
 import { countingBus } from './events/counting.js';
 import { createBatcher } from './events/batches.js';
@@ -81,10 +84,12 @@ export function buildApp(config: Config, logger?: Logger): App {
   const { redis, control, directory } = backends;
   const counters = newCounters();
   const metrics = createMetrics();
+  const traffic = createTrafficMeter(counters);
   // Every publish on this instance goes through here, so every one is counted.
-  const bus = countingBus(backends.bus, (topic, events) => {
+  const bus = countingBus(backends.bus, (topic, events, type) => {
     counters.published += events;
     metrics.published(topic, events);
+    traffic.published(topic, type, events);
   });
   const hub = createHub(bus, log);
   const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
@@ -105,6 +110,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     // A group of batch subscribers reads one stream: counted as its members.
     subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
     cliListeners: () => new Map([...hub.listeners(Topics.cliPrefix)].map(([topic, n]) => [Topics.registrationIdOf(topic), n])),
+    traffic: () => traffic.report(),
     intervalMs: config.clusterReportIntervalMs,
     log,
   });
@@ -126,6 +132,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     liveInstances: async () => (await directory.instances()).length,
     announce: () => control.send({ kind: 'rate-limits-changed' }),
     onRefused: (client, field) => {
+      counters.rateLimitRefusals++;
       metrics.rateLimited(field);
       refusals.record(client, field);
     },
@@ -149,6 +156,19 @@ export function buildApp(config: Config, logger?: Logger): App {
     },
   });
 
+  const pushRegistrations = createPushRegistrations({
+    store: backends.cli,
+    bus,
+    urlPolicy: config.push.urlPolicy,
+    minCliVersion: config.minCliVersion,
+    maxPerOwner: config.push.maxRegistrationsPerOwner,
+    poke: () => push.poke(),
+    isPushing: () => push.isPushing(),
+    credentialCheck,
+    audit,
+  });
+  const consoleService = createConsoleService({ cluster, push: pushRegistrations, gateways, acknowledgements });
+
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
@@ -156,23 +176,23 @@ export function buildApp(config: Config, logger?: Logger): App {
     gateways,
     deployments: createDeployments({ gateways, idempotency, acknowledgements }),
     acknowledgements,
-    push: createPushRegistrations({
-      store: backends.cli,
-      bus,
-      urlPolicy: config.push.urlPolicy,
-      minCliVersion: config.minCliVersion,
-      maxPerOwner: config.push.maxRegistrationsPerOwner,
-      poke: () => push.poke(),
-      isPushing: () => push.isPushing(),
-      credentialCheck,
-      audit,
-    }),
+    push: pushRegistrations,
     apiKeys: createApiKeyService({ store: backends.apiKeys, endSessions, audit }),
     admin: createAdminService({ cluster, control, bus, audit }),
     bus,
-    subscriptions: { hub, batcher, bus, maxQueued: config.ws.maxQueuedEvents, onDropped: (topic, count) => metrics.dropped(topic, count) },
+    subscriptions: {
+      hub,
+      batcher,
+      bus,
+      maxQueued: config.ws.maxQueuedEvents,
+      onDropped: (topic, count) => {
+        counters.eventsDropped += count;
+        metrics.dropped(topic, count);
+      },
+    },
     reads: { maxTopics: config.events.maxReadTopics },
     cluster,
+    console: consoleService,
     rateLimits,
     metrics,
     audit,
@@ -200,9 +220,11 @@ export function buildApp(config: Config, logger?: Logger): App {
     onDelivered: (event) => {
       counters.delivered++;
       metrics.delivered(event);
+      traffic.delivered(event);
     },
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
+    consoleAssets: createConsoleAssets(),
     log,
   });
   const ws = createWsServer({
@@ -281,6 +303,7 @@ export function buildApp(config: Config, logger?: Logger): App {
           log,
         });
       }
+      traffic.start();
       cluster.start();
       rateLimits.start();
       await channelRegistry.reload().catch((err: Error) => log.warn({ component: 'channels', err: err.message }, 'could not read live channels; the periodic reload will retry'));
@@ -306,6 +329,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     clearInterval(channelRefresh);
     rateLimits.stop();
     refusals.stop();
+    traffic.stop();
+    consoleService.stop();
     await push.stop();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.

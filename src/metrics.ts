@@ -8,6 +8,9 @@ import { familyOf } from './events/topics.js';
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Bounds of herald_delivery_latency_seconds' buckets; the console's latency figures use the same. */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_' });
@@ -25,7 +28,7 @@ export function createMetrics() {
     name: 'herald_delivery_latency_seconds',
     help: 'From publish to hand-off to the subscriber transport',
     labelNames: ['family'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: [...LATENCY_BUCKETS_SECONDS],
   });
   const rtt = new Histogram({
     ...r,

@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { chromiumPath } from './helpers/browser.js';
 
 /**
  * The integration tests start their own redis-server, nginx (the deployment
  * tests, with deploy/nginx.conf) and run docker-compose (`config` only, which
- * needs no Docker engine, to validate the compose files). On a machine without
- * them, install them from the system's packages when we may (root with apt),
- * so `npm test` needs nothing done by hand; otherwise say exactly what is missing.
+ * needs no Docker engine, to validate the compose files); the console's tests
+ * drive a Chromium. On a machine without them, install them from the system's
+ * packages when we may (root with apt), so `npm test` needs nothing done by
+ * hand; otherwise say exactly what is missing. The browser alone is optional:
+ * without it its tests are skipped, saying so.
  */
 const TOOLS = [
   { command: 'redis-server', package: 'redis-server', elsewhere: 'brew install redis' },
@@ -16,17 +19,38 @@ const TOOLS = [
 ] as const;
 
 export default function setup(): void {
+  installBrowser();
   let missing = TOOLS.filter((tool) => !hasCommand(tool.command));
   if (missing.length === 0) return;
-  const root = process.getuid?.() === 0;
-  if (root && hasCommand('apt-get', ['--version'])) {
+  if (mayInstall()) {
     console.log(`${missing.map((t) => t.command).join(', ')} not found: installing with apt-get`);
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((t) => t.package)], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    aptInstall(missing.map((t) => t.package));
     missing = missing.filter((tool) => !hasCommand(tool.command));
     if (missing.length === 0) return;
   }
   throw new Error(`The tests need ${missing.map((t) => `${t.command} (apt-get install ${t.package}, or ${t.elsewhere})`).join(', ')} on the PATH.`);
+}
+
+function installBrowser(): void {
+  if (process.env.CHROMIUM_PATH || chromiumPath()) return;
+  if (!mayInstall()) {
+    console.log('chromium not found and cannot be installed here (apt-get as root): the browser tests of the console will be skipped');
+    return;
+  }
+  console.log('chromium not found: installing it with apt-get for the browser tests');
+  try {
+    aptInstall(['chromium']);
+  } catch (err) {
+    console.log(`could not install chromium (${(err as Error).message}): the browser tests of the console will be skipped`);
+  }
+}
+
+const mayInstall = () => process.getuid?.() === 0 && hasCommand('apt-get', ['--version']);
+
+function aptInstall(packages: readonly string[]): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
 }
 
 function hasCommand(command: string, args: string[] = command === 'nginx' ? ['-v'] : ['--version']): boolean {

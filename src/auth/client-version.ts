@@ -47,3 +47,19 @@ export function clientVersionProblem(client: ClientIdentity, minimum: string | u
   if (order === undefined) return `${needed}; "${client.version.slice(0, 30)}" is not a version`;
   return order < 0 ? `${needed}; this is ${client.version}` : undefined;
 }
+
+/** What kind of client a connection is, as the console counts them. */
+export const CLIENT_KINDS = ['BROWSER', 'CLI', 'GATEWAY', 'SERVICE'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
+/**
+ * A gateway by its credential; a CLI by its name (`herald-cli`) or by the
+ * push registration it named in connection_init; a browser by the Origin of
+ * its upgrade (every browser sends one, programs usually do not); anything
+ * else is a service.
+ */
+export function clientKindOf(client: { readonly principalKind: string | null; readonly name: string | null; readonly browser: boolean; readonly cliRegistrationId: string | null }): ClientKind {
+  if (client.principalKind === 'gateway') return 'GATEWAY';
+  if (client.name === CLI_NAME || client.cliRegistrationId !== null) return 'CLI';
+  return client.browser ? 'BROWSER' : 'SERVICE';
+}

@@ -8,6 +8,7 @@ export const SCOPES = [
   'cli:register',
   'ratelimit:bypass',
   'alerts:ack',
+  'console',
 ] as const;
 
 /** A channel's name, or `*` for every channel. */

@@ -5,10 +5,17 @@ export { isScope, SCOPES, type Scope } from './scope-names.js';
 import { channelScope } from './scope-names.js';
 
 /**
+ * Scopes that come with another: `console` (the operators' console: its
+ * pages, introspection in production, serverStatsUpdates) reads what the
+ * console shows, which is what `stats:read` reads.
+ */
+const IMPLIED: Partial<Record<Scope, Scope>> = { 'stats:read': 'console' };
+
+/**
  * The one place that says who holds a scope: the admin holds all of them;
  * (development-only) anonymous callers all but `ratelimit:bypass`, since
  * they are counted by address; gateways none; services and users what their
- * key or token grants.
+ * key or token grants, and what a granted scope implies.
  */
 export function hasScope(principal: Principal, scope: Scope): boolean {
   switch (principal.kind) {
@@ -19,8 +26,11 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
     case 'gateway':
       return false;
     case 'service':
-    case 'user':
-      return principal.scopes.has(scope);
+    case 'user': {
+      if (principal.scopes.has(scope)) return true;
+      const by = IMPLIED[scope];
+      return by !== undefined && principal.scopes.has(by);
+    }
   }
 }
 

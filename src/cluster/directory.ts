@@ -1,3 +1,5 @@
+import type { ClientKind } from '../auth/client-version.js';
+
 /**
  * What each instance tells the others about itself: its counters and its open
  * connections. Reports expire, so an instance that dies drops out of the
@@ -20,6 +22,31 @@ export type ConnectionReport = {
   readonly heartbeatRttMs: number | null;
   /** Whether the connection has a systemMessages subscription (what notifyConnection reaches). */
   readonly systemMessages: boolean;
+  /** Browser, CLI, gateway or service (see auth/client-version.ts); absent in reports of older instances. */
+  readonly clientKind?: ClientKind;
+};
+
+/** Event families as the console tells them apart: alerts are channel events of type `alert.*`. */
+export const TRAFFIC_FAMILIES = ['TASKS', 'GATEWAYS', 'CHANNELS', 'ALERTS', 'OTHER'] as const;
+export type TrafficFamily = (typeof TRAFFIC_FAMILIES)[number];
+
+/**
+ * What one instance moved in its last few seconds (`windowSeconds`), for the
+ * console: counts, summed over the cluster and divided by the window to give
+ * rates. `latency` holds, per family, how many deliveries fell in each bucket
+ * of the delivery latency histogram (metrics.ts LATENCY_BUCKETS_SECONDS, then
+ * one for anything slower), so quantiles can be taken over the whole cluster.
+ */
+export type TrafficReport = {
+  readonly windowSeconds: number;
+  readonly published: Readonly<Record<TrafficFamily, number>>;
+  readonly delivered: Readonly<Record<TrafficFamily, number>>;
+  readonly latency: Readonly<Record<TrafficFamily, readonly number[]>>;
+  readonly connects: number;
+  readonly disconnects: number;
+  readonly rateLimitRefusals: number;
+  readonly slowConsumerDisconnects: number;
+  readonly eventsDropped: number;
 };
 
 export type InstanceReport = {
@@ -38,6 +65,14 @@ export type InstanceReport = {
   readonly gatewayListeners: Readonly<Record<string, number>>;
   /** Live cliNotifications subscriptions, per CLI registration id (absent from reports of older instances). */
   readonly cliListeners?: Readonly<Record<string, number>>;
+  /** Open connections by kind of client; absent in reports of older instances. */
+  readonly connectionsByKind?: Readonly<Partial<Record<ClientKind, number>>>;
+  /** Operations refused by a rate limit since start. */
+  readonly rateLimitRefusals?: number;
+  /** Events lost to consumers that fell behind, since start. */
+  readonly eventsDropped?: number;
+  /** The last few seconds' traffic (see TrafficReport); absent in reports of older instances. */
+  readonly traffic?: TrafficReport;
 };
 
 /**

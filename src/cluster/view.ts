@@ -1,6 +1,7 @@
+import { clientKindOf, type ClientKind } from '../auth/client-version.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
-import type { ClusterDirectory, ConnectionReport, InstanceReport } from './directory.js';
+import type { ClusterDirectory, ConnectionReport, InstanceReport, TrafficReport } from './directory.js';
 
 /** This instance's counters since it started, as its report carries them. */
 export type Counters = {
@@ -9,9 +10,24 @@ export type Counters = {
   gatewayEventsSent: number;
   gatewaySendFailures: number;
   slowConsumerDisconnects: number;
+  /** Connections let in (connection_init accepted), and those of them that closed since. */
+  connectionsOpened: number;
+  connectionsClosed: number;
+  rateLimitRefusals: number;
+  eventsDropped: number;
 };
 
-export const newCounters = (): Counters => ({ published: 0, delivered: 0, gatewayEventsSent: 0, gatewaySendFailures: 0, slowConsumerDisconnects: 0 });
+export const newCounters = (): Counters => ({
+  published: 0,
+  delivered: 0,
+  gatewayEventsSent: 0,
+  gatewaySendFailures: 0,
+  slowConsumerDisconnects: 0,
+  connectionsOpened: 0,
+  connectionsClosed: 0,
+  rateLimitRefusals: 0,
+  eventsDropped: 0,
+});
 
 /** What the view reads of one of this instance's connections (the transport owns them). */
 export type LocalConnection = {
@@ -22,6 +38,8 @@ export type LocalConnection = {
   readonly principal: Principal | null;
   readonly clientName: string | null;
   readonly clientVersion: string | null;
+  readonly cliRegistrationId: string | null;
+  readonly browser: boolean;
   readonly subscriptions: { readonly size: number };
   readonly eventsSent: number;
   readonly eventsDropped: number;
@@ -71,6 +89,8 @@ export function createClusterView(deps: {
   subscriptions: () => number;
   /** This instance's live cliNotifications subscriptions, per registration id. */
   cliListeners: () => ReadonlyMap<string, number>;
+  /** The last few seconds' traffic of this instance, for the console. */
+  traffic: () => TrafficReport;
   intervalMs: number;
   log: Logger;
 }): ClusterView {
@@ -95,7 +115,18 @@ export function createClusterView(deps: {
     eventsDropped: c.eventsDropped,
     heartbeatRttMs: c.heartbeatRttMs,
     systemMessages: deps.hearsSystemMessages(c.id),
+    clientKind: kindOf(c),
   });
+  const kindOf = (c: LocalConnection) =>
+    clientKindOf({ principalKind: c.principal?.kind ?? null, name: c.clientName, browser: c.browser, cliRegistrationId: c.cliRegistrationId });
+  const byKind = () => {
+    const counts: Partial<Record<ClientKind, number>> = {};
+    for (const c of deps.connections()) {
+      const kind = kindOf(c);
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    return counts;
+  };
 
   // Counted once per change rather than per dispatch, which would cost every
   // connection of the instance for each deployment.
@@ -125,6 +156,10 @@ export function createClusterView(deps: {
     connections: deps.connectionCount(),
     gatewayListeners: Object.fromEntries(gatewayListeners()),
     cliListeners: Object.fromEntries(deps.cliListeners()),
+    connectionsByKind: byKind(),
+    rateLimitRefusals: counters.rateLimitRefusals,
+    eventsDropped: counters.eventsDropped,
+    traffic: deps.traffic(),
   });
 
   const report = async () => {

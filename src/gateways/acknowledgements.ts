@@ -30,6 +30,8 @@ export interface DeploymentStore {
   acknowledge(gatewayId: string, eventId: string, at: string): Promise<RecordedDeployment | null>;
   /** By deployment id, or by correlation id (the latest with it). */
   get(idOrCorrelationId: string): Promise<RecordedDeployment | null>;
+  /** The latest kept deployment that targeted the gateway. */
+  latestFor(gatewayId: string): Promise<RecordedDeployment | null>;
 }
 
 /**
@@ -57,6 +59,8 @@ export function createAcknowledgements(deps: { store: DeploymentStore; ttlSecond
     async get(rawId: string | number): Promise<RecordedDeployment | null> {
       return store.get(parseId(rawId, 'id'));
     },
+    /** The latest deployment sent to the gateway, while it is kept. */
+    latestFor: (gatewayId: string) => store.latestFor(gatewayId),
   };
 }
 

@@ -5,12 +5,14 @@ export function createMemoryDeploymentStore(maxKept = 10_000): DeploymentStore {
   const byId = new Map<string, { deployment: RecordedDeployment; expiresAt: number }>();
   const byCorrelation = new Map<string, string>();
   const byEvent = new Map<string, string>();
+  const byGateway = new Map<string, string>();
   const forget = (id: string) => {
     const entry = byId.get(id);
     if (!entry) return;
     byId.delete(id);
     for (const t of entry.deployment.targets) if (t.eventId !== null) byEvent.delete(t.eventId);
     if (entry.deployment.correlationId !== null && byCorrelation.get(entry.deployment.correlationId) === id) byCorrelation.delete(entry.deployment.correlationId);
+    for (const t of entry.deployment.targets) if (byGateway.get(t.gatewayId) === id) byGateway.delete(t.gatewayId);
   };
   const live = (id: string | undefined) => {
     const entry = id === undefined ? undefined : byId.get(id);
@@ -25,6 +27,7 @@ export function createMemoryDeploymentStore(maxKept = 10_000): DeploymentStore {
       byId.set(deployment.id, { deployment, expiresAt: Date.now() + ttlSeconds * 1000 });
       if (deployment.correlationId !== null) byCorrelation.set(deployment.correlationId, deployment.id);
       for (const t of deployment.targets) if (t.eventId !== null) byEvent.set(t.eventId, deployment.id);
+      for (const t of deployment.targets) byGateway.set(t.gatewayId, deployment.id);
       if (byId.size > maxKept) forget(byId.keys().next().value!);
     },
     async acknowledge(gatewayId, eventId, at) {
@@ -40,6 +43,9 @@ export function createMemoryDeploymentStore(maxKept = 10_000): DeploymentStore {
     },
     async get(idOrCorrelationId) {
       return (live(idOrCorrelationId) ?? live(byCorrelation.get(idOrCorrelationId)))?.deployment ?? null;
+    },
+    async latestFor(gatewayId) {
+      return live(byGateway.get(gatewayId))?.deployment ?? null;
     },
   };
 }

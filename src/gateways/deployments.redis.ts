@@ -5,7 +5,8 @@ import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './ackn
 // A deployment is a hash: `meta` (JSON: id, kind, correlation id, publish
 // time) and one field per target gateway (JSON: event id, status,
 // acknowledgedAt); an index from each event id to `<deployment>|<gateway>`,
-// and from a correlation id to its latest deployment. All expire together.
+// from a correlation id to its latest deployment, and from each gateway to
+// the latest deployment that targeted it. All expire together.
 
 // KEYS: the deployment hash, the event index key. ARGV: gateway id, event id, at.
 // Confirms the target once; returns the whole hash, or nil when the event is not this gateway's.
@@ -29,6 +30,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
   const hashOf = (id: string) => `${p}deployment:${id}`;
   const eventKey = (eventId: string) => `${p}deployment-event:${eventId}`;
   const correlationKey = (correlationId: string) => `${p}deployment-correlation:${correlationId}`;
+  const gatewayKey = (gatewayId: string) => `${p}deployment-gateway:${gatewayId}`;
 
   const read = async (id: string): Promise<RecordedDeployment | null> => fromHash(await client.hgetall(hashOf(id)));
 
@@ -42,6 +44,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
         batch.expire(hashOf(deployment.id), ttlSeconds);
         for (const t of targets) if (t.eventId !== null) batch.set(eventKey(t.eventId), deployment.id, 'EX', ttlSeconds);
         if (deployment.correlationId !== null) batch.set(correlationKey(deployment.correlationId), deployment.id, 'EX', ttlSeconds);
+        for (const t of targets) batch.set(gatewayKey(t.gatewayId), deployment.id, 'EX', ttlSeconds);
         await batch.exec();
       }),
     acknowledge: (gatewayId, eventId, at) =>
@@ -56,6 +59,11 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
       }),
     get: (idOrCorrelationId) =>
       call(async () => (await read(idOrCorrelationId)) ?? (await read((await client.get(correlationKey(idOrCorrelationId))) ?? ''))),
+    latestFor: (gatewayId) =>
+      call(async () => {
+        const id = await client.get(gatewayKey(gatewayId));
+        return id === null ? null : read(id);
+      }),
   };
 }
 

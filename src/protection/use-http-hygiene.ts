@@ -5,12 +5,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const JSON_TYPES = /^application\/(json|graphql-response\+json)\b/i;
 
-// GraphiQL's page loads its scripts, styles and icon from CDNs and renders
-// with inline script; everything else Herald serves needs nothing at all.
-const GRAPHIQL_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
-  "img-src 'self' data: https://raw.githubusercontent.com; font-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss: http: https:; " +
-  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+// Everything Herald serves needs nothing at all, but for the console's pages,
+// which set their own (same-origin only: transport/use-console.ts).
 export const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
@@ -47,8 +43,7 @@ export function useHttpHygiene(options: {
       headers.set('x-content-type-options', 'nosniff');
       headers.set('referrer-policy', 'no-referrer');
       headers.set('x-frame-options', 'DENY');
-      const html = (headers.get('content-type') ?? '').startsWith('text/html');
-      headers.set('content-security-policy', html ? GRAPHIQL_CSP : STRICT_CSP);
+      if (!headers.has('content-security-policy')) headers.set('content-security-policy', STRICT_CSP);
       // Behind a TLS-terminating proxy the request arrives over http with this header.
       if (request.headers.get('x-forwarded-proto') === 'https' || new URL(request.url).protocol === 'https:') {
         headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');

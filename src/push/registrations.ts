@@ -119,6 +119,12 @@ export function createPushRegistrations(deps: {
       return Topics.cli((await own(principal, parseId(id, 'registrationId'))).id);
     },
 
+    /** The first `first` endpoints (oldest first) with how each is doing, for operators. */
+    async overview(first: number): Promise<Endpoint[]> {
+      const registrations = (await store.list()).slice(0, first);
+      return Promise.all(registrations.map(async (registration) => ({ registration, state: await store.state(registration.id) })));
+    },
+
     /** Every endpoint's counters, cluster-wide, and whether this instance is the one pushing. */
     async stats(): Promise<{ pushing: boolean; endpoints: EndpointState[] }> {
       const registrations = await store.list();

@@ -40,6 +40,12 @@ export type EndpointState = {
   readonly delivered: number;
   readonly failed: number;
   readonly fallback: number;
+  /**
+   * Events the pushing instance has read from the log and not yet delivered
+   * or given up, the one being sent included: at most one read (100); 0 when
+   * it is caught up. Absent in states written before it was kept.
+   */
+  readonly backlog?: number;
 };
 
 export const NEW_ENDPOINT: EndpointState = {
@@ -51,6 +57,7 @@ export const NEW_ENDPOINT: EndpointState = {
   delivered: 0,
   failed: 0,
   fallback: 0,
+  backlog: 0,
 };
 
 /**

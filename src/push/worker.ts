@@ -70,7 +70,7 @@ export const deliveryId = (registrationId: string, event: EventEnvelope) => deri
 export const IDLE_POLL_MS = 30_000;
 
 /** The part of an endpoint's state that pushing changes; the rest belongs to the health check. */
-type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback'>;
+type Counters = Pick<EndpointState, 'breaker' | 'delivered' | 'failed' | 'fallback' | 'backlog'>;
 
 // Every endpoint gets the same bytes of an event, so it is serialized once
 // however many registrations send it (the log hands out the same object).
@@ -155,8 +155,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
         try {
           live ??= await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
           if (!loaded) {
-            const { breaker, delivered, failed, fallback } = await store.state(registration.id);
-            counters = { breaker, delivered, failed, fallback };
+            const { breaker, delivered, failed, fallback, backlog } = await store.state(registration.id);
+            counters = { breaker, delivered, failed, fallback, backlog };
             loaded = true;
             resuming = true;
           }
@@ -172,8 +172,10 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
             await store.setCursor(registration.id, from, lead.fence);
             continue;
           }
-          for (const event of page.events) {
-            const next = running ? await deliver(event) : undefined;
+          for (const [i, event] of page.events.entries()) {
+            // Written with the event's delivery records: this one and those behind it, then those behind it.
+            counters = { ...counters, backlog: page.events.length - i };
+            const next = running ? await deliver(event, page.events.length - i - 1) : undefined;
             if (!next) break;
             from = next;
           }
@@ -199,7 +201,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
   })();
 
   /** Delivers the event or gives it up, and returns the cursor past it; undefined when the worker stopped first. */
-  async function deliver(event: EventEnvelope): Promise<ReadFrom | undefined> {
+  async function deliver(event: EventEnvelope, behind: number): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
     const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
     const id = deliveryId(registration.id, event);
@@ -235,7 +237,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       const attempts = delivery.attempts + 1;
       const after = afterAttempt(breaker, outcome.kind === 'delivered', settings.breaker, now);
       if (outcome.kind === 'delivered') {
-        counters = { ...counters, breaker: after, delivered: counters.delivered + 1 };
+        counters = { ...counters, breaker: after, delivered: counters.delivered + 1, backlog: behind };
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
         await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
         return cursor;
@@ -259,7 +261,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       if (!running) return undefined;
       const taken = await deps.fallback(registration, event, reason);
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, taken ? 'push given up; handed to the WebSocket' : 'push given up; no WebSocket of the CLI is listening');
-      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0) };
+      counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0), backlog: behind };
       delivery = { ...delivery, status: taken ? 'FALLBACK' : 'FAILED', lastError: delivery.lastError ?? reason };
       await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;

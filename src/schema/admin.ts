@@ -18,7 +18,7 @@ const SystemMessageRef = builder.objectRef<SystemMessage>('SystemMessage').imple
   }),
 });
 
-const PrincipalKindEnum = builder.enumType('PrincipalKind', { values: PRINCIPAL_KINDS });
+export const PrincipalKindEnum = builder.enumType('PrincipalKind', { values: PRINCIPAL_KINDS });
 
 const ConnectionFilter = builder.inputType('ConnectionFilter', {
   fields: (t) => ({

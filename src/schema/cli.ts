@@ -7,7 +7,7 @@ import { EventRef } from './events.js';
 import { ServerStatsRef } from './stats.js';
 import { subscribe } from './subscribe.js';
 
-const BreakerStateEnum = builder.enumType('BreakerState', { values: ['CLOSED', 'OPEN', 'HALF_OPEN'] as const });
+export const BreakerStateEnum = builder.enumType('BreakerState', { values: ['CLOSED', 'OPEN', 'HALF_OPEN'] as const });
 const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: ['PENDING', 'DELIVERED', 'RETRYING', 'FAILED', 'FALLBACK'] as const });
 
 const CliRegistrationRef = builder.objectRef<CliRegistration>('CliRegistration').implement({

@@ -4,6 +4,7 @@ import type { ApiKeyService } from '../auth/keys.js';
 import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClusterView } from '../cluster/view.js';
+import type { ConsoleService } from '../console/service.js';
 import type { EventBus } from '../events/bus.js';
 import type { Consumer, Subscriptions } from '../events/subscription.js';
 import type { Acknowledgements } from '../gateways/acknowledgements.js';
@@ -32,6 +33,8 @@ export type Services = {
   /** Bounds on polling reads (`events`). */
   readonly reads: { readonly maxTopics: number };
   readonly cluster: ClusterView;
+  /** What the operators' console reads: stats updates, push endpoints' and gateways' health. */
+  readonly console: ConsoleService;
   readonly rateLimits: RateLimiter;
   readonly metrics: Metrics;
   readonly audit: Audit;

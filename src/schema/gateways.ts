@@ -40,7 +40,7 @@ function gatewayConnections(ctx: Context, gatewayId: string) {
   return all.then((connections) => connections.filter((c) => c.gatewayId === gatewayId));
 }
 
-const DeliveryStatsRef = builder.objectRef<GatewayDeliveryStats>('GatewayDeliveryStats').implement({
+export const DeliveryStatsRef = builder.objectRef<GatewayDeliveryStats>('GatewayDeliveryStats').implement({
   description: 'How events for a gateway fared, cluster-wide.',
   fields: (t) => ({
     eventsSent: t.exposeInt('eventsSent', { description: 'Events published while at least one connection of the gateway listened.' }),
@@ -50,7 +50,7 @@ const DeliveryStatsRef = builder.objectRef<GatewayDeliveryStats>('GatewayDeliver
   }),
 });
 
-const GatewayRef = builder.objectRef<Gateway>('Gateway').implement({
+export const GatewayRef = builder.objectRef<Gateway>('Gateway').implement({
   description: 'An API gateway that receives deploy, undeploy and configuration events.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -269,7 +269,7 @@ const DeploymentTargetRef = builder.objectRef<TargetView>('DeploymentTarget').im
   }),
 });
 
-const DeploymentStatusRef = builder.objectRef<RecordedDeployment & { readonly timeoutMs: number }>('DeploymentStatus').implement({
+export const DeploymentStatusRef = builder.objectRef<RecordedDeployment & { readonly timeoutMs: number }>('DeploymentStatus').implement({
   description: 'A deployment as its gateways confirmed it.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -281,7 +281,7 @@ const DeploymentStatusRef = builder.objectRef<RecordedDeployment & { readonly ti
   }),
 });
 
-const withTimeout = (ctx: Context) => (d: RecordedDeployment | null) => d && { ...d, timeoutMs: ctx.services.acknowledgements.timeoutMs };
+export const withTimeout = (ctx: Context) => (d: RecordedDeployment | null) => d && { ...d, timeoutMs: ctx.services.acknowledgements.timeoutMs };
 
 builder.queryFields((t) => ({
   deployment: t.field({

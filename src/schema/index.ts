@@ -10,6 +10,7 @@ import './cli.js';
 import './rate-limits.js';
 import './channels.js';
 import './alerts.js';
+import './console.js';
 
 let schema: GraphQLSchema | undefined;
 

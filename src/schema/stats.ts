@@ -48,7 +48,8 @@ const GatewayTotalsRef = builder.objectRef<{ eventsSent: number; failedDeliverie
   }),
 });
 
-type ServerStats = { local: InstanceReport };
+/** This instance's report; a stats update also brings the cluster's, read once for all its fields. */
+type ServerStats = { local: InstanceReport; instances?: Promise<InstanceReport[]> };
 
 export const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
   description: 'Counters of the instance that answers, and of the whole cluster.',
@@ -62,7 +63,7 @@ export const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').impl
     eventsPublished: t.int({ description: 'Events published through this instance since start.', resolve: (s) => s.local.eventsPublished }),
     eventsDelivered: t.int({ description: 'Events handed to subscribers of this instance since start.', resolve: (s) => s.local.eventsDelivered }),
     slowConsumerDisconnects: t.int({ description: 'Connections this instance closed because they did not read fast enough.', resolve: (s) => s.local.slowConsumerDisconnects }),
-    cluster: t.field({ type: ClusterStatsRef, resolve: async (_s, _a, ctx) => ({ instances: await ctx.services.cluster.instances() }) }),
+    cluster: t.field({ type: ClusterStatsRef, resolve: async (s, _a, ctx) => ({ instances: await (s.instances ?? ctx.services.cluster.instances()) }) }),
     gateways: t.field({ type: GatewayTotalsRef, resolve: (_s, _a, ctx) => ctx.services.gateways.totals() }),
   }),
 });

@@ -18,6 +18,23 @@ export function createOriginCheck(allowed: readonly string[]): (origin: string |
   return (origin) => origin === undefined || exact.has(origin.toLowerCase()) || (local && LOCAL.test(origin));
 }
 
+/**
+ * Whether a browser's Origin is the server's own: a page Herald served
+ * (the dashboard, GraphiQL) connecting back to the host it came from. A page
+ * of another site sends its own origin, which never matches the Host it
+ * connects to; a page whose name was rebound to this address (DNS rebinding)
+ * does match, which is why development mode also checks the Host itself.
+ */
+export function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || host === undefined) return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
 export function checkOrigin(origin: string | undefined, allowed: (origin: string | undefined) => boolean): Refusal | undefined {
   return allowed(origin) ? undefined : { status: 403, reason: `origin ${String(origin).slice(0, 100)} is not allowed` };
 }

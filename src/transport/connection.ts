@@ -17,6 +17,8 @@ export type Connection = Session & {
   clientVersion: string | null;
   /** The CLI push registration this connection belongs to, when it named one in connection_init. */
   cliRegistrationId: string | null;
+  /** The upgrade carried an Origin header: a browser page. */
+  browser: boolean;
   /** `next` messages sent on this connection. */
   eventsSent: number;
   /** Events this connection did not get because it fell too far behind. */

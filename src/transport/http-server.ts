@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { CONSOLE_ASSETS_PATH, DASHBOARD_PATH } from '../console/pages.js';
 import { STRICT_CSP } from '../protection/use-http-hygiene.js';
 import { REST_PREFIX } from './use-rest-routes.js';
 import type { WsServer } from './ws-server.js';
@@ -9,8 +10,8 @@ import type { HeraldYoga } from './yoga.js';
 /** Paths where a WebSocket upgrade is accepted; anything else is refused before the handshake. */
 export const WS_PATHS = new Set(['/graphql', '/api/v1/ws', '/api/internal/v1/ws/gateways/connect']);
 
-/** Paths Yoga answers over plain HTTP; REST routes live under REST_PREFIX. */
-const HTTP_PATHS = new Set(['/graphql', '/health', '/ready', '/metrics']);
+/** Paths Yoga answers over plain HTTP; REST routes live under REST_PREFIX, the console's files under CONSOLE_ASSETS_PATH. */
+const HTTP_PATHS = new Set(['/graphql', '/health', '/ready', '/metrics', DASHBOARD_PATH]);
 
 /** Host names a development server answers to besides its configured HOST. */
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -40,7 +41,7 @@ type Refusal = { readonly status: 400 | 403 | 404; readonly code: string; readon
  * parses requests it is meant to answer:
  * - the target must be a plain path (no dot segments, no `//`, nothing the URL
  *   parser would rewrite into another path) that Herald serves: the GraphQL
- *   endpoint, health, readiness, metrics, or a REST route. `/graphql/`,
+ *   endpoint, health, readiness, metrics, the console, or a REST route. `/graphql/`,
  *   `//graphql` and `/x/graphql` are 404, where Yoga's own matching is looser;
  * - the Host header must make a valid URL with it (Yoga builds one from both
  *   and answered a malformed Host with a stack trace);
@@ -102,7 +103,7 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal) {
  */
 export function createHttpServer(yoga: HeraldYoga, ws: WsServer, options: HttpServerOptions): Server | TlsServer {
   const allowed = options.allowedHosts && new Set(options.allowedHosts.map((h) => h.toLowerCase()));
-  const httpPath = (path: string) => HTTP_PATHS.has(path) || path.startsWith(REST_PREFIX);
+  const httpPath = (path: string) => HTTP_PATHS.has(path) || path.startsWith(REST_PREFIX) || path.startsWith(CONSOLE_ASSETS_PATH);
   const handle: RequestListener = (request, response) => {
     const refusal = screen(request, httpPath, allowed);
     if (refusal) return answer(response, refusal);

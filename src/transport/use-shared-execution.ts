@@ -62,8 +62,11 @@ type OneResult = { readonly key: string; readonly result: Result };
  * `subscribe`), and the event objects handed to every stream are the same
  * frozen object (see events/hub.ts), which keys the cache.
  */
+/** What delivery counting reads of an event. */
+export type DeliveredEvent = { readonly topic: string; readonly type: string; readonly timestamp: string };
+
 export function useSharedExecution(options: {
-  onDelivered: (event: { topic: string; timestamp: string }) => void;
+  onDelivered: (event: DeliveredEvent) => void;
   /** Yoga's error masking, applied once per shared result rather than once per subscriber. */
   mask: (error: GraphQLError) => GraphQLError;
 }): Plugin {
@@ -156,9 +159,9 @@ export function useSharedExecution(options: {
           : run;
         const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
-          // A batch (channelEventBatches) delivers each of its events.
-          if (Array.isArray(event)) for (const one of event) onDelivered(one as { topic: string; timestamp: string });
-          else onDelivered(event as { topic: string; timestamp: string });
+          // A batch (channelEventBatches) delivers each of its events; what is not an event (a stats update) is not counted.
+          if (Array.isArray(event)) for (const one of event) onDelivered(one as DeliveredEvent);
+          else if (typeof (event as Partial<DeliveredEvent>).topic === 'string') onDelivered(event as DeliveredEvent);
           return sharedResult(event, key, share);
         });
         if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);

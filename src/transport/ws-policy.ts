@@ -66,6 +66,8 @@ export function createConnectionPolicy(options: {
 }) {
   const { authenticator, registry, metrics, log } = options;
   const consumers = new WeakMap<Connection, Consumer>();
+  /** Connections let in, so that a close is counted only for those counted in. */
+  const accepted = new WeakSet<Connection>();
 
   /** Closes at once and tells graphql-ws not to acknowledge (its own 4403 close then finds the socket closing). */
   const refuse = (connection: Connection, { code, reason }: Closing | { code: number; reason: string }): false => {
@@ -125,6 +127,8 @@ export function createConnectionPolicy(options: {
         return refuse(connection, { code: Close.TryAgainLater, reason: `${CloseReason.principalFull} (${options.maxConnectionsPerPrincipal})` });
       }
       metrics.connectionOpened(principal.kind);
+      options.counters.connectionsOpened++;
+      accepted.add(connection);
       log.info({ connectionId: connection.id, principal: principal.id, clientName: connection.clientName }, 'connection accepted');
       options.onChange();
       const gatewayId = principal.kind === 'gateway' ? { gatewayId: principal.gatewayId } : {};
@@ -146,7 +150,9 @@ export function createConnectionPolicy(options: {
 
     /** Forgets a connection that closed. */
     closed(connection: Connection) {
-      if (connection.principal) metrics.connectionClosed(connection.principal.kind);
+      if (!connection.principal) return;
+      metrics.connectionClosed(connection.principal.kind);
+      if (accepted.delete(connection)) options.counters.connectionsClosed++;
     },
   };
 }

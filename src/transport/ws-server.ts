@@ -8,7 +8,7 @@ import type { Counters } from '../cluster/view.js';
 import type { Audit, Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason } from '../sessions/close-codes.js';
-import { checkOrigin, createAdmission, createOriginCheck, type Ticket } from './admission.js';
+import { checkOrigin, createAdmission, createOriginCheck, isSameOrigin, type Ticket } from './admission.js';
 import { clientIp } from './client-ip.js';
 import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
@@ -136,6 +136,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
     const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
+    connection.browser = request.headers.origin !== undefined;
     if (registry.size() >= limits.maxConnections || ticket.evicted) {
       admission.closed(ticket);
       metrics.connectionRejected(ticket.evicted ? 'attempt_rate' : 'instance_limit');
@@ -171,7 +172,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
         handshake: {
           authorization: request.headers.authorization,
           gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
-          browser: request.headers.origin !== undefined,
+          browser: connection.browser,
           clientName: header(request, 'x-client-name'),
           // X-Version is the header's earlier name, still read.
           clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
@@ -197,7 +198,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
     handleUpgrade(request, socket, head) {
       metrics.connectionAttempt();
       const ip = clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustProxy);
-      const refusal = checkOrigin(request.headers.origin, originAllowed);
+      // Herald's own pages (the dashboard, GraphiQL) connect from the origin they were served from.
+      const refusal = checkOrigin(request.headers.origin, (origin) => originAllowed(origin) || isSameOrigin(origin, request.headers.host));
       if (refusal) {
         metrics.connectionRejected('origin');
         options.audit({ action: 'cors-refused', transport: 'ws', ip, origin: request.headers.origin, reason: refusal.reason });

@@ -94,6 +94,7 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
     clientName: null,
     clientVersion: null,
     cliRegistrationId: null,
+    browser: false,
     subscriptions: new Set(),
     eventsSent: 0,
     eventsDropped: 0,

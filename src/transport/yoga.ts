@@ -20,9 +20,11 @@ import { useHttpAuth } from './use-http-auth.js';
 import { useIntrospectionGuard } from '../protection/use-introspection-guard.js';
 import { useHttpMetrics, useMetricsEndpoint } from './use-metrics.js';
 import { REST_PREFIX, useRestRoutes } from './use-rest-routes.js';
-import { useSharedExecution } from './use-shared-execution.js';
+import { useSharedExecution, type DeliveredEvent } from './use-shared-execution.js';
 import type { TransportSessions } from './connection.js';
 import { useSseSessions } from './use-sse-sessions.js';
+import { useConsole } from './use-console.js';
+import type { ConsoleAssets } from '../console/assets.js';
 import { withErrorResponses } from './use-error-responses.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -104,11 +106,13 @@ export function createHeraldYoga(options: {
   rateLimiter: RateLimiter;
   trustProxy: number;
   audit: Audit;
-  onDelivered: (event: { topic: string; timestamp: string }) => void;
+  onDelivered: (event: DeliveredEvent) => void;
   /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
   mask: (error: unknown) => GraphQLError;
   /** The instance's sessions, where SSE subscriptions are counted and ended (see use-sse-sessions.ts). */
   sessions: { registry: TransportSessions; maxSessions: number; maxPerPrincipal: number };
+  /** The operators' console's scripts and styles (console/assets.ts). */
+  consoleAssets: ConsoleAssets;
   log: Logger;
 }): HeraldYoga {
   const { services, authenticator, production, log } = options;
@@ -120,10 +124,8 @@ export function createHeraldYoga(options: {
     schema: getSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: '/health',
-    // The page holds no data and is answered before authentication; every query it
-    // sends carries the token from its headers editor, and in production only the
-    // admin may introspect, so in effect GraphiQL serves admins only.
-    graphiql: { title: 'Herald', subscriptionsProtocol: 'WS' },
+    // GraphiQL is served by the console (use-console.ts), from installed packages, not Yoga's CDN page.
+    graphiql: false,
     landingPage: false,
     // Browsers may call only from listed origins (the same list admits WebSocket upgrades).
     cors: (request) => {
@@ -162,6 +164,8 @@ export function createHeraldYoga(options: {
           ]
         : []),
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
+      // Its pages are answered before authentication: they ask for the token themselves.
+      useConsole({ assets: options.consoleAssets, graphqlPath: GRAPHQL_PATH, log }),
       useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, log }),
       useRestRoutes({ services, principals, ipOf, log }),

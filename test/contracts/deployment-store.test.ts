@@ -43,5 +43,16 @@ contract('DeploymentStore', { memory: () => createMemoryDeploymentStore(), redis
     expect(await store.get('d1')).toBeNull();
     expect(await store.get('short')).toBeNull();
     expect(await store.acknowledge('g1', 'd1-g1', '2026-01-01T00:00:02.000Z')).toBeNull();
+    expect(await store.latestFor('g1')).toBeNull();
+  });
+
+  it("finds each gateway's latest deployment, with its acknowledgements", async () => {
+    const store = await make();
+    await store.record(deployment('d1', null, ['g1', 'g2']), 60);
+    await store.record(deployment('d2', null, ['g1']), 60);
+    await store.acknowledge('g1', 'd2-g1', '2026-01-01T00:00:03.000Z');
+    expect((await store.latestFor('g1'))!.targets).toEqual([{ gatewayId: 'g1', eventId: 'd2-g1', status: 'DELIVERED', acknowledgedAt: '2026-01-01T00:00:03.000Z' }]);
+    expect((await store.latestFor('g2'))!.id).toBe('d1');
+    expect(await store.latestFor('g3')).toBeNull();
   });
 });
