@@ -25,7 +25,7 @@ export type Hub = {
    * which never travels on the bus.
    */
   inject(topic: string, event: EventEnvelope): void;
-  /** Number of open streams. */
+  /** Number of open streams, leaving out the server's own (`internal`). */
   streamCount(): number;
   /** Whether a stream on this instance follows the topic. */
   follows(topic: string): boolean;
@@ -44,6 +44,8 @@ export type StreamOptions = {
   readonly accept?: ((event: EventEnvelope) => boolean) | undefined;
   /** What a full queue does (default `end`). */
   readonly overflow?: OverflowPolicy | undefined;
+  /** A stream the server keeps for itself (a push worker's): not a client's subscription, so not counted. */
+  readonly internal?: boolean | undefined;
 };
 
 type Topic = HubTopic;
@@ -55,6 +57,7 @@ const isWildcard = (topic: string) => topic.endsWith(':*') && familyOf(topic) !=
 export function createHub(bus: EventBus, log?: Logger): Hub {
   const topics = new Map<string, Topic>();
   const streams = new Set<EventStream>();
+  const internal = new Set<EventStream>();
   const gaps = bus.onLiveGap ? trackGaps(bus as EventBus & Required<Pick<EventBus, 'onLiveGap'>>, topics, log) : undefined;
 
   const subscribe = (topic: Topic): Promise<void> => {
@@ -125,6 +128,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         options.accept,
         () => {
           streams.delete(stream);
+          internal.delete(stream);
           for (const name of unique) leave(name, stream);
         },
         options.overflow,
@@ -137,7 +141,10 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         throw err;
       }
       // Counted only once live, so a stream that counts is one that receives what is published next.
-      if (!stream.ended) streams.add(stream);
+      if (!stream.ended) {
+        streams.add(stream);
+        if (options.internal) internal.add(stream);
+      }
       return stream;
     },
     inject(name, event) {
@@ -145,7 +152,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
       for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
     follows: (name) => (topics.get(name)?.streams.size ?? 0) > 0,
-    streamCount: () => streams.size,
+    streamCount: () => streams.size - internal.size,
     listeners(prefix) {
       const counts = new Map<string, number>();
       for (const [name, topic] of topics) if (name.startsWith(prefix) && topic.streams.size > 0) counts.set(name, topic.streams.size);

@@ -153,7 +153,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
     try {
       while (running) {
         try {
-          live ??= await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {} });
+          live ??= await hub.open(topics, { maxQueued: 1_000_000, onOverflow: () => {}, internal: true });
           if (!loaded) {
             const { breaker, delivered, failed, fallback, backlog } = await store.state(registration.id);
             counters = { breaker, delivered, failed, fallback, backlog };
