@@ -63,6 +63,31 @@ module.exports = {
       to: { path: GRAPHQL_PACKAGES },
     },
     {
+      name: 'client-stands-alone',
+      comment:
+        'The client SDK (src/client) runs in browsers and in other programs: it imports nothing from src/ ' +
+        'outside itself, only npm packages.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: '^src/client/' },
+    },
+    {
+      name: 'cli-through-the-sdk',
+      comment:
+        'The herald CLI (src/cli) is a client like any other: it reaches the server only through the SDK ' +
+        '(src/client) and npm packages, never server code (src/app.ts, rooms, schema, transport, ...).',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/', pathNot: '^src/(cli|client)/' },
+    },
+    {
+      name: 'server-without-client',
+      comment: 'No server module imports the client SDK or the CLI: they ship apart from the server.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|client)/' },
+      to: { path: '^src/(cli|client)/' },
+    },
+    {
       name: 'config-without-schema',
       severity: 'error',
       comment: 'src/config.ts reaches nothing in src/schema, directly or through other modules.',

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
-import WS from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_TASK, createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
-import { createResumingClient } from '../src/client/resuming-client.js';
+import { createHeraldClient, TaskEventsDocument } from '../src/client/index.js';
 import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
 import { useCluster } from './helpers/servers.js';
 import { openSse } from './helpers/sse.js';
@@ -156,15 +155,16 @@ describe('a gap the log no longer holds', () => {
     const lossy = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['trimmed'] });
     const quiet = record<TaskEventResult>(client, TASK_EVENTS, { repositories: ['quiet'] });
     const sse = await openSse(a!.url, TASK_EVENTS, { repositories: ['trimmed'] });
-    // The resuming client hands the end to its cursorExpired callback.
-    const resuming = createResumingClient({ url: a!.wsUrl, webSocketImpl: WS, connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    // The client SDK reports the loss to its gap handler (and goes on from now).
+    const resuming = createHeraldClient({ url: a!.url, token: ADMIN_TOKEN });
     const resumed: string[] = [];
-    let expired!: () => void;
-    const cursorExpired = new Promise<void>((resolve) => (expired = resolve));
-    resuming.subscribe<{ taskEvents: TaskEventResult }>(
-      { query: TASK_EVENTS, variables: { repositories: ['trimmed'] } },
-      { next: (data) => void resumed.push(data.taskEvents.task!.title), error: (err) => resumed.push(`error ${JSON.stringify(err)}`), cursorExpired: expired },
-    );
+    let gapped!: () => void;
+    const gap = new Promise<void>((resolve) => (gapped = resolve));
+    resuming.subscribe(TaskEventsDocument, { repositories: ['trimmed'] }, {
+      next: (data) => void resumed.push(data.taskEvents.task!.title),
+      error: (err) => void resumed.push(`error ${err.code}`),
+      gap: () => gapped(),
+    });
     await waitForSubscriptions(a!.url, 4);
     await createTask(b!.url, 'trimmed', 'before');
     await lossy.waitForCount(1);
@@ -186,7 +186,7 @@ describe('a gap the log no longer holds', () => {
     await within(sse.ended, 15_000, 'the SSE stream to end');
     expect(sse.values.map((v) => (v.data?.taskEvents as TaskEventResult | undefined)?.task?.title)).toEqual(['before', undefined]);
     expect(sse.values[1]!.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'CURSOR_EXPIRED' }) })]);
-    await within(cursorExpired, 15_000, "the resuming client's cursorExpired");
+    await within(gap, 15_000, "the SDK's gap");
     expect(resumed).toEqual(['before']);
     await resuming.dispose();
     await createTask(b!.url, 'quiet', 'still here');

@@ -1,44 +1,32 @@
-import type WebSocket from 'ws';
 import WS from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResumingClient } from '../src/client/resuming-client.js';
+import { createHeraldClient, TaskEventsDocument, type HeraldClient } from '../src/client/index.js';
 import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
 import { useHerald, useCluster } from './helpers/servers.js';
 
-type Data = { taskEvents: TaskEventResult };
-
-/** A resuming client whose current socket the test can cut. */
-function resuming(url: string | (() => string)) {
-  let socket: WebSocket | undefined;
-  const client = createResumingClient({
-    url: typeof url === 'string' ? url : () => url(),
-    webSocketImpl: WS,
-    connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    retryBaseMs: 20,
-    retryMaxMs: 200,
-    on: { connected: (s) => (socket = s as WebSocket) },
-  });
-  return { client, cut: () => socket?.terminate() };
+/** The SDK with a socket the test can cut: its WebSocket class records every socket it opens. */
+function resuming(url: string) {
+  const sockets: WS[] = [];
+  class Tracked extends WS {
+    constructor(...args: ConstructorParameters<typeof WS>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  const client = createHeraldClient({ url, token: ADMIN_TOKEN, webSocketImpl: Tracked, retry: { baseMs: 20, maxMs: 200 } });
+  return { client, cut: () => sockets.at(-1)?.terminate() };
 }
 
-function collect(client: ReturnType<typeof resuming>['client'], repositories: string[], after?: string) {
+function collect(client: HeraldClient, repositories: string[]) {
   const events: TaskEventResult[] = [];
   const waiters = new Set<() => void>();
-  let expired = false;
-  const dispose = client.subscribe<Data>(
-    { query: TASK_EVENTS, variables: { repositories }, after: after ?? null },
-    {
-      next: (data) => {
-        events.push(data.taskEvents);
-        for (const w of [...waiters]) w();
-      },
-      cursorExpired: () => {
-        expired = true;
-        for (const w of [...waiters]) w();
-      },
+  const sub = client.subscribe(TaskEventsDocument, { repositories }, {
+    next: (data) => {
+      events.push(data.taskEvents as TaskEventResult);
+      for (const w of [...waiters]) w();
     },
-  );
+  });
   const until = (condition: () => boolean) =>
     new Promise<void>((resolve) => {
       const check = () => {
@@ -50,7 +38,7 @@ function collect(client: ReturnType<typeof resuming>['client'], repositories: st
       waiters.add(check);
       check();
     });
-  return { events, dispose, count: (n: number) => until(() => events.length >= n), expired: () => until(() => expired) };
+  return { events, dispose: () => sub.unsubscribe(), count: (n: number) => until(() => events.length >= n) };
 }
 
 describe('resume after a cursor (embedded)', () => {
@@ -59,7 +47,7 @@ describe('resume after a cursor (embedded)', () => {
   afterEach(() => waitForSubscriptions(herald.url, 0));
 
   it('gets every event missed while its socket was cut, once, in order, while events keep flowing', async () => {
-    const { client, cut } = resuming(herald.wsUrl);
+    const { client, cut } = resuming(herald.url);
     const got = collect(client, ['flow']);
     await waitForSubscriptions(herald.url, 1);
     let published = 0;
