@@ -1,9 +1,9 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
+import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
 import { outlivedRetentionOfAny, type EventBus, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
-import { sealAll, serializeSealedEvent } from './draft.js';
+import { sealAll, serializeSealedEvent, type SealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
 import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { isPriority } from './priority.js';
@@ -60,6 +60,14 @@ return numbers
 `;
 
 type Wire = Omit<EventEnvelope, 'cursor'>;
+
+/** How long a publish whose outcome is unknown waits for Redis to answer before failing. */
+const SETTLE_WAIT_MS = 5_000;
+/** Log entries read per request, and at most, looking for such a publish. */
+const SETTLE_PAGE = 500;
+const SETTLE_SCAN_MAX = 100_000;
+/** Entries this much older than the event (instances' clocks differ) end the search. */
+const SETTLE_CLOCK_SKEW_MS = 60_000;
 type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
 
 export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
@@ -110,13 +118,70 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     try {
       numbers = await publishScript(keys.length, ...keys, ...args);
     } catch (err) {
-      throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
+      if (!mayHaveRun(err)) throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
+      // The connection dropped with the script sent: it may have run. Once Redis
+      // answers again, the log says whether it did; publishing again blindly
+      // would log the events twice.
+      numbers = await settleUnknownPublish(events, () => publishScript(keys.length, ...keys, ...args), err as Error);
     }
     return events.map(({ sealed, time }, i) => {
       const sequence = numbers[2 * i]!;
       const position = numbers[2 * i + 1]!;
       return { ...sealed, sequence, position, cursor: encodeCursor(sealed.topic, sequence, position, time) };
     });
+  }
+
+  /**
+   * Finds events of a publish whose outcome is unknown in their topics' logs
+   * (their numbers, in order), or publishes them when the log lacks them; a
+   * script runs whole or not at all, so finding the first settles the rest.
+   * Fails with BackendUnavailableError when Redis does not answer in time.
+   */
+  async function settleUnknownPublish(events: readonly SealedEvent[], publishAgain: () => Promise<number[]>, cause: Error): Promise<number[]> {
+    const unknown = () => new BackendUnavailableError(`publish outcome unknown, the connection to redis dropped: ${cause.message}`);
+    if (!(await commandReady(redis, SETTLE_WAIT_MS))) throw unknown();
+    try {
+      const found = await findLogged(events);
+      if (found) return found;
+      return await publishAgain();
+    } catch {
+      throw unknown();
+    }
+  }
+
+  /** The numbers of the events in the log, or null when the first one is not there. */
+  async function findLogged(events: readonly SealedEvent[]): Promise<number[] | null> {
+    const numbers: number[] = [];
+    for (const [i, { sealed, time }] of events.entries()) {
+      const at = await findInLog(sealed.topic, sealed.id, time);
+      if (!at) {
+        if (i === 0) return null;
+        throw new Error(`event ${sealed.id} of a logged batch is not in the log`);
+      }
+      numbers.push(at.sequence, at.position);
+    }
+    return numbers;
+  }
+
+  /** Looks for an event from the newest entry of its topic back to those published well before it. */
+  async function findInLog(topic: string, id: string, time: number): Promise<{ sequence: number; position: number } | null> {
+    const needle = `"id":${JSON.stringify(id)}`;
+    let end = '+';
+    for (let scanned = 0; scanned < SETTLE_SCAN_MAX; scanned += SETTLE_PAGE) {
+      const entries = (await redis.command.xrevrange(logOf(topic), end, '-', 'COUNT', SETTLE_PAGE)) as Array<[string, string[]]>;
+      for (const [entryId, fields] of entries) {
+        const text = fields[1]!;
+        if (text.includes(needle)) {
+          const event = decode(text, log);
+          if (event?.id === id) return { sequence: event.sequence, position: event.position };
+        }
+        const published = Date.parse(/"timestamp":"([^"]+)"/.exec(text)?.[1] ?? '');
+        if (published < time - SETTLE_CLOCK_SKEW_MS) return null;
+        end = `(${entryId}`;
+      }
+      if (entries.length < SETTLE_PAGE) return null;
+    }
+    return null;
   }
 
   return {

@@ -42,6 +42,10 @@ export function createRedisConnections(url: string, keyPrefix: string, log: Logg
   // out ahead of a pending batch cannot reorder anything.
   const command = new Redis(url, {
     ...base,
+    // A command in flight when the connection drops fails at once rather than
+    // being sent again after reconnecting: it may have run, and running a
+    // publish or a counter twice is worse than an error (see mayHaveRun).
+    maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     autoPipeliningIgnoredCommands: [PUBLISH_COMMAND],
@@ -100,6 +104,29 @@ function watchOutages(clients: readonly Redis[], isReady: () => boolean, log: Lo
       if (isReady()) down = false;
     });
   }
+}
+
+/**
+ * Whether a failed command may have run: it was sent, and the connection
+ * dropped before the reply (ioredis then fails what was in flight with
+ * MaxRetriesPerRequestError). Any other failure means it was not sent.
+ */
+export const mayHaveRun = (err: unknown): boolean => err instanceof Error && err.name === 'MaxRetriesPerRequestError';
+
+/** Resolves true once the command connection is ready, false after `timeoutMs`. */
+export async function commandReady(redis: Pick<RedisConnections, 'command'>, timeoutMs: number): Promise<boolean> {
+  const { command } = redis;
+  if (command.status === 'ready') return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      command.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    command.on('ready', done);
+  });
+  return (command.status as string) === 'ready';
 }
 
 /** Runs Redis commands, turning any failure into BackendUnavailableError (SERVICE_UNAVAILABLE for clients). */
