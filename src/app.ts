@@ -37,6 +37,7 @@ import { getSchema } from './schema/index.js';
 import { rootFieldsOf } from './schema/root-fields.js';
 import type { Services } from './schema/context.js';
 import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
+import { createDiagnostics } from './sessions/diagnostics.js';
 import { createSessionRegistry } from './sessions/registry.js';
 import { createSessionEnder, startRevalidation } from './sessions/revocation.js';
 import { createTaskService } from './tasks/service.js';
@@ -94,6 +95,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const hub = createHub(bus, log);
   const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createSessionRegistry<TransportSession>(log);
+  const diagnostics = createDiagnostics({ retentionSeconds: config.diagnosticsRetentionSeconds });
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
   const auditRefusal = (entry: AuditEntry) => auditLog.warn(entry, entry.action);
@@ -194,6 +196,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     cluster,
     console: consoleService,
     rateLimits,
+    diagnostics,
     metrics,
     audit,
   };
@@ -217,10 +220,12 @@ export function buildApp(config: Config, logger?: Logger): App {
     rateLimiter: rateLimits,
     trustProxy: config.trustProxy,
     audit: auditRefusal,
-    onDelivered: (event) => {
+    onDelivered: (event, context) => {
       counters.delivered++;
       metrics.delivered(event);
       traffic.delivered(event);
+      const connectionId = (context as { connectionId?: string }).connectionId;
+      if (connectionId !== undefined) diagnostics.delivered(connectionId, event);
     },
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
@@ -235,6 +240,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics,
     onChange: () => cluster.changed(),
     onGatewaySendFailure: (gatewayId, reason) => void gateways.recordSendFailure(gatewayId, 'unknown', reason),
+    diagnostics,
     limits: {
       maxPayloadBytes: config.ws.maxPayloadBytes,
       maxConnections: config.ws.maxConnections,

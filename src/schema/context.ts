@@ -14,6 +14,7 @@ import type { Audit } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
+import type { Diagnostics } from '../sessions/diagnostics.js';
 import type { TaskService } from '../tasks/service.js';
 
 /** What resolvers may use: the rooms' services. Built once per instance; shared by every operation. */
@@ -36,6 +37,8 @@ export type Services = {
   /** What the operators' console reads: stats updates, push endpoints' and gateways' health. */
   readonly console: ConsoleService;
   readonly rateLimits: RateLimiter;
+  /** Each WebSocket connection's timeline on this instance (connectionDiagnostics). */
+  readonly diagnostics: Diagnostics;
   readonly metrics: Metrics;
   readonly audit: Audit;
 };

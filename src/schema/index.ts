@@ -11,6 +11,7 @@ import './rate-limits.js';
 import './channels.js';
 import './alerts.js';
 import './console.js';
+import './diagnostics.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -106,7 +106,7 @@ export function createHeraldYoga(options: {
   rateLimiter: RateLimiter;
   trustProxy: number;
   audit: Audit;
-  onDelivered: (event: DeliveredEvent) => void;
+  onDelivered: (event: DeliveredEvent, context: unknown) => void;
   /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
   mask: (error: unknown) => GraphQLError;
   /** The instance's sessions, where SSE subscriptions are counted and ended (see use-sse-sessions.ts). */

@@ -19,6 +19,7 @@ type Documents = {
     "query EventsCursor {\n  eventsCursor\n}": typeof types.EventsCursorDocument,
     "mutation NotifyConnection($connectionId: ID!, $message: String!) {\n  notifyConnection(connectionId: $connectionId, message: $message)\n}": typeof types.NotifyConnectionDocument,
     "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}": typeof types.StatsDocument,
+    "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}": typeof types.ConnectionDiagnosticsDocument,
     "query Alert($id: ID!) {\n  alert(id: $id) {\n    ...AlertFields\n  }\n}": typeof types.AlertDocument,
     "query Deployment($correlationId: String!) {\n  deployment(correlationId: $correlationId) {\n    ...DeploymentStatusFields\n  }\n}": typeof types.DeploymentDocument,
     "mutation PublishEvents($inputs: [PublishEventInput!]!, $idempotencyKey: String) {\n  publishEvents(inputs: $inputs, idempotencyKey: $idempotencyKey) {\n    ...ChannelEventFields\n  }\n}": typeof types.PublishEventsDocument,
@@ -30,6 +31,7 @@ type Documents = {
     "mutation DeleteGateway($id: ID!) {\n  deleteGateway(id: $id)\n}": typeof types.DeleteGatewayDocument,
     "fragment DeploymentStatusFields on DeploymentStatus {\n  id\n  kind\n  correlationId\n  publishedAt\n  acknowledged\n  targets {\n    gatewayId\n    eventId\n    status\n    acknowledgedAt\n    overdue\n  }\n}": typeof types.DeploymentStatusFieldsFragmentDoc,
     "query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}": typeof types.GatewaysDocument,
+    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}": typeof types.ConnectionFieldsFragmentDoc,
     "mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": typeof types.ResolveAlertDocument,
     "mutation UndeployApi($input: UndeployApiInput!) {\n  undeployApi(input: $input) {\n    id\n    apiId\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": typeof types.UndeployApiDocument,
     "mutation RegisterGateway($input: RegisterGatewayInput!) {\n  registerGateway(input: $input) {\n    apiKey\n    keyId\n    gateway {\n      ...GatewayFields\n    }\n  }\n}": typeof types.RegisterGatewayDocument,
@@ -75,7 +77,6 @@ type Documents = {
     "fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}": typeof types.GatewayDeliveryFieldsFragmentDoc,
     "query Deliveries($registrationId: ID!, $status: DeliveryStatus, $first: Int) {\n  deliveries(registrationId: $registrationId, status: $status, first: $first) {\n    id\n    eventId\n    eventType\n    status\n    attempts\n    lastError\n    firstAttemptAt\n    deliveredAt\n    latencyMs\n  }\n}": typeof types.DeliveriesDocument,
     "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}": typeof types.TasksDocument,
-    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}": typeof types.ConnectionFieldsFragmentDoc,
     "mutation ResetRateLimit($field: String!) {\n  resetRateLimit(field: $field)\n}": typeof types.ResetRateLimitDocument,
 };
 const documents: Documents = {
@@ -84,6 +85,7 @@ const documents: Documents = {
     "query EventsCursor {\n  eventsCursor\n}": types.EventsCursorDocument,
     "mutation NotifyConnection($connectionId: ID!, $message: String!) {\n  notifyConnection(connectionId: $connectionId, message: $message)\n}": types.NotifyConnectionDocument,
     "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}": types.StatsDocument,
+    "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}": types.ConnectionDiagnosticsDocument,
     "query Alert($id: ID!) {\n  alert(id: $id) {\n    ...AlertFields\n  }\n}": types.AlertDocument,
     "query Deployment($correlationId: String!) {\n  deployment(correlationId: $correlationId) {\n    ...DeploymentStatusFields\n  }\n}": types.DeploymentDocument,
     "mutation PublishEvents($inputs: [PublishEventInput!]!, $idempotencyKey: String) {\n  publishEvents(inputs: $inputs, idempotencyKey: $idempotencyKey) {\n    ...ChannelEventFields\n  }\n}": types.PublishEventsDocument,
@@ -95,6 +97,7 @@ const documents: Documents = {
     "mutation DeleteGateway($id: ID!) {\n  deleteGateway(id: $id)\n}": types.DeleteGatewayDocument,
     "fragment DeploymentStatusFields on DeploymentStatus {\n  id\n  kind\n  correlationId\n  publishedAt\n  acknowledged\n  targets {\n    gatewayId\n    eventId\n    status\n    acknowledgedAt\n    overdue\n  }\n}": types.DeploymentStatusFieldsFragmentDoc,
     "query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}": types.GatewaysDocument,
+    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}": types.ConnectionFieldsFragmentDoc,
     "mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": types.ResolveAlertDocument,
     "mutation UndeployApi($input: UndeployApiInput!) {\n  undeployApi(input: $input) {\n    id\n    apiId\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": types.UndeployApiDocument,
     "mutation RegisterGateway($input: RegisterGatewayInput!) {\n  registerGateway(input: $input) {\n    apiKey\n    keyId\n    gateway {\n      ...GatewayFields\n    }\n  }\n}": types.RegisterGatewayDocument,
@@ -140,7 +143,6 @@ const documents: Documents = {
     "fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}": types.GatewayDeliveryFieldsFragmentDoc,
     "query Deliveries($registrationId: ID!, $status: DeliveryStatus, $first: Int) {\n  deliveries(registrationId: $registrationId, status: $status, first: $first) {\n    id\n    eventId\n    eventType\n    status\n    attempts\n    lastError\n    firstAttemptAt\n    deliveredAt\n    latencyMs\n  }\n}": types.DeliveriesDocument,
     "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}": types.TasksDocument,
-    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}": types.ConnectionFieldsFragmentDoc,
     "mutation ResetRateLimit($field: String!) {\n  resetRateLimit(field: $field)\n}": types.ResetRateLimitDocument,
 };
 
@@ -178,6 +180,10 @@ export function graphql(source: "mutation NotifyConnection($connectionId: ID!, $
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}"): (typeof documents)["query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}"): (typeof documents)["query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -222,6 +228,10 @@ export function graphql(source: "fragment DeploymentStatusFields on DeploymentSt
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}"): (typeof documents)["query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}"): (typeof documents)["fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -402,10 +412,6 @@ export function graphql(source: "query Deliveries($registrationId: ID!, $status:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}"): (typeof documents)["query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}"): (typeof documents)["fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
