@@ -8,7 +8,9 @@ import { createAuthenticator, createCredentialCheck } from './auth/authenticator
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createSampler } from './alerts/sampler.js';
 import { createAlertService } from './alerts/service.js';
+import { createThresholdWatch } from './alerts/watch.js';
 import { createChannelRegistry } from './channels/registry.js';
 import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
@@ -122,7 +124,14 @@ export function buildApp(config: Config, logger?: Logger): App {
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
   const credentialCheck = createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys });
-  const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
+  const gateways = createGatewayService({
+    store: backends.gateways,
+    bus,
+    endSessions,
+    subscribers: (ids) => cluster.gatewaySubscribers(ids),
+    onUndelivered: (reason, count) => metrics.gatewayDeliveryFailed(reason, count),
+    log,
+  });
 
   const refusals = createRefusalAudit(auditRefusal);
   const rateLimits = createRateLimiter({
@@ -151,6 +160,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     settings: config.push,
     log: log.child({ component: 'push' }),
     leadership: backends.leadership,
+    observe: metrics.push,
     audit: (entry) => audit({ principal: 'herald', ...entry }),
     fallback: async (registration, event, reason) => {
       await bus.publish(fallbackDraft(registration, event, reason));
@@ -169,12 +179,44 @@ export function buildApp(config: Config, logger?: Logger): App {
     credentialCheck,
     audit,
   });
+  const alerts = createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit, onChange: (state) => metrics.alertChanged(state) });
+  const sampler = createSampler({
+    totals: () => ({ ...metrics.totals, slowConsumerDisconnects: counters.slowConsumerDisconnects }),
+    heartbeatRtts: function* () {
+      for (const c of registry.of('websocket')) yield c.heartbeatRttMs;
+    },
+    async gateways() {
+      const [all, connections] = await Promise.all([gateways.list(), cluster.connections()]);
+      return { registered: all.map((g) => g.id), connected: new Set(connections.flatMap((c) => (c.gatewayId ? [c.gatewayId] : []))) };
+    },
+    redisReady: redis ? () => redis.isReady() : null,
+  });
+  const thresholds = createThresholdWatch({
+    instanceId,
+    fileThresholds: config.thresholds.file,
+    store: backends.thresholds,
+    alerts,
+    sample: async () => {
+      const sample = await sampler.sample();
+      if (sample.gatewayDisconnectedSeconds !== null) metrics.gatewayDisconnectedSeconds(sample.gatewayDisconnectedSeconds);
+      return sample;
+    },
+    intervalMs: config.thresholds.intervalMs,
+    onCrossed: (name, crossed) => metrics.thresholdCrossed(name, crossed),
+    log,
+  });
+  metrics.observeGauges({
+    sseStreams: () => registry.size('sse'),
+    redisUp: () => (redis && !redis.isReady() ? 0 : 1),
+    connectionsByClient: () => Object.fromEntries(Object.entries(cluster.local().connectionsByKind ?? {}).map(([kind, n]) => [kind.toLowerCase(), n])),
+  });
   const consoleService = createConsoleService({ cluster, push: pushRegistrations, gateways, acknowledgements });
 
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
-    alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
+    alerts,
+    thresholds,
     gateways,
     deployments: createDeployments({ gateways, idempotency, acknowledgements }),
     acknowledgements,
@@ -316,6 +358,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       channelRefresh = setInterval(() => void channelRegistry.reload().catch(() => {}), config.clusterReportIntervalMs);
       channelRefresh.unref();
       push.start();
+      thresholds.start();
       const { port } = server.address() as AddressInfo;
       const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
       log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
@@ -337,6 +380,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     refusals.stop();
     traffic.stop();
     consoleService.stop();
+    await thresholds.stop();
+    sampler.stop();
     await push.stop();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.

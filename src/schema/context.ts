@@ -1,5 +1,6 @@
 import type { AdminService } from '../admin/service.js';
 import type { AlertService } from '../alerts/service.js';
+import type { ThresholdWatch } from '../alerts/watch.js';
 import type { ApiKeyService } from '../auth/keys.js';
 import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
@@ -22,6 +23,8 @@ export type Services = {
   readonly tasks: TaskService;
   readonly channels: ChannelService;
   readonly alerts: AlertService;
+  /** Alert thresholds: the rules in force, and live changes to them. */
+  readonly thresholds: ThresholdWatch;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
   readonly acknowledgements: Acknowledgements;

@@ -12,6 +12,7 @@ import './channels.js';
 import './alerts.js';
 import './console.js';
 import './diagnostics.js';
+import './thresholds.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -131,6 +131,7 @@ export function createConnectionPolicy(options: {
       }
       metrics.connectionOpened(principal.kind);
       options.counters.connectionsOpened++;
+      metrics.connectionAccepted();
       accepted.add(connection);
       log.info({ connectionId: connection.id, principal: principal.id, clientName: connection.clientName }, 'connection accepted');
       diagnostics.note(connection.id, 'AUTHENTICATED', principal.id);
@@ -162,7 +163,10 @@ export function createConnectionPolicy(options: {
     closed(connection: Connection) {
       if (!connection.principal) return;
       metrics.connectionClosed(connection.principal.kind);
-      if (accepted.delete(connection)) options.counters.connectionsClosed++;
+      if (accepted.delete(connection)) {
+        options.counters.connectionsClosed++;
+        metrics.connectionEnded();
+      }
     },
   };
 }

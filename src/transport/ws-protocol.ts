@@ -49,7 +49,10 @@ export function createProtocol(options: {
 }) {
   const counted = (connection: Connection) => {
     connection.eventsSent++;
-    if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
+    if (connection.principal?.kind === 'gateway') {
+      options.counters.gatewayEventsSent++;
+      options.metrics.gatewayEventSent();
+    }
   };
 
   /** The operation's arguments, through Yoga's pipeline; its errors belong to the operation, never to the socket. */

@@ -132,6 +132,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     onSendFailure: (c, err) => {
       if (c.principal?.kind !== 'gateway') return;
       options.counters.gatewaySendFailures++;
+      metrics.gatewayDeliveryFailed('send_failed');
       log.error({ connectionId: c.id, gatewayId: c.principal.gatewayId, err: err.message }, 'gateway send failed');
       options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
     },
