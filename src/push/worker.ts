@@ -46,6 +46,8 @@ export type PushObserver = {
   attempt(delivered: boolean, seconds: number): void;
   outcome(outcome: 'delivered' | 'fallback' | 'failed'): void;
   breaker(from: BreakerState['state'] | null, to: BreakerState['state'] | null): void;
+  /** The endpoint's backlog changed by `delta` events. */
+  backlog(delta: number): void;
 };
 
 /** The lead a worker pushes for (see dispatcher.ts). */
@@ -132,6 +134,13 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
     deps.observe?.breaker(shownBreaker, state);
     shownBreaker = state;
   };
+  let shownBacklog = 0;
+  const backlogSeen = (backlog: number | undefined) => {
+    const delta = (backlog ?? 0) - shownBacklog;
+    if (delta === 0) return;
+    deps.observe?.backlog(delta);
+    shownBacklog += delta;
+  };
   let loaded = false;
   /** Whether the next event may have a delivery record already (made before a restart or by an earlier leader). */
   let resuming = true;
@@ -190,6 +199,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
           for (const [i, event] of page.events.entries()) {
             // Written with the event's delivery records: this one and those behind it, then those behind it.
             counters = { ...counters, backlog: page.events.length - i };
+            backlogSeen(counters.backlog);
             const next = running ? await deliver(event, page.events.length - i - 1) : undefined;
             if (!next) break;
             from = next;
@@ -258,6 +268,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       if (outcome.kind === 'delivered') {
         deps.observe?.outcome('delivered');
         counters = { ...counters, breaker: after, delivered: counters.delivered + 1, backlog: behind };
+        backlogSeen(behind);
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
         await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
         return cursor;
@@ -283,6 +294,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, taken ? 'push given up; handed to the WebSocket' : 'push given up; no WebSocket of the CLI is listening');
       deps.observe?.outcome(taken ? 'fallback' : 'failed');
       counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0), backlog: behind };
+      backlogSeen(behind);
       delivery = { ...delivery, status: taken ? 'FALLBACK' : 'FAILED', lastError: delivery.lastError ?? reason };
       await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;
@@ -324,6 +336,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       wakeUp();
       await done.catch(() => {});
       breakerSeen(null);
+      backlogSeen(0);
     },
   };
 }
