@@ -55,6 +55,40 @@ class Ring<T> {
   }
 }
 
+/**
+ * The last deliveries, in parallel fixed arrays: a delivery is the hot path,
+ * so recording one allocates nothing. The event's strings are kept, not the
+ * event, so a large payload is not held for the diagnostics.
+ */
+class DeliveryRing {
+  readonly #ids: string[] = [];
+  readonly #types: string[] = [];
+  readonly #topics: string[] = [];
+  readonly #timestamps: string[] = [];
+  readonly #at: number[] = [];
+  #next = 0;
+  constructor(readonly size: number) {}
+  push(event: Delivered, at: number) {
+    const i = this.#next;
+    this.#ids[i] = event.id;
+    this.#types[i] = event.type;
+    this.#topics[i] = event.topic;
+    this.#timestamps[i] = event.timestamp;
+    this.#at[i] = at;
+    this.#next = (i + 1) % this.size;
+  }
+  /** Oldest first. */
+  list(): DeliveryRecord[] {
+    const n = this.#ids.length;
+    const start = n < this.size ? 0 : this.#next;
+    return Array.from({ length: n }, (_, k) => {
+      const i = (start + k) % n;
+      const at = this.#at[i]!;
+      return { at: new Date(at).toISOString(), eventId: this.#ids[i]!, type: this.#types[i]!, topic: this.#topics[i]!, latencyMs: Math.max(0, at - Date.parse(this.#timestamps[i]!)) };
+    });
+  }
+}
+
 type Delivered = { readonly id: string; readonly type: string; readonly topic: string; readonly timestamp: string };
 
 type Record_ = {
@@ -62,7 +96,7 @@ type Record_ = {
   readonly figures: () => ConnectionFigures;
   readonly timeline: Ring<DiagnosticsEntry>;
   // Deliveries are the hot path: kept as the event's own strings and a time, latency worked out when read.
-  readonly deliveries: Ring<readonly [Delivered, number]>;
+  readonly deliveries: DeliveryRing;
   readonly pongs: Ring<PongRecord>;
   closed: { at: number; code: number; reason: string; figures: ConnectionFigures } | null;
 };
@@ -90,7 +124,7 @@ export function createDiagnostics(options: { retentionSeconds: number; maxClosed
         connectedAt: connectedAt.toISOString(),
         figures,
         timeline: new Ring(options.timelineSize ?? 50),
-        deliveries: new Ring(options.deliveriesSize ?? 20),
+        deliveries: new DeliveryRing(options.deliveriesSize ?? 20),
         pongs: new Ring(options.pongsSize ?? 10),
         closed: null,
       };
@@ -101,7 +135,7 @@ export function createDiagnostics(options: { retentionSeconds: number; maxClosed
       open.get(connectionId)?.timeline.push({ at: iso(), kind, detail });
     },
     delivered(connectionId: string, event: Delivered) {
-      open.get(connectionId)?.deliveries.push([event, Date.now()]);
+      open.get(connectionId)?.deliveries.push(event, Date.now());
     },
     pong(connectionId: string, rttMs: number) {
       open.get(connectionId)?.pongs.push({ at: iso(), rttMs });
@@ -131,13 +165,7 @@ export function createDiagnostics(options: { retentionSeconds: number; maxClosed
         closeCode: ended?.code ?? null,
         closeReason: ended?.reason ?? null,
         timeline: record.timeline.list(),
-        deliveries: record.deliveries.list().map(([event, at]) => ({
-          at: iso(at),
-          eventId: event.id,
-          type: event.type,
-          topic: event.topic,
-          latencyMs: Math.max(0, at - Date.parse(event.timestamp)),
-        })),
+        deliveries: record.deliveries.list(),
         pongs: record.pongs.list(),
       };
     },
