@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CHANNEL_EVENTS, type ChannelEventResult } from './helpers/channels.js';
 import { createTask, gql, gqlOk, record, TASK_EVENTS, wsClient } from './helpers/client.js';
 import { openRaw } from './helpers/raw-ws.js';
-import { useHerald } from './helpers/servers.js';
+import { useCluster, useHerald } from './helpers/servers.js';
 import { serviceKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
 
@@ -134,5 +134,59 @@ describe('connection health and diagnostics', () => {
     expect((await gqlOk(server.url, DIAGNOSTICS, { id: '01HZZZZZZZZZZZZZZZZZZZZZZZ' })).connectionDiagnostics).toBeNull();
     const bad = await gql(server.url, DIAGNOSTICS, { id: 'not an id!' });
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('alert thresholds in Redis mode', () => {
+  const server = useHerald({ ALERT_EVALUATION_INTERVAL_MS: '100', THRESHOLDS_FILE: redisThresholds() }, { redis: true });
+
+  it('marks Redis unreachable while it is stopped, then raises and resolves the alert once Redis is back to store it', async () => {
+    const crossed = async () => {
+      const text = await (await fetch(`${server.origin}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).text();
+      return /herald_alert_thresholds_crossed\{threshold="redisUnreachableSeconds"\} 1/.test(text);
+    };
+    expect(await crossed()).toBe(false);
+    await server.redis.pause();
+    try {
+      await until(crossed, (yes) => yes, 'the threshold to be crossed', 10_000);
+    } finally {
+      await server.redis.restart();
+    }
+    const alerts = await until(
+      async () => (await gql(server.url, '{ alerts(status: RESOLVED) { channel source dedupKey resolveNote } }')).body.data?.alerts ?? [],
+      (list: { dedupKey: string }[]) => list.some((a) => a.dedupKey.startsWith('threshold:redisUnreachableSeconds:')),
+      'the resolved alert',
+      15_000,
+    );
+    expect(alerts.find((a: { dedupKey: string }) => a.dedupKey.startsWith('threshold:redisUnreachableSeconds:'))).toMatchObject({ channel: 'system', source: 'herald-thresholds' });
+    expect(await crossed()).toBe(false);
+  });
+});
+
+function redisThresholds() {
+  const path = join(dir, 'redis-thresholds.yaml');
+  writeFileSync(path, 'redisUnreachableSeconds: { raise: 0.3, clear: 0.1 }\n');
+  return path;
+}
+
+describe('connection diagnostics across instances', () => {
+  const cluster = useCluster(2, { CLUSTER_REPORT_INTERVAL_MS: '200' });
+
+  it('answers on the instance that holds the connection, and names that instance elsewhere', async () => {
+    const [a, b] = cluster.instances;
+    const socket = await openRaw(b!.wsUrl);
+    socket.send({ type: 'connection_init', payload: { authorization: 'Bearer test-admin-token-0123456789', clientName: 'on-b' } });
+    await socket.next((m) => m.type === 'connection_ack');
+    const { connections } = await until(
+      () => gqlOk(a!.url, '{ connections(filter: { clientName: "on-b" }) { id instanceId healthScore } }'),
+      (d) => d.connections.length === 1,
+      'the cluster view',
+    );
+    const [row] = connections;
+    expect(row.healthScore).toBe(100);
+    expect((await gqlOk(b!.url, DIAGNOSTICS, { id: row.id })).connectionDiagnostics).toMatchObject({ connectionId: row.id, open: true, clientName: 'on-b' });
+    const elsewhere = await gql(a!.url, DIAGNOSTICS, { id: row.id });
+    expect(elsewhere.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', instanceId: row.instanceId });
+    socket.socket.close();
   });
 });

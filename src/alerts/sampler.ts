@@ -22,6 +22,9 @@ export type SamplerSources = {
 
 /** Rates are taken over this much of the recent past (or since start, when younger). */
 const WINDOW_MS = 60_000;
+/** A share of fewer outcomes than this says little (one failed request of one is not a 100 % error rate): no value then. */
+const MIN_REQUESTS = 20;
+const MIN_PUSH_ATTEMPTS = 10;
 
 /**
  * Reads the values the thresholds watch (evaluator.ts). Rates over the last
@@ -38,7 +41,7 @@ export function createSampler(sources: SamplerSources, now: () => number = Date.
   let lastGatewayValue: number | null = null;
   let redisAwaySince: number | null = null;
 
-  const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+  const ratio = (part: number, whole: number, least: number) => (whole < least ? null : part / whole);
 
   async function gatewayValue(at: number): Promise<number | null> {
     let view;
@@ -75,11 +78,11 @@ export function createSampler(sources: SamplerSources, now: () => number = Date.
         else redisAwaySince ??= at;
       }
       return {
-        errorRate: ratio(totals.httpErrors - base.httpErrors, totals.httpRequests - base.httpRequests),
+        errorRate: ratio(totals.httpErrors - base.httpErrors, totals.httpRequests - base.httpRequests, MIN_REQUESTS),
         // A count over the last minute, not a rate scaled up from a few seconds: one drop is one, not twelve.
         slowConsumerDropsPerMinute: totals.slowConsumerDisconnects - base.slowConsumerDisconnects,
         heartbeatRttP99Ms: rtts.length === 0 ? null : rtts[Math.min(rtts.length - 1, Math.ceil(rtts.length * 0.99) - 1)]!,
-        pushFailureRate: ratio(totals.pushFailures - base.pushFailures, totals.pushAttempts - base.pushAttempts),
+        pushFailureRate: ratio(totals.pushFailures - base.pushFailures, totals.pushAttempts - base.pushAttempts, MIN_PUSH_ATTEMPTS),
         gatewayDisconnectedSeconds: await gatewayValue(at),
         redisUnreachableSeconds: sources.redisReady ? (redisAwaySince === null ? 0 : (at - redisAwaySince) / 1000) : null,
         eventLoopLagMs: lagMs,
