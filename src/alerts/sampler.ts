@@ -57,7 +57,7 @@ export function createSampler(sources: SamplerSources, now: () => number = Date.
     for (const id of registered) {
       if (view.connected.has(id)) continue;
       // Never seen connected since this instance started: counted from the start.
-      if (!disconnectedSince.has(id)) disconnectedSince.set(id, history.length === 0 ? startedAt : at);
+      if (!disconnectedSince.has(id)) disconnectedSince.set(id, history.length === 1 ? startedAt : at);
       longest = Math.max(longest ?? 0, (at - disconnectedSince.get(id)!) / 1000);
     }
     return (lastGatewayValue = longest);
