@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { DASHBOARD_FIGURES } from '../src/console/figures.js';
 import { HEALTH_UPDATES, STATS_UPDATES } from '../src/console/web/operations.js';
 import { METRIC } from '../src/metrics.js';
+import { createTask, gqlOk } from './helpers/client.js';
 import { ADMIN_TOKEN } from './helpers/herald.js';
+import { startReceiver } from './helpers/receiver.js';
+import { until } from './helpers/wait.js';
 import { useHerald } from './helpers/servers.js';
 
 /** The leaf fields an operation selects below serverStatsUpdates, as dotted paths. */
@@ -29,7 +32,9 @@ function dashboardPaths(): string[] {
 const HIGH_CARDINALITY = /^(id|.*_id|connection|principal|client_name|registration|key|topic|channel|repository|url|host|ip)$/;
 
 describe('metrics completeness', () => {
-  const server = useHerald();
+  const server = useHerald({ PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '50', PUSH_HEALTH_INTERVAL_MS: '100' });
+  const metrics = async () => (await fetch(`${server.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
   it('has every figure the dashboard shows from serverStatsUpdates in /metrics, and no stale entry in the list', async () => {
     const paths = dashboardPaths();
@@ -56,5 +61,30 @@ describe('metrics completeness', () => {
     }
     const labels = new Set([...text.matchAll(/^herald_\w+\{([^}]*)\}/gm)].flatMap((m) => [...m[1]!.matchAll(/(\w+)="/g)].map((l) => l[1]!)));
     for (const label of labels) expect(label, label).not.toMatch(HIGH_CARDINALITY);
+  });
+
+  it('counts push attempts and outcomes, breakers, gateway delivery failures and alert changes as they happen', async () => {
+    const receiver = await startReceiver({ script: [{ status: 500 }] });
+    try {
+      await gqlOk(server.url, 'mutation ($input: RegisterCliInput!) { registerCli(input: $input) { id } }', {
+        input: { callbackUrl: receiver.url, repositories: ['metered'], clientVersion: '1.2.0' },
+      });
+      await createTask(server.url, 'metered', 'count me');
+      const text = await until(metrics, (t) => value(t, 'herald_push_deliveries_total{outcome="delivered"}') === 1, 'the push to be counted');
+      expect(value(text, 'herald_push_attempts_total{outcome="failed"}')).toBe(1);
+      expect(value(text, 'herald_push_attempts_total{outcome="delivered"}')).toBe(1);
+      expect(value(text, 'herald_push_attempt_duration_seconds_count')).toBe(2);
+      expect(value(text, 'herald_push_breakers{state="closed"}')).toBe(1);
+      expect(value(text, 'herald_push_backlog_events')).toBe(0);
+    } finally {
+      await receiver.close();
+    }
+    const { registerGateway } = await gqlOk(server.url, 'mutation { registerGateway(input: { name: "metered" }) { gateway { id } } }');
+    await gqlOk(server.url, 'mutation ($ids: [ID!]!) { deployApiRevision(input: { apiId: "a", revisionId: "r", vhost: "v.example.com", gatewayIds: $ids }) { id } }', { ids: [registerGateway.gateway.id] });
+    await gqlOk(server.url, 'mutation { raiseAlert(input: { severity: LOW, title: "metered" }) { id } }');
+    const text = await metrics();
+    expect(value(text, 'herald_gateway_delivery_failures_total{reason="no_connection"}')).toBe(1);
+    expect(value(text, 'herald_alert_changes_total{state="raised"}')).toBe(1);
+    expect(value(text, 'herald_events_published_total{family="channel"}')).toBeGreaterThanOrEqual(1);
   });
 });
