@@ -37,7 +37,7 @@ import { createRefusalAudit } from './ratelimit/refusal-audit.js';
 import { unknownRuleField } from './ratelimit/rules.js';
 import { getSchema } from './schema/index.js';
 import { rootFieldsOf } from './schema/root-fields.js';
-import type { Services } from './schema/context.js';
+import type { Context, Services } from './schema/context.js';
 import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
 import { createDiagnostics } from './sessions/diagnostics.js';
 import { createSessionRegistry } from './sessions/registry.js';
@@ -266,8 +266,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       counters.delivered++;
       metrics.delivered(event);
       traffic.delivered(event);
-      const connectionId = (context as { connectionId?: string }).connectionId;
-      if (connectionId !== undefined) diagnostics.delivered(connectionId, event);
+      (context as Context).deliveries?.push(event, Date.now());
     },
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },

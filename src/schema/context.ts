@@ -15,7 +15,7 @@ import type { Audit } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
-import type { Diagnostics } from '../sessions/diagnostics.js';
+import type { DeliveryRecorder, Diagnostics } from '../sessions/diagnostics.js';
 import type { TaskService } from '../tasks/service.js';
 
 /** What resolvers may use: the rooms' services. Built once per instance; shared by every operation. */
@@ -57,4 +57,6 @@ export type Context = {
   readonly cliRegistrationId: string | null;
   /** The caller's address (after TRUST_PROXY): what limits count anonymous callers by. */
   readonly clientIp: string;
+  /** Where a WebSocket subscription records its deliveries (connectionDiagnostics); undefined elsewhere. */
+  readonly deliveries?: DeliveryRecorder | undefined;
 };

@@ -89,6 +89,9 @@ class DeliveryRing {
   }
 }
 
+/** Where a subscription records what it delivered: handed to the subscription once, so a delivery costs no lookup. */
+export type DeliveryRecorder = { push(event: Delivered, at: number): void };
+
 type Delivered = { readonly id: string; readonly type: string; readonly topic: string; readonly timestamp: string };
 
 type Record_ = {
@@ -134,8 +137,9 @@ export function createDiagnostics(options: { retentionSeconds: number; maxClosed
     note(connectionId: string, kind: DiagnosticsKind, detail: string | null = null) {
       open.get(connectionId)?.timeline.push({ at: iso(), kind, detail });
     },
-    delivered(connectionId: string, event: Delivered) {
-      open.get(connectionId)?.deliveries.push(event, Date.now());
+    /** The connection's delivery record while it is open, for its subscriptions to write to. */
+    recorderOf(connectionId: string): DeliveryRecorder | undefined {
+      return open.get(connectionId)?.deliveries;
     },
     pong(connectionId: string, rttMs: number) {
       open.get(connectionId)?.pongs.push({ at: iso(), rttMs });

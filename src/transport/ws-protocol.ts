@@ -68,6 +68,7 @@ export function createProtocol(options: {
       connectionId: connection.id,
       cliRegistrationId: connection.cliRegistrationId,
       clientIp: connection.remoteAddress,
+      deliveries: options.diagnostics.recorderOf(connection.id),
     });
     let document;
     try {

@@ -40,7 +40,7 @@ describe('connection diagnostics', () => {
     d.opened('c1', new Date(), figures);
     d.note('c1', 'SUBSCRIBED', '1: taskEvents');
     const published = new Date(Date.now() - 40).toISOString();
-    d.delivered('c1', { id: 'e1', type: 'task.created', topic: 'repo:a', timestamp: published });
+    d.recorderOf('c1')!.push({ id: 'e1', type: 'task.created', topic: 'repo:a', timestamp: published }, Date.now());
     d.pong('c1', 4);
     d.closed('c1', 1013, 'Slow consumer');
     const record = d.get('c1')!;
@@ -59,7 +59,7 @@ describe('connection diagnostics', () => {
     const d = createDiagnostics({ retentionSeconds: 60, timelineSize: 5, deliveriesSize: 3 });
     d.opened('c1', new Date(), figures);
     for (let i = 0; i < 10; i++) d.note('c1', 'SUBSCRIBED', String(i));
-    for (let i = 0; i < 10; i++) d.delivered('c1', { id: `e${i}`, type: 't', topic: 'repo:a', timestamp: new Date().toISOString() });
+    for (let i = 0; i < 10; i++) d.recorderOf('c1')!.push({ id: `e${i}`, type: 't', topic: 'repo:a', timestamp: new Date().toISOString() }, Date.now());
     const record = d.get('c1')!;
     expect(record.timeline.map((e) => e.detail)).toEqual(['5', '6', '7', '8', '9']);
     expect(record.deliveries.map((e) => e.eventId)).toEqual(['e7', 'e8', 'e9']);
