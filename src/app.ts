@@ -8,7 +8,9 @@ import { createAuthenticator, createCredentialCheck } from './auth/authenticator
 import { createJwtVerifier } from './auth/jwt.js';
 import { createApiKeyService } from './auth/keys.js';
 import { createBackends } from './backends.js';
+import { createSampler } from './alerts/sampler.js';
 import { createAlertService } from './alerts/service.js';
+import { createThresholdWatch } from './alerts/watch.js';
 import { createChannelRegistry } from './channels/registry.js';
 import { createChannelService } from './channels/service.js';
 import { createClusterView, newCounters } from './cluster/view.js';
@@ -35,8 +37,9 @@ import { createRefusalAudit } from './ratelimit/refusal-audit.js';
 import { unknownRuleField } from './ratelimit/rules.js';
 import { getSchema } from './schema/index.js';
 import { rootFieldsOf } from './schema/root-fields.js';
-import type { Services } from './schema/context.js';
+import type { Context, Services } from './schema/context.js';
 import { Close, CloseReason, type CloseCode } from './sessions/close-codes.js';
+import { createDiagnostics } from './sessions/diagnostics.js';
 import { createSessionRegistry } from './sessions/registry.js';
 import { createSessionEnder, startRevalidation } from './sessions/revocation.js';
 import { createTaskService } from './tasks/service.js';
@@ -94,6 +97,7 @@ export function buildApp(config: Config, logger?: Logger): App {
   const hub = createHub(bus, log);
   const batcher = createBatcher(hub, { maxQueuedBatches: 100 });
   const registry = createSessionRegistry<TransportSession>(log);
+  const diagnostics = createDiagnostics({ retentionSeconds: config.diagnosticsRetentionSeconds });
   const auditLog = log.child({ audit: true });
   const audit = (entry: AuditEntry) => auditLog.info(entry, entry.action);
   const auditRefusal = (entry: AuditEntry) => auditLog.warn(entry, entry.action);
@@ -120,7 +124,14 @@ export function buildApp(config: Config, logger?: Logger): App {
   // Revoking a key or deleting a gateway ends its sessions on every transport, everywhere.
   const endSessions = createSessionEnder({ control, store: backends.revocations, deregisterPush: (ownerId) => backends.cli.deleteByOwner(ownerId), log });
   const credentialCheck = createCredentialCheck({ gateways: backends.gateways, apiKeys: backends.apiKeys });
-  const gateways = createGatewayService({ store: backends.gateways, bus, endSessions, subscribers: (ids) => cluster.gatewaySubscribers(ids), log });
+  const gateways = createGatewayService({
+    store: backends.gateways,
+    bus,
+    endSessions,
+    subscribers: (ids) => cluster.gatewaySubscribers(ids),
+    onUndelivered: (reason, count) => metrics.gatewayDeliveryFailed(reason, count),
+    log,
+  });
 
   const refusals = createRefusalAudit(auditRefusal);
   const rateLimits = createRateLimiter({
@@ -149,6 +160,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     settings: config.push,
     log: log.child({ component: 'push' }),
     leadership: backends.leadership,
+    observe: metrics.push,
     audit: (entry) => audit({ principal: 'herald', ...entry }),
     fallback: async (registration, event, reason) => {
       await bus.publish(fallbackDraft(registration, event, reason));
@@ -167,12 +179,44 @@ export function buildApp(config: Config, logger?: Logger): App {
     credentialCheck,
     audit,
   });
+  const alerts = createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit, onChange: (state) => metrics.alertChanged(state) });
+  const sampler = createSampler({
+    totals: () => ({ ...metrics.totals, slowConsumerDisconnects: counters.slowConsumerDisconnects }),
+    heartbeatRtts: function* () {
+      for (const c of registry.of('websocket')) yield c.heartbeatRttMs;
+    },
+    async gateways() {
+      const [all, connections] = await Promise.all([gateways.list(), cluster.connections()]);
+      return { registered: all.map((g) => g.id), connected: new Set(connections.flatMap((c) => (c.gatewayId ? [c.gatewayId] : []))) };
+    },
+    redisReady: redis ? () => redis.isReady() : null,
+  });
+  const thresholds = createThresholdWatch({
+    instanceId,
+    fileThresholds: config.thresholds.file,
+    store: backends.thresholds,
+    alerts,
+    sample: async () => {
+      const sample = await sampler.sample();
+      if (sample.gatewayDisconnectedSeconds !== null) metrics.gatewayDisconnectedSeconds(sample.gatewayDisconnectedSeconds);
+      return sample;
+    },
+    intervalMs: config.thresholds.intervalMs,
+    onCrossed: (name, crossed) => metrics.thresholdCrossed(name, crossed),
+    log,
+  });
+  metrics.observeGauges({
+    sseStreams: () => registry.size('sse'),
+    redisUp: () => (redis && !redis.isReady() ? 0 : 1),
+    connectionsByClient: () => Object.fromEntries(Object.entries(cluster.local().connectionsByKind ?? {}).map(([kind, n]) => [kind.toLowerCase(), n])),
+  });
   const consoleService = createConsoleService({ cluster, push: pushRegistrations, gateways, acknowledgements });
 
   const services: Services = {
     tasks: createTaskService({ store: backends.tasks, bus, idempotency, maxRepositoriesPerSubscription: config.events.maxTopicsPerSubscription }),
     channels: createChannelService({ registry: channelRegistry, store: backends.channels, bus, control, idempotency, audit }),
-    alerts: createAlertService({ store: backends.alerts, registry: channelRegistry, bus, audit }),
+    alerts,
+    thresholds,
     gateways,
     deployments: createDeployments({ gateways, idempotency, acknowledgements }),
     acknowledgements,
@@ -194,6 +238,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     cluster,
     console: consoleService,
     rateLimits,
+    diagnostics,
     metrics,
     audit,
   };
@@ -217,10 +262,11 @@ export function buildApp(config: Config, logger?: Logger): App {
     rateLimiter: rateLimits,
     trustProxy: config.trustProxy,
     audit: auditRefusal,
-    onDelivered: (event) => {
+    onDelivered: (event, context) => {
       counters.delivered++;
       metrics.delivered(event);
       traffic.delivered(event);
+      (context as Context).deliveries?.push(event, Date.now());
     },
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
@@ -235,6 +281,7 @@ export function buildApp(config: Config, logger?: Logger): App {
     metrics,
     onChange: () => cluster.changed(),
     onGatewaySendFailure: (gatewayId, reason) => void gateways.recordSendFailure(gatewayId, 'unknown', reason),
+    diagnostics,
     limits: {
       maxPayloadBytes: config.ws.maxPayloadBytes,
       maxConnections: config.ws.maxConnections,
@@ -310,6 +357,7 @@ export function buildApp(config: Config, logger?: Logger): App {
       channelRefresh = setInterval(() => void channelRegistry.reload().catch(() => {}), config.clusterReportIntervalMs);
       channelRefresh.unref();
       push.start();
+      thresholds.start();
       const { port } = server.address() as AddressInfo;
       const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
       log.info({ url, mode: redis ? 'redis' : 'embedded', env: config.mode }, 'herald listening');
@@ -331,6 +379,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     refusals.stop();
     traffic.stop();
     consoleService.stop();
+    await thresholds.stop();
+    sampler.stop();
     await push.stop();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 1001 without `complete` first: graphql-ws clients then resubscribe elsewhere.

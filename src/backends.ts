@@ -4,6 +4,9 @@ import { createRedisApiKeyStore } from './auth/api-keys.redis.js';
 import type { AlertStore } from './alerts/store.js';
 import { createMemoryAlertStore } from './alerts/store.memory.js';
 import { createRedisAlertStore } from './alerts/store.redis.js';
+import type { ThresholdStore } from './alerts/thresholds-store.js';
+import { createMemoryThresholdStore } from './alerts/thresholds-store.memory.js';
+import { createRedisThresholdStore } from './alerts/thresholds-store.redis.js';
 import type { ChannelStore } from './channels/store.js';
 import { createMemoryChannelStore } from './channels/store.memory.js';
 import { createRedisChannelStore } from './channels/store.redis.js';
@@ -67,6 +70,8 @@ export type Backends = {
   /** Channels defined live. */
   readonly channels: ChannelStore;
   readonly alerts: AlertStore;
+  /** Alert thresholds set live. */
+  readonly thresholds: ThresholdStore;
   /** Deployments kept for gateways to confirm. */
   readonly deployments: DeploymentStore;
 };
@@ -96,6 +101,7 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
       revocations: createMemoryRevocationStore(),
       channels: createMemoryChannelStore(),
       alerts: createMemoryAlertStore(),
+      thresholds: createMemoryThresholdStore(),
       deployments: createMemoryDeploymentStore(),
     };
   }
@@ -115,6 +121,7 @@ export function createBackends(config: Config, instanceId: string, log: Logger, 
     revocations: createRedisRevocationStore(redis),
     channels: createRedisChannelStore(redis),
     alerts: createRedisAlertStore(redis),
+    thresholds: createRedisThresholdStore(redis),
     deployments: createRedisDeploymentStore(redis),
   };
 }

@@ -7,6 +7,7 @@ import type { ChannelDefinition } from './channels/model.js';
 import type { JwtConfig } from './auth/jwt.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
+import { loadThresholdsFile, type ThresholdSettings } from './alerts/thresholds.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -102,6 +103,9 @@ const schema = z.object({
   PUSH_MAX_REGISTRATIONS_PER_OWNER: positiveInt.default(10),
   GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
+  THRESHOLDS_FILE: z.string().min(1).optional(),
+  ALERT_EVALUATION_INTERVAL_MS: z.coerce.number().int().min(100).max(600000).default(5000),
+  DIAGNOSTICS_RETENTION_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
   CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
@@ -183,6 +187,10 @@ export type Config = {
   readonly rateLimitsFile: string | undefined;
   /** How many reverse proxies' X-Forwarded-For entries to believe. */
   readonly trustProxy: number;
+  /** Alert thresholds from THRESHOLDS_FILE over the built-in ones, and how often they are checked. */
+  readonly thresholds: { readonly file: Readonly<Record<string, ThresholdSettings>>; readonly intervalMs: number };
+  /** How long a closed connection's diagnostics stay readable. */
+  readonly diagnosticsRetentionSeconds: number;
   /**
    * Query limits, rate limits and HTTP rules. Not a setting: only code that
    * measures their cost (benchmarks) builds a config with this off.
@@ -277,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitsFile: e.RATE_LIMITS_FILE,
     channels: e.CHANNELS_FILE ? channelsFrom(e.CHANNELS_FILE) : [],
     trustProxy: e.TRUST_PROXY,
+    thresholds: { file: e.THRESHOLDS_FILE ? thresholdsFrom(e.THRESHOLDS_FILE) : {}, intervalMs: e.ALERT_EVALUATION_INTERVAL_MS },
+    diagnosticsRetentionSeconds: e.DIAGNOSTICS_RETENTION_SECONDS,
     protection: true,
   };
 }
@@ -339,6 +349,14 @@ function channelsFrom(path: string): ChannelDefinition[] {
 function rulesFrom(path: string): Record<string, Rule> {
   try {
     return loadRulesFile(path);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
+  }
+}
+
+function thresholdsFrom(path: string): Record<string, ThresholdSettings> {
+  try {
+    return loadThresholdsFile(path);
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
   }

@@ -166,6 +166,11 @@ describe.skipIf(!browserPath)('the dashboard', () => {
     await expect.poll(() => page.locator('#alerts').textContent(), { timeout: 10_000 }).toContain(XSS_ALERT);
     await expect.poll(() => page.locator('#connections').textContent(), { timeout: 10_000 }).toContain('svc/ok@1');
     expect(await page.locator('#connections').textContent()).not.toContain('__xss');
+    // Each connection shows its health score; a client that reads and answers pings is healthy.
+    expect(await page.locator('table:has(#connections) thead').textContent()).toContain('health');
+    const healthOf = page.locator('#connections tr', { hasText: 'svc/ok@1' }).locator('.badge.health');
+    await expect.poll(() => healthOf.textContent()).toBe('100');
+    expect(await healthOf.getAttribute('class')).toContain('ok');
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('#injected').count()).toBe(0);
     expect(await page.locator('img[src="x"], main script').count()).toBe(0);

@@ -16,6 +16,8 @@ const TOOLS = [
   { command: 'nginx', package: 'nginx', elsewhere: 'brew install nginx' },
   // Debian's docker-compose (1.29) without the Docker engine it recommends: `config` reads and checks a file on its own.
   { command: 'docker-compose', package: 'docker-compose', elsewhere: 'pip install docker-compose' },
+  // promtool checks deploy/prometheus/alerts.yml; Debian ships it in the prometheus package.
+  { command: 'promtool', package: 'prometheus', elsewhere: 'the promtool of a Prometheus release, https://prometheus.io/download/' },
 ] as const;
 
 export default function setup(): void {

@@ -24,7 +24,14 @@ export const DEFAULT_ALERT_CHANNEL = 'alerts';
  * to publish on the channel; acknowledging and resolving need `alerts:ack`
  * (and the right to read the channel).
  */
-export function createAlertService(deps: { store: AlertStore; registry: ChannelRegistry; bus: EventBus; audit: Audit }) {
+export function createAlertService(deps: {
+  store: AlertStore;
+  registry: ChannelRegistry;
+  bus: EventBus;
+  audit: Audit;
+  /** Each change that took effect, for the metrics. */
+  onChange?: (state: 'raised' | 'acknowledged' | 'resolved') => void;
+}) {
   const { store, registry, bus, audit } = deps;
 
   const announce = (alert: Alert, type: string, correlationId: string | null = null) =>
@@ -46,6 +53,7 @@ export function createAlertService(deps: { store: AlertStore; registry: ChannelR
     if (!result) throw notFound('alert', id);
     if (to === 'ACKNOWLEDGED' && result.alert.status === 'RESOLVED') throw new HeraldError('CONFLICT', `Alert ${id} is resolved: it can no longer be acknowledged`, { id });
     if (result.changed) {
+      deps.onChange?.(to === 'ACKNOWLEDGED' ? 'acknowledged' : 'resolved');
       await announce(result.alert, to === 'ACKNOWLEDGED' ? ALERT_EVENTS.acknowledged : ALERT_EVENTS.resolved);
       audit({ action: to === 'ACKNOWLEDGED' ? 'acknowledgeAlert' : 'resolveAlert', principal: principal.id, alertId: id });
     }
@@ -68,6 +76,7 @@ export function createAlertService(deps: { store: AlertStore; registry: ChannelR
         raisedAt: new Date().toISOString(),
         raisedBy: principal.id,
       });
+      deps.onChange?.('raised');
       await announce(alert, ALERT_EVENTS.raised);
       if (!repeated) audit({ action: 'raiseAlert', principal: principal.id, alertId: alert.id, severity: alert.severity });
       return alert;

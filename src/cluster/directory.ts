@@ -20,6 +20,8 @@ export type ConnectionReport = {
   readonly eventsSent: number;
   readonly eventsDropped: number;
   readonly heartbeatRttMs: number | null;
+  /** 0-100 from round trip, unanswered pings, unsent bytes and dropped events; absent in reports of older instances. */
+  readonly healthScore?: number;
   /** Whether the connection has a systemMessages subscription (what notifyConnection reaches). */
   readonly systemMessages: boolean;
   /** Browser, CLI, gateway or service (see auth/client-version.ts); absent in reports of older instances. */

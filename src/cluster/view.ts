@@ -44,6 +44,8 @@ export type LocalConnection = {
   readonly eventsSent: number;
   readonly eventsDropped: number;
   readonly heartbeatRttMs: number | null;
+  /** 0-100 (sessions/health.ts). */
+  readonly health: () => number;
 };
 
 /**
@@ -114,6 +116,7 @@ export function createClusterView(deps: {
     eventsSent: c.eventsSent,
     eventsDropped: c.eventsDropped,
     heartbeatRttMs: c.heartbeatRttMs,
+    healthScore: c.health(),
     systemMessages: deps.hearsSystemMessages(c.id),
     clientKind: kindOf(c),
   });

@@ -49,7 +49,7 @@ export const DASHBOARD_PAGE =
   `<section class="panel wide"><h2>Open alerts</h2>${table('alerts', ['severity', 'title', 'channel', 'count', 'raised', ''])}</section>` +
   `<section class="panel half"><h2>Push endpoints</h2>${table('push', ['endpoint', 'host', 'health', 'breaker', 'success', 'backlog'])}</section>` +
   `<section class="panel half"><h2>Gateways</h2>${table('gateways', ['gateway', 'connections', 'heartbeat', 'last deployment', 'deliveries'])}</section>` +
-  `<section class="panel wide"><h2>Connections</h2>${table('connections', ['kind', 'client', 'principal', 'instance', 'connected', 'subscriptions'])}</section>` +
+  `<section class="panel wide"><h2>Connections</h2>${table('connections', ['kind', 'client', 'principal', 'instance', 'connected', 'subscriptions', 'health'])}</section>` +
   '<section class="panel wide"><h2>Live events <span id="feed-held" class="muted"></span></h2><div class="feed-controls">' +
   '<label><input type="checkbox" id="feed-tasks" checked> tasks of</label><input type="text" id="feed-repos" value="*" aria-label="repositories">' +
   '<label><input type="checkbox" id="feed-channels-on" checked> channels</label><input type="text" id="feed-channels" value="*" aria-label="channels">' +

@@ -38,6 +38,17 @@ export type GatewayHealth = {
   readonly lastDeployment: RecordedDeployment | null;
 };
 
+/** One gateway's connections and deliveries, as GET /api/internal/v1/stats lists them. */
+export type GatewayStats = {
+  readonly id: string;
+  readonly name: string;
+  readonly connections: readonly { readonly id: string; readonly instanceId: string; readonly connectedAt: string; readonly lastHeartbeatAt: string }[];
+  readonly eventsSent: number;
+  readonly failedDeliveries: number;
+  readonly lastFailureAt: string | null;
+  readonly lastFailureReason: string | null;
+};
+
 export type ConsoleService = ReturnType<typeof createConsoleService>;
 
 /**
@@ -158,6 +169,21 @@ export function createConsoleService(deps: { cluster: ClusterView; push: PushReg
             lastDeployment: await deps.acknowledgements.latestFor(gateway.id),
           };
         }),
+      );
+    },
+
+    /** Every gateway with its open connections (cluster-wide) and how its events fared. */
+    async gatewayStats(): Promise<GatewayStats[]> {
+      const [gateways, connections] = await Promise.all([deps.gateways.list(), cluster.connections()]);
+      return Promise.all(
+        gateways.map(async (gateway) => ({
+          id: gateway.id,
+          name: gateway.name,
+          connections: connections
+            .filter((c) => c.gatewayId === gateway.id)
+            .map((c) => ({ id: c.id, instanceId: c.instanceId, connectedAt: c.connectedAt, lastHeartbeatAt: c.lastHeartbeatAt })),
+          ...(await deps.gateways.deliveryStats(gateway.id)),
+        })),
       );
     },
 

@@ -44,6 +44,8 @@ export function createGatewayService(deps: {
   bus: EventBus;
   endSessions: EndSessions;
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+  /** Events for gateways that reached no connection, or were not published, for the metrics. */
+  onUndelivered?: (reason: 'no_connection' | 'publish_failed', count: number) => void;
   log: Logger;
 }) {
   const { store, bus, endSessions, log } = deps;
@@ -149,6 +151,7 @@ export function createGatewayService(deps: {
       } catch (err) {
         if (err instanceof HeraldError) throw err;
         const reason = `publish failed: ${(err as Error).message}`;
+        deps.onUndelivered?.('publish_failed', gatewayIds.length);
         await recordFailures(gatewayIds.map((gatewayId, i) => ({ gatewayId, eventType: drafts[i]!.type })), reason);
         return gatewayIds.map((gatewayId) => ({ gatewayId, status: 'FAILED', connections: 0, reason, eventId: null }));
       }
@@ -164,6 +167,7 @@ export function createGatewayService(deps: {
         heard.push(gatewayId);
         return { gatewayId, status: 'DELIVERED', connections: Math.max(instances, listening.get(gatewayId) ?? 0), reason: null, eventId: event.id };
       });
+      if (unheard.length > 0) deps.onUndelivered?.('no_connection', unheard.length);
       await Promise.all([
         store.recordDeliveries(heard, { ok: true }).catch(() => {}),
         recordFailures(unheard, 'no active connection'),

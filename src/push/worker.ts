@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState } from './store.js';
 import { attempt, targetFailure } from './attempt.js';
 import { Deposed } from './leader.js';
-import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type RetrySettings } from './policy.js';
+import { afterAttempt, backoffMs, breakerAt, type AttemptOutcome, type BreakerSettings, type BreakerState, type RetrySettings } from './policy.js';
 import { sign } from './signature.js';
 import { endpointConnection } from './connection.js';
 import type { UrlPolicy } from './url-policy.js';
@@ -38,6 +38,16 @@ export type WorkerDeps = {
    * subscription of the registration, on any instance, was there to take it.
    */
   readonly fallback: (registration: CliRegistration, event: EventEnvelope, reason: string) => Promise<boolean>;
+  /** Each attempt's outcome and duration, each event's final outcome, and breaker changes, for the metrics. */
+  readonly observe?: PushObserver;
+};
+
+export type PushObserver = {
+  attempt(delivered: boolean, seconds: number): void;
+  outcome(outcome: 'delivered' | 'fallback' | 'failed'): void;
+  breaker(from: BreakerState['state'] | null, to: BreakerState['state'] | null): void;
+  /** The endpoint's backlog changed by `delta` events. */
+  backlog(delta: number): void;
 };
 
 /** The lead a worker pushes for (see dispatcher.ts). */
@@ -117,6 +127,20 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
   // it starts (and after a backend error) and otherwise kept here.
   let from: ReadFrom | null = null;
   let counters: Counters = NEW_ENDPOINT;
+  /** The breaker state last told to the metrics (null: this worker counts in none). */
+  let shownBreaker: BreakerState['state'] | null = null;
+  const breakerSeen = (state: BreakerState['state'] | null) => {
+    if (state === shownBreaker) return;
+    deps.observe?.breaker(shownBreaker, state);
+    shownBreaker = state;
+  };
+  let shownBacklog = 0;
+  const backlogSeen = (backlog: number | undefined) => {
+    const delta = (backlog ?? 0) - shownBacklog;
+    if (delta === 0) return;
+    deps.observe?.backlog(delta);
+    shownBacklog += delta;
+  };
   let loaded = false;
   /** Whether the next event may have a delivery record already (made before a restart or by an earlier leader). */
   let resuming = true;
@@ -175,6 +199,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
           for (const [i, event] of page.events.entries()) {
             // Written with the event's delivery records: this one and those behind it, then those behind it.
             counters = { ...counters, backlog: page.events.length - i };
+            backlogSeen(counters.backlog);
             const next = running ? await deliver(event, page.events.length - i - 1) : undefined;
             if (!next) break;
             from = next;
@@ -230,14 +255,20 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
         continue;
       }
       const breaker = breakerAt(counters.breaker, settings.breaker, Date.now());
+      breakerSeen(breaker.state);
       if (breaker.state === 'OPEN') return giveUp('circuit breaker open');
       const firstAttemptAt = delivery.firstAttemptAt ?? new Date().toISOString();
+      const startedAt = performance.now();
       const outcome = await send(body, event, delivery.id);
       const now = Date.now();
+      deps.observe?.attempt(outcome.kind === 'delivered', (performance.now() - startedAt) / 1000);
       const attempts = delivery.attempts + 1;
       const after = afterAttempt(breaker, outcome.kind === 'delivered', settings.breaker, now);
+      breakerSeen(after.state);
       if (outcome.kind === 'delivered') {
+        deps.observe?.outcome('delivered');
         counters = { ...counters, breaker: after, delivered: counters.delivered + 1, backlog: behind };
+        backlogSeen(behind);
         delivery = { ...delivery, status: 'DELIVERED', attempts, firstAttemptAt, deliveredAt: new Date(now).toISOString(), latencyMs: now - Date.parse(firstAttemptAt), lastError: null };
         await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
         return cursor;
@@ -261,7 +292,9 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       if (!running) return undefined;
       const taken = await deps.fallback(registration, event, reason);
       log.warn({ registrationId: registration.id, eventId: event.id, reason }, taken ? 'push given up; handed to the WebSocket' : 'push given up; no WebSocket of the CLI is listening');
+      deps.observe?.outcome(taken ? 'fallback' : 'failed');
       counters = { ...counters, failed: counters.failed + 1, fallback: counters.fallback + (taken ? 1 : 0), backlog: behind };
+      backlogSeen(behind);
       delivery = { ...delivery, status: taken ? 'FALLBACK' : 'FAILED', lastError: delivery.lastError ?? reason };
       await store.recordDelivery(delivery, { state: counters, cursor, fence: lead.fence });
       return cursor;
@@ -302,6 +335,8 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       running = false;
       wakeUp();
       await done.catch(() => {});
+      breakerSeen(null);
+      backlogSeen(0);
     },
   };
 }

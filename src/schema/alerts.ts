@@ -1,7 +1,7 @@
 import { ALERT_SEVERITIES, ALERT_STATUSES, type Alert } from '../alerts/model.js';
 import { builder } from './builder.js';
 
-const AlertSeverityEnum = builder.enumType('AlertSeverity', { values: ALERT_SEVERITIES });
+export const AlertSeverityEnum = builder.enumType('AlertSeverity', { values: ALERT_SEVERITIES });
 const AlertStatusEnum = builder.enumType('AlertStatus', { values: ALERT_STATUSES });
 
 const AlertRef = builder.objectRef<Alert>('Alert').implement({

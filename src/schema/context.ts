@@ -1,5 +1,6 @@
 import type { AdminService } from '../admin/service.js';
 import type { AlertService } from '../alerts/service.js';
+import type { ThresholdWatch } from '../alerts/watch.js';
 import type { ApiKeyService } from '../auth/keys.js';
 import type { ChannelService } from '../channels/service.js';
 import type { Principal } from '../auth/principal.js';
@@ -14,6 +15,7 @@ import type { Audit } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
+import type { DeliveryRecorder, Diagnostics } from '../sessions/diagnostics.js';
 import type { TaskService } from '../tasks/service.js';
 
 /** What resolvers may use: the rooms' services. Built once per instance; shared by every operation. */
@@ -21,6 +23,8 @@ export type Services = {
   readonly tasks: TaskService;
   readonly channels: ChannelService;
   readonly alerts: AlertService;
+  /** Alert thresholds: the rules in force, and live changes to them. */
+  readonly thresholds: ThresholdWatch;
   readonly gateways: GatewayService;
   readonly deployments: Deployments;
   readonly acknowledgements: Acknowledgements;
@@ -36,6 +40,8 @@ export type Services = {
   /** What the operators' console reads: stats updates, push endpoints' and gateways' health. */
   readonly console: ConsoleService;
   readonly rateLimits: RateLimiter;
+  /** Each WebSocket connection's timeline on this instance (connectionDiagnostics). */
+  readonly diagnostics: Diagnostics;
   readonly metrics: Metrics;
   readonly audit: Audit;
 };
@@ -51,4 +57,6 @@ export type Context = {
   readonly cliRegistrationId: string | null;
   /** The caller's address (after TRUST_PROXY): what limits count anonymous callers by. */
   readonly clientIp: string;
+  /** Where a WebSocket subscription records its deliveries (connectionDiagnostics); undefined elsewhere. */
+  readonly deliveries?: DeliveryRecorder | undefined;
 };

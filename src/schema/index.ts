@@ -11,6 +11,8 @@ import './rate-limits.js';
 import './channels.js';
 import './alerts.js';
 import './console.js';
+import './diagnostics.js';
+import './thresholds.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -85,6 +85,11 @@ export const ConnectionRef = builder.objectRef<ConnectionReport>('Connection').i
     eventsSent: t.exposeInt('eventsSent'),
     eventsDropped: t.exposeInt('eventsDropped', { description: 'Events lost to this connection because it fell too far behind.' }),
     heartbeatRttMs: t.exposeInt('heartbeatRttMs', { nullable: true, description: 'Round trip of the last answered ping.' }),
+    healthScore: t.int({
+      nullable: true,
+      description: 'Health 0-100 from heartbeat round trip, unanswered pings, unsent bytes and dropped events (100: fine); null in reports of instances that do not tell.',
+      resolve: (c) => c.healthScore ?? null,
+    }),
     systemMessages: t.exposeBoolean('systemMessages', { description: 'Whether the connection has a systemMessages subscription, which notifyConnection reaches.' }),
   }),
 });

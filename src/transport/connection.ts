@@ -11,6 +11,8 @@ export type Connection = Session & {
   /** When the last ping went out, for the round trip; null while none is outstanding. */
   pingSentAt: number | null;
   heartbeatRttMs: number | null;
+  /** Pings sent since the last pong: one is normal between a ping and its answer. */
+  pingsUnanswered: number;
   /** Set once `connection_init` was accepted (see SessionRegistry.authenticate). */
   readonly principal: Principal | null;
   clientName: string | null;
@@ -25,6 +27,10 @@ export type Connection = Session & {
   eventsDropped: number;
   /** Ids of the graphql-ws subscriptions running on this connection. */
   readonly subscriptions: Set<string>;
+  /** Unsent bytes waiting in the socket. */
+  readonly queuedBytes: () => number;
+  /** 0-100, from round trip, unanswered pings, unsent bytes and dropped events (sessions/health.ts). */
+  readonly health: () => number;
   /** Closes the socket with a code and reason. */
   readonly close: (code: number, reason: string) => void;
   /** Sends a WebSocket ping. */

@@ -13,6 +13,7 @@ export function startHeartbeat(registry: TransportSessions, intervalMs: number, 
       if (connection.lastHeartbeatAt.getTime() < deadline) {
         connection.terminate(); // a silent peer would not finish a closing handshake
       } else {
+        connection.pingsUnanswered++;
         connection.pingSentAt = now;
         connection.ping();
       }

@@ -1,6 +1,8 @@
 import { requireAdmin, requireScope } from '../auth/guards.js';
 import type { Principal } from '../auth/principal.js';
+import { hasScope } from '../auth/scopes.js';
 import type { Services } from '../schema/context.js';
+import { OPENAPI } from './openapi.js';
 
 /** What a route's handler is given: the caller, the path's parts, and the body read on demand. */
 export type RouteRequest = {
@@ -40,10 +42,12 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/api/internal/v1/stats',
-    summary: 'Counters of this instance and every live instance (stats)',
+    summary: 'Counters of this instance and every live instance, and per gateway its connections and deliveries (stats, gateways)',
     handle: async ({ principal, services }) => {
       requireScope(principal, 'stats:read');
-      return { instance: services.cluster.local(), instances: await services.cluster.instances() };
+      // Gateways are listed to those who may manage them, as the `gateways` query does.
+      const [instances, gateways] = await Promise.all([services.cluster.instances(), hasScope(principal, 'gateways:admin') ? services.console.gatewayStats() : null]);
+      return { instance: services.cluster.local(), instances, gateways };
     },
   },
   {
@@ -96,5 +100,11 @@ export const ROUTES: readonly Route[] = [
       if (Array.isArray(body)) return { events: await services.channels.publishMany(principal, { inputs: body }, channel) };
       return { event: await services.channels.publish(principal, body, channel) };
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    summary: 'The OpenAPI description of these routes',
+    handle: async () => OPENAPI,
   },
 ];

@@ -63,10 +63,11 @@ type OneResult = { readonly key: string; readonly result: Result };
  * frozen object (see events/hub.ts), which keys the cache.
  */
 /** What delivery counting reads of an event. */
-export type DeliveredEvent = { readonly topic: string; readonly type: string; readonly timestamp: string };
+export type DeliveredEvent = { readonly id: string; readonly topic: string; readonly type: string; readonly timestamp: string };
 
 export function useSharedExecution(options: {
-  onDelivered: (event: DeliveredEvent) => void;
+  /** Once per event per subscriber, with the subscription's context (its connection, for diagnostics). */
+  onDelivered: (event: DeliveredEvent, context: unknown) => void;
   /** Yoga's error masking, applied once per shared result rather than once per subscriber. */
   mask: (error: GraphQLError) => GraphQLError;
 }): Plugin {
@@ -160,8 +161,8 @@ export function useSharedExecution(options: {
         const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
           if (typeof event !== 'object' || event === null) return run(event);
           // A batch (channelEventBatches) delivers each of its events; what is not an event (a stats update) is not counted.
-          if (Array.isArray(event)) for (const one of event) onDelivered(one as DeliveredEvent);
-          else if (typeof (event as Partial<DeliveredEvent>).topic === 'string') onDelivered(event as DeliveredEvent);
+          if (Array.isArray(event)) for (const one of event) onDelivered(one as DeliveredEvent, args.contextValue);
+          else if (typeof (event as Partial<DeliveredEvent>).topic === 'string') onDelivered(event as DeliveredEvent, args.contextValue);
           return sharedResult(event, key, share);
         });
         if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);

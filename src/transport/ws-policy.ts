@@ -7,6 +7,7 @@ import type { Consumer } from '../events/subscription.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason, Closings, type Closing } from '../sessions/close-codes.js';
+import type { Diagnostics } from '../sessions/diagnostics.js';
 import type { Connection, TransportSessions } from './connection.js';
 
 /** What a client may put in `connection_init`. Unknown keys are ignored. */
@@ -62,9 +63,10 @@ export function createConnectionPolicy(options: {
   minCliVersion: string | undefined;
   heartbeatIntervalMs: number;
   onChange: () => void;
+  diagnostics: Diagnostics;
   log: Logger;
 }) {
-  const { authenticator, registry, metrics, log } = options;
+  const { authenticator, registry, metrics, diagnostics, log } = options;
   const consumers = new WeakMap<Connection, Consumer>();
   /** Connections let in, so that a close is counted only for those counted in. */
   const accepted = new WeakSet<Connection>();
@@ -78,6 +80,7 @@ export function createConnectionPolicy(options: {
   function dropSlow(connection: Connection, dropped: number) {
     connection.eventsDropped += dropped;
     if (connection.subscriptions.size === 0 && dropped === 0) return;
+    diagnostics.note(connection.id, 'SLOW_CONSUMER', dropped > 0 ? `${dropped} event(s) dropped` : `over ${connection.queuedBytes()} unsent bytes`);
     options.counters.slowConsumerDisconnects++;
     metrics.slowConsumer();
     log.warn({ connectionId: connection.id, principal: connection.principal?.id, dropped }, 'slow consumer disconnected');
@@ -128,8 +131,10 @@ export function createConnectionPolicy(options: {
       }
       metrics.connectionOpened(principal.kind);
       options.counters.connectionsOpened++;
+      metrics.connectionAccepted();
       accepted.add(connection);
       log.info({ connectionId: connection.id, principal: principal.id, clientName: connection.clientName }, 'connection accepted');
+      diagnostics.note(connection.id, 'AUTHENTICATED', principal.id);
       options.onChange();
       const gatewayId = principal.kind === 'gateway' ? { gatewayId: principal.gatewayId } : {};
       return { connectionId: connection.id, ...gatewayId, heartbeatIntervalMs: options.heartbeatIntervalMs };
@@ -142,7 +147,13 @@ export function createConnectionPolicy(options: {
     consumerOf(connection: Connection): Consumer {
       let consumer = consumers.get(connection);
       if (!consumer) {
-        consumer = { dropSlowConsumer: (dropped) => dropSlow(connection, dropped), countDropped: (dropped) => void (connection.eventsDropped += dropped) };
+        consumer = {
+          dropSlowConsumer: (dropped) => dropSlow(connection, dropped),
+          countDropped: (dropped) => {
+            connection.eventsDropped += dropped;
+            diagnostics.note(connection.id, 'DROPPED', `${dropped} event(s)`);
+          },
+        };
         consumers.set(connection, consumer);
       }
       return consumer;
@@ -152,7 +163,10 @@ export function createConnectionPolicy(options: {
     closed(connection: Connection) {
       if (!connection.principal) return;
       metrics.connectionClosed(connection.principal.kind);
-      if (accepted.delete(connection)) options.counters.connectionsClosed++;
+      if (accepted.delete(connection)) {
+        options.counters.connectionsClosed++;
+        metrics.connectionEnded();
+      }
     },
   };
 }

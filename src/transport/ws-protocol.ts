@@ -4,6 +4,7 @@ import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
 import { clientIdentityProblem } from '../input.js';
 import { Close } from '../sessions/close-codes.js';
+import type { Diagnostics } from '../sessions/diagnostics.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
@@ -42,12 +43,16 @@ export function createProtocol(options: {
   onChange: () => void;
   /** From createMask: how an error that ends a subscription is shown to the client. */
   mask: (error: unknown) => GraphQLError;
+  diagnostics: Diagnostics;
   /** Asked once a connection authenticated: a refusal closes it after all (connection-attempt budgets). */
   onAuthenticated?: (connection: Connection) => { readonly code: number; readonly reason: string } | undefined;
 }) {
   const counted = (connection: Connection) => {
     connection.eventsSent++;
-    if (connection.principal?.kind === 'gateway') options.counters.gatewayEventsSent++;
+    if (connection.principal?.kind === 'gateway') {
+      options.counters.gatewayEventsSent++;
+      options.metrics.gatewayEventSent();
+    }
   };
 
   /** The operation's arguments, through Yoga's pipeline; its errors belong to the operation, never to the socket. */
@@ -63,6 +68,7 @@ export function createProtocol(options: {
       connectionId: connection.id,
       cliRegistrationId: connection.cliRegistrationId,
       clientIp: connection.remoteAddress,
+      deliveries: options.diagnostics.recorderOf(connection.id),
     });
     let document;
     try {
@@ -117,6 +123,7 @@ export function createProtocol(options: {
       if (!isAsyncIterable(result)) return;
       const { connection, send, writable, whenWritable } = ctx.extra;
       connection.subscriptions.add(id);
+      options.diagnostics.note(connection.id, 'SUBSCRIBED', `${id}: ${operationOf(args)}`);
       options.metrics.subscriptionOpened();
       options.onChange();
       const results = takeResultStream(args.contextValue);
@@ -141,11 +148,20 @@ export function createProtocol(options: {
     },
     onComplete: (ctx, id) => {
       if (ctx.extra.connection.subscriptions.delete(id)) {
+        options.diagnostics.note(ctx.extra.connection.id, 'UNSUBSCRIBED', id);
         options.metrics.subscriptionClosed();
         options.onChange();
       }
     },
   });
+}
+
+/** The operation's name, else its root field, for the timeline. */
+function operationOf(args: ExecutionArgs): string {
+  if (args.operationName) return args.operationName.slice(0, 100);
+  const operation = args.document.definitions.find((d) => d.kind === 'OperationDefinition');
+  const first = operation?.kind === 'OperationDefinition' ? operation.selectionSet.selections[0] : undefined;
+  return first?.kind === 'Field' ? first.name.value : 'subscription';
 }
 
 /** A connection_init value the client gave; empty counts as not given (the upgrade's header then applies). */

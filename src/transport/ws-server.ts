@@ -8,6 +8,7 @@ import type { Counters } from '../cluster/view.js';
 import type { Audit, Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Close, CloseReason } from '../sessions/close-codes.js';
+import type { Diagnostics } from '../sessions/diagnostics.js';
 import { checkOrigin, createAdmission, createOriginCheck, isSameOrigin, type Ticket } from './admission.js';
 import { clientIp } from './client-ip.js';
 import type { Connection, TransportSessions } from './connection.js';
@@ -29,6 +30,8 @@ export type WsServerOptions = {
   /** Called when connections or their subscriptions change, for the cluster report. */
   onChange: () => void;
   onGatewaySendFailure: (gatewayId: string, reason: string) => void;
+  /** Each connection's timeline, kept a while after it closed (connectionDiagnostics). */
+  diagnostics: Diagnostics;
   limits: {
     maxPayloadBytes: number;
     maxConnections: number;
@@ -74,7 +77,7 @@ export type WsServer = {
  * protocol.
  */
 export function createWsServer(options: WsServerOptions): WsServer {
-  const { yoga, registry, limits, metrics, log } = options;
+  const { yoga, registry, limits, metrics, diagnostics, log } = options;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxPayloadBytes,
@@ -94,6 +97,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     minCliVersion: options.minCliVersion,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     onChange: options.onChange,
+    diagnostics,
     log,
   });
 
@@ -106,6 +110,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     metrics,
     onChange: options.onChange,
     mask: options.mask,
+    diagnostics,
     onAuthenticated(connection) {
       const ticket = tickets.get(connection);
       if (!ticket) return undefined;
@@ -127,9 +132,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
     onSendFailure: (c, err) => {
       if (c.principal?.kind !== 'gateway') return;
       options.counters.gatewaySendFailures++;
+      metrics.gatewayDeliveryFailed('send_failed');
       log.error({ connectionId: c.id, gatewayId: c.principal.gatewayId, err: err.message }, 'gateway send failed');
       options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
     },
+    onPong: (c, rttMs) => diagnostics.pong(c.id, rttMs),
     metrics,
     log,
   };
@@ -151,6 +158,16 @@ export function createWsServer(options: WsServerOptions): WsServer {
     };
     tickets.set(connection, ticket);
     registry.add(connection);
+    diagnostics.opened(connection.id, connection.connectedAt, () => ({
+      remoteAddress: connection.remoteAddress,
+      principalId: connection.principal?.id ?? null,
+      clientName: connection.clientName,
+      subscriptions: connection.subscriptions.size,
+      eventsSent: connection.eventsSent,
+      eventsDropped: connection.eventsDropped,
+      heartbeatRttMs: connection.heartbeatRttMs,
+      healthScore: connection.health(),
+    }));
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -187,6 +204,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     socket.once('close', (code, reason) => {
       admission.closed(ticket);
       registry.remove(connection);
+      diagnostics.closed(connection.id, code, String(reason));
       policy.closed(connection);
       options.onChange();
       log.info({ connectionId: connection.id, code, reason: String(reason) }, 'connection closed');

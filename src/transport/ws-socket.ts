@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { healthScore } from '../sessions/health.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -29,6 +30,8 @@ export type SocketOptions = {
   readonly onSendFailure: (connection: Connection, err: Error) => void;
   /** Whether this connection's writes are tracked one by one. */
   readonly tracked: (connection: Connection) => boolean;
+  /** Called with each answered ping's round trip. */
+  readonly onPong?: (connection: Connection, rttMs: number) => void;
   readonly metrics: Metrics;
   readonly log: Logger;
 };
@@ -80,7 +83,7 @@ export function adaptSocket(socket: WebSocket, raw: Socket, ip: string, options:
 }
 
 /** The connection record of a socket: what the rest of the server may read and do with it. */
-function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: Logger }): Connection {
+function recordOf(socket: WebSocket, ip: string, deps: SocketOptions): Connection {
   const now = new Date();
   const connection: Connection = {
     id: newId(),
@@ -90,6 +93,7 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
     lastHeartbeatAt: now,
     pingSentAt: null,
     heartbeatRttMs: null,
+    pingsUnanswered: 0,
     principal: null,
     clientName: null,
     clientVersion: null,
@@ -98,6 +102,15 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
     subscriptions: new Set(),
     eventsSent: 0,
     eventsDropped: 0,
+    queuedBytes: () => socket.bufferedAmount,
+    health: () =>
+      healthScore({
+        heartbeatRttMs: connection.heartbeatRttMs,
+        missedPongs: connection.pingsUnanswered,
+        queuedBytes: socket.bufferedAmount,
+        maxQueuedBytes: deps.maxBufferedBytes,
+        eventsDropped: connection.eventsDropped,
+      }),
     close: (code, reason) => {
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
     },
@@ -108,9 +121,11 @@ function recordOf(socket: WebSocket, ip: string, deps: { metrics: Metrics; log: 
   socket.on('pong', () => {
     const at = Date.now();
     connection.lastHeartbeatAt = new Date(at);
+    connection.pingsUnanswered = 0;
     if (connection.pingSentAt !== null) {
       connection.heartbeatRttMs = at - connection.pingSentAt;
       deps.metrics.heartbeatRtt(connection.heartbeatRttMs);
+      deps.onPong?.(connection, connection.heartbeatRttMs);
       deps.log.debug({ connectionId: connection.id, rttMs: connection.heartbeatRttMs }, 'heartbeat');
       connection.pingSentAt = null;
     }

@@ -8,6 +8,7 @@ import type { Audit, Logger } from '../log.js';
 import { getSchema } from '../schema/index.js';
 import type { Consumer } from '../events/subscription.js';
 import type { Context, Services } from '../schema/context.js';
+import type { DeliveryRecorder } from '../sessions/diagnostics.js';
 import type { QueryLimits } from '../config.js';
 import { useArmor } from '../protection/use-armor.js';
 import { useHttpHygiene } from '../protection/use-http-hygiene.js';
@@ -87,6 +88,8 @@ export type SocketContext = {
   readonly connectionId: string;
   readonly cliRegistrationId: string | null;
   readonly clientIp: string;
+  /** The connection's delivery record (diagnostics). */
+  readonly deliveries: DeliveryRecorder | undefined;
 };
 
 /** What Node's HTTP server hands Yoga with each request. */
@@ -106,7 +109,7 @@ export function createHeraldYoga(options: {
   rateLimiter: RateLimiter;
   trustProxy: number;
   audit: Audit;
-  onDelivered: (event: DeliveredEvent) => void;
+  onDelivered: (event: DeliveredEvent, context: unknown) => void;
   /** From createMask: masking for the results and errors that do not pass Yoga's own per-event step. */
   mask: (error: unknown) => GraphQLError;
   /** The instance's sessions, where SSE subscriptions are counted and ended (see use-sse-sessions.ts). */
@@ -145,10 +148,10 @@ export function createHeraldYoga(options: {
       maskError: (error, message) => maskUnexpected(error, message),
     },
     context: (initial) => {
-      const { request, principal, channel, connectionId, cliRegistrationId } = initial;
+      const { request, principal, channel, connectionId, cliRegistrationId, deliveries } = initial;
       const who = principal ?? principals.get(request);
       if (!who) throw new Error('operation without an authenticated principal');
-      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial) };
+      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial), deliveries };
     },
     // Order matters: readiness and auth answer before GraphQL work starts. What a hook
     // throws is answered as JSON, never as the adapter's plain-text stack trace.

@@ -18,7 +18,9 @@ type Documents = {
     "query CliEndpoints {\n  cliEndpoints {\n    id\n    name\n    ownerId\n    callbackUrl\n    repositories\n    clientVersion\n    createdAt\n    healthy\n    lastHealthCheckAt\n    breakerState\n    consecutiveFailures\n    delivered\n    failed\n    fallback\n  }\n}": typeof types.CliEndpointsDocument,
     "query EventsCursor {\n  eventsCursor\n}": typeof types.EventsCursorDocument,
     "mutation NotifyConnection($connectionId: ID!, $message: String!) {\n  notifyConnection(connectionId: $connectionId, message: $message)\n}": typeof types.NotifyConnectionDocument,
+    "mutation SetAlertThreshold($input: SetAlertThresholdInput!) {\n  setAlertThreshold(input: $input) {\n    ...AlertThresholdFields\n  }\n}": typeof types.SetAlertThresholdDocument,
     "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}": typeof types.StatsDocument,
+    "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}": typeof types.ConnectionDiagnosticsDocument,
     "query Alert($id: ID!) {\n  alert(id: $id) {\n    ...AlertFields\n  }\n}": typeof types.AlertDocument,
     "query Deployment($correlationId: String!) {\n  deployment(correlationId: $correlationId) {\n    ...DeploymentStatusFields\n  }\n}": typeof types.DeploymentDocument,
     "mutation PublishEvents($inputs: [PublishEventInput!]!, $idempotencyKey: String) {\n  publishEvents(inputs: $inputs, idempotencyKey: $idempotencyKey) {\n    ...ChannelEventFields\n  }\n}": typeof types.PublishEventsDocument,
@@ -30,11 +32,13 @@ type Documents = {
     "mutation DeleteGateway($id: ID!) {\n  deleteGateway(id: $id)\n}": typeof types.DeleteGatewayDocument,
     "fragment DeploymentStatusFields on DeploymentStatus {\n  id\n  kind\n  correlationId\n  publishedAt\n  acknowledged\n  targets {\n    gatewayId\n    eventId\n    status\n    acknowledgedAt\n    overdue\n  }\n}": typeof types.DeploymentStatusFieldsFragmentDoc,
     "query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}": typeof types.GatewaysDocument,
+    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}": typeof types.ConnectionFieldsFragmentDoc,
     "mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": typeof types.ResolveAlertDocument,
     "mutation UndeployApi($input: UndeployApiInput!) {\n  undeployApi(input: $input) {\n    id\n    apiId\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": typeof types.UndeployApiDocument,
     "mutation RegisterGateway($input: RegisterGatewayInput!) {\n  registerGateway(input: $input) {\n    apiKey\n    keyId\n    gateway {\n      ...GatewayFields\n    }\n  }\n}": typeof types.RegisterGatewayDocument,
     "subscription CliNotifications($registrationId: ID, $after: String) {\n  cliNotifications(registrationId: $registrationId, after: $after) {\n    id\n    cursor\n    reason\n    event {\n      ...EventFields\n    }\n  }\n}": typeof types.CliNotificationsDocument,
     "mutation Broadcast($message: String!) {\n  broadcast(message: $message)\n}": typeof types.BroadcastDocument,
+    "fragment AlertThresholdFields on AlertThreshold {\n  name\n  raise\n  clear\n  severity\n  enabled\n  source\n}": typeof types.AlertThresholdFieldsFragmentDoc,
     "query ApiKeys {\n  apiKeys {\n    ...ApiKeyFields\n  }\n}": typeof types.ApiKeysDocument,
     "subscription TaskEvents($repositories: [String!]!, $after: String, $minPriority: Priority) {\n  taskEvents(\n    repositories: $repositories\n    after: $after\n    minPriority: $minPriority\n  ) {\n    id\n    type\n    taskId\n    repository\n    changedBy\n    timestamp\n    sequence\n    cursor\n    priority\n    task {\n      ...TaskFields\n    }\n  }\n}": typeof types.TaskEventsDocument,
     "mutation RegisterCli($input: RegisterCliInput!) {\n  registerCli(input: $input) {\n    id\n    secret\n    callbackUrl\n    repositories\n    clientVersion\n    name\n    createdAt\n  }\n}": typeof types.RegisterCliDocument,
@@ -68,14 +72,15 @@ type Documents = {
     "mutation RaiseAlert($input: RaiseAlertInput!) {\n  raiseAlert(input: $input) {\n    ...AlertFields\n  }\n}": typeof types.RaiseAlertDocument,
     "mutation CreateTask($input: CreateTaskInput!) {\n  createTask(input: $input) {\n    ...TaskFields\n  }\n}": typeof types.CreateTaskDocument,
     "fragment RateLimitFields on RateLimit {\n  field\n  max\n  windowSeconds\n  burst\n  source\n}": typeof types.RateLimitFieldsFragmentDoc,
+    "query AlertThresholds {\n  alertThresholds {\n    ...AlertThresholdFields\n  }\n}": typeof types.AlertThresholdsDocument,
     "mutation SetRateLimit($input: SetRateLimitInput!) {\n  setRateLimit(input: $input) {\n    ...RateLimitFields\n  }\n}": typeof types.SetRateLimitDocument,
     "mutation DeployApiRevision($input: DeployApiRevisionInput!) {\n  deployApiRevision(input: $input) {\n    id\n    apiId\n    revisionId\n    vhost\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": typeof types.DeployApiRevisionDocument,
     "mutation AcknowledgeAlert($id: ID!, $note: String) {\n  acknowledgeAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": typeof types.AcknowledgeAlertDocument,
     "fragment GatewayFields on Gateway {\n  id\n  name\n  vhosts\n  createdAt\n  connected\n  delivery {\n    eventsSent\n    failedDeliveries\n    lastFailureAt\n    lastFailureReason\n  }\n}": typeof types.GatewayFieldsFragmentDoc,
+    "mutation ResetAlertThreshold($name: AlertThresholdName!) {\n  resetAlertThreshold(name: $name)\n}": typeof types.ResetAlertThresholdDocument,
     "fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}": typeof types.GatewayDeliveryFieldsFragmentDoc,
     "query Deliveries($registrationId: ID!, $status: DeliveryStatus, $first: Int) {\n  deliveries(registrationId: $registrationId, status: $status, first: $first) {\n    id\n    eventId\n    eventType\n    status\n    attempts\n    lastError\n    firstAttemptAt\n    deliveredAt\n    latencyMs\n  }\n}": typeof types.DeliveriesDocument,
     "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}": typeof types.TasksDocument,
-    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}": typeof types.ConnectionFieldsFragmentDoc,
     "mutation ResetRateLimit($field: String!) {\n  resetRateLimit(field: $field)\n}": typeof types.ResetRateLimitDocument,
 };
 const documents: Documents = {
@@ -83,7 +88,9 @@ const documents: Documents = {
     "query CliEndpoints {\n  cliEndpoints {\n    id\n    name\n    ownerId\n    callbackUrl\n    repositories\n    clientVersion\n    createdAt\n    healthy\n    lastHealthCheckAt\n    breakerState\n    consecutiveFailures\n    delivered\n    failed\n    fallback\n  }\n}": types.CliEndpointsDocument,
     "query EventsCursor {\n  eventsCursor\n}": types.EventsCursorDocument,
     "mutation NotifyConnection($connectionId: ID!, $message: String!) {\n  notifyConnection(connectionId: $connectionId, message: $message)\n}": types.NotifyConnectionDocument,
+    "mutation SetAlertThreshold($input: SetAlertThresholdInput!) {\n  setAlertThreshold(input: $input) {\n    ...AlertThresholdFields\n  }\n}": types.SetAlertThresholdDocument,
     "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}": types.StatsDocument,
+    "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}": types.ConnectionDiagnosticsDocument,
     "query Alert($id: ID!) {\n  alert(id: $id) {\n    ...AlertFields\n  }\n}": types.AlertDocument,
     "query Deployment($correlationId: String!) {\n  deployment(correlationId: $correlationId) {\n    ...DeploymentStatusFields\n  }\n}": types.DeploymentDocument,
     "mutation PublishEvents($inputs: [PublishEventInput!]!, $idempotencyKey: String) {\n  publishEvents(inputs: $inputs, idempotencyKey: $idempotencyKey) {\n    ...ChannelEventFields\n  }\n}": types.PublishEventsDocument,
@@ -95,11 +102,13 @@ const documents: Documents = {
     "mutation DeleteGateway($id: ID!) {\n  deleteGateway(id: $id)\n}": types.DeleteGatewayDocument,
     "fragment DeploymentStatusFields on DeploymentStatus {\n  id\n  kind\n  correlationId\n  publishedAt\n  acknowledged\n  targets {\n    gatewayId\n    eventId\n    status\n    acknowledgedAt\n    overdue\n  }\n}": types.DeploymentStatusFieldsFragmentDoc,
     "query Gateways {\n  gateways {\n    ...GatewayFields\n  }\n}": types.GatewaysDocument,
+    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}": types.ConnectionFieldsFragmentDoc,
     "mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": types.ResolveAlertDocument,
     "mutation UndeployApi($input: UndeployApiInput!) {\n  undeployApi(input: $input) {\n    id\n    apiId\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": types.UndeployApiDocument,
     "mutation RegisterGateway($input: RegisterGatewayInput!) {\n  registerGateway(input: $input) {\n    apiKey\n    keyId\n    gateway {\n      ...GatewayFields\n    }\n  }\n}": types.RegisterGatewayDocument,
     "subscription CliNotifications($registrationId: ID, $after: String) {\n  cliNotifications(registrationId: $registrationId, after: $after) {\n    id\n    cursor\n    reason\n    event {\n      ...EventFields\n    }\n  }\n}": types.CliNotificationsDocument,
     "mutation Broadcast($message: String!) {\n  broadcast(message: $message)\n}": types.BroadcastDocument,
+    "fragment AlertThresholdFields on AlertThreshold {\n  name\n  raise\n  clear\n  severity\n  enabled\n  source\n}": types.AlertThresholdFieldsFragmentDoc,
     "query ApiKeys {\n  apiKeys {\n    ...ApiKeyFields\n  }\n}": types.ApiKeysDocument,
     "subscription TaskEvents($repositories: [String!]!, $after: String, $minPriority: Priority) {\n  taskEvents(\n    repositories: $repositories\n    after: $after\n    minPriority: $minPriority\n  ) {\n    id\n    type\n    taskId\n    repository\n    changedBy\n    timestamp\n    sequence\n    cursor\n    priority\n    task {\n      ...TaskFields\n    }\n  }\n}": types.TaskEventsDocument,
     "mutation RegisterCli($input: RegisterCliInput!) {\n  registerCli(input: $input) {\n    id\n    secret\n    callbackUrl\n    repositories\n    clientVersion\n    name\n    createdAt\n  }\n}": types.RegisterCliDocument,
@@ -133,14 +142,15 @@ const documents: Documents = {
     "mutation RaiseAlert($input: RaiseAlertInput!) {\n  raiseAlert(input: $input) {\n    ...AlertFields\n  }\n}": types.RaiseAlertDocument,
     "mutation CreateTask($input: CreateTaskInput!) {\n  createTask(input: $input) {\n    ...TaskFields\n  }\n}": types.CreateTaskDocument,
     "fragment RateLimitFields on RateLimit {\n  field\n  max\n  windowSeconds\n  burst\n  source\n}": types.RateLimitFieldsFragmentDoc,
+    "query AlertThresholds {\n  alertThresholds {\n    ...AlertThresholdFields\n  }\n}": types.AlertThresholdsDocument,
     "mutation SetRateLimit($input: SetRateLimitInput!) {\n  setRateLimit(input: $input) {\n    ...RateLimitFields\n  }\n}": types.SetRateLimitDocument,
     "mutation DeployApiRevision($input: DeployApiRevisionInput!) {\n  deployApiRevision(input: $input) {\n    id\n    apiId\n    revisionId\n    vhost\n    correlationId\n    targets {\n      ...GatewayDeliveryFields\n    }\n  }\n}": types.DeployApiRevisionDocument,
     "mutation AcknowledgeAlert($id: ID!, $note: String) {\n  acknowledgeAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}": types.AcknowledgeAlertDocument,
     "fragment GatewayFields on Gateway {\n  id\n  name\n  vhosts\n  createdAt\n  connected\n  delivery {\n    eventsSent\n    failedDeliveries\n    lastFailureAt\n    lastFailureReason\n  }\n}": types.GatewayFieldsFragmentDoc,
+    "mutation ResetAlertThreshold($name: AlertThresholdName!) {\n  resetAlertThreshold(name: $name)\n}": types.ResetAlertThresholdDocument,
     "fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}": types.GatewayDeliveryFieldsFragmentDoc,
     "query Deliveries($registrationId: ID!, $status: DeliveryStatus, $first: Int) {\n  deliveries(registrationId: $registrationId, status: $status, first: $first) {\n    id\n    eventId\n    eventType\n    status\n    attempts\n    lastError\n    firstAttemptAt\n    deliveredAt\n    latencyMs\n  }\n}": types.DeliveriesDocument,
     "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}": types.TasksDocument,
-    "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}": types.ConnectionFieldsFragmentDoc,
     "mutation ResetRateLimit($field: String!) {\n  resetRateLimit(field: $field)\n}": types.ResetRateLimitDocument,
 };
 
@@ -177,7 +187,15 @@ export function graphql(source: "mutation NotifyConnection($connectionId: ID!, $
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation SetAlertThreshold($input: SetAlertThresholdInput!) {\n  setAlertThreshold(input: $input) {\n    ...AlertThresholdFields\n  }\n}"): (typeof documents)["mutation SetAlertThreshold($input: SetAlertThresholdInput!) {\n  setAlertThreshold(input: $input) {\n    ...AlertThresholdFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}"): (typeof documents)["query Stats {\n  stats {\n    instanceId\n    mode\n    startedAt\n    uptimeSeconds\n    connections\n    subscriptions\n    eventsPublished\n    eventsDelivered\n    slowConsumerDisconnects\n    gateways {\n      gateways\n      eventsSent\n      failedDeliveries\n    }\n    push {\n      pushing\n      endpoints\n      delivered\n      failed\n      successRate\n    }\n    cluster {\n      connections\n      subscriptions\n      eventsPublished\n      eventsDelivered\n      instances {\n        instanceId\n        mode\n        startedAt\n        reportedAt\n        uptimeSeconds\n        connections\n        subscriptions\n        eventsPublished\n        eventsDelivered\n        gatewayEventsSent\n        gatewaySendFailures\n        slowConsumerDisconnects\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}"): (typeof documents)["query ConnectionDiagnostics($connectionId: ID!) {\n  connectionDiagnostics(connectionId: $connectionId) {\n    connectionId\n    instanceId\n    open\n    remoteAddress\n    principalId\n    clientName\n    connectedAt\n    closedAt\n    closeCode\n    closeReason\n    healthScore\n    heartbeatRttMs\n    subscriptions\n    eventsSent\n    eventsDropped\n    timeline {\n      at\n      kind\n      detail\n    }\n    deliveries {\n      at\n      eventId\n      type\n      topic\n      latencyMs\n    }\n    pongs {\n      at\n      rttMs\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -225,6 +243,10 @@ export function graphql(source: "query Gateways {\n  gateways {\n    ...GatewayF
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}"): (typeof documents)["fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n  healthScore\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}"): (typeof documents)["mutation ResolveAlert($id: ID!, $note: String) {\n  resolveAlert(id: $id, note: $note) {\n    ...AlertFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -242,6 +264,10 @@ export function graphql(source: "subscription CliNotifications($registrationId: 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation Broadcast($message: String!) {\n  broadcast(message: $message)\n}"): (typeof documents)["mutation Broadcast($message: String!) {\n  broadcast(message: $message)\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment AlertThresholdFields on AlertThreshold {\n  name\n  raise\n  clear\n  severity\n  enabled\n  source\n}"): (typeof documents)["fragment AlertThresholdFields on AlertThreshold {\n  name\n  raise\n  clear\n  severity\n  enabled\n  source\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -377,6 +403,10 @@ export function graphql(source: "fragment RateLimitFields on RateLimit {\n  fiel
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query AlertThresholds {\n  alertThresholds {\n    ...AlertThresholdFields\n  }\n}"): (typeof documents)["query AlertThresholds {\n  alertThresholds {\n    ...AlertThresholdFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation SetRateLimit($input: SetRateLimitInput!) {\n  setRateLimit(input: $input) {\n    ...RateLimitFields\n  }\n}"): (typeof documents)["mutation SetRateLimit($input: SetRateLimitInput!) {\n  setRateLimit(input: $input) {\n    ...RateLimitFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -393,6 +423,10 @@ export function graphql(source: "fragment GatewayFields on Gateway {\n  id\n  na
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation ResetAlertThreshold($name: AlertThresholdName!) {\n  resetAlertThreshold(name: $name)\n}"): (typeof documents)["mutation ResetAlertThreshold($name: AlertThresholdName!) {\n  resetAlertThreshold(name: $name)\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}"): (typeof documents)["fragment GatewayDeliveryFields on GatewayDelivery {\n  gatewayId\n  status\n  connections\n  reason\n  eventId\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -402,10 +436,6 @@ export function graphql(source: "query Deliveries($registrationId: ID!, $status:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}"): (typeof documents)["query Tasks($repository: String!) {\n  tasks(repository: $repository) {\n    ...TaskFields\n  }\n}"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}"): (typeof documents)["fragment ConnectionFields on Connection {\n  id\n  instanceId\n  remoteAddress\n  connectedAt\n  lastHeartbeatAt\n  heartbeatRttMs\n  principalId\n  principalKind\n  clientName\n  clientVersion\n  gatewayId\n  subscriptions\n  eventsSent\n  eventsDropped\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -191,6 +191,10 @@ function renderHealth(s: Json) {
   );
 }
 
+/** A connection's health score (0-100) as a badge: green from 80, amber from 50, red below. */
+const health = (score: number | null) =>
+  score === null ? '–' : el('span', { class: `badge ${score >= 80 ? 'ok' : score >= 50 ? 'warn' : 'bad'} health`, title: 'health 0-100: heartbeat round trip, unanswered pings, unsent bytes, dropped events' }, String(score));
+
 async function refreshConnections() {
   try {
     const { connections } = await request<{ connections: Json[] }>(CONNECTIONS);
@@ -203,6 +207,7 @@ async function refreshConnections() {
         el('code', {}, c.instanceId),
         time(c.connectedAt),
         String(c.subscriptions),
+        health(c.healthScore as number | null),
       ]),
       'no connections',
     );

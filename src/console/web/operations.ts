@@ -57,7 +57,7 @@ export const HEALTH_UPDATES = /* GraphQL */ `
 
 export const CONNECTIONS = /* GraphQL */ `
   query ConsoleConnections {
-    connections(first: 50) { id instanceId clientKind clientName clientVersion principalKind principalId connectedAt subscriptions }
+    connections(first: 50) { id instanceId clientKind clientName clientVersion principalKind principalId connectedAt subscriptions healthScore }
   }
 `;
 
