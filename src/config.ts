@@ -85,6 +85,7 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
   GRAPHQL_MAX_TOKENS: positiveInt.default(2000),
   GRAPHQL_MAX_COST: positiveInt.default(5000),
+  GRAPHQL_DIRECT_POST: boolean.default('true'),
   PUSH_ALLOWED_HOSTS: z
     .string()
     .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(,\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]))*$/, 'must be a comma-separated list of host names, IPv4 addresses or [IPv6] addresses')
@@ -188,6 +189,8 @@ export type Config = {
    * measures their cost (benchmarks) builds a config with this off.
    */
   readonly protection: boolean;
+  /** Plain JSON GraphQL POSTs skip Yoga's Fetch API layer (transport/graphql-post.ts). */
+  readonly directPost: boolean;
 };
 
 /** Stands in CORS_ORIGINS' default for "any http(s) origin on localhost, 127.0.0.1 or [::1]". */
@@ -278,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     channels: e.CHANNELS_FILE ? channelsFrom(e.CHANNELS_FILE) : [],
     trustProxy: e.TRUST_PROXY,
     protection: true,
+    directPost: e.GRAPHQL_DIRECT_POST,
   };
 }
 

@@ -42,6 +42,7 @@ export function createMetrics() {
   const rateDegraded = new Gauge({ ...r, name: 'herald_ratelimit_degraded', help: '1 while rate limits are enforced locally (Redis unavailable), else 0' });
   const rateInstances = new Gauge({ ...r, name: 'herald_ratelimit_instances', help: 'Instances a rate limit is shared among when enforced locally' });
   const http = new Counter({ ...r, name: 'herald_http_requests_total', help: 'GraphQL HTTP requests by operation and status', labelNames: ['operation', 'status'] });
+  const httpDirect = new Counter({ ...r, name: 'herald_http_direct_requests_total', help: 'GraphQL POSTs answered by the direct path, without the Fetch API layer' });
 
   const families = ['repo', 'gateway', 'channel', 'other'] as const;
   const bound = <T extends { labels(...v: string[]): unknown }>(metric: T) =>
@@ -78,6 +79,7 @@ export function createMetrics() {
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),
     slowConsumer: () => slow.inc(),
     httpRequest: (operation: string, status: number) => http.inc({ operation, status: String(status) }),
+    httpDirect: () => httpDirect.inc(),
     rateLimited: (field: string) => rateLimited.inc({ field }),
     rateLimitInstances: (count: number) => rateInstances.set(count),
     rateLimitDegraded(degraded: boolean) {
