@@ -42,6 +42,7 @@ export function createMetrics() {
   const rateDegraded = new Gauge({ ...r, name: 'herald_ratelimit_degraded', help: '1 while rate limits are enforced locally (Redis unavailable), else 0' });
   const rateInstances = new Gauge({ ...r, name: 'herald_ratelimit_instances', help: 'Instances a rate limit is shared among when enforced locally' });
   const http = new Counter({ ...r, name: 'herald_http_requests_total', help: 'GraphQL HTTP requests by operation and status', labelNames: ['operation', 'status'] });
+  const httpBy = new Map<string, { inc(): void }>();
   const httpDirect = new Counter({ ...r, name: 'herald_http_direct_requests_total', help: 'GraphQL POSTs answered by the direct path, without the Fetch API layer' });
 
   const families = ['repo', 'gateway', 'channel', 'other'] as const;
@@ -78,7 +79,13 @@ export function createMetrics() {
     dropped: (topic: string, count: number) => dropped.inc({ family: family(topic) }, count),
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),
     slowConsumer: () => slow.inc(),
-    httpRequest: (operation: string, status: number) => http.inc({ operation, status: String(status) }),
+    httpRequest(operation: string, status: number) {
+      const key = `${status} ${operation}`;
+      let child = httpBy.get(key);
+      // Bounded: operation labels are (use-metrics.ts), statuses are few.
+      if (!child) httpBy.set(key, (child = http.labels(operation, String(status))));
+      child.inc();
+    },
     httpDirect: () => httpDirect.inc(),
     rateLimited: (field: string) => rateLimited.inc({ field }),
     rateLimitInstances: (count: number) => rateInstances.set(count),
