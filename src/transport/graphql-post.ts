@@ -20,6 +20,9 @@ const ACCEPTED: Readonly<Record<string, 'application/json' | 'application/graphq
   '*/*': 'application/json',
   'application/json': 'application/json',
   'application/graphql-response+json': 'application/graphql-response+json',
+  // What graphql-http's and most clients' fetchers send; Yoga serves the first listed it can.
+  'application/graphql-response+json, application/json': 'application/graphql-response+json',
+  'application/json, application/graphql-response+json': 'application/json',
 };
 const JSON_BODY = /^application\/json\s*(;|$)/i;
 const PARAMS = new Set(['query', 'variables', 'operationName', 'extensions']);
@@ -80,6 +83,7 @@ export function createGraphQLPost(options: {
 
   const send = (request: IncomingMessage, response: ServerResponse, status: number, headers: Record<string, string>, body: string) => {
     if (response.destroyed) return;
+    metrics.httpDirect();
     const all: Record<string, string | number> = { ...headers, ...SECURITY_HEADERS, 'content-length': Buffer.byteLength(body) };
     if (!('content-security-policy' in headers)) all['content-security-policy'] = STRICT_CSP;
     if (options.tls || request.headers['x-forwarded-proto'] === 'https') all['strict-transport-security'] = HSTS;
@@ -96,18 +100,27 @@ export function createGraphQLPost(options: {
     send(request, response, 500, { 'content-type': 'application/json; charset=utf-8' }, unexpectedErrorBody());
   };
 
-  /** A request read but not taken: Yoga answers it from the body already read. */
+  /** A request read but not taken: Yoga answers it from the body already read (an SSE stream included). */
   const toYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
-    const headers = nodeHeaders(request, yoga);
     const url = `${options.tls ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
-    const answer = await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers, body: body.toString('utf8') }), { req: request } as never);
-    const text = await answer.text();
-    if (response.destroyed) return;
-    const out: Record<string, string> = {};
-    answer.headers.forEach((value, name) => (out[name] = value));
-    out['content-length'] = String(Buffer.byteLength(text));
-    response.writeHead(answer.status, out);
-    response.end(text);
+    const aborted = new AbortController();
+    response.once('close', () => aborted.abort());
+    const answer = await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: nodeHeaders(request, yoga), body: body.toString('utf8'), signal: aborted.signal }), {
+      req: request,
+    } as never);
+    if (response.destroyed) return void answer.body?.cancel().catch(() => undefined);
+    const headers: Record<string, string> = {};
+    answer.headers.forEach((value, name) => (headers[name] = value));
+    response.writeHead(answer.status, headers);
+    if (!answer.body) return void response.end();
+    const reader = answer.body.getReader();
+    response.once('close', () => void reader.cancel().catch(() => undefined));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || response.destroyed) break;
+      response.write(value);
+    }
+    response.end();
   };
 
   const run = async (request: IncomingMessage, response: ServerResponse, body: Buffer, accepted: string) => {
@@ -149,7 +162,6 @@ export function createGraphQLPost(options: {
       result = { errors: [options.mask(err)] };
     }
     const answer = processRegularResult(result, recordingFetch, accepted) as unknown as Answer;
-    metrics.httpDirect();
     metrics.httpRequest(operation, answer.status);
     send(request, response, answer.status, answer.headers, answer.body);
   };
