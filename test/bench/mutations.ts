@@ -38,6 +38,8 @@ const DEFAULTS = {
   rounds: 3,
   warmup: 500,
   redis: false,
+  /** A directory for a CPU profile of the "direct" server (node --cpu-prof), written when it stops. */
+  profile: '',
   'load-limit': 1.5,
   'load-wait': 60,
   'max-seconds': 900,
@@ -151,7 +153,7 @@ async function main(): Promise<number> {
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${prefix}:` } : {}),
     ...extra,
   });
-  const [direct, yoga] = await Promise.all([startServer({ env: env('direct', {}) }), startServer({ env: env('yoga', { GRAPHQL_DIRECT_POST: 'false' }) })]);
+  const [direct, yoga] = await Promise.all([startServer({ env: env('direct', {}), nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [] }), startServer({ env: env('yoga', { GRAPHQL_DIRECT_POST: 'false' }) })]);
   const targets: Record<'direct' | 'yoga', Target> = {} as never;
   for (const [name, server] of [['direct', direct], ['yoga', yoga]] as const) {
     const { createApiKey } = await gql<{ createApiKey: { secret: string } }>(server.graphqlUrl, server.token, 'mutation { createApiKey(input: { name: "bench", scopes: ["tasks:write", "tasks:read"] }) { secret } }');
