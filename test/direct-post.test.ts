@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -89,6 +90,18 @@ describe('the direct POST path', () => {
     const revoked = await viaDirect(1, () => gql(direct.url, CREATE_TASK, input('revoked'), key.secret));
     expect(revoked.status).toBe(403);
     expect(codes(revoked.body)).toEqual(['FORBIDDEN']);
+  });
+
+  it('refuses a wrong token before it reads the body', async () => {
+    const { hostname, port } = new URL(direct.origin);
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    // A body of 100 KB is declared, and only its first bytes are sent.
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer hk_wrong\r\nContent-Length: 100000\r\n\r\n{"query":`);
+    await until(() => text, (t) => t.includes('\r\n\r\n'), 'the answer');
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1.1 401 /);
   });
 
   it('refuses a caller without the scope', async () => {

@@ -123,7 +123,13 @@ export function createGraphQLPost(options: {
     response.end();
   };
 
-  const run = async (request: IncomingMessage, response: ServerResponse, body: Buffer, accepted: string) => {
+  const run = async (request: IncomingMessage, response: ServerResponse, length: number, accepted: string) => {
+    const ip = options.ipOf({ req: request });
+    // Before the body is read, as on Yoga's path: a refused caller makes the server hold nothing.
+    const auth = await authenticateHttp(authenticator, request.headers.authorization, log, { path: '/graphql', ip });
+    if (!auth.ok) return send(request, response, auth.status, auth.headers, auth.body);
+    const body = await readBody(request, length);
+    if (body === null) return void response.destroy();
     let params: Params;
     try {
       params = JSON.parse(body.toString('utf8')) as Params;
@@ -131,10 +137,6 @@ export function createGraphQLPost(options: {
       return toYoga(request, response, body);
     }
     if (!plainParams(params)) return toYoga(request, response, body);
-
-    const ip = options.ipOf({ req: request });
-    const auth = await authenticateHttp(authenticator, request.headers.authorization, log, { path: '/graphql', ip });
-    if (!auth.ok) return send(request, response, auth.status, auth.headers, auth.body);
 
     const operation = label(params.operationName);
     const initial = { req: request, request: requestView(request, yoga), principal: auth.principal, clientIp: ip, params };
@@ -174,8 +176,14 @@ export function createGraphQLPost(options: {
     if (accepted === undefined) return false;
     const declared = request.headers['content-length'];
     if (declared === undefined || !/^\d{1,7}$/.test(declared) || Number(declared) > MAX_BODY_BYTES) return false;
-    const length = Number(declared);
+    run(request, response, Number(declared), accepted).catch((err: unknown) => failed(request, response, err));
+    return true;
+  };
+}
 
+/** The request's body, of the length it declared; null when the client went away first. */
+function readBody(request: IncomingMessage, length: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
@@ -184,12 +192,12 @@ export function createGraphQLPost(options: {
     });
     request.on('end', () => {
       // Node's parser enforces Content-Length; this only guards the assumption.
-      if (size !== length) return failed(request, response, new Error(`body of ${size} bytes, ${length} declared`));
-      run(request, response, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), accepted).catch((err: unknown) => failed(request, response, err));
+      if (size !== length) return reject(new Error(`body of ${size} bytes, ${length} declared`));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
-    request.on('error', () => response.destroy());
-    return true;
-  };
+    request.on('error', () => resolve(null));
+    request.on('aborted', () => resolve(null));
+  });
 }
 
 /**
