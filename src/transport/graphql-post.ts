@@ -104,7 +104,7 @@ export function createGraphQLPost(options: {
 
   /** A request read but not taken: Yoga answers it from the body already read (an SSE stream included). */
   const toYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
-    const url = `${options.tls ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
+    const url = urlOf(request, options.tls);
     const aborted = new AbortController();
     response.once('close', () => aborted.abort());
     const answer = await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: nodeHeaders(request, yoga), body: body.toString('utf8'), signal: aborted.signal }), {
@@ -141,7 +141,7 @@ export function createGraphQLPost(options: {
     if (!plainParams(params)) return toYoga(request, response, body);
 
     const operation = label(params.operationName);
-    const initial = { req: request, request: requestView(request, yoga), principal: auth.principal, clientIp: ip, params };
+    const initial = { req: request, request: requestView(request, yoga, options.tls), principal: auth.principal, clientIp: ip, params };
     const enveloped = yoga.getEnveloped(initial as never);
     let result: ExecutionResult;
     // What Yoga's pipeline throws it answers as masked errors; so does this.
@@ -207,16 +207,18 @@ function readBody(request: IncomingMessage, length: number): Promise<Buffer | nu
  * Yoga's own plugins tell an HTTP operation from a WebSocket one by it), made
  * into Fetch API objects only if one asks.
  */
-function requestView(request: IncomingMessage, yoga: HeraldYoga) {
+function requestView(request: IncomingMessage, yoga: HeraldYoga, tls: boolean) {
   let headers: Headers | undefined;
   return {
     method: 'POST',
-    url: `http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`,
+    url: urlOf(request, tls),
     get headers(): Headers {
       return (headers ??= nodeHeaders(request, yoga));
     },
   };
 }
+
+const urlOf = (request: IncomingMessage, tls: boolean) => `${tls ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
 
 function nodeHeaders(request: IncomingMessage, yoga: HeraldYoga): Headers {
   const headers = new yoga.fetchAPI.Headers();
