@@ -271,6 +271,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },
     consoleAssets: createConsoleAssets(),
+    directPost: config.directPost,
+    tls: config.tls !== null,
     log,
   });
   const ws = createWsServer({

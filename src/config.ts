@@ -86,6 +86,7 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
   GRAPHQL_MAX_TOKENS: positiveInt.default(2000),
   GRAPHQL_MAX_COST: positiveInt.default(5000),
+  GRAPHQL_DIRECT_POST: boolean.default('true'),
   PUSH_ALLOWED_HOSTS: z
     .string()
     .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(,\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]))*$/, 'must be a comma-separated list of host names, IPv4 addresses or [IPv6] addresses')
@@ -196,6 +197,8 @@ export type Config = {
    * measures their cost (benchmarks) builds a config with this off.
    */
   readonly protection: boolean;
+  /** Plain JSON GraphQL POSTs skip Yoga's Fetch API layer (transport/graphql-post.ts). */
+  readonly directPost: boolean;
 };
 
 /** Stands in CORS_ORIGINS' default for "any http(s) origin on localhost, 127.0.0.1 or [::1]". */
@@ -288,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     thresholds: { file: e.THRESHOLDS_FILE ? thresholdsFrom(e.THRESHOLDS_FILE) : {}, intervalMs: e.ALERT_EVALUATION_INTERVAL_MS },
     diagnosticsRetentionSeconds: e.DIAGNOSTICS_RETENTION_SECONDS,
     protection: true,
+    directPost: e.GRAPHQL_DIRECT_POST,
   };
 }
 

@@ -25,6 +25,7 @@ export const METRIC = {
   ratelimitDegraded: 'herald_ratelimit_degraded',
   ratelimitInstances: 'herald_ratelimit_instances',
   httpRequestsTotal: 'herald_http_requests_total',
+  httpDirectRequestsTotal: 'herald_http_direct_requests_total',
   connectionsAcceptedTotal: 'herald_connections_accepted_total',
   connectionsClosedTotal: 'herald_connections_closed_total',
   pushAttemptsTotal: 'herald_push_attempts_total',
@@ -138,6 +139,8 @@ export function createMetrics() {
   });
   /** Plain running totals, for the alert thresholds (alerts/sampler.ts) to take rates of without reading the registry. */
   const totals = { httpRequests: 0, httpErrors: 0, pushAttempts: 0, pushFailures: 0 };
+  const httpBy = new Map<string, { inc(): void }>();
+  const httpDirect = new Counter({ ...r, name: METRIC.httpDirectRequestsTotal, help: 'GraphQL POSTs answered by the direct path, without the Fetch API layer' });
 
   const families = ['repo', 'gateway', 'channel', 'other'] as const;
   const bound = <T extends { labels(...v: string[]): unknown }>(metric: T) =>
@@ -174,7 +177,11 @@ export function createMetrics() {
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),
     slowConsumer: () => slow.inc(),
     httpRequest(operation: string, status: number) {
-      http.inc({ operation, status: String(status) });
+      const key = `${status} ${operation}`;
+      let child = httpBy.get(key);
+      // Bounded: operation labels are (use-metrics.ts), statuses are few.
+      if (!child) httpBy.set(key, (child = http.labels(operation, String(status))));
+      child.inc();
       totals.httpRequests++;
       if (status >= 500) totals.httpErrors++;
     },
@@ -204,6 +211,7 @@ export function createMetrics() {
     observeGauges(sources: Partial<typeof read>) {
       Object.assign(read, sources);
     },
+    httpDirect: () => httpDirect.inc(),
     rateLimited: (field: string) => rateLimited.inc({ field }),
     rateLimitInstances: (count: number) => rateInstances.set(count),
     rateLimitDegraded(degraded: boolean) {

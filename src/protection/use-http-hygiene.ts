@@ -9,6 +9,14 @@ const JSON_TYPES = /^application\/(json|graphql-response\+json)\b/i;
 // which set their own (same-origin only: transport/use-console.ts).
 export const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** The headers every answer carries (HSTS only where the request came over TLS, or through a proxy that terminated it). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+export const HSTS = 'max-age=31536000; includeSubDomains';
+
 /**
  * HTTP rules for every response and request body: security headers on every
  * answer, POST bodies only as JSON (415) with a declared length (411) of at
@@ -40,13 +48,11 @@ export function useHttpHygiene(options: {
     },
     onResponse({ request, response }) {
       const headers = response.headers;
-      headers.set('x-content-type-options', 'nosniff');
-      headers.set('referrer-policy', 'no-referrer');
-      headers.set('x-frame-options', 'DENY');
+      for (const name in SECURITY_HEADERS) headers.set(name, SECURITY_HEADERS[name]!);
       if (!headers.has('content-security-policy')) headers.set('content-security-policy', STRICT_CSP);
       // Behind a TLS-terminating proxy the request arrives over http with this header.
       if (request.headers.get('x-forwarded-proto') === 'https' || new URL(request.url).protocol === 'https:') {
-        headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+        headers.set('strict-transport-security', HSTS);
       }
     },
   };

@@ -5,7 +5,7 @@ import { CONSOLE_ASSETS_PATH, DASHBOARD_PATH } from '../console/pages.js';
 import { STRICT_CSP } from '../protection/use-http-hygiene.js';
 import { REST_PREFIX } from './use-rest-routes.js';
 import type { WsServer } from './ws-server.js';
-import type { HeraldYoga } from './yoga.js';
+import type { HeraldHttp } from './yoga.js';
 
 /** Paths where a WebSocket upgrade is accepted; anything else is refused before the handshake. */
 export const WS_PATHS = new Set(['/graphql', '/api/v1/ws', '/api/internal/v1/ws/gateways/connect']);
@@ -101,12 +101,13 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal) {
  * paths. With `tls` the same port speaks HTTPS, and upgrades arrive over it
  * as WSS.
  */
-export function createHttpServer(yoga: HeraldYoga, ws: WsServer, options: HttpServerOptions): Server | TlsServer {
+export function createHttpServer(yoga: HeraldHttp, ws: WsServer, options: HttpServerOptions): Server | TlsServer {
   const allowed = options.allowedHosts && new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const httpPath = (path: string) => HTTP_PATHS.has(path) || path.startsWith(REST_PREFIX) || path.startsWith(CONSOLE_ASSETS_PATH);
   const handle: RequestListener = (request, response) => {
     const refusal = screen(request, httpPath, allowed);
     if (refusal) return answer(response, refusal);
+    if (yoga.graphqlPost?.(request, response)) return;
     void yoga(request, response);
   };
   const timeouts = { keepAliveTimeout: 65_000, requestTimeout: 60_000 };

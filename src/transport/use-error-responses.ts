@@ -16,11 +16,14 @@ type Fetch = { readonly Response: typeof Response };
 function errorResponse(err: unknown, fetchAPI: Fetch, log: Logger, request: Request): Response {
   if (err instanceof BackendUnavailableError) return unavailable(fetchAPI);
   log.error({ component: 'http', method: request.method, path: pathOf(request), err }, 'unexpected error');
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), {
+  return new fetchAPI.Response(unexpectedErrorBody(), {
     status: 500,
     headers: { 'content-type': 'application/json; charset=utf-8' },
   });
 }
+
+/** The body of a 500: nothing of the error itself. */
+export const unexpectedErrorBody = () => JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
 
 const pathOf = (request: Request) => {
   try {

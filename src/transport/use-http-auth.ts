@@ -11,17 +11,57 @@ const REFUSALS: Record<RefusalReason, { status: number; message: string; code: s
   expired: { status: 401, message: 'Token expired', code: 'UNAUTHENTICATED' },
 };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+const UNAVAILABLE_BODY = JSON.stringify({ errors: [{ message: 'A backend (Redis) is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS } }] });
+
+/** The answer to a request that needs Redis while it is away. */
+export const unavailableAnswer = () => ({ status: 503, body: UNAVAILABLE_BODY, headers: { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) } });
+
 export function unavailable(fetchAPI: { Response: typeof Response }): Response {
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'A backend (Redis) is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS } }] }), {
-    status: 503,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(RETRY_AFTER_SECONDS) },
-  });
+  return new fetchAPI.Response(UNAVAILABLE_BODY, { status: 503, headers: { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) } });
+}
+
+/** What the caller of an HTTP request is, or the answer that refuses it. */
+export type HttpAuthentication =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly status: number; readonly body: string; readonly headers: Record<string, string> };
+
+/**
+ * Checks an HTTP request's bearer token: a missing credential where one is
+ * required, or a wrong one, is refused (401, or 403 when revoked) and logged
+ * as an audit line; a key that cannot be checked while Redis is away is a 503
+ * with Retry-After. Shared by the Yoga hook below and the direct GraphQL POST
+ * path (graphql-post.ts), so both refuse alike.
+ */
+export async function authenticateHttp(
+  authenticator: Authenticator,
+  authorization: string | null | undefined,
+  log: Logger,
+  where: { readonly path: string; readonly ip: string | undefined },
+): Promise<HttpAuthentication> {
+  let result;
+  try {
+    result = await authenticator.authenticate(bearerToken(authorization ?? null));
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+    // A key cannot be checked while Redis is away: the caller may retry, and is told when.
+    return { ok: false, ...unavailableAnswer() };
+  }
+  if (result.ok) return result;
+  const refusal = REFUSALS[result.reason];
+  log.warn({ audit: true, transport: 'http', path: where.path, ip: where.ip, reason: result.reason, detail: result.detail, principal: result.principalId }, 'authentication failed');
+  return {
+    ok: false,
+    status: refusal.status,
+    body: JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }),
+    headers: { 'content-type': JSON_TYPE, 'www-authenticate': 'Bearer' },
+  };
 }
 
 /**
  * Authenticates GraphQL HTTP requests (GET, POST and SSE) before anything is
- * parsed: a missing credential where one is required, or a wrong one, is a 401.
- * The principal is kept per request for the context factory to pick up.
+ * parsed (see authenticateHttp). The principal is kept per request for the
+ * context factory to pick up.
  */
 export function useHttpAuth(options: {
   authenticator: Authenticator;
@@ -33,28 +73,13 @@ export function useHttpAuth(options: {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!isProtected(url.pathname)) return;
-      let result;
-      try {
-        result = await authenticator.authenticate(bearerToken(request.headers.get('authorization')));
-      } catch (err) {
-        if (!(err instanceof BackendUnavailableError)) throw err;
-        // A key cannot be checked while Redis is away: the caller may retry, and is told when.
-        return endResponse(unavailable(fetchAPI));
-      }
+      const ip = (request as Request & { ip?: string }).ip;
+      const result = await authenticateHttp(authenticator, request.headers.get('authorization'), log, { path: url.pathname, ip });
       if (result.ok) {
         principals.set(request, result.principal);
         return;
       }
-      const refusal = REFUSALS[result.reason];
-      const ip = (request as Request & { ip?: string }).ip;
-      log.warn({ audit: true, transport: 'http', path: url.pathname, ip, reason: result.reason, detail: result.detail, principal: result.principalId }, 'authentication failed');
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }), {
-          status: refusal.status,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
-        }),
-      );
+      endResponse(new fetchAPI.Response(result.body, { status: result.status, headers: result.headers }));
     },
   };
 }
-

@@ -27,18 +27,33 @@ export function useMetricsEndpoint(options: { metrics: Metrics; authenticator: A
   };
 }
 
-/** Counts GraphQL HTTP requests by operation name and status. */
-export function useHttpMetrics(metrics: Metrics): Plugin {
-  const operations = new WeakMap<Request, string>();
-  // Operation names come from clients: past a bound, new names share one label so series stay bounded.
+const labelers = new WeakMap<Metrics, (name: unknown) => string>();
+
+/**
+ * The `operation` label of an HTTP request's operation name, one set of known
+ * names per metrics registry (Yoga's hook and the direct POST path share it).
+ * Operation names come from clients: past a bound, new names share one label
+ * so series stay bounded.
+ */
+export function operationLabel(metrics: Metrics): (name: unknown) => string {
+  let label = labelers.get(metrics);
+  if (label) return label;
   const known = new Set<string>();
-  const label = (name: unknown) => {
+  label = (name: unknown) => {
     if (typeof name !== 'string' || name === '') return 'anonymous';
     if (known.has(name)) return name;
     if (known.size >= 200 || name.length > 64) return 'other';
     known.add(name);
     return name;
   };
+  labelers.set(metrics, label);
+  return label;
+}
+
+/** Counts GraphQL HTTP requests by operation name and status. */
+export function useHttpMetrics(metrics: Metrics): Plugin {
+  const operations = new WeakMap<Request, string>();
+  const label = operationLabel(metrics);
   return {
     onParams({ params, request }) {
       operations.set(request, label(params.operationName));

@@ -27,6 +27,7 @@ import { useSseSessions } from './use-sse-sessions.js';
 import { useConsole } from './use-console.js';
 import type { ConsoleAssets } from '../console/assets.js';
 import { withErrorResponses } from './use-error-responses.js';
+import { createGraphQLPost, type GraphQLPost } from './graphql-post.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -97,6 +98,9 @@ type NodeServerContext = { readonly req?: IncomingMessage };
 
 export type HeraldYoga = YogaServerInstance<Partial<SocketContext> & NodeServerContext, Context>;
 
+/** Yoga, and the direct path for plain JSON POSTs that answers most GraphQL requests without Yoga's Fetch API layer (null when off). */
+export type HeraldHttp = HeraldYoga & { readonly graphqlPost: GraphQLPost | null };
+
 export function createHeraldYoga(options: {
   services: Services;
   authenticator: Authenticator;
@@ -116,14 +120,18 @@ export function createHeraldYoga(options: {
   sessions: { registry: TransportSessions; maxSessions: number; maxPerPrincipal: number };
   /** The operators' console's scripts and styles (console/assets.ts). */
   consoleAssets: ConsoleAssets;
+  /** Answer plain JSON POSTs on the direct path (graphql-post.ts); off, Yoga answers every request. */
+  directPost: boolean;
+  /** The port speaks HTTPS (for the headers the direct path sets). */
+  tls: boolean;
   log: Logger;
-}): HeraldYoga {
+}): HeraldHttp {
   const { services, authenticator, production, log } = options;
   const principals = new WeakMap<Request, Principal>();
   const originAllowed = createOriginCheck(options.corsOrigins);
   const ipOf = (serverContext: NodeServerContext) => clientIp(serverContext.req?.socket.remoteAddress, serverContext.req?.headers['x-forwarded-for'], options.trustProxy);
 
-  return createYoga<Partial<SocketContext> & NodeServerContext, Context>({
+  const yoga = createYoga<Partial<SocketContext> & NodeServerContext, Context>({
     schema: getSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: '/health',
@@ -179,4 +187,8 @@ export function createHeraldYoga(options: {
       useSseSessions({ ...options.sessions, log }),
     ], log),
   });
+  // The direct path does the HTTP rules and authentication itself, as the hooks above do; without protection
+  // (a benchmark's peer) there are no HTTP rules to keep, so Yoga answers everything.
+  const graphqlPost = options.directPost && options.protection ? createGraphQLPost({ yoga, authenticator, metrics: services.metrics, ipOf, mask: options.mask, tls: options.tls, log }) : null;
+  return Object.assign(yoga, { graphqlPost });
 }
