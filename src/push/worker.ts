@@ -223,9 +223,16 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
             deliveredAt: null,
             latencyMs: null,
           };
-    if (delivery !== earlier) await store.recordDelivery(delivery, { fence: lead.fence });
+    // One write per outcome: a delivery is first recorded with its first
+    // attempt's result, not before it as well (that doubled the writes of
+    // every push). Another instance taking over meanwhile finds no record and
+    // starts the event afresh under the same delivery id, as it would from a
+    // PENDING one. Only an event held back by a lapsed lease shows PENDING.
+    let recorded = delivery === earlier;
     while (running) {
       if (!lead.mayPush()) {
+        if (!recorded) await store.recordDelivery(delivery, { fence: lead.fence });
+        recorded = true;
         await nap(LEASE_WAIT_MS);
         continue;
       }
