@@ -65,6 +65,7 @@ const DEFAULTS = {
   'max-seconds': 1800,
   'settle-ms': 300,
   env: '', // extra server environment, "KEY=VALUE,KEY=VALUE"
+  root: '', // directory to run the servers from (default: this checkout), e.g. one that speaks Redis Cluster
   help: false,
 };
 type Options = typeof DEFAULTS;
@@ -195,7 +196,7 @@ async function runOnce(o: Options, mode: 'embedded' | 'redis', count: number) {
   const instances: Instance[] = [];
   const all = new Samples(1 << 16);
   try {
-    const servers = await Promise.all(Array.from({ length: count }, () => startServer({ env })));
+    const servers = await Promise.all(Array.from({ length: count }, () => startServer({ env, root: o.root })));
     for (const server of servers) {
       const tally = new Tally();
       instances.push({ server, tally, publisher: new Publisher(server.graphqlUrl, token, o['publish-sockets']), subs: [], latency: new Samples(1 << 14) });
