@@ -29,7 +29,7 @@ import { familyOf, type TopicFamily } from './topics.js';
 // Events made together (a deployment to many gateways) go in one call, and
 // when they span several topics of one family, in one message on the
 // family's batch channel instead of one per topic: a deployment to 100
-// gateways costs each instance one message, not 100 (see subscribeBatches).
+// gateways costs each instance one message, not 100 (see batchRoutes).
 // KEYS: the global position, then per event its topic's sequence, stream,
 // floor and family set. ARGV: per event its topic, channel, JSON up to the
 // sequence, and its topic's retention count and seconds (a channel may keep
