@@ -153,3 +153,36 @@ describe('a pushing instance that was paused past its lease', () => {
     await r.close();
   });
 });
+
+describe('many endpoints of one repository, pushed from one shared read of the log', () => {
+  const cluster = useCluster(2, { PUSH_LEADER_TTL_MS: '1000', PUSH_RETRY_BASE_MS: '20', PUSH_RETRY_MAX_MS: '100' });
+  const instances = cluster.instances as [HeraldProcess, HeraldProcess];
+  const pushing = async (server: HeraldProcess) => (await gqlOk(server.url, '{ stats { push { pushing } } }')).stats.push.pushing as boolean;
+
+  it('gives every endpoint every event once and in order, across the death of the pushing instance', async () => {
+    // Every endpoint holds one POST long enough for the pushing instance to be killed while it waits.
+    const receivers = await Promise.all(Array.from({ length: 6 }, () => startReceiver({ fallback: (n) => ({ status: 200, delayMs: n === 4 ? 2_000 : 5 }) })));
+    for (const r of receivers) await gqlOk(instances[0].url, REGISTER, { input: { callbackUrl: r.url, repositories: ['shared-read'], clientVersion: '1.0.0' } });
+    const flags = await until(() => Promise.all(instances.map(pushing)), (p) => p.filter(Boolean).length === 1, 'one instance to push', 30_000);
+    const leader = instances[flags.indexOf(true)]!;
+    const other = instances[flags.indexOf(false)]!;
+    const titles = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    for (const title of titles) await createTask(other.url, 'shared-read', title);
+    for (const r of receivers) await r.until(() => r.arrivedPosts().length > 4);
+    leader.kill('SIGKILL');
+    await leader.exited;
+    await until(() => pushing(other), (p) => p, 'the other instance to take over', 30_000);
+    for (const r of receivers) await r.until(() => new Set(r.delivered().map((p) => JSON.parse(p.body).payload.task.title)).size === titles.length);
+    for (const r of receivers) {
+      expect(deduplicated(r.delivered()).map((p) => JSON.parse(p.body).payload.task.title)).toEqual(titles);
+      // One delivery id per event, whichever instance sent it.
+      const idsOf = new Map<string, Set<string>>();
+      for (const p of r.delivered()) {
+        const eventId = JSON.parse(p.body).id as string;
+        idsOf.set(eventId, (idsOf.get(eventId) ?? new Set()).add(String(p.headers['x-herald-delivery'])));
+      }
+      expect([...idsOf.values()].map((ids) => ids.size)).toEqual(titles.map(() => 1));
+    }
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+});

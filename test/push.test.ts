@@ -64,6 +64,17 @@ describe('pushing to CLI endpoints', () => {
     expect(delivery!.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('records a delivery once, with the outcome of its first attempt, not before it', async () => {
+    const r = await receiver({ script: [{ status: 200, delayMs: 200 }] });
+    const { id } = await register(r.url, ['push-one-write']);
+    await createTask(herald.url, 'push-one-write', 'answered late');
+    await r.until(() => r.arrivedPosts().length === 1);
+    // The first attempt is under way: nothing is written for it yet.
+    expect(await deliveries(id)).toEqual([]);
+    const [delivery] = await until(() => deliveries(id), (d) => d.length > 0, 'the outcome to be recorded');
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1, lastError: null });
+  });
+
   it('retries 500, 500 and delivers on the third attempt', async () => {
     const r = await receiver({ script: [{ status: 500 }, { status: 500 }] });
     const { id } = await register(r.url, ['push-retry']);

@@ -1,13 +1,13 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
-import { outlivedRetentionOfAny, type EventBus, type LogRead, type Retention, type RetentionOf } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type Retention, type RetentionOf } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent, type SealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
 import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { isPriority } from './priority.js';
-import { familyOf } from './topics.js';
+import { familyOf, type TopicFamily } from './topics.js';
 
 // One script numbers each event (per topic and globally), appends it to its
 // topic's stream, trims the stream and publishes it: live order equals log
@@ -26,14 +26,21 @@ import { familyOf } from './topics.js';
 //   event of a topic always does.
 // The floor, like the sequence, has no expiry: it is only ever compared with
 // cursors, and one older than the retention time is expired anyway.
-// Events made together (a deployment to many gateways) go in one call.
+// Events made together (a deployment to many gateways) go in one call, and
+// when they span several topics of one family, in one message on the
+// family's batch channel instead of one per topic: a deployment to 100
+// gateways costs each instance one message, not 100 (see batchRoutes).
 // KEYS: the global position, then per event its topic's sequence, stream,
 // floor and family set. ARGV: per event its topic, channel, JSON up to the
 // sequence, and its topic's retention count and seconds (a channel may keep
-// fewer events, or keep them shorter, than the default).
+// fewer events, or keep them shorter, than the default); then, for a batch
+// message, its channel.
 const PUBLISH_SCRIPT = `
 local numbers = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
+local count = (#KEYS - 1) / 4
+local batch = ARGV[5 * count + 1]
+local parts = {}
+for i = 0, count - 1 do
   local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
   local topic, channel, head = ARGV[1 + 5 * i], ARGV[2 + 5 * i], ARGV[3 + 5 * i]
   local limit, seconds = tonumber(ARGV[4 + 5 * i]), ARGV[5 + 5 * i]
@@ -52,10 +59,16 @@ for i = 0, (#KEYS - 1) / 4 - 1 do
   end
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, seconds)
-  redis.call('PUBLISH', channel, message)
+  if batch then
+    parts[2 * i + 1] = topic
+    parts[2 * i + 2] = message
+  else
+    redis.call('PUBLISH', channel, message)
+  end
   numbers[2 * i + 1] = sequence
   numbers[2 * i + 2] = position
 end
+if batch then redis.call('PUBLISH', batch, table.concat(parts, '\\n')) end
 return numbers
 `;
 
@@ -82,6 +95,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   redis.command.defineCommand(PUBLISH_COMMAND, { lua: PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   const decodeRead = readDecoder(log);
+  const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, decodeLive);
 
   /** One page of each topic asked, with its floor, in one round trip. */
   async function readPages(requests: readonly PageRequest[]): Promise<Page[]> {
@@ -114,6 +128,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       keys.push(`${prefix}seq:${topic}`, logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
       args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
     }
+    const family = batchFamily(events);
+    if (family !== undefined) args.push(batches.channelOf(family));
     let numbers: number[];
     try {
       numbers = await publishScript(keys.length, ...keys, ...args);
@@ -189,16 +205,29 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       return (await publishAll([draft]))[0]!;
     },
     publishAll,
-    subscribe(topic, listener) {
-      const pattern = topic.endsWith(':*') && familyOf(topic) !== undefined;
-      return redis.subscriptions.subscribe(
+    async subscribe(topic, listener) {
+      const family = familyOf(topic);
+      const pattern = topic.endsWith(':*') && family !== undefined;
+      const own = redis.subscriptions.subscribe(
         channelOf(topic),
         (message) => {
-          const event = decodeLive(message);
+          const event = decodeLive(message.toString());
           if (event) listener(event);
         },
         { pattern },
       );
+      if (family === undefined) return own;
+      // Both live before this resolves, so that no event of the topic can pass by either way.
+      const [single, batched] = await Promise.allSettled([own, batches.join(family, pattern ? null : topic, listener)]);
+      if (single.status === 'rejected' || batched.status === 'rejected') {
+        if (single.status === 'fulfilled') single.value();
+        if (batched.status === 'fulfilled') batched.value();
+        throw single.status === 'rejected' ? single.reason : (batched as PromiseRejectedResult).reason;
+      }
+      return () => {
+        single.value();
+        batched.value();
+      };
     },
     onLiveGap(handler) {
       redis.subscriptions.onGap((gap) => handler({ since: gap.since, resumed: gap.resubscribed }));
@@ -239,6 +268,110 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   };
 }
 
+/**
+ * The family whose batch channel carries these events, or undefined when
+ * they go one message per event: a batch message pays off for events of
+ * several topics of one family (one deployment to many gateways), and it
+ * would only widen the audience of events of one topic.
+ */
+function batchFamily(events: readonly SealedEvent[]): TopicFamily | undefined {
+  if (events.length < 2) return undefined;
+  const first = events[0]!.sealed.topic;
+  const family = familyOf(first);
+  if (family === undefined) return undefined;
+  let several = false;
+  for (const { sealed } of events) {
+    const topic = sealed.topic;
+    // The batch message separates topics and events by newlines, which JSON text never holds unescaped.
+    if (topic === first) continue;
+    if (familyOf(topic) !== family || topic.includes('\n') || first.includes('\n')) return undefined;
+    several = true;
+  }
+  return several ? family : undefined;
+}
+
+type BatchRoute = {
+  /** Listeners per named topic of the family. */
+  readonly topics: Map<string, Set<EventListener>>;
+  /** Listeners of the family wildcard: every event of the family. */
+  readonly wildcard: Set<EventListener>;
+  readonly subscription: Promise<() => void>;
+};
+
+/**
+ * The receiving side of batch messages: one subscription per family batch
+ * channel while any topic of the family is followed here, whose messages
+ * (`topic\nevent\ntopic\nevent...`, in publish order) are split by topic
+ * and handed to the listeners of each. An event of a topic nobody follows
+ * here is never parsed. Redis sends a subscriber connection its messages in
+ * the order they were published whatever their channel, so an event in a
+ * batch keeps its place among those published to its topic alone.
+ */
+function batchRoutes(redis: RedisConnections, channelOf: (family: TopicFamily) => string, decodeLive: (text: string) => EventEnvelope | null) {
+  const routes = new Map<TopicFamily, BatchRoute>();
+
+  const route = (to: BatchRoute, message: Buffer) => {
+    const text = message.toString();
+    let at = 0;
+    while (at < text.length) {
+      const split = text.indexOf('\n', at);
+      if (split < 0) return;
+      const next = text.indexOf('\n', split + 1);
+      const end = next < 0 ? text.length : next;
+      const listeners = to.topics.get(text.slice(at, split));
+      if (listeners !== undefined || to.wildcard.size > 0) {
+        const event = decodeLive(text.slice(split + 1, end));
+        if (event) {
+          if (listeners) for (const listener of listeners) listener(event);
+          for (const listener of to.wildcard) listener(event);
+        }
+      }
+      at = end + 1;
+    }
+  };
+
+  return {
+    channelOf,
+    /** Hands the listener the batched events of the topic (every one of the family when null); resolves once live. */
+    async join(family: TopicFamily, topic: string | null, listener: EventListener): Promise<() => void> {
+      let to = routes.get(family);
+      if (!to) {
+        const created: BatchRoute = { topics: new Map(), wildcard: new Set(), subscription: undefined as unknown as Promise<() => void> };
+        (created as { subscription: Promise<() => void> }).subscription = redis.subscriptions.subscribe(channelOf(family), (message) => route(created, message));
+        routes.set(family, (to = created));
+      }
+      const joined = to;
+      let set = joined.wildcard;
+      if (topic !== null) {
+        const named = joined.topics.get(topic);
+        if (named) set = named;
+        else joined.topics.set(topic, (set = new Set()));
+      }
+      set.add(listener);
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        set.delete(listener);
+        if (topic !== null && set.size === 0 && joined.topics.get(topic) === set) joined.topics.delete(topic);
+        if (joined.topics.size > 0 || joined.wildcard.size > 0 || routes.get(family) !== joined) return;
+        routes.delete(family);
+        joined.subscription.then(
+          (unsubscribe) => unsubscribe(),
+          () => {},
+        );
+      };
+      try {
+        await joined.subscription;
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      return leave;
+    },
+  };
+}
+
 /** How many decoded log entries are kept for readers that come by the same stretch of the log. */
 const READ_CACHE = 4096;
 
@@ -274,8 +407,7 @@ function readDecoder(log: Logger) {
 function liveDecoder(log: Logger) {
   let lastText: string | undefined;
   let lastPayload: unknown;
-  return (message: Buffer): EventEnvelope | null => {
-    const text = message.toString();
+  return (text: string): EventEnvelope | null => {
     const start = text.indexOf('"payload":');
     const end = text.lastIndexOf(',"sequence":');
     const payloadText = start >= 0 && end > start ? text.slice(start + '"payload":'.length, end) : undefined;

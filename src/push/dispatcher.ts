@@ -1,3 +1,4 @@
+import { createSharedLogReader } from '../events/shared-reader.js';
 import type { CliRegistration } from './store.js';
 import { attempt, targetFailure } from './attempt.js';
 import { Deposed, type Leadership } from './leader.js';
@@ -22,6 +23,7 @@ import type { Audit } from '../log.js';
 export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
   const workers = new Map<string, { stop(): Promise<void> }>();
+  const logs = createSharedLogReader(deps.bus);
   /** Whose registration each worker pushes, to stop a revoked principal's at once. */
   const owners = new Map<string, string>();
   /** Registrations stopped that way: a reconcile that read the store before they were deleted must not start them again. */
@@ -79,7 +81,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       for (const id of retired) if (!wanted.has(id)) retired.delete(id);
       for (const registration of registrations) {
         if (workers.has(registration.id) || retired.has(registration.id)) continue;
-        workers.set(registration.id, startWorker(registration, deps, lead(claimed)));
+        workers.set(registration.id, startWorker(registration, deps, lead(claimed), logs));
         owners.set(registration.id, registration.ownerId);
       }
       if (Date.now() - lastHealthCheck >= settings.healthIntervalMs) {

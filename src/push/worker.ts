@@ -2,6 +2,7 @@ import { derivedId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
+import type { SharedLogReader } from '../events/shared-reader.js';
 import type { EventStream } from '../events/stream.js';
 import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
@@ -101,9 +102,11 @@ function bodyOf(event: EventEnvelope): string {
  * Every write carries the lead's fencing token: once another instance has
  * taken over, the first write is refused and the worker stops.
  */
-export function startWorker(registration: CliRegistration, deps: WorkerDeps, lead: Lead): { stop(): Promise<void> } {
+export function startWorker(registration: CliRegistration, deps: WorkerDeps, lead: Lead, logs: SharedLogReader): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [Topics.wildcard('repo')] : registration.repositories.map(Topics.repo);
+  // Workers of the same topics read the log once between them (shared-reader.ts).
+  const reader = logs.open(topics);
   const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
   let running = true;
   const idle = () => {};
@@ -189,7 +192,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
           arrived = false;
           live.clear();
           watch(live);
-          const page = await bus.read(topics, from, PAGE);
+          const page = await reader.read(from, PAGE);
           if (!page.ok) {
             log.error({ registrationId: registration.id }, 'push fell behind retention; continuing from now');
             from = { position: await bus.head(), time: Date.now() };
@@ -221,6 +224,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
       }
     } finally {
       await live?.return();
+      reader.close();
       endpoint.close();
     }
   })();
@@ -248,9 +252,16 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
             deliveredAt: null,
             latencyMs: null,
           };
-    if (delivery !== earlier) await store.recordDelivery(delivery, { fence: lead.fence });
+    // One write per outcome: a delivery is first recorded with its first
+    // attempt's result, not before it as well (that doubled the writes of
+    // every push). Another instance taking over meanwhile finds no record and
+    // starts the event afresh under the same delivery id, as it would from a
+    // PENDING one. Only an event held back by a lapsed lease shows PENDING.
+    let recorded = delivery === earlier;
     while (running) {
       if (!lead.mayPush()) {
+        if (!recorded) await store.recordDelivery(delivery, { fence: lead.fence });
+        recorded = true;
         await nap(LEASE_WAIT_MS);
         continue;
       }

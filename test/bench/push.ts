@@ -72,6 +72,7 @@ const DEFAULTS = {
   redis: false,
   'node-args': '', // extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   env: '', // extra server environment, "KEY=VALUE,KEY=VALUE"
+  root: '', // directory to run the server from (default: this checkout), e.g. a copy with a change to compare
   help: false,
 };
 type Options = { -readonly [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] };
@@ -388,8 +389,9 @@ async function run(name: RunName, options: Options, env: Record<string, string>,
   let monitor: ReturnType<typeof watchEndpoints> | null = null;
   try {
     // Every endpoint is registered by the one admin principal.
-    const room = { PUSH_MAX_REGISTRATIONS_PER_OWNER: String(Math.max(10, options.endpoints)) };
-    server = await startServer({ nodeArgs, env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...room, ...env } });
+    // The receivers listen on plain HTTP on this machine's loopback, which production refuses unless listed.
+    const room = { PUSH_MAX_REGISTRATIONS_PER_OWNER: String(Math.max(10, options.endpoints)), PUSH_ALLOWED_HOSTS: '127.0.0.1', PUSH_ALLOW_HTTP: 'true' };
+    server = await startServer({ nodeArgs, root: options.root, env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...room, ...env } });
     console.log(`  server pid ${server.pid} on ${server.origin}${redis ? `, redis pid ${redis.pid} at ${redis.url}` : ' (embedded)'}`);
     publisher = new Publisher(server.graphqlUrl, server.token, options['publish-sockets']);
 

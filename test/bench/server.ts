@@ -229,10 +229,10 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
 
 export type RedisProcess = { readonly pid: number; readonly url: string; output(): string; stop(): Promise<void> };
 
-/** A throwaway redis-server on a free port (no persistence); killAllServers kills it too. */
-export async function startRedisServer(): Promise<RedisProcess> {
+/** A throwaway redis-server on a free port (no persistence), with `extraArgs` (e.g. cluster mode); killAllServers kills it too. */
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisProcess> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tracked = track(child, 8_192);
   const handle: RedisProcess = { pid: child.pid ?? -1, url: `redis://127.0.0.1:${port}`, output: tracked.output, stop: () => tracked.stop(3_000) };
   const deadline = Date.now() + 10_000;

@@ -313,3 +313,58 @@ redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, 
     expect(seen).toEqual([first, ...later]);
   });
 });
+
+redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
+  /** Every message published under the bus's prefix, by channel, as a separate connection hears it. */
+  async function tap(redis: RedisConnections) {
+    const spy = redis.command.duplicate({ enableOfflineQueue: true });
+    const heard: Array<{ channel: string; message: string }> = [];
+    spy.on('pmessage', (_pattern: string, channel: string, message: string) => heard.push({ channel: channel.slice(redis.keyPrefix.length), message }));
+    await spy.psubscribe(`${redis.keyPrefix}*`);
+    return { heard, close: () => spy.disconnect() };
+  }
+
+  it('carries events made together for several topics of a family as one message, in place among single publishes', async () => {
+    const { redis, bus } = await make();
+    const spy = await tap(redis);
+    const a = collector();
+    const b = collector();
+    const family = collector();
+    await bus.subscribe('gateway:a', a.listener);
+    await bus.subscribe('gateway:b', b.listener);
+    await bus.subscribe('gateway:*', family.listener);
+    const before = await bus.publish(draft('gateway:a', 1));
+    const batch = await bus.publishAll([draft('gateway:b', 2), draft('gateway:a', 3), draft('gateway:c', 4)]);
+    const after = await bus.publish(draft('gateway:a', 5));
+    await a.waitFor(3);
+    await b.waitFor(1);
+    await family.waitFor(5);
+    expect(a.events).toEqual([before, batch[1], after]);
+    expect(b.events).toEqual([batch[0]]);
+    expect(family.events).toEqual([before, ...batch, after]);
+    await until(() => spy.heard.length, (n) => n >= 3, 'three messages');
+    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:gateway:a', 'evb:gateway', 'ev:gateway:a']);
+    spy.close();
+  });
+
+  it('sends the events of one topic one message each, and follows the batch channel only while a topic of its family is followed', async () => {
+    const { redis, bus } = await make();
+    const spy = await tap(redis);
+    const numsub = async (channel: string) => Number(((await redis.command.call('PUBSUB', 'NUMSUB', `${redis.keyPrefix}${channel}`)) as unknown[])[1]);
+    const a = collector();
+    const offA = await bus.subscribe('gateway:a', a.listener);
+    const offB = await bus.subscribe('gateway:b', () => {});
+    expect(await numsub('evb:gateway')).toBe(1);
+    expect(await numsub('evb:repo')).toBe(0);
+    const same = await bus.publishAll([draft('gateway:a', 1), draft('gateway:a', 2)]);
+    await a.waitFor(2);
+    expect(a.events).toEqual(same);
+    await until(() => spy.heard.length, (n) => n >= 2, 'two messages');
+    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:gateway:a', 'ev:gateway:a']);
+    offA();
+    expect(await numsub('evb:gateway')).toBe(1);
+    offB();
+    await until(() => numsub('evb:gateway'), (n) => n === 0, 'the batch channel unsubscribed');
+    spy.close();
+  });
+});
