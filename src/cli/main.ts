@@ -34,7 +34,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     });
   }
   const stop = (signal: NodeJS.Signals) => {
-    void context.cleanup().then(() => process.exit(signal === 'SIGINT' || signal === 'SIGTERM' ? exitCode : Exit.failed));
+    // The code as the signal found it: what ending the command causes (a subscription
+    // ended by the deregistration, say) is not a failure of the command.
+    const code = signal === 'SIGINT' || signal === 'SIGTERM' ? exitCode : Exit.failed;
+    void context.cleanup().then(() => process.exit(code));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
