@@ -48,7 +48,7 @@ describe('hub on Redis: live streams across what pub/sub loses', () => {
   let prefix = 0;
 
   const connect = async () => {
-    const connections = createRedisConnections(redis.url, `hub-gaps:${prefix}:`, silent);
+    const connections = createRedisConnections({ kind: 'single', url: redis.url }, `hub-gaps:${prefix}:`, silent);
     expect(await connections.whenReady(5_000)).toBe(true);
     return connections;
   };

@@ -26,7 +26,8 @@ type Scripts = { heraldDeploymentAck(hash: string, index: string, gatewayId: str
 export function createRedisDeploymentStore(redis: RedisConnections): DeploymentStore {
   const client = redis.command as Redis & Scripts;
   client.defineCommand('heraldDeploymentAck', { numberOfKeys: 2, lua: ACKNOWLEDGE });
-  const p = redis.keyPrefix;
+  // One hash tag: a deployment is recorded with its indexes in one transaction (one slot in a Redis Cluster).
+  const p = `${redis.keyPrefix}{deployments}:`;
   const hashOf = (id: string) => `${p}deployment:${id}`;
   const eventKey = (eventId: string) => `${p}deployment-event:${eventId}`;
   const correlationKey = (correlationId: string) => `${p}deployment-correlation:${correlationId}`;

@@ -55,7 +55,7 @@ const startServer = () => (server ??= startRedis());
 
 /** Connections on the file's redis-server, with every key under `prefix`; closed after the file. */
 async function connect(prefix: string): Promise<RedisConnections> {
-  const connections = createRedisConnections((await startServer()).url, prefix, silent);
+  const connections = createRedisConnections({ kind: 'single', url: (await startServer()).url }, prefix, silent);
   opened.push(connections);
   if (!(await connections.whenReady(5_000))) throw new Error('redis did not become ready');
   return connections;

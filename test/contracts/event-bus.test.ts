@@ -297,8 +297,8 @@ redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, 
     const { redis, bus } = await make();
     const first = await bus.publish(draft('repo:clean', 1));
     // Two entries no publisher wrote (say, by hand), then real events after them.
-    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 1}-0`, 'e', 'not json');
-    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 2}-0`, 'e', '{"id":1}');
+    await redis.command.xadd(`${redis.keyPrefix}log:{repo:dirty}`, `${first.position + 1}-0`, 'e', 'not json');
+    await redis.command.xadd(`${redis.keyPrefix}log:{repo:dirty}`, `${first.position + 2}-0`, 'e', '{"id":1}');
     await redis.command.set(`${redis.keyPrefix}position`, String(first.position + 2));
     const later = [await bus.publish(draft('repo:dirty', 2)), await bus.publish(draft('repo:clean', 3)), await bus.publish(draft('repo:dirty', 4))];
     const seen: EventEnvelope[] = [];
