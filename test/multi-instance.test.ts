@@ -44,7 +44,7 @@ describe('two server processes on one Redis', () => {
     const recorders = many.map((c) => record<TaskEventResult>(c, TASK_EVENTS, { repositories: ['crowd'] }));
     await waitForSubscriptions(a.url, 25);
     const probe = new Redis(cluster.redis.url);
-    const channel = 'herald:ev:repo:crowd';
+    const channel = 'herald:ev:{repo:crowd}';
     expect(await probe.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
 
     await createTask(b.url, 'crowd', 'to all');

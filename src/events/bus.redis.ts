@@ -163,24 +163,28 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     const positions: number[] = [];
     // Named in its family before the first event can be read, so a wildcard reader never misses a topic.
     const named = Promise.all([...byTopic.keys()].map((topic) => redis.command.sadd(topicsOf(familyOf(topic) ?? 'other'), topic)));
+    /** Positions for these events, in their order: `last` is the counter after taking them. */
+    const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
-      for (let attempt = 0; attempt < POSITION_ATTEMPTS; attempt++) {
-        const last = await redis.command.incrby(positionKey, indexes.length);
+      for (let attempt = 1; attempt < POSITION_ATTEMPTS; attempt++) {
         const keys: string[] = [];
         const args: string[] = [];
-        indexes.forEach((index, k) => {
-          const kept = retentionOf(topic);
-          positions[index] = last - indexes.length + 1 + k;
+        const kept = retentionOf(topic);
+        for (const index of indexes) {
           keys.push(seqOf(topic), logOf(topic), floorOf(topic));
           args.push(channelOf(topic), heads[index]!, String(kept.count), String(kept.seconds), String(positions[index]));
-        });
+        }
         const numbers = await publishScript(keys.length, ...keys, ...args);
-        if (numbers[0] === -1) continue;
-        indexes.forEach((index, k) => (sequences[index] = numbers[k]!));
-        return;
+        if (numbers[0] !== -1) {
+          indexes.forEach((index, k) => (sequences[index] = numbers[k]!));
+          return;
+        }
+        take(indexes, await redis.command.incrby(positionKey, indexes.length));
       }
       throw new Error(`positions kept losing to other publishers of ${topic}`);
     };
+    // The whole batch's positions in one step, in the order given, as one server numbers them.
+    take(events.map((_, i) => i), await redis.command.incrby(positionKey, events.length));
     await Promise.all([named, ...[...byTopic].map(([topic, indexes]) => publishTopic(topic, indexes))]);
     return events.map(({ sealed, time }, i) => {
       const sequence = sequences[i]!;

@@ -30,7 +30,7 @@ export type RedisSubscriptions = {
    * answers, else once it is back. Resolves once the subscription is live,
    * or at once while Redis is away; never rejects.
    */
-  listen(channel: string, listener: MessageListener): Promise<void>;
+  listen(channel: string, listener: MessageListener, options?: SubscribeOptions): Promise<void>;
   /**
    * Called each time the connection is back after a drop, before any message
    * arrives on the new connection: messages published since `gap.since` were
@@ -172,9 +172,9 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger): Redi
       }
       return () => release(name, channel, listener);
     },
-    async listen(name, listener) {
-      join(name, listener, 'plain');
-      if (client.status === 'ready') await client.subscribe(name).catch(reconnect('subscribing'));
+    async listen(name, listener, options = {}) {
+      const channel = join(name, listener, kindOf(options));
+      if (client.status === 'ready') await subscribeTo(channel.kind, name).catch(reconnect('subscribing'));
     },
     onGap(handler) {
       gapHandlers.push(handler);

@@ -263,7 +263,7 @@ redisOnly('EventBus live gaps', (redis: RedisConnections) => ({ bus: createRedis
       expect(seen).toContain(2);
     }, { timeout: 5_000, interval: 200 });
   });
-});
+}, ['redis']); // kills the one subscriber connection a single server has
 
 describe('memory event log bounds', () => {
   it('caps the whole log across topics, oldest first, and reports what it dropped as expired', async () => {

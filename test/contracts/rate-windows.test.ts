@@ -17,7 +17,8 @@ const windowed: Makers<SharedWindows, [instanceId?: string]> = {
 };
 
 const rule = (max: number, burst = 0): Rule => ({ max, windowSeconds: 1, burst });
-const check = (key: string, r: Rule, cost = 1): WindowCheck => ({ key, rule: r, cost });
+/** Keys as the limiter makes them, `field|client`; the checks of one call name one client. */
+const check = (field: string, r: Rule, cost = 1): WindowCheck => ({ key: `${field}|client`, rule: r, cost });
 
 /** A refusal of check `index`, to retry within the window (1 s) but not at once. */
 function expectRefused(refused: Refused | undefined, index: number): number {
