@@ -54,6 +54,15 @@ export const PUBLISH_COMMAND = 'heraldPublish';
 // out ahead of a pending batch cannot reorder anything.
 const pipelining = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: [PUBLISH_COMMAND] };
 
+/**
+ * Scripts whose key count is their first argument (it varies with the call).
+ * A Cluster's auto-pipelining groups commands by the slot of their first
+ * argument, which for these is the count, so two of them for different slots
+ * in one tick made one batch that ioredis refused (and left the refusal
+ * unhandled): in a Cluster they are sent on their own.
+ */
+const VARIABLE_KEY_SCRIPTS = [PUBLISH_COMMAND, 'heraldRateTake', 'heraldGatewaysMissing', 'heraldGatewaysSent'];
+
 /** The setting that named the Redis Herald could not use, for the one line an operator reads. */
 const settingOf = { single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' } as const;
 
@@ -116,7 +125,7 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
     });
     const nodes = topology.nodes.map(({ host, port }) => ({ host, port }));
     return [
-      new Cluster(nodes, options('herald-command', pipelining)),
+      new Cluster(nodes, options('herald-command', { ...pipelining, autoPipeliningIgnoredCommands: VARIABLE_KEY_SCRIPTS })),
       // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
       new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
     ];

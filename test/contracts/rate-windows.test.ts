@@ -60,6 +60,16 @@ contract('Rate-limit windows', windowed, (make) => {
     expectRefused(await windows.take([check('a', wide)]), 0);
   });
 
+  it('answers many clients checked at the same moment, each on its own windows', async () => {
+    const windows = await make();
+    const one = rule(1);
+    // In a Redis Cluster their windows sit in different slots: the calls must not be batched together.
+    const first = await Promise.all(Array.from({ length: 20 }, (_, i) => windows.take([{ key: `f|client-${i}`, rule: one, cost: 1 }, { key: `g|client-${i}`, rule: one, cost: 1 }])));
+    expect(first).toEqual(Array.from({ length: 20 }, () => undefined));
+    const again = await Promise.all(Array.from({ length: 20 }, (_, i) => windows.take([{ key: `f|client-${i}`, rule: one, cost: 1 }])));
+    for (const refused of again) expectRefused(refused, 0);
+  });
+
   it('records every check of an admitted call', async () => {
     const windows = await make();
     const two = rule(2);

@@ -245,3 +245,26 @@ export function startTopology(topology: TopologyName): Promise<RedisDeployment> 
   if (topology === 'sentinel') return startSentinels();
   return startSingle();
 }
+
+/** Every topology, for suites parametrised over them. */
+export const TOPOLOGIES: readonly TopologyName[] = ['single', 'cluster', 'sentinel'];
+
+/**
+ * How many connections listen to a channel of live events: plain pub/sub on
+ * one server, sharded pub/sub (counted by each primary for its own slots) in
+ * a Cluster.
+ */
+export async function channelSubscribers(deployment: RedisDeployment, channel: string): Promise<number> {
+  const client = deployment.client();
+  try {
+    if (client instanceof Cluster) {
+      await new Promise((resolve) => client.once('ready', resolve));
+      const counts = await Promise.all(client.nodes('master').map((node) => node.call('PUBSUB', 'SHARDNUMSUB', channel) as Promise<[string, number]>));
+      return counts.reduce((sum, [, n]) => sum + Number(n), 0);
+    }
+    const [, count] = (await client.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(count);
+  } finally {
+    client.disconnect();
+  }
+}
