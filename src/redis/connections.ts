@@ -77,7 +77,7 @@ export function createRedisConnections(topology: RedisTopology, keyPrefix: strin
   return {
     command,
     subscriber,
-    subscriptions: createRedisSubscriptions(subscriber, log),
+    subscriptions: createRedisSubscriptions(subscriber, log, { slotsRefreshMs: SLOTS_REFRESH_MS }),
     keyPrefix,
     sharded: topology.kind === 'cluster',
     isReady,
@@ -109,6 +109,9 @@ export function createRedisConnections(topology: RedisTopology, keyPrefix: strin
   };
 }
 
+/** How often a Cluster client reads the slot map again: a slot that moved is followed within this (MOVED is followed at once). */
+const SLOTS_REFRESH_MS = 2_000;
+
 function connect(topology: RedisTopology): [RedisClient, RedisClient] {
   if (topology.kind === 'cluster') {
     const options = (name: string, extra: ClusterOptions = {}): ClusterOptions => ({
@@ -120,6 +123,7 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
       retryDelayOnClusterDown: 100,
       retryDelayOnTryAgain: 100,
       slotsRefreshTimeout: 2_000,
+      slotsRefreshInterval: SLOTS_REFRESH_MS,
       redisOptions: { keepAlive: 10_000, connectTimeout: 5_000, maxRetriesPerRequest: 1, connectionName: name },
       ...extra,
     });

@@ -56,7 +56,8 @@ type Channel = { readonly listeners: Set<MessageListener>; readonly kind: Kind }
 
 const kindOf = (options: SubscribeOptions): Kind => (options.pattern ? 'pattern' : options.sharded ? 'sharded' : 'plain');
 
-export function createRedisSubscriptions(client: RedisClient, log: Logger): RedisSubscriptions {
+/** `slotsRefreshMs`: how often a Cluster client reads the slot map again (the latest it learns that a slot moved). */
+export function createRedisSubscriptions(client: RedisClient, log: Logger, options: { slotsRefreshMs: number } = { slotsRefreshMs: 5_000 }): RedisSubscriptions {
   const channels = new Map<string, Channel>();
   const gapHandlers: Array<(gap: SubscriptionGap) => void> = [];
   /** When the connection dropped after having been ready; undefined while it is up or before it first was. */
@@ -131,18 +132,25 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger): Redi
         .catch(reconnect('resubscribing'));
   });
 
-  // A Cluster stays ready while one shard fails over; its sharded subscriber of that shard ends and another
-  // starts on the new primary. What the old one would have delivered meanwhile is a gap like a dropped connection.
+  // A Cluster stays ready while one shard fails over or a slot moves to another primary. Its sharded
+  // subscriber of a failed shard ends and another starts on the new primary; a primary that gives a slot
+  // away unsubscribes its channels, and ioredis subscribes them again on the new owner when it next
+  // refreshes its slot map. Either way what was published meanwhile is a gap, as after a dropped
+  // connection; ioredis reports both with 'subscribersReady' (after the first, at connect).
   let shardLostAt: number | undefined;
+  let subscribersStarted = false;
   client.on('-subscriber', () => {
     if (connected) shardLostAt ??= Date.now();
   });
   client.on('subscribersReady', () => {
-    const since = shardLostAt;
+    const since = shardLostAt ?? Date.now() - 2 * options.slotsRefreshMs;
     shardLostAt = undefined;
-    if (since === undefined || !connected) return;
+    if (!subscribersStarted || !connected) {
+      subscribersStarted = true;
+      return;
+    }
     const requests = [...channels].filter(([, c]) => c.kind === 'sharded').map(([name]) => client.ssubscribe(name));
-    gap(since, requests);
+    if (requests.length > 0) gap(since, requests);
   });
 
   const join = (name: string, listener: MessageListener, kind: Kind) => {

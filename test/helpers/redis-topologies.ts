@@ -30,6 +30,8 @@ export type RedisNodeProcess = {
 
 export type RedisDeployment = {
   readonly topology: TopologyName;
+  /** Starts a deployment made with `{ running: false }` (its ports were chosen, nothing runs on them yet). */
+  start(): Promise<void>;
   /** The settings a Herald instance uses this deployment with. */
   readonly env: Record<string, string>;
   /** A client for the test's own look at the data (a Cluster client in Cluster mode). */
@@ -100,7 +102,7 @@ export type RedisClusterDeployment = RedisDeployment & {
  * 127.0.0.1. Node timeout 1 s, so a killed primary's replica takes over
  * within a few seconds.
  */
-export async function startRedisCluster(options: { primaries?: number; replicas?: number } = {}): Promise<RedisClusterDeployment> {
+export async function startRedisCluster(options: { primaries?: number; replicas?: number; running?: boolean } = {}): Promise<RedisClusterDeployment> {
   const primaries = options.primaries ?? 3;
   const replicas = options.replicas ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'herald-cluster-'));
@@ -117,13 +119,18 @@ export async function startRedisCluster(options: { primaries?: number; replicas?
       '--cluster-replica-validity-factor', '0',
     ]),
   );
-  await Promise.all(nodes.map((n) => n.start()));
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8' });
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-  await waitForClusterOk(ports, primaries * (1 + replicas));
+  const start = async () => {
+    await Promise.all(nodes.map((n) => n.start()));
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    await waitForClusterOk(ports, primaries * (1 + replicas));
+    await waitForReplicas(ports);
+  };
+  if (options.running !== false) await start();
   const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
   return {
     topology: 'cluster',
+    start,
     env: { REDIS_CLUSTER_NODES: seeds },
     nodes,
     seeds,
@@ -144,6 +151,33 @@ export async function startRedisCluster(options: { primaries?: number; replicas?
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until every replica among `ports` has copied its primary (its link is
+ * up): a replica promoted before its first sync would start empty, losing
+ * everything, which is not the failover the tests are about.
+ */
+async function waitForReplicas(ports: readonly number[], timeoutMs = 20_000): Promise<void> {
+  await until(
+    async () => {
+      for (const port of ports) {
+        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        try {
+          const info = await probe.info('replication');
+          if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+        } catch {
+          return false;
+        } finally {
+          probe.disconnect();
+        }
+      }
+      return true;
+    },
+    (ok) => ok,
+    'every replica to have synced with its primary',
+    timeoutMs,
+  );
 }
 
 /** Waits until every node that runs sees the cluster whole (all slots served, `known` nodes). */
@@ -182,14 +216,12 @@ export const SENTINEL_NAME = 'herald-primary';
  * A primary, one replica and three sentinels (quorum 2) watching them,
  * noticing a dead primary after 1 s.
  */
-export async function startSentinels(): Promise<SentinelDeployment> {
+export async function startSentinels(options: { running?: boolean } = {}): Promise<SentinelDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-sentinel-'));
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const data = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const primary = nodeProcess(primaryPort, data(primaryPort));
   const replica = nodeProcess(replicaPort, [...data(replicaPort), '--replicaof', '127.0.0.1', String(primaryPort)]);
-  await primary.start();
-  await replica.start();
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   const sentinels = sentinelPorts.map((port) => {
     const conf = join(dir, `sentinel-${port}.conf`);
@@ -208,11 +240,18 @@ export async function startSentinels(): Promise<SentinelDeployment> {
     );
     return nodeProcess(port, [conf, '--sentinel'], '+monitor');
   });
-  await Promise.all(sentinels.map((s) => s.start()));
+  const start = async () => {
+    await primary.start();
+    await replica.start();
+    await Promise.all(sentinels.map((s) => s.start()));
+    await waitForReplicas([replicaPort]);
+  };
+  if (options.running !== false) await start();
   const seeds = sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
   const client = () => new Redis({ sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), name: SENTINEL_NAME });
   return {
     topology: 'sentinel',
+    start,
     env: { REDIS_SENTINELS: seeds, REDIS_SENTINEL_NAME: SENTINEL_NAME },
     primary,
     replica,
@@ -236,7 +275,7 @@ export async function startSentinels(): Promise<SentinelDeployment> {
 /** A single redis-server as a deployment. */
 export async function startSingle(): Promise<RedisDeployment & { readonly server: RedisServer }> {
   const server = await startRedis();
-  return { topology: 'single', env: { REDIS_URL: server.url }, server, client: () => new Redis(server.url), stop: () => server.stop() };
+  return { topology: 'single', start: () => server.restart(), env: { REDIS_URL: server.url }, server, client: () => new Redis(server.url), stop: () => server.stop() };
 }
 
 /** Starts the deployment of a topology. */
