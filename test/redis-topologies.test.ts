@@ -29,6 +29,7 @@ async function herald(env: Record<string, string>): Promise<HeraldProcess> {
 
 afterEach(() => {
   for (const h of started.splice(0)) {
+    // What a process that ended said last, for the failure below.
     if (h.child.exitCode !== null) console.log(JSON.stringify(h.logs.slice(-5)));
     // Every error on the way was handled: none left for the process guard.
     expect(h.logs.filter((l) => l.msg === 'unhandled rejection')).toEqual([]);
@@ -121,7 +122,6 @@ async function publishThrough(instances: HeraldProcess[], repository: string, to
     if (reply.status === 200 && !reply.body.errors) acknowledged.push(title);
     else {
       refusals++;
-      if (process.env.DEBUG_TOPOLOGY) console.log(reply.status, JSON.stringify(reply.body.errors));
       expect(reply.body.errors![0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
       await new Promise((resolve) => setTimeout(resolve, 50)); // a client's retry backoff
     }
@@ -146,7 +146,6 @@ async function logged(h: HeraldProcess, repository: string): Promise<string[]> {
 async function expectDelivered(subscribers: Recorder<TaskEventResult>[], h: HeraldProcess, repository: string, acknowledged: string[], label: string) {
   const log = await logged(h, repository);
   const lost = acknowledged.filter((t) => !log.includes(t));
-  // eslint-disable-next-line no-console -- the figure the report quotes
   console.log(`${label}: ${acknowledged.length} acknowledged, ${lost.length} lost in the failover${lost.length ? ` (${lost.join(', ')})` : ''}`);
   // A loss can only be of events acknowledged just before the kill; none after the new primary took over.
   expect(lost.length).toBeLessThanOrEqual(3);
@@ -172,8 +171,7 @@ describe('a Redis Cluster primary killed while events are published', () => {
     });
     // The slot is served by another node now.
     expect(await cluster.primaryOf('herald:log:{repo:failover}')).not.toBe(victim);
-    // eslint-disable-next-line no-console -- the figure the report quotes
-    console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
+      console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
   }, 90_000);
 });
@@ -219,8 +217,7 @@ describe('a Sentinel-managed primary killed while events are published', () => {
       expect(await sentinels.primaryPort()).not.toBe(before);
     });
     expect(readiness).toContain(503);
-    // eslint-disable-next-line no-console -- the figure the report quotes
-    console.log(`sentinel failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
+      console.log(`sentinel failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'sentinel-failover', acknowledged, 'sentinel failover');
   }, 90_000);
 });

@@ -2,10 +2,8 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createRedisSubscriptions, type RedisSubscriptions } from './pubsub.js';
-import type { RedisTopology } from './topology.js';
+import type { RedisClient, RedisTopology } from './topology.js';
 
-/** One Redis server (single or the primary a Sentinel set names) or a Redis Cluster: the stores use them alike. */
-export type RedisClient = Redis | Cluster;
 
 /**
  * The Redis connections one instance holds: `command` for reads, writes and

@@ -1,6 +1,6 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RedisClient } from './connections.js';
+import type { RedisClient } from './topology.js';
 
 /** Takes a message as it arrived; decoding is the caller's, once per message however many listen. */
 export type MessageListener = (message: Buffer) => void;
