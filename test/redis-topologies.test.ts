@@ -30,7 +30,7 @@ async function herald(env: Record<string, string>): Promise<HeraldProcess> {
 afterEach(() => {
   for (const h of started.splice(0)) {
     // What a process that ended said last, for the failure below.
-    if (h.child.exitCode !== null) console.log(JSON.stringify(h.logs.slice(-5)));
+    if (h.child.exitCode !== null) console.log(JSON.stringify(h.logs.slice(-5)), h.stderr);
     // Every error on the way was handled: none left for the process guard.
     expect(h.logs.filter((l) => l.msg === 'unhandled rejection')).toEqual([]);
     expect(h.child.exitCode).toBeNull();

@@ -74,9 +74,9 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
   client.on('smessageBuffer', dispatch);
 
   const subscribeTo = (kind: Kind, name: string) =>
-    kind === 'pattern' ? client.psubscribe(name) : kind === 'sharded' ? client.ssubscribe(name) : client.subscribe(name);
+    settled(() => (kind === 'pattern' ? client.psubscribe(name) : kind === 'sharded' ? client.ssubscribe(name) : client.subscribe(name)));
   const unsubscribeFrom = (kind: Kind, name: string) =>
-    kind === 'pattern' ? client.punsubscribe(name) : kind === 'sharded' ? client.sunsubscribe(name) : client.unsubscribe(name);
+    settled(() => (kind === 'pattern' ? client.punsubscribe(name) : kind === 'sharded' ? client.sunsubscribe(name) : client.unsubscribe(name)));
 
   const failed = (what: string) => (err: Error) => log.warn({ component: 'redis', err: err.message }, `${what} failed; trying again when redis is back`);
 
@@ -104,7 +104,7 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
     const requests: Array<Promise<unknown>> = [];
     if (plain.length > 0) requests.push(client.subscribe(...plain));
     if (patterns.length > 0) requests.push(client.psubscribe(...patterns));
-    for (const name of named('sharded')) requests.push(client.ssubscribe(name));
+    for (const name of named('sharded')) requests.push(subscribeTo('sharded', name));
     return requests;
   };
 
@@ -149,7 +149,7 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
       subscribersStarted = true;
       return;
     }
-    const requests = [...channels].filter(([, c]) => c.kind === 'sharded').map(([name]) => client.ssubscribe(name));
+    const requests = [...channels].filter(([, c]) => c.kind === 'sharded').map(([name]) => subscribeTo('sharded', name));
     if (requests.length > 0) gap(since, requests);
   });
 
@@ -188,4 +188,18 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
       gapHandlers.push(handler);
     },
   };
+}
+
+/**
+ * A command's promise, also when sending it throws: a Cluster whose slot map
+ * is not whole yet (at start, while the cluster forms) throws from SSUBSCRIBE
+ * for a slot it knows no node of, which in an event handler would end the
+ * process.
+ */
+function settled<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }
