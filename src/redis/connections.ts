@@ -52,15 +52,6 @@ export const PUBLISH_COMMAND = 'heraldPublish';
 // out ahead of a pending batch cannot reorder anything.
 const pipelining = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: [PUBLISH_COMMAND] };
 
-/**
- * Scripts whose key count is their first argument (it varies with the call).
- * A Cluster's auto-pipelining groups commands by the slot of their first
- * argument, which for these is the count, so two of them for different slots
- * in one tick made one batch that ioredis refused (and left the refusal
- * unhandled): in a Cluster they are sent on their own.
- */
-const VARIABLE_KEY_SCRIPTS = [PUBLISH_COMMAND, 'heraldRateTake', 'heraldGatewaysMissing', 'heraldGatewaysSent'];
-
 /** The setting that named the Redis Herald could not use, for the one line an operator reads. */
 const settingOf = { single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' } as const;
 
@@ -127,7 +118,12 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
     });
     const nodes = topology.nodes.map(({ host, port }) => ({ host, port }));
     return [
-      new Cluster(nodes, options('herald-command', { ...pipelining, autoPipeliningIgnoredCommands: VARIABLE_KEY_SCRIPTS })),
+      // No auto-pipelining on a Cluster: ioredis groups a batch by the slot of each command's first
+      // argument, which for a script whose key count varies is the count, so two such scripts for
+      // different slots were refused together as cross-slot (rate limits fell back to local windows);
+      // and while the cluster forms, a slot it knows no node of made it throw out of a timer, ending
+      // the process.
+      new Cluster(nodes, options('herald-command')),
       // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
       new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
     ];
