@@ -97,6 +97,9 @@ end
 return numbers
 `;
 
+/** Topics an instance remembers having named in their family (Cluster). */
+const MAX_NAMED_TOPICS = 10_000;
+
 /** How many times a publish takes new positions after losing a race for its topic before it gives up. */
 const POSITION_ATTEMPTS = 8;
 
@@ -150,6 +153,14 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     return Promise.all(requests.flatMap(({ topic, after, count }) => [settle(redis.command.get(floorOf(topic))), settle(redis.command.xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count))]));
   }
 
+  /**
+   * Cluster: topics this instance named in their family lately, so a publish pays for SADD once
+   * per topic rather than every time. Forgotten after a live gap (a failover may have lost the
+   * set with the events) and when it grows past its bound.
+   */
+  const namedTopics = new Set<string>();
+  if (redis.sharded) redis.subscriptions.onGap(() => namedTopics.clear());
+
   /** Cluster: each topic's events in one script on its slot, with positions taken before (see SLOT_PUBLISH_SCRIPT). */
   async function publishSharded(events: ReturnType<typeof sealAll>): Promise<EventEnvelope[]> {
     const heads = events.map((event) => `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
@@ -162,7 +173,15 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     const sequences: number[] = [];
     const positions: number[] = [];
     // Named in its family before the first event can be read, so a wildcard reader never misses a topic.
-    const named = Promise.all([...byTopic.keys()].map((topic) => redis.command.sadd(topicsOf(familyOf(topic) ?? 'other'), topic)));
+    const named = Promise.all(
+      [...byTopic.keys()]
+        .filter((topic) => !namedTopics.has(topic))
+        .map(async (topic) => {
+          await redis.command.sadd(topicsOf(familyOf(topic) ?? 'other'), topic);
+          if (namedTopics.size >= MAX_NAMED_TOPICS) namedTopics.clear();
+          namedTopics.add(topic);
+        }),
+    );
     /** Positions for these events, in their order: `last` is the counter after taking them. */
     const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
