@@ -104,6 +104,9 @@ describe('settings that name the wrong Redis', () => {
   });
 });
 
+/** Numbers the titles of every publish in the file, so no two are alike. */
+let attempt = 0;
+
 /**
  * Publishes one task at a time (alternating instances) until `total` were
  * acknowledged, calling `during` once `at` were; a publish refused meanwhile
@@ -113,7 +116,6 @@ describe('settings that name the wrong Redis', () => {
 async function publishThrough(instances: HeraldProcess[], repository: string, total: number, at: number, during: () => Promise<void>) {
   const acknowledged: string[] = [];
   let refusals = 0;
-  let attempt = 0;
   let disruption: Promise<void> | undefined;
   while (acknowledged.length < total) {
     if (acknowledged.length === at && !disruption) disruption = during();
@@ -173,6 +175,13 @@ describe('a Redis Cluster primary killed while events are published', () => {
     expect(await cluster.primaryOf('herald:log:{repo:failover}')).not.toBe(victim);
       console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
+
+    // The killed node comes back (same port, same nodes.conf) and rejoins as a replica; publishing goes on.
+    await cluster.nodes.find((n) => n.port === victim)!.restart();
+    await waitForClusterOk(cluster.nodes.map((n) => n.port), cluster.nodes.length, 30_000);
+    const more = await publishThrough([a, b], 'failover', 10, -1, async () => {});
+    expect(more.refusals).toBe(0);
+    await expectDelivered(subscribers, a, 'failover', [...acknowledged, ...more.acknowledged], 'cluster node replaced');
   }, 90_000);
 });
 
