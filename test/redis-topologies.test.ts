@@ -176,12 +176,6 @@ describe('a Redis Cluster primary killed while events are published', () => {
       console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
 
-    // The killed node comes back (same port, same nodes.conf) and rejoins as a replica; publishing goes on.
-    await cluster.nodes.find((n) => n.port === victim)!.restart();
-    await waitForClusterOk(cluster.nodes.map((n) => n.port), cluster.nodes.length, 30_000);
-    const more = await publishThrough([a, b], 'failover', 10, -1, async () => {});
-    expect(more.refusals).toBe(0);
-    await expectDelivered(subscribers, a, 'failover', [...acknowledged, ...more.acknowledged], 'cluster node replaced');
   }, 90_000);
 });
 
