@@ -83,7 +83,7 @@ export type Backends = {
  */
 export function createBackends(config: Config, instanceId: string, log: Logger, retentionOf?: RetentionOf): Backends {
   const retention = { count: config.events.retentionCount, seconds: config.events.retentionSeconds };
-  const redis = config.redis ? createRedisConnections(config.redis.url, config.redis.keyPrefix, log) : null;
+  const redis = config.redis ? createRedisConnections(config.redis.topology, config.redis.keyPrefix, log) : null;
   if (!redis) {
     return {
       redis,

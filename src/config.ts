@@ -8,6 +8,7 @@ import type { JwtConfig } from './auth/jwt.js';
 import type { PushSettings } from './push/worker.js';
 import { loadRulesFile, type Rule } from './ratelimit/rules.js';
 import { loadThresholdsFile, type ThresholdSettings } from './alerts/thresholds.js';
+import type { RedisNode, RedisTopology } from './redis/topology.js';
 
 /**
  * Every setting Herald reads, validated once at start. A bad value stops the
@@ -18,6 +19,10 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** host:port, host a name, an IPv4 address or a bracketed IPv6 address. */
+const HOST_PORT = String.raw`(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}`;
+const HOST_PORT_LIST = new RegExp(`^${HOST_PORT}(?:\\s*,\\s*${HOST_PORT})*$`);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(4000),
@@ -27,6 +32,18 @@ const schema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(HOST_PORT_LIST, 'must be a comma-separated list of host:port seed nodes, like redis-1:6379,redis-2:6379')
+    .optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .regex(HOST_PORT_LIST, 'must be a comma-separated list of host:port sentinels, like sentinel-1:26379,sentinel-2:26379')
+    .optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the name the sentinels monitor the primary by (1-64 characters of A-Z a-z 0-9 _ . -)')
     .optional(),
   REDIS_KEY_PREFIX: z
     .string()
@@ -138,7 +155,7 @@ export type Config = {
   readonly host: string;
   /** Certificate chain and private key (PEM) when Herald serves HTTPS and WSS itself; null for plain HTTP. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
-  readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
+  readonly redis: RedisSettings | null;
   readonly adminToken: string | undefined;
   readonly instanceId: string | undefined;
   readonly ws: {
@@ -201,6 +218,8 @@ export type Config = {
   readonly directPost: boolean;
 };
 
+export type RedisSettings = { readonly topology: RedisTopology; readonly keyPrefix: string };
+
 /** Stands in CORS_ORIGINS' default for "any http(s) origin on localhost, 127.0.0.1 or [::1]". */
 export const LOCAL_ORIGINS = 'local';
 
@@ -222,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const mode = e.NODE_ENV === 'production' ? 'production' : 'development';
+  checkRedisChoice(e);
   if (mode === 'production' && !e.HERALD_ADMIN_TOKEN) {
     throw new ConfigError('Invalid configuration: HERALD_ADMIN_TOKEN is required when NODE_ENV=production');
   }
@@ -230,7 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     tls: tlsFrom(e.TLS_CERT_FILE, e.TLS_KEY_FILE),
-    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
+    redis: redisFrom(e),
     adminToken: e.HERALD_ADMIN_TOKEN,
     instanceId: e.HERALD_INSTANCE_ID,
     ws: {
@@ -408,4 +428,31 @@ function describe(issue: z.ZodIssue): string {
     default:
       return issue.message === 'Invalid input' ? 'is not valid' : issue.message;
   }
+}
+
+/** One topology at a time: two settings naming different Redis deployments would split the instances' state. */
+function checkRedisChoice(e: Env) {
+  const chosen = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => e[name] !== undefined);
+  if (chosen.length > 1) throw new ConfigError(`Invalid configuration: ${chosen.join(' and ')} are both set; set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS`);
+  if (e.REDIS_SENTINELS && !e.REDIS_SENTINEL_NAME) throw new ConfigError('Invalid configuration: REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)');
+  if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS) throw new ConfigError('Invalid configuration: REDIS_SENTINEL_NAME is set without REDIS_SENTINELS');
+}
+
+function redisFrom(e: Env): RedisSettings | null {
+  const keyPrefix = e.REDIS_KEY_PREFIX;
+  if (e.REDIS_URL) return { topology: { kind: 'single', url: e.REDIS_URL }, keyPrefix };
+  if (e.REDIS_CLUSTER_NODES) return { topology: { kind: 'cluster', nodes: nodesOf('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES) }, keyPrefix };
+  if (e.REDIS_SENTINELS) return { topology: { kind: 'sentinel', sentinels: nodesOf('REDIS_SENTINELS', e.REDIS_SENTINELS), name: e.REDIS_SENTINEL_NAME! }, keyPrefix };
+  return null;
+}
+
+/** Already matched by HOST_PORT_LIST. */
+function nodesOf(name: string, list: string): RedisNode[] {
+  return list.split(',').map((entry) => {
+    const text = entry.trim();
+    const colon = text.lastIndexOf(':');
+    const port = Number(text.slice(colon + 1));
+    if (port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(list)} names port ${port}; ports are 1-65535`);
+    return { host: text.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+  });
 }

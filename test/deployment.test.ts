@@ -12,7 +12,9 @@ import { until } from './helpers/wait.js';
 /**
  * docker-compose.yml's topology as local processes: one Redis, two Herald
  * instances in production mode with TRUST_PROXY=1, and nginx in front with
- * deploy/nginx.conf (test/helpers/nginx.ts). Every client below talks to
+ * deploy/nginx.conf (test/helpers/nginx.ts); then
+ * deploy/docker-compose.cluster.yml's, the same on a Redis Cluster of three
+ * primaries. Every client below talks to
  * nginx only; the instances are asked directly only for what a test needs to
  * know about where things landed.
  */
@@ -31,8 +33,11 @@ function webSocketFrom(localAddress: string, headers: Record<string, string> = {
 
 const stats = (url: string) => gqlOk(url, '{ stats { instanceId subscriptions eventsPublished } }').then((d) => d.stats as { instanceId: string; subscriptions: number; eventsPublished: number });
 
-describe('the compose topology as processes, through nginx', () => {
-  const { instances } = useCluster(2, { NODE_ENV: 'production', TRUST_PROXY: '1', WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: String(AUTHENTICATED_BUDGET) });
+describe.each([
+  ['docker-compose.yml', 'single'],
+  ['deploy/docker-compose.cluster.yml', 'cluster'],
+] as const)('the topology of %s as processes, through nginx', (_file, topology) => {
+  const { instances } = useCluster(2, { NODE_ENV: 'production', TRUST_PROXY: '1', WS_AUTHENTICATED_RATE_LIMIT_PER_MINUTE: String(AUTHENTICATED_BUDGET) }, topology);
   let nginx: Nginx;
   beforeAll(async () => {
     nginx = await startNginx(instances.map((i) => new URL(i.url).host));

@@ -143,7 +143,7 @@ describe('the direct POST path', () => {
       const created = await gql(server.url, CREATE_TASK, input('to corrupt'), token);
       const id = created.body.data?.createTask.id as string;
       const client = new Redis(redis.url);
-      await client.set(`${prefix}task:${id}`, '5');
+      await client.set(`${prefix}{tasks}:task:${id}`, '5');
       client.disconnect();
       return id;
     };

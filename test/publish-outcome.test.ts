@@ -26,7 +26,7 @@ describe('a publish cut off from its reply', () => {
   beforeAll(async () => {
     redis = await startRedis();
     cutter = await startRedisCutter(redis.url);
-    connections = createRedisConnections(cutter.url, prefix, silent);
+    connections = createRedisConnections({ kind: 'single', url: cutter.url }, prefix, silent);
     expect(await connections.whenReady(5_000)).toBe(true);
     admin = new Redis(redis.url);
   });
@@ -39,7 +39,7 @@ describe('a publish cut off from its reply', () => {
 
   /** The ids of a topic's log, oldest first, read straight from Redis. */
   const logged = async (topic: string) =>
-    ((await admin.xrange(`${prefix}log:${topic}`, '-', '+')) as Array<[string, string[]]>).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+    ((await admin.xrange(`${prefix}log:{${topic}}`, '-', '+')) as Array<[string, string[]]>).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
 
   it('after Redis ran it: the publisher gets the logged event, which is in the log once', async () => {
     const bus = createRedisBus(connections, silent);

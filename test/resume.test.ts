@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHeraldClient, TaskEventsDocument, type HeraldClient } from '../src/client/index.js';
 import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { ADMIN_TOKEN, type HeraldProcess } from './helpers/herald.js';
+import { TOPOLOGIES } from './helpers/redis-topologies.js';
 import { useHerald, useCluster } from './helpers/servers.js';
 
 /** The SDK with a socket the test can cut: its WebSocket class records every socket it opens. */
@@ -154,8 +155,8 @@ describe('resume after a cursor (embedded)', () => {
   });
 });
 
-describe('resume and idempotency across instances', () => {
-  const cluster = useCluster(2);
+describe.each(TOPOLOGIES)('resume and idempotency across instances (%s)', (topology) => {
+  const cluster = useCluster(2, {}, topology);
   const [a, b] = cluster.instances as [HeraldProcess, HeraldProcess];
 
   it('resumes on another instance with the cursor from the first', async () => {

@@ -18,8 +18,9 @@ return raw
 export function createRedisApiKeyStore(redis: RedisConnections): ApiKeyStore {
   const client = redis.command as RedisConnections['command'] & { heraldRevokeKey(key: string, at: string): Promise<string | null> };
   client.defineCommand('heraldRevokeKey', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
-  const keyOf = (id: string) => `${redis.keyPrefix}api-key:${id}`;
-  const index = `${redis.keyPrefix}api-keys`;
+  // One hash tag: a key and the index change in one transaction (one slot in a Redis Cluster).
+  const keyOf = (id: string) => `${redis.keyPrefix}{api-keys}:api-key:${id}`;
+  const index = `${redis.keyPrefix}{api-keys}:api-keys`;
   return {
     create: (key) =>
       call(async () => {

@@ -4,9 +4,10 @@ import type { ClusterDirectory, ConnectionReport, InstanceReport } from './direc
 /** Per instance an expiring summary key and an expiring connections key, plus a set of instance ids. */
 export function createRedisClusterDirectory(redis: RedisConnections): ClusterDirectory {
   const client = redis.command;
-  const index = `${redis.keyPrefix}instances`;
-  const summaryKey = (id: string) => `${redis.keyPrefix}instance:${id}`;
-  const connectionsKey = (id: string) => `${redis.keyPrefix}instance-connections:${id}`;
+  // One hash tag: an instance's report and the index change in one transaction (one slot in a Redis Cluster).
+  const index = `${redis.keyPrefix}{instances}:instances`;
+  const summaryKey = (id: string) => `${redis.keyPrefix}{instances}:instance:${id}`;
+  const connectionsKey = (id: string) => `${redis.keyPrefix}{instances}:instance-connections:${id}`;
 
   /** The summaries last read, by their text. */
   let parsed = new Map<string, InstanceReport>();

@@ -72,6 +72,50 @@ if batch then redis.call('PUBLISH', batch, table.concat(parts, '\\n')) end
 return numbers
 `;
 
+// Redis Cluster: a script may only touch keys of one hash slot. A topic's
+// keys share one (its hash tag), so numbering, appending, trimming and
+// publishing stay one atomic step per topic, as above. The global position is
+// taken first (INCRBY, on its own slot) and handed in; a script that finds its
+// topic's log already past a position it was given (another publisher took a
+// later one and appended first) appends nothing and the publisher takes new
+// ones, so a topic's log stays in position order. Across topics nothing is
+// atomic: see docs/guarantees.md.
+// KEYS: per event its topic's sequence, stream and floor. ARGV: per event its
+// channel, JSON up to the sequence, retention count and seconds, position.
+const SLOT_PUBLISH_SCRIPT = `
+for i = 0, #KEYS / 3 - 1 do
+  local top = redis.call('XREVRANGE', KEYS[2 + 3 * i], '+', '-', 'COUNT', 1)[1]
+  if top and tonumber(string.match(top[1], '^(%d+)')) >= tonumber(ARGV[5 + 5 * i]) then return {-1} end
+end
+local numbers = {}
+for i = 0, #KEYS / 3 - 1 do
+  local seq, stream, floor = KEYS[1 + 3 * i], KEYS[2 + 3 * i], KEYS[3 + 3 * i]
+  local channel, head, limit, seconds, position = ARGV[1 + 5 * i], ARGV[2 + 5 * i], tonumber(ARGV[3 + 5 * i]), ARGV[4 + 5 * i], ARGV[5 + 5 * i]
+  local every = math.min(10, math.max(1, math.floor(limit / 100)))
+  local sequence = redis.call('INCR', seq)
+  local message = head .. sequence .. ',"position":' .. position .. '}'
+  redis.call('XADD', stream, position .. '-0', 'e', message)
+  if sequence % every == 0 then
+    local excess = redis.call('XLEN', stream) - limit
+    if excess > 0 then
+      local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+      redis.call('XTRIM', stream, 'MAXLEN', limit)
+      redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
+    end
+  end
+  redis.call('EXPIRE', stream, seconds)
+  redis.call('SPUBLISH', channel, message)
+  numbers[i + 1] = sequence
+end
+return numbers
+`;
+
+/** Topics an instance remembers having named in their family (Cluster). */
+const MAX_NAMED_TOPICS = 10_000;
+
+/** How many times a publish takes new positions after losing a race for its topic before it gives up. */
+const POSITION_ATTEMPTS = 8;
+
 type Wire = Omit<EventEnvelope, 'cursor'>;
 
 /** How long a publish whose outcome is unknown waits for Redis to answer before failing. */
@@ -85,23 +129,26 @@ type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<num
 
 export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
   const prefix = redis.keyPrefix;
-  const channelOf = (topic: string) => `${prefix}ev:${topic}`;
-  const logOf = (topic: string) => `${prefix}log:${topic}`;
-  const floorOf = (topic: string) => `${prefix}log-floor:${topic}`;
+  // A topic's keys and channel carry it as their hash tag: one slot per topic in a Redis Cluster.
+  // A family's wildcard ("repo:*") names the channel its pattern subscription matches, or in a
+  // Cluster the shard channel every event of the family is published to as well.
+  const channelOf = (topic: string) => `${prefix}ev:{${topic}}`;
+  const logOf = (topic: string) => `${prefix}log:{${topic}}`;
+  const floorOf = (topic: string) => `${prefix}log-floor:{${topic}}`;
+  const seqOf = (topic: string) => `${prefix}seq:{${topic}}`;
   const topicsOf = (family: string) => `${prefix}topics:${family}`;
+  const positionKey = `${prefix}position`;
   // Decoded once per instance (the hub makes one bus subscription per topic) and shared by every local listener.
   const decodeLive = liveDecoder(log);
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
-  redis.command.defineCommand(PUBLISH_COMMAND, { lua: PUBLISH_SCRIPT });
+  redis.command.defineCommand(PUBLISH_COMMAND, { lua: redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   const decodeRead = readDecoder(log);
   const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, decodeLive);
 
   /** One page of each topic asked, with its floor, in one round trip. */
   async function readPages(requests: readonly PageRequest[]): Promise<Page[]> {
-    const pipeline = redis.command.pipeline();
-    for (const { topic, after, count } of requests) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count);
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await readReplies(requests);
     return requests.map(({ after, count }, i) => {
       const [floorErr, floor] = replies[2 * i]!;
       const [rangeErr, entries] = replies[2 * i + 1]!;
@@ -117,15 +164,95 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     });
   }
 
+  /** The floor and a page of each topic: one pipeline on one server; in a Cluster each topic on its own shard (auto-pipelined per node). */
+  async function readReplies(requests: readonly PageRequest[]): Promise<Array<[Error | null, unknown]>> {
+    if (!redis.sharded) {
+      const pipeline = redis.command.pipeline();
+      for (const { topic, after, count } of requests) pipeline.get(floorOf(topic)).xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count);
+      return (await pipeline.exec()) ?? [];
+    }
+    const settle = (reply: Promise<unknown>) => reply.then((value): [Error | null, unknown] => [null, value], (err: Error): [Error | null, unknown] => [err, null]);
+    return Promise.all(requests.flatMap(({ topic, after, count }) => [settle(redis.command.get(floorOf(topic))), settle(redis.command.xrange(logOf(topic), `(${after}-0`, '+', 'COUNT', count))]));
+  }
+
+  /**
+   * Cluster: topics this instance named in their family lately, so a publish pays for SADD once
+   * per topic rather than every time. Forgotten after a live gap (a failover may have lost the
+   * set with the events) and when it grows past its bound.
+   */
+  const namedTopics = new Set<string>();
+  if (redis.sharded) redis.subscriptions.onGap(() => namedTopics.clear());
+
+  /** Cluster: each topic's events in one script on its slot, with positions taken before (see SLOT_PUBLISH_SCRIPT). */
+  async function publishSharded(events: ReturnType<typeof sealAll>): Promise<EventEnvelope[]> {
+    const heads = events.map((event) => `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
+    const byTopic = new Map<string, number[]>();
+    for (const [i, { sealed }] of events.entries()) {
+      const indexes = byTopic.get(sealed.topic);
+      if (indexes) indexes.push(i);
+      else byTopic.set(sealed.topic, [i]);
+    }
+    const sequences: number[] = [];
+    const positions: number[] = [];
+    // Named in its family before the first event can be read, so a wildcard reader never misses a topic.
+    const named = Promise.all(
+      [...byTopic.keys()]
+        .filter((topic) => !namedTopics.has(topic))
+        .map(async (topic) => {
+          await redis.command.sadd(topicsOf(familyOf(topic) ?? 'other'), topic);
+          if (namedTopics.size >= MAX_NAMED_TOPICS) namedTopics.clear();
+          namedTopics.add(topic);
+        }),
+    );
+    /** Positions for these events, in their order: `last` is the counter after taking them. */
+    const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
+    const publishTopic = async (topic: string, indexes: number[]) => {
+      for (let attempt = 1; attempt < POSITION_ATTEMPTS; attempt++) {
+        const keys: string[] = [];
+        const args: string[] = [];
+        const kept = retentionOf(topic);
+        for (const index of indexes) {
+          keys.push(seqOf(topic), logOf(topic), floorOf(topic));
+          args.push(channelOf(topic), heads[index]!, String(kept.count), String(kept.seconds), String(positions[index]));
+        }
+        const numbers = await publishScript(keys.length, ...keys, ...args);
+        if (numbers[0] !== -1) {
+          indexes.forEach((index, k) => (sequences[index] = numbers[k]!));
+          return;
+        }
+        take(indexes, await redis.command.incrby(positionKey, indexes.length));
+      }
+      throw new Error(`positions kept losing to other publishers of ${topic}`);
+    };
+    // The whole batch's positions in one step, in the order given, as one server numbers them.
+    take(events.map((_, i) => i), await redis.command.incrby(positionKey, events.length));
+    await Promise.all([named, ...[...byTopic].map(([topic, indexes]) => publishTopic(topic, indexes))]);
+    return events.map(({ sealed, time }, i) => {
+      const sequence = sequences[i]!;
+      const position = positions[i]!;
+      const family = familyOf(sealed.topic);
+      // Wildcard subscribers listen on the family's shard channel; order there is mended by the hub (sequence per topic).
+      if (family !== undefined) redis.command.spublish(channelOf(`${family}:*`), `${heads[i]!}${sequence},"position":${position}}`).catch(() => {});
+      return { ...sealed, sequence, position, cursor: encodeCursor(sealed.topic, sequence, position, time) };
+    });
+  }
+
   async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
     const events = sealAll(drafts);
     if (events.length === 0) return [];
-    const keys = [`${prefix}position`];
+    if (redis.sharded) {
+      try {
+        return await publishSharded(events);
+      } catch (err) {
+        throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
+      }
+    }
+    const keys = [positionKey];
     const args: string[] = [];
     for (const event of events) {
       const topic = event.sealed.topic;
       const kept = retentionOf(topic);
-      keys.push(`${prefix}seq:${topic}`, logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
+      keys.push(seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
       args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
     }
     const family = batchFamily(events);
@@ -200,6 +327,15 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     return null;
   }
 
+  /** A shard channel's subscribers are counted by the shard that owns it; the others answer 0. */
+  async function shardListeners(channels: readonly string[]): Promise<number[]> {
+    const masters = 'nodes' in redis.command ? redis.command.nodes('master') : [redis.command];
+    const replies = await Promise.all(
+      masters.map((node) => Promise.all(channels.map((channel) => node.call('PUBSUB', 'SHARDNUMSUB', channel) as Promise<Array<string | number>>))),
+    );
+    return channels.map((_, i) => replies.reduce((sum, reply) => sum + Number(reply[i]![1]), 0));
+  }
+
   return {
     async publish(draft) {
       return (await publishAll([draft]))[0]!;
@@ -214,9 +350,10 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           const event = decodeLive(message.toString());
           if (event) listener(event);
         },
-        { pattern },
+        redis.sharded ? { sharded: true } : { pattern },
       );
-      if (family === undefined) return own;
+      // On a Cluster each event goes on its own shard channel: there are no batch messages to join.
+      if (family === undefined || redis.sharded) return own;
       // Both live before this resolves, so that no event of the topic can pass by either way.
       const [single, batched] = await Promise.allSettled([own, batches.join(family, pattern ? null : topic, listener)]);
       if (single.status === 'rejected' || batched.status === 'rejected') {
@@ -247,6 +384,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     async listeners(topics) {
       if (topics.length === 0) return [];
       try {
+        if (redis.sharded) return await shardListeners(topics.map(channelOf));
         // NUMSUB answers channel, count, channel, count, ... in the order asked.
         const reply = (await redis.command.call('PUBSUB', 'NUMSUB', ...topics.map(channelOf))) as Array<string | number>;
         return topics.map((_, i) => Number(reply[2 * i + 1]));
@@ -256,7 +394,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     },
     async head() {
       try {
-        return Number((await redis.command.get(`${prefix}position`)) ?? 0);
+        return Number((await redis.command.get(positionKey)) ?? 0);
       } catch (err) {
         throw new BackendUnavailableError(`head read failed: ${(err as Error).message}`);
       }

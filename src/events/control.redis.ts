@@ -4,10 +4,14 @@ import type { ControlChannel, ControlCommand } from './control.js';
 
 export function createRedisControlChannel(redis: RedisConnections, log: Logger): ControlChannel {
   const channel = `${redis.keyPrefix}control`;
+  // A Cluster sends a plain PUBLISH to any node, so two commands could arrive in another order than sent;
+  // one shard channel keeps them in order (and off every other node).
+  const sharded = redis.sharded;
   return {
     send: (command) =>
       call(async () => {
-        await redis.command.publish(channel, JSON.stringify(command));
+        const message = JSON.stringify(command);
+        await (sharded ? redis.command.spublish(channel, message) : redis.command.publish(channel, message));
       }),
     async listen(handler) {
       // Through outages too: a command sent while this instance's Redis was away is lost, not the channel.
@@ -15,7 +19,7 @@ export function createRedisControlChannel(redis: RedisConnections, log: Logger):
         const command = parse(message.toString());
         if (command) handler(command);
         else log.warn('ignored a malformed control command');
-      });
+      }, { sharded });
     },
   };
 }

@@ -24,8 +24,9 @@ return redis.call('HGETALL', KEYS[1])
 // Records a deployment in one call rather than three commands per target: a
 // deployment to 1000 gateways made 3000 commands, whose encoding alone cost
 // the instance more than delivering the events.
-// KEYS: the hash, the correlation index (or ''), then per target its gateway
-// index and event index (or ''). ARGV: the time to live, meta, the
+// KEYS: the hash, the correlation index (or the hash again: none), then per
+// target its gateway index and event index (or the hash again). ARGV: the
+// time to live, meta, the
 // deployment id, then per target its gateway id and JSON.
 const RECORD = `
 local ttl = ARGV[1]
@@ -39,9 +40,9 @@ redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], ttl)
 for i = 1, targets do
   local events = KEYS[2 + 2 * i]
-  if events ~= '' then redis.call('SET', events, ARGV[3], 'EX', ttl) end
+  if events ~= KEYS[1] then redis.call('SET', events, ARGV[3], 'EX', ttl) end
 end
-if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl) end
+if KEYS[2] ~= KEYS[1] then redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl) end
 for i = 1, targets do redis.call('SET', KEYS[1 + 2 * i], ARGV[3], 'EX', ttl) end
 `;
 
@@ -55,7 +56,8 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
   client.defineCommand('heraldDeploymentAck', { numberOfKeys: 2, lua: ACKNOWLEDGE });
   // Without numberOfKeys the key count is the first argument: it varies with the targets.
   client.defineCommand('heraldDeploymentRecord', { lua: RECORD });
-  const p = redis.keyPrefix;
+  // One hash tag: a deployment and its indexes are recorded by one script (one slot in a Redis Cluster).
+  const p = `${redis.keyPrefix}{deployments}:`;
   const hashOf = (id: string) => `${p}deployment:${id}`;
   const eventKey = (eventId: string) => `${p}deployment-event:${eventId}`;
   const correlationKey = (correlationId: string) => `${p}deployment-correlation:${correlationId}`;
@@ -67,11 +69,13 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
     record: (deployment, ttlSeconds) =>
       call(async () => {
         const { targets, ...meta } = deployment;
-        const keys = [hashOf(deployment.id), deployment.correlationId === null ? '' : correlationKey(deployment.correlationId)];
+        const hash = hashOf(deployment.id);
+        // No index to write is named by the hash itself: an empty key would hash to another slot on a Cluster.
+        const keys = [hash, deployment.correlationId === null ? hash : correlationKey(deployment.correlationId)];
         const args = [String(ttlSeconds), JSON.stringify(meta), deployment.id];
         // acknowledgedAt is left out until a gateway confirms: the script appends it.
         for (const { acknowledgedAt: _unset, ...target } of targets) {
-          keys.push(gatewayKey(target.gatewayId), target.eventId === null ? '' : eventKey(target.eventId));
+          keys.push(gatewayKey(target.gatewayId), target.eventId === null ? hash : eventKey(target.eventId));
           args.push(target.gatewayId, JSON.stringify(target));
         }
         await client.heraldDeploymentRecord(keys.length, ...keys, ...args);

@@ -37,7 +37,8 @@ type GatewayScripts = {
  */
 export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   const client = redis.command;
-  const p = redis.keyPrefix;
+  // One hash tag for every gateway key: scripts read many gateways at once (one slot in a Redis Cluster).
+  const p = `${redis.keyPrefix}{gateways}:`;
   // Without numberOfKeys the key count is the first argument: it varies with the deployment.
   client.defineCommand('heraldGatewaysMissing', { lua: MISSING_SCRIPT });
   client.defineCommand('heraldGatewaysSent', { lua: COUNT_SENT_SCRIPT });

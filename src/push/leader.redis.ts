@@ -2,7 +2,9 @@ import type { RedisConnections } from '../redis/connections.js';
 import type { Leadership } from './leader.js';
 
 /** The key holding the newest lead's fencing token (the store checks writes against it). */
-export const fenceKey = (keyPrefix: string) => `${keyPrefix}push-fence`;
+/** Push keys share one hash tag with the lead's fence, which their scripts check (one slot in a Redis Cluster). */
+export const pushPrefix = (keyPrefix: string) => `${keyPrefix}{push}:`;
+export const fenceKey = (prefix: string) => `${prefix}push-fence`;
 
 // KEYS: lock, fence. ARGV: instance id, ttl. Renewing keeps the token; a new
 // lead (this instance's too, after its lock lapsed) takes the next one.
@@ -25,8 +27,8 @@ return 0
 `;
 
 export function redisLeadership(redis: RedisConnections, instanceId: string, ttlMs: number): Leadership {
-  const key = `${redis.keyPrefix}push-leader`;
-  const fence = fenceKey(redis.keyPrefix);
+  const key = `${pushPrefix(redis.keyPrefix)}push-leader`;
+  const fence = fenceKey(pushPrefix(redis.keyPrefix));
   const client = redis.command as RedisConnections['command'] & {
     heraldLead(key: string, fence: string, id: string, ttl: number): Promise<number>;
     heraldUnlead(key: string, id: string): Promise<number>;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ReadFrom } from '../events/bus.js';
 import { call, type RedisConnections } from '../redis/connections.js';
 import { Deposed } from './leader.js';
-import { fenceKey } from './leader.redis.js';
+import { fenceKey, pushPrefix } from './leader.redis.js';
 import { KEPT_DELIVERIES, NEW_ENDPOINT, type CliRegistration, type CliStore, type Delivery, type EndpointState, type Fence } from './store.js';
 
 // The endpoint state is merged field by field inside Redis, so the pushing
@@ -93,7 +93,8 @@ export function createRedisCliStore(redis: RedisConnections): CliStore {
   client.defineCommand('heraldCliRecord', { numberOfKeys: 6, lua: RECORD_SCRIPT });
   client.defineCommand('heraldCliSetCursor', { numberOfKeys: 2, lua: SET_CURSOR_SCRIPT });
   const fresh = JSON.stringify(NEW_ENDPOINT);
-  const p = redis.keyPrefix;
+  // The push tag: every write of push progress checks the leader's fence in the same script (one slot in a Redis Cluster).
+  const p = pushPrefix(redis.keyPrefix);
   const regKey = (id: string) => `${p}cli:${id}`;
   const index = `${p}clis`;
   const cursorKey = (id: string) => `${p}cli-cursor:${id}`;

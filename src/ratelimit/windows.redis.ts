@@ -47,7 +47,7 @@ export function createRedisWindows(redis: RedisConnections, instanceId: string):
   return {
     async take(checks: readonly WindowCheck[]): Promise<Refused | undefined> {
       const args: Array<string | number> = [];
-      for (const c of checks) args.push(`${redis.keyPrefix}ratelimit:${c.key}`);
+      for (const c of checks) args.push(windowKey(redis.keyPrefix, c.key));
       // Members only need to be unique per call; the prefix makes them unique across instances.
       args.push(`${instanceId}:${(calls = (calls + 1) % Number.MAX_SAFE_INTEGER)}`);
       for (const c of checks) args.push(c.rule.max, c.rule.windowSeconds * 1000, c.rule.burst, c.cost);
@@ -55,4 +55,14 @@ export function createRedisWindows(redis: RedisConnections, instanceId: string):
       return waitMs > 0 ? { index: index - 1, retryAfterMs: waitMs } : undefined;
     },
   };
+}
+
+/**
+ * An operation checks all of its fields' windows for one client in one
+ * script, so a client's windows share a hash tag (one slot in a Redis
+ * Cluster; clients spread over the slots). Keys are `field|client`.
+ */
+function windowKey(prefix: string, key: string): string {
+  const bar = key.indexOf('|');
+  return bar < 0 ? `${prefix}ratelimit:{${key}}` : `${prefix}ratelimit:{${key.slice(bar + 1)}}:${key.slice(0, bar)}`;
 }

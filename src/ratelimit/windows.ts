@@ -1,6 +1,10 @@
 import type { Rule } from './rules.js';
 
-/** One rule checked for one client: `cost` calls of one field (aliases count one each). */
+/**
+ * One rule checked for one client: `cost` calls of one field (aliases count
+ * one each). `key` is `field|client`; the checks of one `take` name one
+ * client, whose windows a Redis Cluster keeps in one hash slot.
+ */
 export type WindowCheck = { readonly key: string; readonly rule: Rule; readonly cost: number };
 
 /** Which check ran out (its index) and when to try again; none means all were admitted. */

@@ -1,7 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createRedisSubscriptions, type RedisSubscriptions } from './pubsub.js';
+import type { RedisClient, RedisTopology } from './topology.js';
+
 
 /**
  * The Redis connections one instance holds: `command` for reads, writes and
@@ -12,20 +14,29 @@ import { createRedisSubscriptions, type RedisSubscriptions } from './pubsub.js';
  * own, and an outage is logged once when it starts and once when it ends.
  */
 export type RedisConnections = {
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly command: RedisClient;
+  readonly subscriber: RedisClient;
   readonly subscriptions: RedisSubscriptions;
   readonly keyPrefix: string;
+  /**
+   * True on a Redis Cluster: one script or transaction may only use keys of
+   * one hash slot, and live events go over sharded pub/sub. Keys used
+   * together carry one hash tag (`{...}`) whatever the topology, so only the
+   * event bus, which numbers events across topics, needs to know.
+   */
+  readonly sharded: boolean;
   isReady(): boolean;
   /** Resolves when both connections are ready, or after `timeoutMs` whatever their state. */
   whenReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 };
 
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
+
 const base: RedisOptions = {
   keepAlive: 10_000,
   connectTimeout: 5_000,
-  retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
+  retryStrategy,
   maxRetriesPerRequest: 1,
   lazyConnect: true,
 };
@@ -33,35 +44,37 @@ const base: RedisOptions = {
 /** The event bus's publish script (events/bus.redis.ts), named here because the command connection treats it apart. */
 export const PUBLISH_COMMAND = 'heraldPublish';
 
-export function createRedisConnections(url: string, keyPrefix: string, log: Logger): RedisConnections {
-  // Auto-pipelining batches the commands issued in one tick into one write,
-  // sent from setImmediate. Publishing is exempt: holding each publish for a
-  // turn of the event loop is live latency, and added 0.1 ms at the median
-  // and doubled the 99th percentile of publish-to-subscriber in the log
-  // benchmark. Every publish is awaited after the writes it follows, so going
-  // out ahead of a pending batch cannot reorder anything.
-  const command = new Redis(url, {
-    ...base,
-    // A command in flight when the connection drops fails at once rather than
-    // being sent again after reconnecting: it may have run, and running a
-    // publish or a counter twice is worse than an error (see mayHaveRun).
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: [PUBLISH_COMMAND],
-    connectionName: 'herald-command',
-  });
-  const subscriber = new Redis(url, { ...base, enableOfflineQueue: false, autoResubscribe: false, connectionName: 'herald-subscriber' });
+// Auto-pipelining batches the commands issued in one tick into one write,
+// sent from setImmediate. Publishing is exempt: holding each publish for a
+// turn of the event loop is live latency, and added 0.1 ms at the median
+// and doubled the 99th percentile of publish-to-subscriber in the log
+// benchmark. Every publish is awaited after the writes it follows, so going
+// out ahead of a pending batch cannot reorder anything.
+// A command in flight when the connection drops fails at once rather than
+// being sent again after reconnecting: it may have run, and running a publish
+// or a counter twice is worse than an error (see mayHaveRun).
+const failInFlight = { maxRetriesPerRequest: 0 };
+const nodeOptions = (name: string): RedisOptions => ({ keepAlive: 10_000, connectTimeout: 5_000, maxRetriesPerRequest: 1, connectionName: name });
+
+const pipelining = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: [PUBLISH_COMMAND] };
+
+/** The setting that named the Redis Herald could not use, for the one line an operator reads. */
+const settingOf = { single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' } as const;
+
+/** The one place that knows the topology: every store gets the same two connections whatever it is. */
+export function createRedisConnections(topology: RedisTopology, keyPrefix: string, log: Logger): RedisConnections {
+  const [command, subscriber] = connect(topology);
   const isReady = () => command.status === 'ready' && subscriber.status === 'ready';
-  watchOutages([command, subscriber], isReady, log);
+  watchOutages([command, subscriber], isReady, log, settingOf[topology.kind]);
   // Failing to connect at start is not fatal: /ready reports it and ioredis keeps trying.
   command.connect().catch(() => {});
   subscriber.connect().catch(() => {});
   return {
     command,
     subscriber,
-    subscriptions: createRedisSubscriptions(subscriber, log),
+    subscriptions: createRedisSubscriptions(subscriber, log, { slotsRefreshMs: SLOTS_REFRESH_MS }),
     keyPrefix,
+    sharded: topology.kind === 'cluster',
     isReady,
     async whenReady(timeoutMs) {
       if (isReady()) return true;
@@ -91,12 +104,60 @@ export function createRedisConnections(url: string, keyPrefix: string, log: Logg
   };
 }
 
+/** How often a Cluster client reads the slot map again: a slot that moved is followed within this (MOVED is followed at once). */
+const SLOTS_REFRESH_MS = 2_000;
+
+function connect(topology: RedisTopology): [RedisClient, RedisClient] {
+  if (topology.kind === 'cluster') {
+    const options = (name: string, extra: ClusterOptions = {}): ClusterOptions => ({
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryStrategy,
+      // A failover takes the cluster a node timeout or more: commands meanwhile fail fast (SERVICE_UNAVAILABLE) rather than wait.
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: 2_000,
+      slotsRefreshInterval: SLOTS_REFRESH_MS,
+      redisOptions: nodeOptions(name),
+      ...extra,
+    });
+    const nodes = topology.nodes.map(({ host, port }) => ({ host, port }));
+    return [
+      // No auto-pipelining on a Cluster: ioredis groups a batch by the slot of each command's first
+      // argument, which for a script whose key count varies is the count, so two such scripts for
+      // different slots were refused together as cross-slot (rate limits fell back to local windows);
+      // and while the cluster forms, a slot it knows no node of made it throw out of a timer, ending
+      // the process.
+      new Cluster(nodes, options('herald-command', { redisOptions: { ...nodeOptions('herald-command'), ...failInFlight } })),
+      // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
+      new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
+    ];
+  }
+  const server: RedisOptions =
+    topology.kind === 'sentinel'
+      ? {
+          sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })),
+          name: topology.name,
+          sentinelRetryStrategy: retryStrategy,
+          // Told by the sentinels as soon as they switch the primary, not only when the old one's connection drops.
+          failoverDetector: true,
+        }
+      : {};
+  const open = (options: RedisOptions) =>
+    topology.kind === 'single' ? new Redis(topology.url, { ...base, ...options }) : new Redis({ ...base, ...server, ...options });
+  return [
+    open({ enableOfflineQueue: false, ...pipelining, ...failInFlight, connectionName: 'herald-command' }),
+    open({ enableOfflineQueue: false, autoResubscribe: false, connectionName: 'herald-subscriber' }),
+  ];
+}
+
 /** Logs an outage once (WARN) when a connection first fails and once when all are back, not on every retry. */
-function watchOutages(clients: readonly Redis[], isReady: () => boolean, log: Logger) {
+function watchOutages(clients: readonly RedisClient[], isReady: () => boolean, log: Logger, setting: string) {
   let down = false;
   for (const client of clients) {
     client.on('error', (err: Error) => {
-      if (!down) log.warn({ component: 'redis', err: err.message }, 'redis is unreachable; serving what needs no redis, /ready answers 503 until it is back');
+      if (!down) log.warn({ component: 'redis', setting, err: reason(err) }, `redis (${setting}) is unreachable; serving what needs no redis, /ready answers 503 until it is back`);
       down = true;
     });
     client.on('ready', () => {
@@ -136,4 +197,10 @@ export async function call<T>(operation: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw new BackendUnavailableError((err as Error).message);
   }
+}
+
+/** A Cluster that cannot connect reports "Failed to refresh slots cache" and keeps the cause apart. */
+function reason(err: Error): string {
+  const cause = (err as Error & { lastNodeError?: Error }).lastNodeError;
+  return cause ? `${err.message}: ${cause.message}` : err.message;
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RedisClient } from './topology.js';
 
 /** Takes a message as it arrived; decoding is the caller's, once per message however many listen. */
 export type MessageListener = (message: Buffer) => void;
@@ -24,13 +24,13 @@ export type RedisSubscriptions = {
    * be made (the listener is then dropped). The returned function stops
    * listening.
    */
-  subscribe(channel: string, listener: MessageListener, options?: { pattern?: boolean }): Promise<() => void>;
+  subscribe(channel: string, listener: MessageListener, options?: SubscribeOptions): Promise<() => void>;
   /**
    * Listens to a channel for as long as the process runs: now if Redis
    * answers, else once it is back. Resolves once the subscription is live,
    * or at once while Redis is away; never rejects.
    */
-  listen(channel: string, listener: MessageListener): Promise<void>;
+  listen(channel: string, listener: MessageListener, options?: SubscribeOptions): Promise<void>;
   /**
    * Called each time the connection is back after a drop, before any message
    * arrives on the new connection: messages published since `gap.since` were
@@ -43,9 +43,21 @@ export type RedisSubscriptions = {
 /** Messages a subscriber connection may have missed: those published since `since` (epoch ms, when the connection dropped). */
 export type SubscriptionGap = { readonly since: number; readonly resubscribed: Promise<void> };
 
-type Channel = { readonly listeners: Set<MessageListener>; readonly pattern: boolean };
+/**
+ * `pattern`: a glob pattern (PSUBSCRIBE). `sharded`: a shard channel
+ * (SSUBSCRIBE, Redis 7), delivered by the shard that owns its hash slot
+ * rather than broadcast to every node of a Cluster; its publisher must use
+ * SPUBLISH.
+ */
+export type SubscribeOptions = { readonly pattern?: boolean; readonly sharded?: boolean };
 
-export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubscriptions {
+type Kind = 'plain' | 'pattern' | 'sharded';
+type Channel = { readonly listeners: Set<MessageListener>; readonly kind: Kind };
+
+const kindOf = (options: SubscribeOptions): Kind => (options.pattern ? 'pattern' : options.sharded ? 'sharded' : 'plain');
+
+/** `slotsRefreshMs`: how often a Cluster client reads the slot map again (the latest it learns that a slot moved). */
+export function createRedisSubscriptions(client: RedisClient, log: Logger, options: { slotsRefreshMs: number } = { slotsRefreshMs: 5_000 }): RedisSubscriptions {
   const channels = new Map<string, Channel>();
   const gapHandlers: Array<(gap: SubscriptionGap) => void> = [];
   /** When the connection dropped after having been ready; undefined while it is up or before it first was. */
@@ -59,6 +71,12 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
   client.on('messageBuffer', dispatch);
   // ioredis hands the pattern over as a string, the channel and message as buffers.
   client.on('pmessageBuffer', (pattern: string, _name: Buffer, message: Buffer) => dispatch(pattern, message));
+  client.on('smessageBuffer', dispatch);
+
+  const subscribeTo = (kind: Kind, name: string) =>
+    settled(() => (kind === 'pattern' ? client.psubscribe(name) : kind === 'sharded' ? client.ssubscribe(name) : client.subscribe(name)));
+  const unsubscribeFrom = (kind: Kind, name: string) =>
+    settled(() => (kind === 'pattern' ? client.punsubscribe(name) : kind === 'sharded' ? client.sunsubscribe(name) : client.unsubscribe(name)));
 
   const failed = (what: string) => (err: Error) => log.warn({ component: 'redis', err: err.message }, `${what} failed; trying again when redis is back`);
 
@@ -78,25 +96,66 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
     lostAt = Date.now();
   });
 
-  client.on('ready', () => {
-    connected = true;
-    const since = lostAt;
-    lostAt = undefined;
-    const plain = [...channels].filter(([, c]) => !c.pattern).map(([name]) => name);
-    const patterns = [...channels].filter(([, c]) => c.pattern).map(([name]) => name);
-    const requests = [plain.length > 0 && client.subscribe(...plain), patterns.length > 0 && client.psubscribe(...patterns)].filter((r) => r !== false);
-    if (requests.length === 0) return;
+  /** Subscribes every channel listened to again: plain and pattern channels in one command each, shard channels one by one (a Cluster takes one slot per command). */
+  const resubscribeAll = () => {
+    const named = (kind: Kind) => [...channels].filter(([, c]) => c.kind === kind).map(([name]) => name);
+    const plain = named('plain');
+    const patterns = named('pattern');
+    const requests: Array<Promise<unknown>> = [];
+    if (plain.length > 0) requests.push(client.subscribe(...plain));
+    if (patterns.length > 0) requests.push(client.psubscribe(...patterns));
+    for (const name of named('sharded')) requests.push(subscribeTo('sharded', name));
+    return requests;
+  };
+
+  const gap = (since: number, requests: Array<Promise<unknown>>) => {
     const resubscribed = Promise.all(requests).then(() => {
       refused = false;
     });
     resubscribed.catch(reconnect('resubscribing'));
     // Told before any message of the new connection can arrive (they come after the replies to the commands above).
-    if (since !== undefined) for (const handler of gapHandlers) handler({ since, resubscribed });
+    for (const handler of gapHandlers) handler({ since, resubscribed });
+  };
+
+  client.on('ready', () => {
+    connected = true;
+    const since = lostAt;
+    lostAt = undefined;
+    const requests = resubscribeAll();
+    if (requests.length === 0) return;
+    if (since !== undefined) gap(since, requests);
+    else
+      Promise.all(requests)
+        .then(() => {
+          refused = false;
+        })
+        .catch(reconnect('resubscribing'));
   });
 
-  const join = (name: string, listener: MessageListener, pattern: boolean) => {
+  // A Cluster stays ready while one shard fails over or a slot moves to another primary. Its sharded
+  // subscriber of a failed shard ends and another starts on the new primary; a primary that gives a slot
+  // away unsubscribes its channels, and ioredis subscribes them again on the new owner when it next
+  // refreshes its slot map. Either way what was published meanwhile is a gap, as after a dropped
+  // connection; ioredis reports both with 'subscribersReady' (after the first, at connect).
+  let shardLostAt: number | undefined;
+  let subscribersStarted = false;
+  client.on('-subscriber', () => {
+    if (connected) shardLostAt ??= Date.now();
+  });
+  client.on('subscribersReady', () => {
+    const since = shardLostAt ?? Date.now() - 2 * options.slotsRefreshMs;
+    shardLostAt = undefined;
+    if (!subscribersStarted || !connected) {
+      subscribersStarted = true;
+      return;
+    }
+    const requests = [...channels].filter(([, c]) => c.kind === 'sharded').map(([name]) => subscribeTo('sharded', name));
+    if (requests.length > 0) gap(since, requests);
+  });
+
+  const join = (name: string, listener: MessageListener, kind: Kind) => {
     let channel = channels.get(name);
-    if (!channel) channels.set(name, (channel = { listeners: new Set(), pattern }));
+    if (!channel) channels.set(name, (channel = { listeners: new Set(), kind }));
     channel.listeners.add(listener);
     return channel;
   };
@@ -104,29 +163,43 @@ export function createRedisSubscriptions(client: Redis, log: Logger): RedisSubsc
   const release = (name: string, channel: Channel, listener: MessageListener) => {
     if (!channel.listeners.delete(listener) || channel.listeners.size > 0 || channels.get(name) !== channel) return;
     channels.delete(name);
-    (channel.pattern ? client.punsubscribe(name) : client.unsubscribe(name)).catch((err: Error) =>
+    unsubscribeFrom(channel.kind, name).catch((err: Error) =>
       log.debug({ component: 'redis', channel: name, err: err.message }, 'unsubscribe failed; redis is away'),
     );
   };
 
   return {
     async subscribe(name, listener, options = {}) {
-      const channel = join(name, listener, options.pattern === true);
+      const channel = join(name, listener, kindOf(options));
       try {
         // Also for a channel already subscribed: the reply is the confirmation that it is live.
-        await (channel.pattern ? client.psubscribe(name) : client.subscribe(name));
+        await subscribeTo(channel.kind, name);
       } catch (err) {
         release(name, channel, listener);
         throw new BackendUnavailableError(`subscribe failed: ${(err as Error).message}`);
       }
       return () => release(name, channel, listener);
     },
-    async listen(name, listener) {
-      join(name, listener, false);
-      if (client.status === 'ready') await client.subscribe(name).catch(reconnect('subscribing'));
+    async listen(name, listener, options = {}) {
+      const channel = join(name, listener, kindOf(options));
+      if (client.status === 'ready') await subscribeTo(channel.kind, name).catch(reconnect('subscribing'));
     },
     onGap(handler) {
       gapHandlers.push(handler);
     },
   };
+}
+
+/**
+ * A command's promise, also when sending it throws: a Cluster whose slot map
+ * is not whole yet (at start, while the cluster forms) throws from SSUBSCRIBE
+ * for a slot it knows no node of, which in an event handler would end the
+ * process.
+ */
+function settled<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }

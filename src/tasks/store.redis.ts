@@ -34,8 +34,9 @@ export function createRedisTaskStore(redis: RedisConnections): TaskStore {
   const client = redis.command as Redis & Scripts;
   client.defineCommand('heraldTaskUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
   client.defineCommand('heraldTaskDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT });
-  const taskKey = (id: string) => `${redis.keyPrefix}task:${id}`;
-  const indexPrefix = `${redis.keyPrefix}repo-tasks:`;
+  // One hash tag: a task and its repository's index change in one transaction (one slot in a Redis Cluster).
+  const taskKey = (id: string) => `${redis.keyPrefix}{tasks}:task:${id}`;
+  const indexPrefix = `${redis.keyPrefix}{tasks}:repo-tasks:`;
 
   return {
     create: (task) =>

@@ -117,14 +117,14 @@ type Paths = {
 
 async function openPaths(url: string): Promise<Paths> {
   const log = createLogger('warn', 'bench-log');
-  const redisConns = createRedisConnections(url, PREFIX, log);
+  const redisConns = createRedisConnections({ kind: 'single', url }, PREFIX, log);
   if (!(await redisConns.whenReady(10_000))) throw new Error('bus connections to redis not ready');
   const bus = createRedisBus(redisConns, log, RETENTION);
   // Same client settings as the bus's command connection, on a connection of its own.
   const plain = new Redis(url, { connectionName: 'bench-plain', maxRetriesPerRequest: 1, connectTimeout: 5_000, lazyConnect: true }) as PlainRedis;
   plain.defineCommand('benchPublishPlain', { lua: PUBSUB_ONLY_SCRIPT });
   await plain.connect();
-  const plainConns = createRedisConnections(url, PLAIN_PREFIX, log);
+  const plainConns = createRedisConnections({ kind: 'single', url }, PLAIN_PREFIX, log);
   if (!(await plainConns.whenReady(10_000))) throw new Error('listening connections to redis not ready');
   const plainBus = createRedisBus(plainConns, log, RETENTION);
   return {

@@ -76,7 +76,8 @@ redisOnly('ControlChannel', (redis) => ({ channel: redisChannel(redis), redis })
     const [sender, receiver] = [await instance(), await instance()];
     const box = inbox();
     await receiver.channel.listen(box.handler);
-    const raw = (message: string) => sender.redis.command.publish(`${sender.redis.keyPrefix}control`, message);
+    const channel = `${sender.redis.keyPrefix}control`;
+    const raw = (message: string) => (sender.redis.sharded ? sender.redis.command.spublish(channel, message) : sender.redis.command.publish(channel, message));
     await raw('not json');
     await raw('null');
     await raw('{"kind":"close-connections","match":{"principalId":"gw-1"},"code":"4403","reason":"no"}');

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
@@ -263,7 +264,7 @@ redisOnly('EventBus live gaps', (redis: RedisConnections) => ({ bus: createRedis
       expect(seen).toContain(2);
     }, { timeout: 5_000, interval: 200 });
   });
-});
+}, ['redis']); // kills the one subscriber connection a single server has
 
 describe('memory event log bounds', () => {
   it('caps the whole log across topics, oldest first, and reports what it dropped as expired', async () => {
@@ -297,8 +298,8 @@ redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, 
     const { redis, bus } = await make();
     const first = await bus.publish(draft('repo:clean', 1));
     // Two entries no publisher wrote (say, by hand), then real events after them.
-    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 1}-0`, 'e', 'not json');
-    await redis.command.xadd(`${redis.keyPrefix}log:repo:dirty`, `${first.position + 2}-0`, 'e', '{"id":1}');
+    await redis.command.xadd(`${redis.keyPrefix}log:{repo:dirty}`, `${first.position + 1}-0`, 'e', 'not json');
+    await redis.command.xadd(`${redis.keyPrefix}log:{repo:dirty}`, `${first.position + 2}-0`, 'e', '{"id":1}');
     await redis.command.set(`${redis.keyPrefix}position`, String(first.position + 2));
     const later = [await bus.publish(draft('repo:dirty', 2)), await bus.publish(draft('repo:clean', 3)), await bus.publish(draft('repo:dirty', 4))];
     const seen: EventEnvelope[] = [];
@@ -317,7 +318,7 @@ redisOnly('EventBus log reads', (redis) => ({ redis, bus: createRedisBus(redis, 
 redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
   /** Every message published under the bus's prefix, by channel, as a separate connection hears it. */
   async function tap(redis: RedisConnections) {
-    const spy = redis.command.duplicate({ enableOfflineQueue: true });
+    const spy = (redis.command as Redis).duplicate({ enableOfflineQueue: true });
     const heard: Array<{ channel: string; message: string }> = [];
     spy.on('pmessage', (_pattern: string, channel: string, message: string) => heard.push({ channel: channel.slice(redis.keyPrefix.length), message }));
     await spy.psubscribe(`${redis.keyPrefix}*`);
@@ -367,4 +368,4 @@ redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(re
     await until(() => numsub('evb:gateway'), (n) => n === 0, 'the batch channel unsubscribed');
     spy.close();
   });
-});
+}, ['redis']);

@@ -17,7 +17,8 @@ const windowed: Makers<SharedWindows, [instanceId?: string]> = {
 };
 
 const rule = (max: number, burst = 0): Rule => ({ max, windowSeconds: 1, burst });
-const check = (key: string, r: Rule, cost = 1): WindowCheck => ({ key, rule: r, cost });
+/** Keys as the limiter makes them, `field|client`; the checks of one call name one client. */
+const check = (field: string, r: Rule, cost = 1): WindowCheck => ({ key: `${field}|client`, rule: r, cost });
 
 /** A refusal of check `index`, to retry within the window (1 s) but not at once. */
 function expectRefused(refused: Refused | undefined, index: number): number {
@@ -57,6 +58,16 @@ contract('Rate-limit windows', windowed, (make) => {
     expect(await windows.take([check('b', narrow)])).toBeUndefined();
     for (let i = 0; i < 5; i++) expect(await windows.take([check('a', wide)])).toBeUndefined();
     expectRefused(await windows.take([check('a', wide)]), 0);
+  });
+
+  it('answers many clients checked at the same moment, each on its own windows', async () => {
+    const windows = await make();
+    const one = rule(1);
+    // In a Redis Cluster their windows sit in different slots: the calls must not be batched together.
+    const first = await Promise.all(Array.from({ length: 20 }, (_, i) => windows.take([{ key: `f|client-${i}`, rule: one, cost: 1 }, { key: `g|client-${i}`, rule: one, cost: 1 }])));
+    expect(first).toEqual(Array.from({ length: 20 }, () => undefined));
+    const again = await Promise.all(Array.from({ length: 20 }, (_, i) => windows.take([{ key: `f|client-${i}`, rule: one, cost: 1 }])));
+    for (const refused of again) expectRefused(refused, 0);
   });
 
   it('records every check of an admitted call', async () => {

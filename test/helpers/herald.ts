@@ -30,6 +30,8 @@ export type HeraldProcess = Herald & {
   readonly pid: number;
   /** Every JSON log line the process wrote so far. */
   readonly logs: LogLine[];
+  /** What the process wrote to stderr so far (a crash's stack). */
+  readonly stderr: string;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
   kill(signal: NodeJS.Signals): void;
@@ -70,6 +72,9 @@ export async function spawnHerald(env: Record<string, string> = {}, program: { c
     child,
     pid: child.pid!,
     logs,
+    get stderr() {
+      return stderr;
+    },
     exited,
     kill: (signal) => void child.kill(signal),
     async stop() {

@@ -3,6 +3,7 @@ import type { App } from '../../src/app.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { startHerald, type Herald, type HeraldProcess } from './herald.js';
 import { startRedis, type RedisServer } from './redis.js';
+import type { RedisDeployment, TopologyName } from './redis-topologies.js';
 
 /**
  * Servers shared by the tests of the enclosing `describe` block: started in
@@ -33,16 +34,21 @@ export function useHerald(env: Env | (() => Env) = {}, options: { redis?: boolea
   return Object.defineProperty(server, 'redis', { get: () => ready('useHerald redis', redis) }) as Herald & { readonly app: App; readonly redis: RedisServer };
 }
 
-/** A redis-server and `count` server processes on it, named a, b, c, ... */
-export function useCluster(count: number, env: Record<string, string> = {}): { readonly instances: HeraldProcess[]; readonly redis: RedisServer } {
+/** A redis-server (or another Redis topology) and `count` server processes on it, named a, b, c, ... */
+export function useCluster(
+  count: number,
+  env: Record<string, string> = {},
+  topology: TopologyName = 'single',
+): { readonly instances: HeraldProcess[]; readonly redis: RedisServer; readonly deployment: RedisDeployment } {
   let cluster: Cluster | undefined;
   beforeAll(async () => {
-    cluster = await startCluster(count, env);
-  });
+    cluster = await startCluster(count, env, topology);
+  }, 60_000);
   afterAll(() => cluster?.stop());
   return {
     instances: Array.from({ length: count }, (_, i) => lazy('useCluster', () => cluster?.instances[i])),
     redis: lazy('useCluster', () => cluster?.redis),
+    deployment: lazy('useCluster', () => cluster?.deployment),
   };
 }
 

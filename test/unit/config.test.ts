@@ -50,8 +50,30 @@ describe('loadConfig', () => {
 
   it('reads Redis settings when REDIS_URL is set', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', REDIS_KEY_PREFIX: 'a:' }).redis).toEqual({
-      url: 'redis://127.0.0.1:6380',
+      topology: { kind: 'single', url: 'redis://127.0.0.1:6380' },
       keyPrefix: 'a:',
     });
+  });
+
+  it('reads a Redis Cluster seed list and a Sentinel set', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:6379, 10.0.0.2:7000,[::1]:7001' }).redis).toEqual({
+      topology: { kind: 'cluster', nodes: [{ host: 'redis-1', port: 6379 }, { host: '10.0.0.2', port: 7000 }, { host: '::1', port: 7001 }] },
+      keyPrefix: 'herald:',
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mymaster' }).redis).toEqual({
+      topology: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], name: 'mymaster' },
+      keyPrefix: 'herald:',
+    });
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: 'redis-1' }, /^Invalid configuration: REDIS_CLUSTER_NODES="redis-1" must be a comma-separated list of host:port/],
+    [{ REDIS_CLUSTER_NODES: 'redis-1:6379,' }, /^Invalid configuration: REDIS_CLUSTER_NODES="redis-1:6379," must be/],
+    [{ REDIS_CLUSTER_NODES: 'redis-1:70000' }, /^Invalid configuration: REDIS_CLUSTER_NODES="redis-1:70000" names port 70000; ports are 1-65535$/],
+    [{ REDIS_SENTINELS: 'redis://s1:26379', REDIS_SENTINEL_NAME: 'm' }, /^Invalid configuration: REDIS_SENTINELS="redis:\/\/s1:26379" must be/],
+    [{ REDIS_SENTINEL_NAME: 'm' }, /^Invalid configuration: REDIS_SENTINEL_NAME is set without REDIS_SENTINELS$/],
+    [{ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2', REDIS_SENTINEL_NAME: 'm' }, /^Invalid configuration: REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set/],
+  ])('refuses Redis settings %o with one line naming the variable', (env, line) => {
+    expect(() => loadConfig(env)).toThrow(line);
   });
 });
