@@ -190,11 +190,13 @@ export async function commandReady(redis: Pick<RedisConnections, 'command'>, tim
   return (command.status as string) === 'ready';
 }
 
-/** Runs Redis commands, turning any failure into BackendUnavailableError (SERVICE_UNAVAILABLE for clients). */
+/** Runs Redis commands, turning a failure of Redis into BackendUnavailableError (SERVICE_UNAVAILABLE for clients). */
 export async function call<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (err) {
+    // What JavaScript throws (a stored record that does not parse, a bug) is no outage: retrying cannot help.
+    if (err instanceof SyntaxError || err instanceof TypeError || err instanceof RangeError) throw err;
     throw new BackendUnavailableError((err as Error).message);
   }
 }
