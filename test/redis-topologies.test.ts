@@ -173,7 +173,7 @@ describe('a Redis Cluster primary killed while events are published', () => {
     });
     // The slot is served by another node now.
     expect(await cluster.primaryOf('herald:log:{repo:failover}')).not.toBe(victim);
-      console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
+    console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
 
   }, 90_000);
@@ -220,7 +220,7 @@ describe('a Sentinel-managed primary killed while events are published', () => {
       expect(await sentinels.primaryPort()).not.toBe(before);
     });
     expect(readiness).toContain(503);
-      console.log(`sentinel failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
+    console.log(`sentinel failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'sentinel-failover', acknowledged, 'sentinel failover');
   }, 90_000);
 });

@@ -96,15 +96,15 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
     lostAt = Date.now();
   });
 
-  /** Subscribes every channel listened to again: plain and pattern channels in one command each, shard channels one by one (a Cluster takes one slot per command). */
+  const named = (kind: Kind) => [...channels].filter(([, c]) => c.kind === kind).map(([name]) => name);
+
+  /** Subscribes every plain and pattern channel listened to again, in one command each. */
   const resubscribeAll = () => {
-    const named = (kind: Kind) => [...channels].filter(([, c]) => c.kind === kind).map(([name]) => name);
     const plain = named('plain');
     const patterns = named('pattern');
     const requests: Array<Promise<unknown>> = [];
     if (plain.length > 0) requests.push(client.subscribe(...plain));
     if (patterns.length > 0) requests.push(client.psubscribe(...patterns));
-    for (const name of named('sharded')) requests.push(subscribeTo('sharded', name));
     return requests;
   };
 
@@ -117,10 +117,33 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
     for (const handler of gapHandlers) handler({ since, resubscribed });
   };
 
+  /**
+   * Subscribes the shard channels again, one by one (a Cluster takes one slot
+   * per command), as a gap from `since`. While a shard fails over, the slot
+   * map can still name no live node for some: those are asked again after the
+   * next refresh of the map, as a gap from the same moment. Making the whole
+   * connection again instead would tear down the shard subscribers ioredis is
+   * building for the new primaries, and fail the same way again.
+   */
+  let shardRetry: NodeJS.Timeout | undefined;
+  const resubscribeShards = (since: number) => {
+    clearTimeout(shardRetry);
+    const requests = named('sharded').map((name) => subscribeTo('sharded', name));
+    if (requests.length === 0) return;
+    const resubscribed = Promise.all(requests).then(() => undefined);
+    resubscribed.catch(() => {
+      if (!connected) return; // the next 'ready' subscribes them again
+      shardRetry = setTimeout(() => resubscribeShards(since), options.slotsRefreshMs);
+      shardRetry.unref();
+    });
+    for (const handler of gapHandlers) handler({ since, resubscribed });
+  };
+
   client.on('ready', () => {
     connected = true;
     const since = lostAt;
     lostAt = undefined;
+    resubscribeShards(since ?? Date.now() - 2 * options.slotsRefreshMs);
     const requests = resubscribeAll();
     if (requests.length === 0) return;
     if (since !== undefined) gap(since, requests);
@@ -149,8 +172,7 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
       subscribersStarted = true;
       return;
     }
-    const requests = [...channels].filter(([, c]) => c.kind === 'sharded').map(([name]) => subscribeTo('sharded', name));
-    if (requests.length > 0) gap(since, requests);
+    resubscribeShards(since);
   });
 
   const join = (name: string, listener: MessageListener, kind: Kind) => {

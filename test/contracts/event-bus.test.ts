@@ -344,7 +344,7 @@ redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(re
     expect(b.events).toEqual([batch[0]]);
     expect(family.events).toEqual([before, ...batch, after]);
     await until(() => spy.heard.length, (n) => n >= 3, 'three messages');
-    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:gateway:a', 'evb:gateway', 'ev:gateway:a']);
+    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:{gateway:a}', 'evb:gateway', 'ev:{gateway:a}']);
     spy.close();
   });
 
@@ -361,7 +361,7 @@ redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(re
     await a.waitFor(2);
     expect(a.events).toEqual(same);
     await until(() => spy.heard.length, (n) => n >= 2, 'two messages');
-    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:gateway:a', 'ev:gateway:a']);
+    expect(spy.heard.map((m) => m.channel)).toEqual(['ev:{gateway:a}', 'ev:{gateway:a}']);
     offA();
     expect(await numsub('evb:gateway')).toBe(1);
     offB();
