@@ -158,4 +158,22 @@ describe('hub on Redis: live streams across what pub/sub loses', () => {
     const live = await publisher.publish(draft('repo:r', 8));
     expect(ids(await take(stream, 3))).toEqual(ids([...missed, live]));
   });
+  it('goes on with a Redis that came back empty even when its new log reached the positions seen before', async () => {
+    await setUp();
+    const stream = await hub.open(['repo:epoch'], { maxQueued: 100, onOverflow: never });
+    const old = await publisher.publish(draft('repo:epoch', 1));
+    expect(ids(await take(stream, 1))).toEqual([old.id]);
+    await b.close();
+    // Down long enough that `a` waits most of a second between attempts to reconnect.
+    const backedOff = new Promise<void>((resolve) => a.subscriber.on('reconnecting', (delay: number) => delay >= 800 && resolve()));
+    await redis.pause(); // no persistence: it comes back empty
+    await backedOff;
+    await redis.restart();
+    // Published before `a` is back: the new log numbers it as the old one did the event `a` last saw.
+    b = await connect();
+    publisher = createRedisBus(b, silent);
+    const fresh = await publisher.publish(draft('repo:epoch', 2));
+    expect([fresh.sequence, fresh.position]).toEqual([old.sequence, old.position]);
+    expect(ids(await take(stream, 1))).toEqual([fresh.id]);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
@@ -35,6 +36,18 @@ import { familyOf, type TopicFamily } from './topics.js';
 // sequence, and its topic's retention count and seconds (a channel may keep
 // fewer events, or keep them shorter, than the default); then, for a batch
 // message, its channel.
+// Both publish scripts trim a topic's stream back to its retention count with
+// every `every`th event, and remember the highest trimmed position (its floor).
+const TRIM_EVERY = `
+  if sequence % every == 0 then
+    local excess = redis.call('XLEN', stream) - limit
+    if excess > 0 then
+      local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+      redis.call('XTRIM', stream, 'MAXLEN', limit)
+      redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
+    end
+  end`;
+
 const PUBLISH_SCRIPT = `
 local numbers = {}
 local count = (#KEYS - 1) / 4
@@ -49,14 +62,7 @@ for i = 0, count - 1 do
   local position = redis.call('INCR', KEYS[1])
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
-  if sequence % every == 0 then
-    local excess = redis.call('XLEN', stream) - limit
-    if excess > 0 then
-      local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
-      redis.call('XTRIM', stream, 'MAXLEN', limit)
-      redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
-    end
-  end
+${TRIM_EVERY}
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, seconds)
   if batch then
@@ -95,14 +101,7 @@ for i = 0, #KEYS / 3 - 1 do
   local sequence = redis.call('INCR', seq)
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
-  if sequence % every == 0 then
-    local excess = redis.call('XLEN', stream) - limit
-    if excess > 0 then
-      local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
-      redis.call('XTRIM', stream, 'MAXLEN', limit)
-      redis.call('SET', floor, string.match(trimmed[excess][1], '^(%d+)'))
-    end
-  end
+${TRIM_EVERY}
   redis.call('EXPIRE', stream, seconds)
   redis.call('SPUBLISH', channel, message)
   numbers[i + 1] = sequence
@@ -336,7 +335,29 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     return channels.map((_, i) => replies.reduce((sum, reply) => sum + Number(reply[i]![1]), 0));
   }
 
+  /**
+   * An id the log's Redis holds for as long as it holds the log: one that is
+   * gone or another than the one seen first means Redis came back empty.
+   */
+  const epochKey = `${prefix}log-epoch`;
+  let epoch: string | undefined;
+  const currentEpoch = async (): Promise<string> => {
+    await redis.command.set(epochKey, randomUUID(), 'NX');
+    return (await redis.command.get(epochKey)) ?? '';
+  };
+  const learnEpoch = () => {
+    if (epoch === undefined) currentEpoch().then((seen) => void (epoch ??= seen), () => {});
+  };
+  redis.command.on('ready', learnEpoch);
+  if (redis.command.status === 'ready') learnEpoch();
+
   return {
+    async lostLog() {
+      const seen = await currentEpoch();
+      const lost = epoch !== undefined && seen !== epoch;
+      epoch = seen;
+      return lost;
+    },
     async publish(draft) {
       return (await publishAll([draft]))[0]!;
     },

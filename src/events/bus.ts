@@ -45,6 +45,12 @@ export interface EventBus {
   /** The position of the newest event published so far (0 when none). */
   head(): Promise<number>;
   /**
+   * Present where the log can lose everything (a Redis that restarts empty):
+   * true once after that happened, when numbering has started again and
+   * positions seen before mean nothing in the new log.
+   */
+  lostLog?(): Promise<boolean>;
+  /**
    * How many subscribers each topic has right now, as the backend sees them:
    * in Redis the instances subscribed to its channel (a wildcard's pattern
    * subscription is not counted), in embedded mode this instance's listeners.

@@ -181,10 +181,11 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
   async function round(gen: number, f: Fill): Promise<boolean> {
     // Subscriptions being made finish first, so that each one either has its starting point or started after the gap.
     await Promise.allSettled([...topics.values()].map((t) => t.live));
-    const head = await timed(bus.head());
+    const [head, lost] = await Promise.all([timed(bus.head()), bus.lostLog ? timed(bus.lostLog()) : false]);
     if (gen !== generation) throw new Stale();
     const targets = [...topics.values()].filter((t) => t.position >= 0);
-    if (targets.some((t) => t.position > head)) {
+    // A new log can already have reached the positions seen in the old one: the numbering going back does not always show.
+    if (lost || targets.some((t) => t.position > head)) {
       // The numbering went back: Redis came back without its data. What its new log holds came after the gap.
       f.reset = true;
       for (const t of targets) {
