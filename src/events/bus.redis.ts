@@ -352,6 +352,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   if (redis.command.status === 'ready') learnEpoch();
 
   return {
+    wildcardsInOrder: !redis.sharded,
     async lostLog() {
       const seen = await currentEpoch();
       const lost = epoch !== undefined && seen !== epoch;

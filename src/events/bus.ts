@@ -37,6 +37,13 @@ export interface EventBus {
    */
   onLiveGap?(handler: (gap: LiveGap) => void): void;
   /**
+   * False where a family wildcard's live events of one topic can arrive out
+   * of sequence order (on a Redis Cluster they travel apart from the topic's
+   * own, each publisher sending its own); the hub then checks the log before
+   * the first event a wildcard hears of a topic. True or absent elsewhere.
+   */
+  readonly wildcardsInOrder?: boolean;
+  /**
    * Reads retained events of the topics (a family wildcard reads every topic
    * of the family) after `after`, or from the oldest retained one when `after`
    * is null, up to `limit`, in position order.

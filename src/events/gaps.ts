@@ -103,6 +103,11 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     return last === undefined || event.sequence === last + 1;
   };
 
+  // Where a wildcard's events of one topic can overtake each other on the way (bus.wildcardsInOrder),
+  // the first one a wildcard hears of a topic may have overtaken earlier ones: the log says.
+  const wildcardsOutOfOrder = bus.wildcardsInOrder === false;
+  const firstOfFamilyTopic = (topic: HubTopic, event: EventEnvelope) => topic.sequences !== undefined && !topic.sequences.has(event.topic);
+
   const handOn = (topic: HubTopic, event: EventEnvelope): void => {
     const sequences = topic.sequences;
     if (sequences === undefined) topic.sequence = event.sequence;
@@ -284,7 +289,7 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
   return {
     receive(topic, event) {
       if (fill) return hold(fill, topic, event);
-      if (follows(topic, event)) return handOn(topic, event);
+      if (follows(topic, event) && !(wildcardsOutOfOrder && firstOfFamilyTopic(topic, event) && event.sequence > 1)) return handOn(topic, event);
       // Handed on already (pub/sub repeated it).
       if (event.position <= topic.position) return;
       // A sequence skipped a number: something was lost on the way.

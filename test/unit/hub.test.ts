@@ -104,3 +104,38 @@ describe('a stream that fails', () => {
     await expect(pending).rejects.toBe(error);
   });
 });
+
+/**
+ * A bus whose live events the test hands over itself, in any order, as a
+ * Redis Cluster can deliver a family wildcard's events of one topic when
+ * several instances publish them; the log is a memory bus's.
+ */
+function reorderingBus() {
+  const log = createMemoryBus();
+  const listeners = new Map<string, Set<(event: EventEnvelope) => void>>();
+  const bus: EventBus = {
+    ...log,
+    wildcardsInOrder: false,
+    onLiveGap: () => {},
+    async subscribe(topic, listener) {
+      const set = listeners.get(topic) ?? new Set();
+      listeners.set(topic, set.add(listener));
+      return () => set.delete(listener);
+    },
+  };
+  return { bus, deliver: (topic: string, event: EventEnvelope) => listeners.get(topic)?.forEach((l) => l(event)) };
+}
+
+describe('hub on a bus whose wildcard events can overtake each other', () => {
+  it('hands a wildcard the events of a topic in sequence order when the later one arrives first', async () => {
+    const { bus, deliver } = reorderingBus();
+    const hub = createHub(bus);
+    const stream = await hub.open(['repo:*'], { maxQueued: 10, onOverflow: never });
+    const [first, second] = [await bus.publish(draft('repo:x', 1)), await bus.publish(draft('repo:x', 2))];
+    deliver('repo:*', second!);
+    deliver('repo:*', first!);
+    const got = [(await stream.next()).value as EventEnvelope, (await stream.next()).value as EventEnvelope];
+    expect(got.map((e) => e.sequence)).toEqual([1, 2]);
+    await hub.close();
+  });
+});
