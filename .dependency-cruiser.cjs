@@ -3,7 +3,7 @@
 //
 // Layers: the GraphQL edge (src/schema, src/transport, src/protection,
 // src/client) and the composition files (src/app.ts, src/main.ts,
-// src/backends.ts) may use everything; src/events, the capability folders
+// src/backends.ts, src/services.ts) may use everything; src/events, the capability folders
 // (src/tasks, src/gateways, src/push, src/auth, ...) and the other top-level
 // files never reach up into the edge, and only the edge speaks GraphQL.
 //
@@ -16,7 +16,7 @@ const EDGE = '^src/(schema|transport|protection|client|console/web)/';
 /** The console's browser code (bundled by esbuild for the browser, never run by the server). */
 const WEB = '^src/console/web/';
 /** The files that wire everything together. */
-const COMPOSITION = '^src/(app|main|backends)\\.ts$';
+const COMPOSITION = '^src/(app|main|backends|services)\\.ts$';
 /** The small shared kernel every layer may use. */
 const KERNEL = '^src/(errors|ids|log|input)\\.ts$';
 /** GraphQL packages: the library, the server, the protocol, the schema builder, the plugins. */
