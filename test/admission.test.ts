@@ -125,6 +125,9 @@ describe('connection admission', () => {
     const raw = await openRaw(herald.wsUrl);
     raw.send({ type: 'connection_init', payload: auth });
     expect(await raw.closed).toEqual({ code: 1013, reason: 'Too many connections for these credentials (2)' });
+    // The refused connection was never counted open, so its close takes nothing off the gauge.
+    const metrics = await (await fetch(`${herald.origin}/metrics`, { headers: auth })).text();
+    expect(metrics).toMatch(/^herald_connections_open\{kind="admin"\} 2$/m);
     const { secret } = await serviceKey(herald.url, ['tasks:read']);
     (await openAcked(herald.wsUrl, { authorization: `Bearer ${secret}` })).socket.close();
     for (const o of open) o.socket.close();

@@ -161,12 +161,11 @@ export function createConnectionPolicy(options: {
 
     /** Forgets a connection that closed. */
     closed(connection: Connection) {
-      if (!connection.principal) return;
+      // Only a connection that was let in was counted open: one refused at its limit closes uncounted.
+      if (!accepted.delete(connection) || !connection.principal) return;
       metrics.connectionClosed(connection.principal.kind);
-      if (accepted.delete(connection)) {
-        options.counters.connectionsClosed++;
-        metrics.connectionEnded();
-      }
+      options.counters.connectionsClosed++;
+      metrics.connectionEnded();
     },
   };
 }
