@@ -77,8 +77,8 @@ export function createServices(config: Config, instanceId: string, log: Logger) 
     connectionCount: () => registry.size('websocket'),
     directory,
     counters,
-    // A group of batch subscribers reads one stream: counted as its members.
-    subscriptions: () => hub.streamCount() - batcher.groups() + batcher.members(),
+    // A group of batch subscribers reads one stream of the hub's own: counted as its members.
+    subscriptions: () => hub.streamCount() + batcher.members(),
     cliListeners: () => new Map([...hub.listeners(Topics.cliPrefix)].map(([topic, n]) => [Topics.registrationIdOf(topic), n])),
     traffic: () => traffic.report(),
     intervalMs: config.clusterReportIntervalMs,

@@ -98,6 +98,8 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
       maxQueued: Number.MAX_SAFE_INTEGER,
       accept,
       onOverflow: () => {},
+      // Its members are the subscriptions that count.
+      internal: true,
     });
     const group: Group = { members, ready };
     void ready.then(
@@ -140,8 +142,6 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
       }
       return member;
     },
-    /** Groups running: one stream from the hub each. */
-    groups: () => groups.size,
     /** Subscribers reading batches. */
     members: () => members,
   };

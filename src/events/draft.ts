@@ -63,7 +63,7 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
 
 /** Throws BAD_USER_INPUT when the event could not be published (too large). */
 export function assertPublishable(draft: EventDraft): void {
-  serializeSealed(seal(draft));
+  sealAll([draft]);
 }
 
 /** The same text as JSON.stringify of the envelope's fields, with the payload already serialized. */

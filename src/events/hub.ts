@@ -4,7 +4,7 @@ import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import { trackGaps, type HubTopic } from './gaps.js';
 import { EventStream, type OverflowPolicy } from './stream.js';
-import { familyOf } from './topics.js';
+import { familyOf, isLocalTopic } from './topics.js';
 
 /**
  * Local fan-out. However many streams listen to a topic on this instance, the
@@ -50,8 +50,6 @@ export type StreamOptions = {
 
 type Topic = HubTopic;
 
-export const localTopic = (name: string) => `local:${name}`;
-const isLocal = (topic: string) => topic.startsWith('local:');
 const isWildcard = (topic: string) => topic.endsWith(':*') && familyOf(topic) !== undefined;
 
 export function createHub(bus: EventBus, log?: Logger): Hub {
@@ -100,7 +98,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         position: -1,
         sequences: gaps && isWildcard(name) ? new Map() : undefined,
       };
-      if (!isLocal(name)) created.live = subscribe(created);
+      if (!isLocalTopic(name)) created.live = subscribe(created);
       topics.set(name, (topic = created));
     }
     topic.streams.add(stream);
@@ -117,7 +115,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
-      if (gaps?.filling() && unique.some((name) => !isLocal(name))) {
+      if (gaps?.filling() && unique.some((name) => !isLocalTopic(name))) {
         // A stream starts after the gap is filled, so that it is handed nothing published before it opened.
         if (!bus.isReady()) throw new BackendUnavailableError('the event bus is reconnecting');
         await gaps.settled();
@@ -148,7 +146,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
       return stream;
     },
     inject(name, event) {
-      if (!isLocal(name)) throw new Error(`not a local topic: ${name}`);
+      if (!isLocalTopic(name)) throw new Error(`not a local topic: ${name}`);
       for (const s of topics.get(name)?.streams ?? []) s.push(event);
     },
     follows: (name) => (topics.get(name)?.streams.size ?? 0) > 0,

@@ -68,7 +68,7 @@ export type StreamRequest = {
 export async function openStream(deps: Subscriptions, request: StreamRequest, consumer: Consumer | undefined): Promise<AsyncIterableIterator<EventEnvelope>> {
   const from = request.after ? readFrom(request.after) : undefined;
   // An event past its expiry is never delivered, live or on catch-up.
-  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
+  const accept = acceptOf(request);
   const live = await deps.hub.open(request.presence?.length ? [...request.topics, ...request.presence] : request.topics, {
     maxQueued: deps.maxQueued,
     accept,
@@ -101,7 +101,7 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
  */
 export async function openBatches(deps: Subscriptions, request: StreamRequest & { readonly key: string }, batch: BatchOptions, consumer: Consumer | undefined): Promise<AsyncIterableIterator<Batch>> {
   if (request.after) return batchesOf(await openStream(deps, request, consumer), batch);
-  const accept = request.accept ? (e: EventEnvelope) => notExpired(e) && request.accept!(e) : notExpired;
+  const accept = acceptOf(request);
   return deps.batcher.open(`${request.key}|${batch.maxBatch}|${batch.maxDelayMs}`, request.topics, accept, batch, (dropped) => {
     deps.onDropped(request.topics[0] ?? 'other', dropped);
     consumer?.dropSlowConsumer(dropped);
@@ -169,4 +169,10 @@ function withCursorErrors(stream: ResumedStream): AsyncIterableIterator<EventEnv
 /** Both filters, either one, or none. */
 export function both(a?: (e: EventEnvelope) => boolean, b?: (e: EventEnvelope) => boolean) {
   return a && b ? (e: EventEnvelope) => a(e) && b(e) : (a ?? b);
+}
+
+/** What a subscription lets through: events not expired that its own filter, if any, keeps. */
+function acceptOf(request: { readonly accept?: ((event: EventEnvelope) => boolean) | undefined }): (event: EventEnvelope) => boolean {
+  const own = request.accept;
+  return own ? (e) => notExpired(e) && own(e) : notExpired;
 }

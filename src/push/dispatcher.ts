@@ -22,10 +22,9 @@ import type { Audit } from '../log.js';
  */
 export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership; audit: Audit }) {
   const { store, settings, log, leadership } = deps;
-  const workers = new Map<string, { stop(): Promise<void> }>();
+  // Each with whose registration it pushes, to stop a revoked principal's at once.
+  const workers = new Map<string, { readonly ownerId: string; stop(): Promise<void> }>();
   const logs = createSharedLogReader(deps.bus);
-  /** Whose registration each worker pushes, to stop a revoked principal's at once. */
-  const owners = new Map<string, string>();
   /** Registrations stopped that way: a reconcile that read the store before they were deleted must not start them again. */
   const retired = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -50,7 +49,6 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
   async function stopWorkers() {
     const stopping = [...workers.values()];
     workers.clear();
-    owners.clear();
     await Promise.all(stopping.map((w) => w.stop()));
   }
 
@@ -73,7 +71,6 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       for (const [id, worker] of workers) {
         if (!wanted.has(id)) {
           workers.delete(id);
-          owners.delete(id);
           await worker.stop();
         }
       }
@@ -81,8 +78,7 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
       for (const id of retired) if (!wanted.has(id)) retired.delete(id);
       for (const registration of registrations) {
         if (workers.has(registration.id) || retired.has(registration.id)) continue;
-        workers.set(registration.id, startWorker(registration, deps, lead(claimed), logs));
-        owners.set(registration.id, registration.ownerId);
+        workers.set(registration.id, { ownerId: registration.ownerId, ...startWorker(registration, deps, lead(claimed), logs) });
       }
       if (Date.now() - lastHealthCheck >= settings.healthIntervalMs) {
         lastHealthCheck = Date.now();
@@ -144,13 +140,11 @@ export function createPushDispatcher(deps: WorkerDeps & { leadership: Leadership
      * nothing published from now on is sent to them.
      */
     stopOwner(ownerId: string) {
-      for (const [id, owner] of owners) {
-        if (owner !== ownerId) continue;
-        const worker = workers.get(id);
+      for (const [id, worker] of workers) {
+        if (worker.ownerId !== ownerId) continue;
         workers.delete(id);
-        owners.delete(id);
         retired.add(id);
-        void worker?.stop();
+        void worker.stop();
       }
     },
     async stop() {

@@ -18,7 +18,8 @@ const UNAVAILABLE_BODY = JSON.stringify({ errors: [{ message: 'A backend (Redis)
 export const unavailableAnswer = () => ({ status: 503, body: UNAVAILABLE_BODY, headers: { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) } });
 
 export function unavailable(fetchAPI: { Response: typeof Response }): Response {
-  return new fetchAPI.Response(UNAVAILABLE_BODY, { status: 503, headers: { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) } });
+  const { body, ...init } = unavailableAnswer();
+  return new fetchAPI.Response(body, init);
 }
 
 /** What the caller of an HTTP request is, or the answer that refuses it. */

@@ -159,36 +159,30 @@ export async function startRedisCluster(options: { primaries?: number; replicas?
  * everything, which is not the failover the tests are about.
  */
 async function waitForReplicas(ports: readonly number[], timeoutMs = 20_000): Promise<void> {
-  await until(
-    async () => {
-      for (const port of ports) {
-        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-        try {
-          const info = await probe.info('replication');
-          if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
-        } catch {
-          return false;
-        } finally {
-          probe.disconnect();
-        }
-      }
-      return true;
-    },
-    (ok) => ok,
-    'every replica to have synced with its primary',
-    timeoutMs,
-  );
+  await untilEveryNode(ports, (probe) => probe.info('replication').then((info) => !info.includes('role:slave') || info.includes('master_link_status:up')), 'every replica to have synced with its primary', timeoutMs);
 }
 
 /** Waits until every node that runs sees the cluster whole (all slots served, `known` nodes). */
 export async function waitForClusterOk(ports: readonly number[], known: number, timeoutMs = 20_000): Promise<void> {
+  await untilEveryNode(
+    ports,
+    async (probe) => {
+      const info = String(await probe.call('CLUSTER', 'INFO'));
+      return info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${known}`);
+    },
+    'the redis cluster to be whole',
+    timeoutMs,
+  );
+}
+
+/** Waits until `check` holds on every node, each asked on a connection of its own that gives up at once when the node does not answer. */
+async function untilEveryNode(ports: readonly number[], check: (probe: Redis) => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   await until(
     async () => {
       for (const port of ports) {
         const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
         try {
-          const info = String(await probe.call('CLUSTER', 'INFO'));
-          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${known}`)) return false;
+          if (!(await check(probe))) return false;
         } catch {
           return false;
         } finally {
@@ -198,7 +192,7 @@ export async function waitForClusterOk(ports: readonly number[], known: number, 
       return true;
     },
     (ok) => ok,
-    'the redis cluster to be whole',
+    what,
     timeoutMs,
   );
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventBus } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
-import { createHub, localTopic } from '../../src/events/hub.js';
+import { createHub } from '../../src/events/hub.js';
+import { Topics } from '../../src/events/topics.js';
 
 const draft = (topic: string, n: number): EventDraft => ({ topic, type: 't', correlationId: null, priority: 'NORMAL', expiresAt: null, payload: { n } });
 
@@ -67,12 +68,12 @@ describe('hub', () => {
   it('keeps only what accept lets through, and injects local events without the bus', async () => {
     const { bus, live } = countingBus();
     const hub = createHub(bus);
-    const stream = await hub.open(['repo:f', localTopic('x')], { maxQueued: 10, onOverflow: never, accept: (e) => (e.payload as { n: number }).n % 2 === 0 });
-    expect(live.has(localTopic('x'))).toBe(false);
+    const stream = await hub.open(['repo:f', Topics.connection('x')], { maxQueued: 10, onOverflow: never, accept: (e) => (e.payload as { n: number }).n % 2 === 0 });
+    expect(live.has(Topics.connection('x'))).toBe(false);
     await bus.publish(draft('repo:f', 1));
     await bus.publish(draft('repo:f', 2));
-    const local = { ...(await bus.publish(draft('other', 4))), topic: localTopic('x') };
-    hub.inject(localTopic('x'), local);
+    const local = { ...(await bus.publish(draft('other', 4))), topic: Topics.connection('x') };
+    hub.inject(Topics.connection('x'), local);
     expect((await stream.next()).value?.sequence).toBe(2);
     expect((await stream.next()).value).toBe(local);
     await hub.close();
