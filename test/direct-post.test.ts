@@ -50,7 +50,8 @@ afterAll(async () => {
 async function directCount(server: HeraldProcess = direct): Promise<number> {
   const response = await fetch(`${server.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const line = (await response.text()).split('\n').find((l) => l.startsWith('herald_http_direct_requests_total '));
-  return Number(line?.split(' ')[1]);
+  expect(line, 'herald_http_direct_requests_total in /metrics').toBeDefined();
+  return Number(line!.split(' ')[1]);
 }
 
 /** Runs `requests` and checks that exactly `expected` of them took the direct path. */

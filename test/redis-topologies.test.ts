@@ -29,11 +29,10 @@ async function herald(env: Record<string, string>): Promise<HeraldProcess> {
 
 afterEach(() => {
   for (const h of started.splice(0)) {
-    // What a process that ended said last, for the failure below.
-    if (h.child.exitCode !== null) console.log(JSON.stringify(h.logs.slice(-5)), h.stderr);
     // Every error on the way was handled: none left for the process guard.
     expect(h.logs.filter((l) => l.msg === 'unhandled rejection')).toEqual([]);
-    expect(h.child.exitCode).toBeNull();
+    // What a process that ended said last, in the failure's message.
+    expect(h.child.exitCode, `${JSON.stringify(h.logs.slice(-5))} ${h.stderr}`).toBeNull();
   }
 });
 
@@ -148,9 +147,8 @@ async function logged(h: HeraldProcess, repository: string): Promise<string[]> {
 async function expectDelivered(subscribers: Recorder<TaskEventResult>[], h: HeraldProcess, repository: string, acknowledged: string[], label: string) {
   const log = await logged(h, repository);
   const lost = acknowledged.filter((t) => !log.includes(t));
-  console.log(`${label}: ${acknowledged.length} acknowledged, ${lost.length} lost in the failover${lost.length ? ` (${lost.join(', ')})` : ''}`);
   // A loss can only be of events acknowledged just before the kill; none after the new primary took over.
-  expect(lost.length).toBeLessThanOrEqual(3);
+  expect(lost.length, `${label}: ${acknowledged.length} acknowledged, lost ${lost.join(', ')}`).toBeLessThanOrEqual(3);
   for (const s of subscribers) {
     const received = await s.waitForCount(log.length);
     const titles = received.map((e) => e.task!.title);
@@ -168,14 +166,12 @@ describe('a Redis Cluster primary killed while events are published', () => {
     const subscribers = [subscribe(a, ['failover']), subscribe(b, ['failover']), subscribe(b, ['*'])];
     await Promise.all([waitForSubscriptions(a.url, 1), waitForSubscriptions(b.url, 2)]);
     const victim = await cluster.primaryOf('herald:log:{repo:failover}');
-    const { acknowledged, refusals } = await publishThrough([a, b], 'failover', 60, 20, async () => {
+    const { acknowledged } = await publishThrough([a, b], 'failover', 60, 20, async () => {
       await cluster.nodes.find((n) => n.port === victim)!.kill();
     });
     // The slot is served by another node now.
     expect(await cluster.primaryOf('herald:log:{repo:failover}')).not.toBe(victim);
-    console.log(`cluster failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
-
   }, 90_000);
 });
 
@@ -207,7 +203,7 @@ describe('a Sentinel-managed primary killed while events are published', () => {
     const subscribers = [subscribe(a, ['sentinel-failover']), subscribe(b, ['sentinel-failover'])];
     await Promise.all([waitForSubscriptions(a.url, 1), waitForSubscriptions(b.url, 1)]);
     const readiness: number[] = [];
-    const { acknowledged, refusals } = await publishThrough([a, b], 'sentinel-failover', 40, 15, async () => {
+    const { acknowledged } = await publishThrough([a, b], 'sentinel-failover', 40, 15, async () => {
       const before = await sentinels.primaryPort();
       await sentinels.primary.kill();
       // /ready follows the connection: 503 while no primary answers, 200 once the promoted one does.
@@ -220,7 +216,6 @@ describe('a Sentinel-managed primary killed while events are published', () => {
       expect(await sentinels.primaryPort()).not.toBe(before);
     });
     expect(readiness).toContain(503);
-    console.log(`sentinel failover: ${refusals} publishes refused with SERVICE_UNAVAILABLE meanwhile`);
     await expectDelivered(subscribers, a, 'sentinel-failover', acknowledged, 'sentinel failover');
   }, 90_000);
 });
