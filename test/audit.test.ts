@@ -34,6 +34,20 @@ describe('refusals in the audit log', () => {
     expect(line).toMatchObject({ principal: 'admin', reason: 'MAX_DEPTH' });
   });
 
+  it('record a refused credential with the address it came from on every HTTP path: JSON POST and SSE', async () => {
+    const refused = await gql(url, '{ stats { mode } }', {}, 'not-a-valid-token-at-all', { 'x-forwarded-for': '203.0.113.7' });
+    expect(refused.status).toBe(401);
+    const sse = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer not-a-valid-token-either', 'x-forwarded-for': '203.0.113.8' },
+      body: JSON.stringify({ query: 'subscription { taskEvents(repositories: ["a"]) { id } }' }),
+    });
+    expect(sse.status).toBe(401);
+    const failed = (ip: string) => until(() => lines.filter((l) => (l as { msg?: string }).msg === 'authentication failed' && l.ip === ip), (found) => found.length > 0, `a refusal from ${ip}`);
+    await failed('203.0.113.7');
+    await failed('203.0.113.8');
+  });
+
   it('record the same refusal over WebSocket', async () => {
     const raw = await openAcked(url.replace(/^http/, 'ws'), { authorization: `Bearer ${ADMIN_TOKEN}` });
     raw.send({ id: 'x', type: 'subscribe', payload: { query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: stats { mode }`).join(' ')} }` } });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { bearerToken, type Authenticator } from '../auth/authenticator.js';
 import type { Principal, RefusalReason } from '../auth/principal.js';
@@ -68,13 +69,15 @@ export function useHttpAuth(options: {
   authenticator: Authenticator;
   isProtected: (path: string) => boolean;
   principals: WeakMap<Request, Principal>;
+  /** The caller's address, as every audit line names it (TRUST_PROXY applied). */
+  ipOf: (serverContext: { readonly req?: IncomingMessage }) => string | undefined;
   log: Logger;
 }): Plugin {
-  const { authenticator, isProtected, principals, log } = options;
+  const { authenticator, isProtected, principals, ipOf, log } = options;
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (!isProtected(url.pathname)) return;
-      const ip = (request as Request & { ip?: string }).ip;
+      const ip = ipOf(serverContext as { readonly req?: IncomingMessage });
       const result = await authenticateHttp(authenticator, request.headers.get('authorization'), log, { path: url.pathname, ip });
       if (result.ok) {
         principals.set(request, result.principal);
