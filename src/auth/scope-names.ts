@@ -20,7 +20,7 @@ export type ChannelScope = `channel:${string}:read` | `channel:${string}:publish
 
 export type Scope = (typeof SCOPES)[number] | ChannelScope;
 
-const CHANNEL_SCOPE = /^channel:([a-z0-9][a-z0-9._-]{0,63}|\*):(read|publish)$/;
+const CHANNEL_SCOPE = new RegExp(`^channel:(${CHANNEL_NAME_PATTERN.source.slice(1, -1)}|\\*):(read|publish)$`);
 
 export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value) || CHANNEL_SCOPE.test(value);
 
