@@ -40,7 +40,9 @@ describe('alert thresholds', () => {
     const events = record<ChannelEventResult>(client, CHANNEL_EVENTS, { channels: ['system'], types: ['alert.raised', 'alert.resolved'] }, 'channelEvents');
     await until(() => gqlOk(server.url, '{ stats { subscriptions } }'), (d) => d.stats.subscriptions === 1, 'the subscription');
     // Stall the loop in slices until the watch, which runs between them, has seen it.
+    const deadline = Date.now() + 15_000;
     while (events.values.length === 0) {
+      if (Date.now() > deadline) throw new Error('no alert raised within 15 s of a stalled event loop');
       blockFor(250);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -137,6 +137,10 @@ describe('hub on a bus whose wildcard events can overtake each other', () => {
     deliver('repo:*', first!);
     const got = [(await stream.next()).value as EventEnvelope, (await stream.next()).value as EventEnvelope];
     expect(got.map((e) => e.sequence)).toEqual([1, 2]);
+    // Nothing twice: the late first event is not handed on again; the next one is the third.
+    const third = await bus.publish(draft('repo:x', 3));
+    deliver('repo:*', third);
+    expect(((await stream.next()).value as EventEnvelope).sequence).toBe(3);
     await hub.close();
   });
 });
