@@ -33,11 +33,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       exitCode = await settle(run(...args), io);
     });
   }
+  /** Set by a stop signal: the exit code as the signal found it, once the command has cleaned up. */
+  let stopped: Promise<number> | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    // The code as the signal found it: what ending the command causes (a subscription
-    // ended by the deregistration, say) is not a failure of the command.
+    // What ending the command causes (a subscription ended as its client is disposed, say)
+    // is not a failure of the command, whichever way out gets there first.
     const code = signal === 'SIGINT' || signal === 'SIGTERM' ? exitCode : Exit.failed;
-    void context.cleanup().then(() => process.exit(code));
+    stopped = context.cleanup().then(() => code);
+    void stopped.then((c) => process.exit(c));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -56,7 +59,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  return exitCode;
+  return stopped ?? exitCode;
 }
 
 async function settle(work: Promise<number | void>, io: Io): Promise<number> {
