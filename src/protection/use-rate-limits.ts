@@ -35,16 +35,22 @@ export function rateLimitedError(refusal: RateRefusal, overHttp: boolean): Graph
  * field count once each, so a batch of aliased mutations cannot slip past.
  */
 export function useRateLimits(limiter: RateLimiter): Plugin<Caller> {
-  // Returns a promise only when a rule applies: an operation no rule covers goes on in the same tick.
-  const limit = ({ args, setResultAndStopExecution }: { args: ExecutionArgs & { contextValue: Caller }; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    const fields = rootFields(args.document, args.operationName);
-    if (fields.size === 0) return undefined;
-    const caller = args.contextValue;
-    return limiter.check(rateClient(caller.principal, caller.clientIp), fields)?.then((refusal) => {
-      if (refusal) setResultAndStopExecution({ errors: [rateLimitedError(refusal, caller.connectionId === undefined)] });
+  const limit = ({ args, setResultAndStopExecution }: { args: ExecutionArgs & { contextValue: Caller }; setResultAndStopExecution: (result: ExecutionResult) => void }) =>
+    checkRateLimits(limiter, args.document, args.operationName, args.contextValue)?.then((refused) => {
+      if (refused) setResultAndStopExecution({ errors: [refused] });
     });
-  };
   return { onExecute: limit, onSubscribe: limit };
+}
+
+/**
+ * The refusal of an operation by the rate limits of its root fields, if any.
+ * Returns a promise only when a rule applies: an operation no rule covers
+ * goes on in the same tick.
+ */
+export function checkRateLimits(limiter: RateLimiter, document: DocumentNode, operationName: string | null | undefined, caller: Caller): Promise<GraphQLError | null> | undefined {
+  const fields = rootFields(document, operationName);
+  if (fields.size === 0) return undefined;
+  return limiter.check(rateClient(caller.principal, caller.clientIp), fields)?.then((refusal) => (refusal ? rateLimitedError(refusal, caller.connectionId === undefined) : null));
 }
 
 const cache = new WeakMap<DocumentNode, Map<string, ReadonlyMap<string, number>>>();

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getOperationAST, type GraphQLError, type ExecutionResult } from 'graphql';
+import { execute, getOperationAST, type GraphQLError, type ExecutionResult } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { checkRateLimits } from '../protection/use-rate-limits.js';
+import type { RateLimiter } from '../ratelimit/limiter.js';
+import type { Context } from '../schema/context.js';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -9,6 +13,7 @@ import { HSTS, MAX_BODY_BYTES, SECURITY_HEADERS, STRICT_CSP } from '../protectio
 import { authenticateHttp, unavailableAnswer } from './use-http-auth.js';
 import { unexpectedErrorBody } from './use-error-responses.js';
 import { operationLabel } from './use-metrics.js';
+import { createPlans, type Plan } from './operation-plans.js';
 
 /** What the direct path uses of Herald's Yoga (yoga.ts, which makes the path: a type of its own keeps the two apart). */
 type HeraldYoga = Pick<YogaServerInstance<Record<string, unknown>, Record<string, unknown>>, 'getEnveloped' | 'fetch' | 'fetchAPI'>;
@@ -58,7 +63,10 @@ const recordingFetch = { Response: Answer } as unknown as typeof import('@whatwg
  * - the GraphQL work runs through Yoga's own envelop instance: its parser and
  *   validation cache, armor's limits, the refusal audit, the introspection
  *   guard, the rate limits (429 with Retry-After), the context factory,
- *   execution and error masking are the very plugins Yoga runs;
+ *   execution and error masking are the very plugins Yoga runs. A document
+ *   that passed once runs again without the pipeline (operation-plans.ts):
+ *   what it decides per request, the rate limits, the context, execution and
+ *   masking, is done by the same functions here;
  * - the answer is made by Yoga's own result processor (status, headers, body);
  * - the request is counted in herald_http_requests_total as Yoga's hook does.
  *
@@ -73,14 +81,18 @@ export function createGraphQLPost(options: {
   metrics: Metrics;
   /** The client's address as the rest of Herald sees it (TRUST_PROXY applied). */
   ipOf: (serverContext: { req?: IncomingMessage }) => string;
-  /** Masking for errors thrown before execution (parse), as Yoga masks them. */
+  /** Masking for errors thrown before execution (parse), and for a planned operation's errors, as Yoga masks them. */
   mask: (error: unknown) => GraphQLError;
+  /** The context an operation runs with, as Yoga's context factory makes it. */
+  contextOf: (principal: Principal, clientIp: string) => Context;
+  rateLimiter: RateLimiter;
   /** The port speaks HTTPS. */
   tls: boolean;
   log: Logger;
 }): GraphQLPost {
   const { yoga, authenticator, metrics, log } = options;
   const label = operationLabel(metrics);
+  const plans = createPlans();
   const http = log.child({ component: 'http' });
 
   const send = (request: IncomingMessage, response: ServerResponse, status: number, headers: Record<string, string>, body: string) => {
@@ -91,6 +103,40 @@ export function createGraphQLPost(options: {
     if (options.tls || request.headers['x-forwarded-proto'] === 'https') all['strict-transport-security'] = HSTS;
     response.writeHead(status, all);
     response.end(body);
+  };
+
+  /** The answer to a result: Yoga's result processor, or for a plain result the same bytes made directly. */
+  const answer = (request: IncomingMessage, response: ServerResponse, result: ExecutionResult, accepted: string, operation: string) => {
+    if (result.errors === undefined && result.extensions === undefined) {
+      metrics.httpRequest(operation, 200);
+      return send(request, response, 200, { 'content-type': `${accepted}; charset=utf-8` }, JSON.stringify(result));
+    }
+    const made = processRegularResult(result, recordingFetch, accepted) as unknown as Answer;
+    metrics.httpRequest(operation, made.status);
+    send(request, response, made.status, made.headers, made.body);
+  };
+
+  /**
+   * An operation that went through Yoga's pipeline once runs again without it
+   * (see operation-plans.ts): what the pipeline decides per request is done
+   * here, by the same functions: the rate limits of its root fields, the
+   * context, compiled execution and error masking.
+   */
+  const runPlanned = async (plan: Plan, params: Params, principal: Principal, ip: string): Promise<ExecutionResult> => {
+    let result: ExecutionResult;
+    try {
+      const refused = await checkRateLimits(options.rateLimiter, plan.document, params.operationName, { principal, clientIp: ip, connectionId: undefined });
+      if (refused) return { errors: [refused] };
+      const { schema, document } = plan;
+      const { variables: variableValues, operationName } = params;
+      result = (await execute({ schema, document, contextValue: options.contextOf(principal, ip), variableValues, operationName })) as ExecutionResult;
+    } catch (err) {
+      return { errors: [options.mask(err)] };
+    }
+    if (!result.errors) return result;
+    // No data: the operation could not start (its variables), which Yoga's executor answers with 400.
+    const errors = 'data' in result ? result.errors : result.errors.map(asBadRequest);
+    return { ...result, errors: errors.map(options.mask) };
   };
 
   const failed = (request: IncomingMessage, response: ServerResponse, err: unknown) => {
@@ -141,6 +187,8 @@ export function createGraphQLPost(options: {
     if (!plainParams(params)) return toYoga(request, response, body);
 
     const operation = label(params.operationName);
+    const plan = plans.get(params.query, params.operationName);
+    if (plan) return answer(request, response, await runPlanned(plan, params, auth.principal, ip), accepted, operation);
     const initial = { req: request, request: requestView(request, yoga, options.tls), principal: auth.principal, clientIp: ip, params };
     const enveloped = yoga.getEnveloped(initial as never);
     let result: ExecutionResult;
@@ -153,6 +201,7 @@ export function createGraphQLPost(options: {
       } else {
         // Subscriptions stream: Yoga's path answers them (406 or SSE); the document is cached by now.
         if (getOperationAST(document, params.operationName)?.operation === 'subscription') return toYoga(request, response, body);
+        plans.offer(params.query, params.operationName, { schema: enveloped.schema, document });
         const contextValue = await enveloped.contextFactory();
         result = (await enveloped.execute({
           schema: enveloped.schema,
@@ -165,9 +214,7 @@ export function createGraphQLPost(options: {
     } catch (err) {
       result = { errors: [options.mask(err)] };
     }
-    const answer = processRegularResult(result, recordingFetch, accepted) as unknown as Answer;
-    metrics.httpRequest(operation, answer.status);
-    send(request, response, answer.status, answer.headers, answer.body);
+    answer(request, response, result, accepted, operation);
   };
 
   return (request, response) => {
@@ -239,4 +286,10 @@ function plainParams(params: unknown): params is Params {
   if (p.operationName != null && typeof p.operationName !== 'string') return false;
   if (p.extensions != null && (typeof p.extensions !== 'object' || Array.isArray(p.extensions))) return false;
   return true;
+}
+
+/** An error that kept an operation from running, marked as Yoga's executor marks it (status 400). */
+function asBadRequest(error: GraphQLError): GraphQLError {
+  Object.defineProperty(error, 'extensions', { value: { ...error.extensions, http: { ...(error.extensions['http'] as object | undefined), status: 400 } } });
+  return error;
 }

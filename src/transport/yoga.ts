@@ -131,6 +131,16 @@ export function createHeraldYoga(options: {
   const originAllowed = createOriginCheck(options.corsOrigins);
   const ipOf = (serverContext: NodeServerContext) => clientIp(serverContext.req?.socket.remoteAddress, serverContext.req?.headers['x-forwarded-for'], options.trustProxy);
 
+  const contextOf = (principal: Principal, clientIp: string, socket?: Partial<SocketContext>): Context => ({
+    principal,
+    services,
+    channel: socket?.channel,
+    connectionId: socket?.connectionId,
+    cliRegistrationId: socket?.cliRegistrationId ?? null,
+    clientIp,
+    deliveries: socket?.deliveries,
+  });
+
   const yoga = createYoga<Partial<SocketContext> & NodeServerContext, Context>({
     schema: getSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
@@ -156,10 +166,9 @@ export function createHeraldYoga(options: {
       maskError: (error, message) => maskUnexpected(error, message),
     },
     context: (initial) => {
-      const { request, principal, channel, connectionId, cliRegistrationId, deliveries } = initial;
-      const who = principal ?? principals.get(request);
+      const who = initial.principal ?? principals.get(initial.request);
       if (!who) throw new Error('operation without an authenticated principal');
-      return { principal: who, services, channel, connectionId, cliRegistrationId: cliRegistrationId ?? null, clientIp: initial.clientIp ?? ipOf(initial), deliveries };
+      return contextOf(who, initial.clientIp ?? ipOf(initial), initial);
     },
     // Order matters: readiness and auth answer before GraphQL work starts. What a hook
     // throws is answered as JSON, never as the adapter's plain-text stack trace.
@@ -189,6 +198,6 @@ export function createHeraldYoga(options: {
   });
   // The direct path does the HTTP rules and authentication itself, as the hooks above do; without protection
   // (a benchmark's peer) there are no HTTP rules to keep, so Yoga answers everything.
-  const graphqlPost = options.directPost && options.protection ? createGraphQLPost({ yoga, authenticator, metrics: services.metrics, ipOf, mask: options.mask, tls: options.tls, log }) : null;
+  const graphqlPost = options.directPost && options.protection ? createGraphQLPost({ yoga, authenticator, metrics: services.metrics, ipOf, mask: options.mask, contextOf, rateLimiter: options.rateLimiter, tls: options.tls, log }) : null;
   return Object.assign(yoga, { graphqlPost });
 }
