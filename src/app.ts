@@ -6,6 +6,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { ConfigError, type Config } from './config.js';
 import { createConsoleAssets } from './console/assets.js';
+import { familyOf } from './events/topics.js';
 import { createLogger, type Logger } from './log.js';
 import { unknownRuleField } from './ratelimit/rules.js';
 import { getSchema } from './schema/index.js';
@@ -69,9 +70,12 @@ export function buildApp(config: Config, logger?: Logger): App {
     audit: auditRefusal,
     onDelivered: (event, context) => {
       counters.delivered++;
-      metrics.delivered(event);
-      traffic.delivered(event);
-      (context as Context).deliveries?.push(event, Date.now());
+      // Runs once per event per subscriber: the family and the clock are read once and shared.
+      const family = familyOf(event.topic);
+      const at = Date.now();
+      metrics.delivered(event, family, at);
+      traffic.delivered(event, family, at);
+      (context as Context).deliveries?.push(event, at);
     },
     mask,
     sessions: { registry, maxSessions: config.ws.maxConnections, maxPerPrincipal: config.ws.maxConnectionsPerPrincipal },

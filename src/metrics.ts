@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrincipalKind } from './auth/principal.js';
-import { familyOf } from './events/topics.js';
+import { familyOf, type TopicFamily } from './events/topics.js';
 
 /**
  * Prometheus metrics, all prefixed `herald_`. Label children are bound once
@@ -163,15 +163,19 @@ export function createMetrics() {
     subscriptionClosed: () => subscriptions.dec(),
     /** `count` events of the topic's family (one batch shares a family). */
     published: (topic: string, count = 1) => published.inc({ family: family(topic) }, count),
-    /** Called once per event per subscriber; a run of deliveries with one timestamp parses it once. */
-    delivered(event: { topic: string; timestamp: string }) {
-      const f = family(event.topic);
+    /**
+     * Called once per event per subscriber, with the topic's family and the
+     * time of delivery, which the caller works out once for every meter; a run
+     * of deliveries with one timestamp parses it once.
+     */
+    delivered(event: { topic: string; timestamp: string }, topicFamily: TopicFamily | undefined, at: number) {
+      const f = topicFamily ?? 'other';
       deliveredBy[f]!.inc();
       if (event.timestamp !== lastTimestamp) {
         lastTimestamp = event.timestamp;
         lastAt = Date.parse(lastTimestamp);
       }
-      latencyBy[f]!.observe((Date.now() - lastAt) / 1000);
+      latencyBy[f]!.observe((at - lastAt) / 1000);
     },
     dropped: (topic: string, count: number) => dropped.inc({ family: family(topic) }, count),
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),

@@ -48,6 +48,31 @@ function listen(client: HeraldClient, repositories: string[], after?: string) {
   return { events, errors, gaps, sub, titles: () => events.map((e) => e.task?.title), count: (n: number, timeoutMs = 15_000) => until(() => events.length, (l) => l >= n, `${n} events`, timeoutMs) };
 }
 
+/**
+ * A fetch for a polling client that tells when each subscription's first
+ * poll with a cursor went out. The poller starts a subscription only once
+ * its cursor for "now" is taken, so from then on nothing published is missed.
+ */
+function pollsWatched() {
+  const seen = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  const fetchAndNote: typeof fetch = (input, init) => {
+    if (typeof init?.body === 'string' && init.body.includes('query HeraldPoll')) {
+      const { variables } = JSON.parse(init.body) as { variables: { topics: string[]; after: string | null } };
+      const key = variables.topics.join(',');
+      if (variables.after !== null && !seen.has(key)) {
+        seen.add(key);
+        waiters.get(key)?.();
+      }
+    }
+    return fetch(input, init);
+  };
+  /** Resolves once a subscription to these topics polls after its cursor for "now". */
+  const polling = (topics: string[]) =>
+    new Promise<void>((resolve) => (seen.has(topics.join(',')) ? resolve() : waiters.set(topics.join(','), resolve)));
+  return { fetch: fetchAndNote, polling };
+}
+
 const onTransport = (client: HeraldClient, transport: Transport, timeoutMs = 15_000) =>
   until(() => [client.state, client.transport] as const, ([state, t]) => state === 'connected' && t === transport, `the client on ${transport}`, timeoutMs);
 
@@ -145,12 +170,12 @@ describe('the client SDK against an in-process server', () => {
   it('polls gateway events into the subscription\'s own shape, union payloads and filters included', async () => {
     const { registerGateway } = await gqlOk(herald.url, 'mutation { registerGateway(input: { name: "polled-gw" }) { gateway { id } } }');
     const gatewayId = registerGateway.gateway.id as string;
-    const client = make({ transports: ['poll'] });
+    const watched = pollsWatched();
+    const client = make({ transports: ['poll'], fetch: watched.fetch });
     const events: GatewayEventsSubscription['gatewayEvents'][] = [];
     client.subscribe(GatewayEventsDocument, { gatewayId, types: ['API_DEPLOYED', 'GATEWAY_CONFIG_UPDATED'] }, { next: (d) => void events.push(d.gatewayEvents) });
     await onTransport(client, 'poll');
-    await until(() => client.health().subscriptions, (n) => n === 1, 'the subscription');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its cursor for "now" is taken
+    await watched.polling([`gateway:${gatewayId}`]);
     await gqlOk(herald.url, 'mutation ($input: DeployApiRevisionInput!) { deployApiRevision(input: $input) { id } }', { input: { apiId: 'orders', revisionId: 'r1', vhost: 'api.example.com', gatewayIds: [gatewayId] } });
     await gqlOk(herald.url, 'mutation ($input: UndeployApiInput!) { undeployApi(input: $input) { id } }', { input: { apiId: 'orders', gatewayIds: [gatewayId] } });
     await gqlOk(herald.url, 'mutation ($input: UpdateGatewayConfigInput!) { updateGatewayConfig(input: $input) { version } }', { input: { gatewayId, config: { tls: true } } });
@@ -169,7 +194,8 @@ describe('the client SDK against an in-process server', () => {
       { document: GatewayEventsDocument, variables: { gatewayId }, field: 'gatewayEvents' },
     ] as const;
     const ws = make();
-    const poll = make({ transports: ['poll'] });
+    const watched = pollsWatched();
+    const poll = make({ transports: ['poll'], fetch: watched.fetch });
     const got = { ws: cases.map(() => [] as unknown[]), poll: cases.map(() => [] as unknown[]) };
     for (const [kind, client] of [['ws', ws], ['poll', poll]] as const) {
       cases.forEach((c, i) => client.subscribe(c.document as never, c.variables as never, { next: (data: Record<string, unknown>) => void got[kind][i]!.push(data[c.field]) }));
@@ -177,7 +203,7 @@ describe('the client SDK against an in-process server', () => {
     await onTransport(ws, 'ws');
     await onTransport(poll, 'poll');
     await waitForSubscriptions(herald.url, 3);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the poller's cursors for "now" are taken
+    await Promise.all([['repo:same-shape'], ['channel:threats'], [`gateway:${gatewayId}`]].map(watched.polling));
     await gqlOk(herald.url, 'mutation { a: createTask(input: { repository: "same-shape", title: "kept", priority: HIGH }) { id } b: createTask(input: { repository: "same-shape", title: "too low", priority: LOW }) { id } }');
     for (const [type, payload] of [
       ['threat.detected', { severity: 'high', ip: '203.0.113.9' }],

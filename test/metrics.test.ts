@@ -27,10 +27,11 @@ describe('/metrics', () => {
   };
   const herald = useHerald({ NODE_ENV: 'production' });
 
-  it('needs stats:read in production', async () => {
-    expect((await fetch(`${herald.origin}/metrics`)).status).toBe(401);
+  it('needs stats:read in production, refusing with the JSON errors of every other HTTP path', async () => {
+    const refusal = async (response: Response) => [response.status, ((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code];
+    expect(await refusal(await fetch(`${herald.origin}/metrics`))).toEqual([401, 'UNAUTHENTICATED']);
     const { secret } = await serviceKey(herald.url, ['tasks:read']);
-    expect((await fetch(`${herald.origin}/metrics`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(403);
+    expect(await refusal(await fetch(`${herald.origin}/metrics`, { headers: { authorization: `Bearer ${secret}` } }))).toEqual([403, 'FORBIDDEN']);
     const monitor = await serviceKey(herald.url, ['stats:read']);
     await scrape(monitor.secret);
   });

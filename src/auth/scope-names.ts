@@ -1,3 +1,5 @@
+import { CHANNEL_NAME_PATTERN } from '../events/topics.js';
+
 /** What a service key or a user token may be granted, beside the per-channel scopes. */
 export const SCOPES = [
   'tasks:read',
@@ -10,10 +12,6 @@ export const SCOPES = [
   'alerts:ack',
   'console',
 ] as const;
-
-/** A channel's name, or `*` for every channel. */
-export const CHANNEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-export const CHANNEL_NAME_RULE = 'must be 1-64 characters of a-z 0-9 . _ - starting with a letter or digit';
 
 /** `channel:<name>:read` / `channel:<name>:publish`, `channel:*:read` / `channel:*:publish` for every channel. */
 export type ChannelScope = `channel:${string}:read` | `channel:${string}:publish`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CHANNEL_NAME_PATTERN, CHANNEL_NAME_RULE } from '../auth/scope-names.js';
 import { MAX_EVENT_BYTES, PAYLOAD_LIMITS } from '../events/envelope.js';
 import { priority } from '../events/input.js';
+import { CHANNEL_NAME_PATTERN, CHANNEL_NAME_RULE } from '../events/topics.js';
 import { expiresAt, jsonValue, key, LIMITS, line, list } from '../input.js';
 import type { ChannelDefinition } from './model.js';
 

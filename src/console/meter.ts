@@ -1,6 +1,6 @@
 import type { Counters } from '../cluster/view.js';
 import { TRAFFIC_FAMILIES, type TrafficFamily, type TrafficReport } from '../cluster/directory.js';
-import { familyOf } from '../events/topics.js';
+import { familyOf, type TopicFamily } from '../events/topics.js';
 import { LATENCY_BUCKETS_SECONDS } from '../metrics.js';
 
 /** How many seconds of traffic a report covers: rates are averaged over them. */
@@ -23,7 +23,12 @@ const ALERT_TYPE = 'alert.';
 
 /** The console's family of an event: its topic's, except that alerts are told apart from other channel events. */
 export function trafficFamilyOf(topic: string, type: string | undefined): TrafficFamily {
-  switch (familyOf(topic)) {
+  return trafficFamily(familyOf(topic), type);
+}
+
+/** The console's family of an event whose topic's family is already known. */
+function trafficFamily(family: TopicFamily | undefined, type: string | undefined): TrafficFamily {
+  switch (family) {
     case 'repo':
       return 'TASKS';
     case 'gateway':
@@ -82,14 +87,15 @@ export function createTrafficMeter(counters: Counters, now: () => number = Date.
     published(topic: string, type: string | undefined, count: number) {
       published[trafficFamilyOf(topic, type)] += count;
     },
-    delivered(event: { readonly topic: string; readonly type?: string; readonly timestamp: string }) {
-      const family = trafficFamilyOf(event.topic, event.type);
+    /** `topicFamily` and `at` (the time of delivery) are worked out once per delivery by the caller, which shares them with the metrics. */
+    delivered(event: { readonly topic: string; readonly type?: string; readonly timestamp: string }, topicFamily: TopicFamily | undefined, at: number) {
+      const family = trafficFamily(topicFamily, event.type);
       delivered[family]++;
       if (event.timestamp !== lastTimestamp) {
         lastTimestamp = event.timestamp;
         lastAt = Date.parse(event.timestamp);
       }
-      const seconds = (now() - lastAt) / 1000;
+      const seconds = (at - lastAt) / 1000;
       let bucket = 0;
       while (bucket < LATENCY_BUCKETS_SECONDS.length && seconds > LATENCY_BUCKETS_SECONDS[bucket]!) bucket++;
       latency[family][bucket]!++;

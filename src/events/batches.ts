@@ -1,3 +1,4 @@
+import { BoundedStream } from './bounded-stream.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
 import type { EventStream } from './stream.js';
@@ -8,68 +9,13 @@ export type BatchOptions = { readonly maxBatch: number; readonly maxDelayMs: num
 export type Batch = readonly EventEnvelope[];
 
 /**
- * Batches as one subscriber reads them: an async iterator over a bounded
- * queue. A subscriber that falls more than `maxQueued` batches behind is
- * told so (`onOverflow`) and its batches end.
+ * Batches as one subscriber reads them: a bounded stream of frames. A
+ * subscriber that falls more than `maxQueuedBatches` behind is told how many
+ * events it lost (`onOverflow`) and its batches end.
  */
-class BatchQueue implements AsyncIterableIterator<Batch> {
-  #queue: Batch[] = [];
-  #waiting: ((result: IteratorResult<Batch>) => void) | undefined;
-  #done = false;
+type Member = BoundedStream<Batch>;
 
-  constructor(
-    private readonly maxQueued: number,
-    private readonly onOverflow: (dropped: number) => void,
-    private readonly onEnd: () => void,
-  ) {}
-
-  push(batch: Batch): void {
-    if (this.#done) return;
-    const waiting = this.#waiting;
-    if (waiting) {
-      this.#waiting = undefined;
-      return waiting({ value: batch, done: false });
-    }
-    if (this.#queue.length >= this.maxQueued) {
-      const dropped = this.#queue.reduce((n, b) => n + b.length, batch.length);
-      this.end();
-      return this.onOverflow(dropped);
-    }
-    this.#queue.push(batch);
-  }
-
-  next(): Promise<IteratorResult<Batch>> {
-    const batch = this.#queue.shift();
-    if (batch) return Promise.resolve({ value: batch, done: false });
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.#waiting = resolve));
-  }
-
-  end(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#queue = [];
-    this.#waiting?.({ value: undefined, done: true });
-    this.#waiting = undefined;
-    this.onEnd();
-  }
-
-  return(): Promise<IteratorResult<Batch>> {
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<Batch>> {
-    this.end();
-    return Promise.reject(error);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
-
-type Group = { readonly members: Set<BatchQueue>; readonly ready: Promise<EventStream> };
+type Group = { readonly members: Set<Member>; readonly ready: Promise<EventStream> };
 
 /**
  * Live batches shared by every subscription that asks for the same events
@@ -82,7 +28,7 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
   let members = 0;
 
   function start(key: string, topics: readonly string[], accept: ((e: EventEnvelope) => boolean) | undefined, batch: BatchOptions): Group {
-    const members = new Set<BatchQueue>();
+    const members = new Set<Member>();
     let pending: EventEnvelope[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -126,12 +72,17 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
       let group = groups.get(key);
       if (!group) groups.set(key, (group = start(key, topics, accept, batch)));
       const current = group;
-      const member: BatchQueue = new BatchQueue(options.maxQueuedBatches, onOverflow, () => {
-        if (current.members.delete(member)) members--;
-        if (current.members.size > 0 || groups.get(key) !== current) return;
-        groups.delete(key);
-        void current.ready.then((stream) => stream.end(), () => {});
-      });
+      const member: Member = new BoundedStream<Batch>(
+        options.maxQueuedBatches,
+        (dropped) => onOverflow(dropped.reduce((n, frame) => n + frame.length, 0)),
+        undefined,
+        () => {
+          if (current.members.delete(member)) members--;
+          if (current.members.size > 0 || groups.get(key) !== current) return;
+          groups.delete(key);
+          void current.ready.then((stream) => stream.end(), () => {});
+        },
+      );
       current.members.add(member);
       members++;
       try {

@@ -58,6 +58,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
   const internal = new Set<EventStream>();
   const gaps = bus.onLiveGap ? trackGaps(bus as EventBus & Required<Pick<EventBus, 'onLiveGap'>>, topics, log) : undefined;
 
+  /** Resolves once the topic's bus subscription is in place (or was dropped because nobody wants it any more). */
   const subscribe = (topic: Topic): Promise<void> => {
     const { name } = topic;
     const listener = gaps
@@ -66,18 +67,9 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
           for (const s of topic.streams) s.push(event);
         };
     return bus.subscribe(name, listener).then(
-      async (unsubscribe) => {
+      (unsubscribe) => {
         if (topic.streams.size === 0 && topics.get(name) !== topic) return unsubscribe();
         topic.unsubscribe = unsubscribe;
-        if (!gaps) return;
-        // Where live delivery starts: what a later gap is filled from, until events move it on.
-        try {
-          gaps.baseline(topic, await bus.head());
-        } catch (err) {
-          if (topics.get(name) === topic) topics.delete(name);
-          unsubscribe();
-          throw err;
-        }
       },
       (err: unknown) => {
         if (topics.get(name) === topic) topics.delete(name);
@@ -86,10 +78,41 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
     );
   };
 
-  const join = (name: string, stream: EventStream): Topic => {
+  /**
+   * Makes the bus subscriptions of topics one open created. Where gaps are
+   * tracked, each topic then needs the bus head as its starting point; the
+   * head is one number for the whole log, so one read, made once all of
+   * them are live, serves them all.
+   */
+  const goLive = (created: readonly Topic[]): void => {
+    const subscribed = created.map(subscribe);
+    if (!gaps) {
+      created.forEach((topic, i) => (topic.live = subscribed[i]!));
+      return;
+    }
+    // Read after every subscription settled, so that it is a valid starting point for each one that is live.
+    let head: Promise<number> | undefined;
+    const readHead = () => (head ??= Promise.allSettled(subscribed).then(() => bus.head()));
+    created.forEach((topic, i) => {
+      topic.live = subscribed[i]!.then(async () => {
+        if (topic.unsubscribe === undefined) return; // dropped on arrival: nobody is owed anything
+        try {
+          // Where live delivery starts: what a later gap is filled from, until events move it on.
+          gaps.baseline(topic, await readHead());
+        } catch (err) {
+          if (topics.get(topic.name) === topic) topics.delete(topic.name);
+          topic.unsubscribe();
+          throw err;
+        }
+      });
+    });
+  };
+
+  /** Adds the stream to the topic, creating the topic (pushed on `created`) when it is new. */
+  const join = (name: string, stream: EventStream, created: Topic[]): Topic => {
     let topic = topics.get(name);
     if (!topic) {
-      const created: Topic = {
+      topic = {
         name,
         streams: new Set(),
         unsubscribe: undefined,
@@ -98,8 +121,8 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         position: -1,
         sequences: gaps && isWildcard(name) ? new Map() : undefined,
       };
-      if (!isLocalTopic(name)) created.live = subscribe(created);
-      topics.set(name, (topic = created));
+      if (!isLocalTopic(name)) created.push(topic);
+      topics.set(name, topic);
     }
     topic.streams.add(stream);
     return topic;
@@ -131,7 +154,9 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         },
         options.overflow,
       );
-      const joined = unique.map((name) => join(name, stream));
+      const created: Topic[] = [];
+      const joined = unique.map((name) => join(name, stream, created));
+      goLive(created);
       try {
         await Promise.all(joined.map((t) => t.live));
       } catch (err) {

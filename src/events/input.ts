@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from '../input.js';
 import { PRIORITIES, type Priority } from './priority.js';
+import { CHANNEL_NAME_PATTERN } from './topics.js';
 
 /** The priority a publisher gives an event. */
 export const priority = z.enum(PRIORITIES);
@@ -22,7 +23,6 @@ const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export type TopicRequest = { readonly family: 'repo' | 'gateway' | 'channel'; readonly name: string };
 
 const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)`;
-const CHANNEL = /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/;
 
 const topic = z.string({ invalid_type_error: 'must be a list of strings' }).transform((value, ctx): TopicRequest => {
   const colon = value.indexOf(':');
@@ -34,7 +34,7 @@ const topic = z.string({ invalid_type_error: 'must be a list of strings' }).tran
     return z.NEVER;
   }
   if (family === 'gateway' && GATEWAY_ID.test(name)) return { family, name };
-  if (family === 'channel' && CHANNEL.test(name)) return { family, name };
+  if (family === 'channel' && (name === '*' || CHANNEL_NAME_PATTERN.test(name))) return { family, name };
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: notATopic(value) });
   return z.NEVER;
 });

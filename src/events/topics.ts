@@ -14,6 +14,14 @@ const GATEWAY = 'gateway:';
 const CHANNEL = 'channel:';
 const CLI = 'cli:';
 
+/**
+ * A channel's name, the part after `channel:` in its topic: defined here,
+ * with the topics, for everything that names a channel (channel input,
+ * channel scopes, topic reads).
+ */
+export const CHANNEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const CHANNEL_NAME_RULE = 'must be 1-64 characters of a-z 0-9 . _ - starting with a letter or digit';
+
 export const Topics = {
   /** A repository's task events. */
   repo: (repository: string) => `repo:${repository}`,

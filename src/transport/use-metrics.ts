@@ -1,24 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import { pino } from 'pino';
 import type { Plugin } from 'graphql-yoga';
-import { bearerToken, type Authenticator } from '../auth/authenticator.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { hasScope } from '../auth/scopes.js';
-import { BackendUnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { unavailable } from './use-http-auth.js';
+import { authenticateHttp } from './use-http-auth.js';
 
-/** GET /metrics in Prometheus text format; in production it needs a token with `stats:read`. */
-export function useMetricsEndpoint(options: { metrics: Metrics; authenticator: Authenticator; open: boolean }): Plugin {
+const FORBIDDEN_BODY = JSON.stringify({ errors: [{ message: 'stats:read required', extensions: { code: 'FORBIDDEN' } }] });
+
+/**
+ * GET /metrics in Prometheus text format; in production it needs a token with
+ * `stats:read`. The token is checked as every other HTTP path checks it
+ * (authenticateHttp): the same 401/403/503 answers, and an audit line for a
+ * refused credential; a caller without `stats:read` is refused with 403 and
+ * audited too.
+ */
+export function useMetricsEndpoint(options: {
+  metrics: Metrics;
+  authenticator: Authenticator;
+  open: boolean;
+  /** Where refusals are audited; without it they are answered alike but not logged. */
+  log?: Logger | undefined;
+  /** The caller's address, as every audit line names it (TRUST_PROXY applied). */
+  ipOf?: ((serverContext: { readonly req?: IncomingMessage }) => string | undefined) | undefined;
+}): Plugin {
+  const log = options.log ?? pino({ enabled: false });
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
+    async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
       if (url.pathname !== '/metrics') return;
       if (!options.open) {
-        const result = await options.authenticator.authenticate(bearerToken(request.headers.get('authorization'))).catch((err: unknown) => {
-          if (err instanceof BackendUnavailableError) return undefined;
-          throw err;
-        });
-        if (!result) return endResponse(unavailable(fetchAPI));
-        if (!result.ok || !hasScope(result.principal, 'stats:read')) {
-          endResponse(new fetchAPI.Response('stats:read required\n', { status: result.ok ? 403 : 401, headers: { 'www-authenticate': 'Bearer' } }));
-          return;
+        const ip = options.ipOf?.(serverContext as { readonly req?: IncomingMessage });
+        const result = await authenticateHttp(options.authenticator, request.headers.get('authorization'), log, { path: url.pathname, ip });
+        if (!result.ok) return endResponse(new fetchAPI.Response(result.body, { status: result.status, headers: result.headers }));
+        if (!hasScope(result.principal, 'stats:read')) {
+          log.warn({ audit: true, transport: 'http', path: url.pathname, ip, reason: 'scope', detail: 'stats:read required', principal: result.principal.id }, 'access refused');
+          return endResponse(new fetchAPI.Response(FORBIDDEN_BODY, { status: 403, headers: { 'content-type': 'application/json; charset=utf-8' } }));
         }
       }
       const text = await options.metrics.registry.metrics();

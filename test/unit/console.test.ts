@@ -89,7 +89,7 @@ describe('the traffic meter', () => {
     meter.published('channel:alerts', 'alert.raised', 1);
     meter.published('channel:sensors', 'reading', 3);
     meter.published('repo:web', 'task.created', 2);
-    meter.delivered({ topic: 'repo:web', type: 'task.created', timestamp: new Date(now - 3).toISOString() });
+    meter.delivered({ topic: 'repo:web', type: 'task.created', timestamp: new Date(now - 3).toISOString() }, 'repo', now);
     now += 2_000;
     const r = meter.report();
     expect(r.published).toMatchObject({ ALERTS: 1, CHANNELS: 3, TASKS: 2 });

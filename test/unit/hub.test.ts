@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventBus } from '../../src/events/bus.js';
+import type { EventBus, LiveGap } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
 import { createHub } from '../../src/events/hub.js';
@@ -142,5 +142,71 @@ describe('hub on a bus whose wildcard events can overtake each other', () => {
     deliver('repo:*', third);
     expect(((await stream.next()).value as EventEnvelope).sequence).toBe(3);
     await hub.close();
+  });
+});
+
+/**
+ * A bus that tracks gaps, as Redis does: live events are handed over by the
+ * test, gaps are raised by the test, the log is a memory bus's, and every
+ * read of the head is noted along with the subscriptions live at the time.
+ */
+function gapBus(options: { headFails?: boolean } = {}) {
+  const log = createMemoryBus();
+  const listeners = new Map<string, Set<(event: EventEnvelope) => void>>();
+  const headReads: string[][] = [];
+  let raise: ((gap: LiveGap) => void) | undefined;
+  const bus: EventBus = {
+    ...log,
+    onLiveGap: (handler) => (raise = handler),
+    async subscribe(topic, listener) {
+      await new Promise((resolve) => setImmediate(resolve)); // a round trip, as Redis takes
+      const set = listeners.get(topic) ?? new Set();
+      listeners.set(topic, set.add(listener));
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(topic);
+      };
+    },
+    async head() {
+      headReads.push([...listeners.keys()].sort());
+      if (options.headFails) throw new Error('head read failed');
+      return log.head();
+    },
+  };
+  return { bus, headReads, live: () => [...listeners.keys()].sort(), gap: () => raise!({ since: Date.now() - 1_000, resumed: Promise.resolve() }) };
+}
+
+describe('hub on a bus that can miss live events', () => {
+  it('reads the head once per open, after every new topic is live, and starts each topic there', async () => {
+    const { bus, headReads, gap } = gapBus();
+    const hub = createHub(bus);
+    await bus.publish(draft('repo:a', 1));
+    await bus.publish(draft('gateway:g', 1));
+    const stream = await hub.open(['repo:a', 'gateway:g', 'channel:c', 'repo:a'], { maxQueued: 10, onOverflow: never });
+    expect(headReads).toEqual([['channel:c', 'gateway:g', 'repo:a']]);
+
+    // Topics already live need no read; a new one alongside them does, once.
+    const again = await hub.open(['repo:a', 'gateway:g'], { maxQueued: 10, onOverflow: never });
+    expect(headReads).toHaveLength(1);
+    await hub.open(['repo:a', 'repo:b', 'repo:c'], { maxQueued: 10, onOverflow: never });
+    expect(headReads).toHaveLength(2);
+    await again.return();
+
+    // Each topic starts at the head read for it: a gap is filled from there, with nothing published before the open.
+    const missed = [await bus.publish(draft('gateway:g', 2)), await bus.publish(draft('repo:a', 2)), await bus.publish(draft('channel:c', 1))];
+    gap();
+    const got = [(await stream.next()).value, (await stream.next()).value, (await stream.next()).value] as EventEnvelope[];
+    expect(got.map((e) => `${e.topic} ${e.sequence}`)).toEqual(missed.map((e) => `${e.topic} ${e.sequence}`));
+    await hub.close();
+  });
+
+  it('fails the open and drops every subscription it made when the head cannot be read', async () => {
+    const { bus, headReads, live } = gapBus({ headFails: true });
+    const hub = createHub(bus);
+    await expect(hub.open(['repo:a', 'repo:b'], { maxQueued: 10, onOverflow: never })).rejects.toThrow('head read failed');
+    expect(headReads).toEqual([['repo:a', 'repo:b']]);
+    expect(live()).toEqual([]);
+    expect(hub.listeners('repo:')).toEqual(new Map());
+    expect(hub.streamCount()).toBe(0);
   });
 });

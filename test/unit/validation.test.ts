@@ -3,6 +3,8 @@ import { HeraldError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { SCOPES } from '../../src/auth/scopes.js';
+import { isScope } from '../../src/auth/scope-names.js';
+import { channelName } from '../../src/channels/input.js';
 import { closeReason } from '../../src/admin/messages.js';
 import { connectionsArgs } from '../../src/admin/input.js';
 import { createApiKeyInput } from '../../src/auth/input.js';
@@ -225,6 +227,20 @@ describe('lengths and shapes', () => {
     expectRefused(eventsArgs(), { limit: 5, topics: ['channel:Threats'] }, 'topics', `topics: "channel:Threats" ${rule}`);
     expectRefused(eventsArgs(), { limit: 5, topics: ['cli:01ABC'] }, 'topics', `topics: "cli:01ABC" ${rule}`);
     expectRefused(eventsArgs(), { limit: 5, topics: [] }, 'topics', 'topics: must name 1-100 topics');
+  });
+
+  it('takes a channel name alike wherever one is named: topic reads, channel definitions, channel scopes', () => {
+    const topicAccepts = (name: string) => eventsArgs().safeParse({ limit: 1, topics: [`channel:${name}`] }).success;
+    const definitionAccepts = (name: string) => channelName.safeParse(name).success;
+    const scopeAccepts = (name: string) => isScope(`channel:${name}:read`);
+    const agree = (name: string) => {
+      const verdicts = [topicAccepts(name), definitionAccepts(name), scopeAccepts(name)];
+      expect(verdicts, name).toEqual(verdicts.map(() => verdicts[0]));
+      return verdicts[0];
+    };
+    expect(['a', '0', 'threats.v2', 'a_b-c', 'a'.repeat(64)].map(agree)).toEqual([true, true, true, true, true]);
+    expect(['', 'A', '.a', '-a', 'a b', 'a:b', 'a'.repeat(65)].map(agree)).toEqual([false, false, false, false, false, false, false]);
+    holds(fc.stringMatching(/^[a-zA-Z0-9._: -]{0,70}$/), agree, 300);
   });
 
   it('checks the REST deploy body with the same rules, saying what type a field must be', () => {
