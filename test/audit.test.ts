@@ -46,6 +46,10 @@ describe('refusals in the audit log', () => {
     const failed = (ip: string) => until(() => lines.filter((l) => (l as { msg?: string }).msg === 'authentication failed' && l.ip === ip), (found) => found.length > 0, `a refusal from ${ip}`);
     await failed('203.0.113.7');
     await failed('203.0.113.8');
+    // And on the metrics endpoint, which answers before the GraphQL path's own check.
+    const metrics = await fetch(url.replace('/graphql', '/metrics'), { headers: { authorization: 'Bearer not-a-valid-token-for-metrics', 'x-forwarded-for': '203.0.113.9' } });
+    expect(metrics.status).toBe(401);
+    await failed('203.0.113.9');
   });
 
   it('record the same refusal over WebSocket', async () => {

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { pino } from 'pino';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import { hasScope } from '../auth/scopes.js';
@@ -20,17 +19,17 @@ export function useMetricsEndpoint(options: {
   metrics: Metrics;
   authenticator: Authenticator;
   open: boolean;
-  /** Where refusals are audited; without it they are answered alike but not logged. */
-  log?: Logger | undefined;
+  /** Where refusals are audited. */
+  log: Logger;
   /** The caller's address, as every audit line names it (TRUST_PROXY applied). */
-  ipOf?: ((serverContext: { readonly req?: IncomingMessage }) => string | undefined) | undefined;
+  ipOf: (serverContext: { readonly req?: IncomingMessage }) => string | undefined;
 }): Plugin {
-  const log = options.log ?? pino({ enabled: false });
+  const { log } = options;
   return {
     async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
       if (url.pathname !== '/metrics') return;
       if (!options.open) {
-        const ip = options.ipOf?.(serverContext as { readonly req?: IncomingMessage });
+        const ip = options.ipOf(serverContext as { readonly req?: IncomingMessage });
         const result = await authenticateHttp(options.authenticator, request.headers.get('authorization'), log, { path: url.pathname, ip });
         if (!result.ok) return endResponse(new fetchAPI.Response(result.body, { status: result.status, headers: result.headers }));
         if (!hasScope(result.principal, 'stats:read')) {

@@ -186,7 +186,7 @@ export function createHeraldYoga(options: {
       useReadinessCheck({ endpoint: '/ready', check: () => options.isReady() }),
       // Its pages are answered before authentication: they ask for the token themselves.
       useConsole({ assets: options.consoleAssets, graphqlPath: GRAPHQL_PATH, log }),
-      useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production }),
+      useMetricsEndpoint({ metrics: services.metrics, authenticator, open: !production, log, ipOf }),
       useHttpAuth({ authenticator, isProtected: (path) => path === GRAPHQL_PATH || path.startsWith(REST_PREFIX), principals, ipOf, log }),
       useRestRoutes({ services, principals, ipOf, log }),
       ...(production ? [useIntrospectionGuard((initial) => (initial.principal as Principal | undefined) ?? principals.get(initial.request as Request))] : []),
