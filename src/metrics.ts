@@ -1,10 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrincipalKind } from './auth/principal.js';
 import { familyOf, type TopicFamily } from './events/topics.js';
+import { FamilyHistogram } from './family-histogram.js';
 
 /**
- * Prometheus metrics, all prefixed `herald_`. Label children are bound once
- * per family or kind, so the per-delivery cost is one histogram observation.
+ * Prometheus metrics, all prefixed `herald_`. What is counted per delivery is
+ * kept in plain numbers and arrays (no label hashing per call) and read out
+ * when the registry is.
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -61,15 +63,23 @@ export function createMetrics() {
   const rejections = new Counter({ ...r, name: METRIC.connectionRejectionsTotal, help: 'Refused WebSocket connections by reason', labelNames: ['reason'] });
   const subscriptions = new Gauge({ ...r, name: METRIC.subscriptionsActive, help: 'Active WebSocket subscriptions' });
   const published = new Counter({ ...r, name: METRIC.eventsPublishedTotal, help: 'Events published through this instance', labelNames: ['family'] });
-  const delivered = new Counter({ ...r, name: METRIC.eventsDeliveredTotal, help: 'Events handed to subscribers', labelNames: ['family'] });
-  const dropped = new Counter({ ...r, name: METRIC.eventsDroppedTotal, help: 'Events not delivered because a consumer fell behind', labelNames: ['family'] });
-  const latency = new Histogram({
+  const families = ['repo', 'gateway', 'channel', 'other'] as const;
+  // Counted once per delivery: kept as plain numbers and handed to the counter when it is read.
+  const deliveredSince: Record<string, number> = Object.fromEntries(families.map((f) => [f, 0]));
+  const delivered = new Counter({
     ...r,
-    name: METRIC.deliveryLatencySeconds,
-    help: 'From publish to hand-off to the subscriber transport',
+    name: METRIC.eventsDeliveredTotal,
+    help: 'Events handed to subscribers',
     labelNames: ['family'],
-    buckets: [...LATENCY_BUCKETS_SECONDS],
+    collect() {
+      for (const f of families) {
+        this.inc({ family: f }, deliveredSince[f]!);
+        deliveredSince[f] = 0;
+      }
+    },
   });
+  const dropped = new Counter({ ...r, name: METRIC.eventsDroppedTotal, help: 'Events not delivered because a consumer fell behind', labelNames: ['family'] });
+  const latency = new FamilyHistogram(METRIC.deliveryLatencySeconds, 'From publish to hand-off to the subscriber transport', 'family', LATENCY_BUCKETS_SECONDS, families, registry);
   const rtt = new Histogram({
     ...r,
     name: METRIC.heartbeatRttSeconds,
@@ -142,11 +152,6 @@ export function createMetrics() {
   const httpBy = new Map<string, { inc(): void }>();
   const httpDirect = new Counter({ ...r, name: METRIC.httpDirectRequestsTotal, help: 'GraphQL POSTs answered by the direct path, without the Fetch API layer' });
 
-  const families = ['repo', 'gateway', 'channel', 'other'] as const;
-  const bound = <T extends { labels(...v: string[]): unknown }>(metric: T) =>
-    Object.fromEntries(families.map((f) => [f, metric.labels(f)])) as Record<(typeof families)[number], ReturnType<T['labels']>>;
-  const deliveredBy = bound(delivered) as Record<string, Counter>;
-  const latencyBy = bound(latency) as Record<string, Histogram>;
   const family = (topic: string) => familyOf(topic) ?? 'other';
   // Events of one batch share their timestamp, and a fanned-out event is the
   // same object for every subscriber: one remembered parse covers both.
@@ -170,12 +175,12 @@ export function createMetrics() {
      */
     delivered(event: { topic: string; timestamp: string }, topicFamily: TopicFamily | undefined, at: number) {
       const f = topicFamily ?? 'other';
-      deliveredBy[f]!.inc();
+      deliveredSince[f]!++;
       if (event.timestamp !== lastTimestamp) {
         lastTimestamp = event.timestamp;
         lastAt = Date.parse(lastTimestamp);
       }
-      latencyBy[f]!.observe((at - lastAt) / 1000);
+      latency.observe(f, (at - lastAt) / 1000);
     },
     dropped: (topic: string, count: number) => dropped.inc({ family: family(topic) }, count),
     heartbeatRtt: (ms: number) => rtt.observe(ms / 1000),
