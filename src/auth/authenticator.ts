@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyStore } from './api-keys.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import { Closings, type Closing } from '../sessions/close-codes.js';
@@ -26,7 +26,8 @@ export type GatewayKeys = {
 const KEY_USE_EVERY_MS = 60_000;
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// One-shot hashing: no Hash object per request.
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 /** Tells a credential's kind by its shape, then checks it against where such credentials live. */
 export function createAuthenticator(options: {

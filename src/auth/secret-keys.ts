@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '../ids.js';
 
 /**
@@ -14,7 +14,7 @@ export type IssuedKey = { readonly token: string; readonly id: string; readonly 
 export function issueKey(prefix: KeyPrefix): IssuedKey {
   const id = newId();
   const secret = randomBytes(32).toString('base64url');
-  return { token: `${prefix}_${id}_${secret}`, id, secretHash: hash(secret) };
+  return { token: `${prefix}_${id}_${secret}`, id, secretHash: hashOf(secret) };
 }
 
 const PATTERN = /^(hgw|hk)_([0-9A-Z]{26})_([A-Za-z0-9_-]{43})$/;
@@ -30,7 +30,9 @@ export function parseKey(token: string): { prefix: KeyPrefix; id: string; secret
 }
 
 export function secretMatches(secretHash: string, secret: string): boolean {
-  return timingSafeEqual(Buffer.from(secretHash, 'hex'), Buffer.from(hash(secret), 'hex'));
+  const stored = Buffer.from(secretHash, 'hex');
+  const given = hash('sha256', secret, 'buffer');
+  return stored.length === given.length && timingSafeEqual(stored, given);
 }
 
-const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const hashOf = (secret: string) => hash('sha256', secret, 'hex');
