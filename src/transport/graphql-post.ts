@@ -149,12 +149,13 @@ export function createGraphQLPost(options: {
   };
 
   /** A request read but not taken: Yoga answers it from the body already read (an SSE stream included). */
-  const toYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
+  const toYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer, principal: Principal) => {
     const url = urlOf(request, options.tls);
     const aborted = new AbortController();
     response.once('close', () => aborted.abort());
     const answer = await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: nodeHeaders(request, yoga), body: body.toString('utf8'), signal: aborted.signal }), {
       req: request,
+      principal,
     } as never);
     if (response.destroyed) return void answer.body?.cancel().catch(() => undefined);
     const headers: Record<string, string> = {};
@@ -182,9 +183,9 @@ export function createGraphQLPost(options: {
     try {
       params = JSON.parse(body.toString('utf8')) as Params;
     } catch {
-      return toYoga(request, response, body);
+      return toYoga(request, response, body, auth.principal);
     }
-    if (!plainParams(params)) return toYoga(request, response, body);
+    if (!plainParams(params)) return toYoga(request, response, body, auth.principal);
 
     const operation = label(params.operationName);
     const plan = plans.get(params.query, params.operationName);
@@ -200,7 +201,7 @@ export function createGraphQLPost(options: {
         result = { errors };
       } else {
         // Subscriptions stream: Yoga's path answers them (406 or SSE); the document is cached by now.
-        if (getOperationAST(document, params.operationName)?.operation === 'subscription') return toYoga(request, response, body);
+        if (getOperationAST(document, params.operationName)?.operation === 'subscription') return toYoga(request, response, body, auth.principal);
         plans.offer(params.query, params.operationName, { schema: enveloped.schema, document });
         const contextValue = await enveloped.contextFactory();
         result = (await enveloped.execute({

@@ -77,6 +77,9 @@ export function useHttpAuth(options: {
   return {
     async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (!isProtected(url.pathname)) return;
+      // A request the direct POST path authenticated and handed on (an SSE stream, a batch) is not checked twice.
+      const checked = (serverContext as { readonly principal?: Principal }).principal;
+      if (checked) return void principals.set(request, checked);
       const ip = ipOf(serverContext as { readonly req?: IncomingMessage });
       const result = await authenticateHttp(authenticator, request.headers.get('authorization'), log, { path: url.pathname, ip });
       if (result.ok) {
