@@ -20,13 +20,14 @@ export interface SharedWindows {
  * The sliding-window decision for one client and rule, given the times (ms,
  * ascending) of its admitted calls in the last two windows: 0 to admit, else
  * the milliseconds to wait. The same rule runs in Redis (window.redis.ts);
- * this copy serves embedded mode and Redis outages.
+ * this copy serves embedded mode and Redis outages. Times before `from` are
+ * no longer counted (a caller dropping old times in bulk).
  */
-export function decide(times: readonly number[], now: number, rule: Rule, cost: number): number {
+export function decide(times: readonly number[], now: number, rule: Rule, cost: number, from = 0): number {
   const windowMs = rule.windowSeconds * 1000;
   const since = now - windowMs;
   // Binary search for the first call inside the window: a generous rule keeps many times.
-  let low = 0;
+  let low = from;
   let high = times.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
@@ -36,7 +37,7 @@ export function decide(times: readonly number[], now: number, rule: Rule, cost: 
   const first = low;
   const current = times.length - first;
   const withinMax = current + cost <= rule.max;
-  const borrowed = current + cost <= rule.max + rule.burst && times.length + cost <= 2 * rule.max;
+  const borrowed = current + cost <= rule.max + rule.burst && times.length - from + cost <= 2 * rule.max;
   if (withinMax || borrowed) return 0;
   // A place frees when the oldest call of this window leaves it.
   const oldest = times[first];

@@ -25,6 +25,31 @@ describe('local sliding windows', () => {
   });
 });
 
+describe('a generous rule over a long run', () => {
+  it('decides every call as the sliding window over the admitted calls of the last two windows says', () => {
+    const generous = { max: 200, windowSeconds: 1, burst: 50 };
+    const windows = createLocalWindows();
+    const admitted: number[] = [];
+    let refusals = 0;
+    // Bursts and pauses over 20 windows: old calls are dropped many times, in bulk and one by one.
+    for (let now = 0; now < 20_000; now += now % 3000 < 1500 ? 3 : 40) {
+      const expected = decide(
+        admitted.filter((t) => t > now - 2000),
+        now,
+        generous,
+        1,
+      );
+      const refused = windows.take([{ key: 'k', rule: generous, cost: 1 }], now);
+      expect({ now, retryAfterMs: refused?.retryAfterMs ?? 0 }).toEqual({ now, retryAfterMs: expected });
+      if (refused) refusals++;
+      else admitted.push(now);
+    }
+    // Both outcomes happened, so both were compared.
+    expect(refusals).toBeGreaterThan(100);
+    expect(admitted.length).toBeGreaterThan(1000);
+  });
+});
+
 describe('a refusal of one of several checks', () => {
   it('admits none of them', () => {
     const windows = createLocalWindows();
