@@ -86,6 +86,10 @@ return numbers
 // later one and appended first) appends nothing and the publisher takes new
 // ones, so a topic's log stays in position order. Across topics nothing is
 // atomic: see docs/guarantees.md.
+// The floor is written (as 0, where none is yet) with the first event of a
+// topic, and every tenth one for topics older than that: while a slot migrates,
+// Redis refuses (TRYAGAIN) a script naming a key that does not exist, so a
+// topic without a floor could not publish until the migration ended.
 // KEYS: per event its topic's sequence, stream and floor. ARGV: per event its
 // channel, JSON up to the sequence, retention count and seconds, position.
 const SLOT_PUBLISH_SCRIPT = `
@@ -101,6 +105,7 @@ for i = 0, #KEYS / 3 - 1 do
   local sequence = redis.call('INCR', seq)
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
+  if (sequence - 1) % every == 0 then redis.call('SET', floor, 0, 'NX') end
 ${TRIM_EVERY}
   redis.call('EXPIRE', stream, seconds)
   redis.call('SPUBLISH', channel, message)
