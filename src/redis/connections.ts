@@ -206,8 +206,8 @@ function watchClusterSlots(cluster: Cluster): { served(): boolean; stop(): void 
     if (checking || cluster.status !== 'ready') return;
     checking = true;
     try {
-      // Node connections open when first used; one that dropped leaves the pool. Asking each
-      // primary below opens it, and fails on one that does not answer.
+      // Node connections open when first used, and one that dropped is reconnecting: asking each
+      // primary below opens it, and gets no answer in time from one that is down.
       const masters = cluster.nodes('master');
       const reachable = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
       let owned = masters.length > 0;
