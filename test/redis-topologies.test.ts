@@ -108,16 +108,20 @@ let attempt = 0;
 
 /**
  * Publishes one task at a time (alternating instances) until `total` were
- * acknowledged, calling `during` once `at` were; a publish refused meanwhile
+ * acknowledged, calling `during` once `at` were (with the titles acknowledged
+ * so far, growing as more are); a publish refused meanwhile
  * (SERVICE_UNAVAILABLE while a primary is replaced) is tried again with a new
  * title, so every title acknowledged went through once.
  */
-async function publishThrough(instances: HeraldProcess[], repository: string, total: number, at: number, during: () => Promise<void>) {
+async function publishThrough(instances: HeraldProcess[], repository: string, total: number, at: number, during: (acknowledged: readonly string[]) => Promise<void>, options: { throughout?: boolean } = {}) {
   const acknowledged: string[] = [];
   let refusals = 0;
   let disruption: Promise<void> | undefined;
-  while (acknowledged.length < total) {
-    if (acknowledged.length === at && !disruption) disruption = during();
+  let over = false;
+  // With `throughout`, publishing goes on (one every 20 ms) until the disruption is over too.
+  while (acknowledged.length < total || (options.throughout && !over)) {
+    if (acknowledged.length === at && !disruption) disruption = during(acknowledged).finally(() => (over = true));
+    if (options.throughout && disruption && !over) await new Promise((resolve) => setTimeout(resolve, 20));
     const title = `e${attempt++}`;
     const reply = await gql(instances[attempt % instances.length]!.url, CREATE_TASK, { input: { repository, title } });
     if (reply.status === 200 && !reply.body.errors) acknowledged.push(title);
@@ -159,20 +163,61 @@ async function expectDelivered(subscribers: Recorder<TaskEventResult>[], h: Hera
 }
 
 describe('a Redis Cluster primary killed while events are published', () => {
-  it('lets every subscriber end with the acknowledged events, in order, once the replica took over', async () => {
+  it('shows the failover on /ready and lets every subscriber end with the acknowledged events, in order, once the replica took over', async () => {
     const cluster = await startRedisCluster({ replicas: 1 });
     deployments.push(cluster);
     const [a, b] = await Promise.all([herald(cluster.env), herald(cluster.env)]);
+    await Promise.all([waitForStatus(`${a.origin}/ready`, 200), waitForStatus(`${b.origin}/ready`, 200)]);
     const subscribers = [subscribe(a, ['failover']), subscribe(b, ['failover']), subscribe(b, ['*'])];
     await Promise.all([waitForSubscriptions(a.url, 1), waitForSubscriptions(b.url, 2)]);
     const victim = await cluster.primaryOf('herald:log:{repo:failover}');
+    const readiness: number[] = [];
     const { acknowledged } = await publishThrough([a, b], 'failover', 60, 20, async () => {
       await cluster.nodes.find((n) => n.port === victim)!.kill();
+      // The other connections stay up, but a third of the slots has no primary until the replica is
+      // promoted: /ready says 503 meanwhile, and 200 again once every slot is served.
+      await until(
+        async () => (readiness.push((await fetch(`${a.origin}/ready`)).status), readiness),
+        (seen) => seen.includes(503) && seen.at(-1) === 200,
+        'ready to go 503 and back to 200',
+        30_000,
+      );
     });
+    expect(readiness).toContain(503);
     // The slot is served by another node now.
     expect(await cluster.primaryOf('herald:log:{repo:failover}')).not.toBe(victim);
     await expectDelivered(subscribers, a, 'failover', acknowledged, 'cluster failover');
   }, 90_000);
+});
+
+describe('a Redis Cluster primary killed and replaced by a fresh node while events are published', () => {
+  it('lets every subscriber end with the acknowledged events, in order, none twice, through both failovers', async () => {
+    const cluster = await startRedisCluster({ replicas: 1 });
+    deployments.push(cluster);
+    const [a, b] = await Promise.all([herald(cluster.env), herald(cluster.env)]);
+    const subscribers = [subscribe(a, ['replaced']), subscribe(b, ['replaced']), subscribe(b, ['*'])];
+    await Promise.all([waitForSubscriptions(a.url, 1), waitForSubscriptions(b.url, 2)]);
+    const key = 'herald:log:{repo:replaced}';
+    const first = await cluster.primaryOf(key);
+    const node = (port: number) => cluster.nodes.find((n) => n.port === port)!;
+    /** Waits until the slot's primary is another than `port`, answering. */
+    const takenOver = (port: number) => until(() => cluster.primaryOf(key).catch(() => port), (now) => now !== port, `the slot to leave ${port}`, 30_000);
+    const ports: number[] = [first];
+    const { acknowledged, refusals } = await publishThrough([a, b], 'replaced', 60, 20, async (sofar) => {
+      // The primary dies; its replica takes over.
+      await node(first).kill();
+      const second = await takenOver(first);
+      // A fresh node joins as the new primary's replica and copies it while events go on.
+      const fresh = await cluster.addReplica(second);
+      const published = sofar.length;
+      await until(() => sofar.length, (n) => n > published, 'a publish acknowledged with the fresh replica in place', 10_000);
+      // The new primary dies too: the fresh node, with what it copied, takes over.
+      await node(second).kill();
+      ports.push(second, await takenOver(second));
+      expect(ports[2], 'the fresh node serves the slot').toBe(fresh.port);
+    }, { throughout: true });
+    await expectDelivered(subscribers, a, 'replaced', acknowledged, `primary replaced by a fresh node (${refusals} refusals)`);
+  }, 120_000);
 });
 
 describe('a slot moving to another Redis Cluster primary while events are published', () => {
@@ -185,7 +230,21 @@ describe('a slot moving to another Redis Cluster primary while events are publis
     const key = 'herald:log:{repo:moving-slot}';
     const from = await cluster.primaryOf(key);
     const to = cluster.nodes.find((n) => n.port !== from)!.port;
-    const { acknowledged } = await publishThrough([a, b], 'moving-slot', 60, 20, () => migrateSlot(key, from, to, cluster.nodes.map((n) => n.port)));
+    let whileMoving = 0;
+    const { acknowledged } = await publishThrough([a, b], 'moving-slot', 60, 20, async (sofar) => {
+      let atStart = 0;
+      await migrateSlot(key, from, to, cluster.nodes.map((n) => n.port), {
+        started: () => void (atStart = sofar.length),
+        // The migration waits for a publish to be acknowledged while the slot is migrating.
+        between: async () => {
+          const seen = sofar.length;
+          await until(() => sofar.length, (count) => count > seen, 'a publish acknowledged during the migration', 10_000);
+        },
+        settling: () => void (whileMoving = sofar.length - atStart),
+      });
+    });
+    // Publishes were acknowledged while the slot's keys were split between the two primaries.
+    expect(whileMoving, `${acknowledged.length} acknowledged`).toBeGreaterThan(0);
     expect(await cluster.primaryOf(key)).toBe(to);
     const log = await logged(a, 'moving-slot');
     // Nothing is lost when a slot moves: the keys move with their slot.
@@ -220,8 +279,12 @@ describe('a Sentinel-managed primary killed while events are published', () => {
   }, 90_000);
 });
 
-/** Moves the slot of `key` from one primary to another the way redis-cli --cluster reshard does, key batch by key batch. */
-async function migrateSlot(key: string, fromPort: number, toPort: number, allPorts: number[]): Promise<void> {
+/**
+ * Moves the slot of `key` from one primary to another the way redis-cli --cluster reshard does, key
+ * batch by key batch, telling `hooks` when the slot starts migrating and when every key moved, before
+ * the slot is handed over; `between` is awaited before the first key moves and after the last one did.
+ */
+async function migrateSlot(key: string, fromPort: number, toPort: number, allPorts: number[], hooks: { started(): void; between(): Promise<void>; settling(): void }): Promise<void> {
   const open = (port: number) => new Redis({ port, host: '127.0.0.1' });
   const [source, target] = [open(fromPort), open(toPort)];
   try {
@@ -229,6 +292,9 @@ async function migrateSlot(key: string, fromPort: number, toPort: number, allPor
     const [sourceId, targetId] = [String(await source.call('CLUSTER', 'MYID')), String(await target.call('CLUSTER', 'MYID'))];
     await target.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId);
     await source.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId);
+    hooks.started();
+    // Every key still here, the slot migrating: publishes run here.
+    await hooks.between();
     for (;;) {
       const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', slot, 2)) as string[];
       if (keys.length === 0) break;
@@ -236,6 +302,9 @@ async function migrateSlot(key: string, fromPort: number, toPort: number, allPor
       // Publishes go on between batches: some of the slot's keys are here, some there (ASK, TRYAGAIN).
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // Every key there, the slot not handed over yet: publishes follow ASK to the target.
+    await hooks.between();
+    hooks.settling();
     for (const port of [toPort, fromPort, ...allPorts.filter((p) => p !== toPort && p !== fromPort)]) {
       const node = open(port);
       await node.call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId).finally(() => node.disconnect());

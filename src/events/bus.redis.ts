@@ -86,6 +86,10 @@ return numbers
 // later one and appended first) appends nothing and the publisher takes new
 // ones, so a topic's log stays in position order. Across topics nothing is
 // atomic: see docs/guarantees.md.
+// The floor is written (as 0, where none is yet) with the first event of a
+// topic, and every tenth one for topics older than that: while a slot migrates,
+// Redis refuses (TRYAGAIN) a script naming a key that does not exist, so a
+// topic without a floor could not publish until the migration ended.
 // KEYS: per event its topic's sequence, stream and floor. ARGV: per event its
 // channel, JSON up to the sequence, retention count and seconds, position.
 const SLOT_PUBLISH_SCRIPT = `
@@ -101,6 +105,7 @@ for i = 0, #KEYS / 3 - 1 do
   local sequence = redis.call('INCR', seq)
   local message = head .. sequence .. ',"position":' .. position .. '}'
   redis.call('XADD', stream, position .. '-0', 'e', message)
+  if (sequence - 1) % every == 0 then redis.call('SET', floor, 0, 'NX') end
 ${TRIM_EVERY}
   redis.call('EXPIRE', stream, seconds)
   redis.call('SPUBLISH', channel, message)
@@ -119,6 +124,8 @@ type Wire = Omit<EventEnvelope, 'cursor'>;
 
 /** How long a publish whose outcome is unknown waits for Redis to answer before failing. */
 const SETTLE_WAIT_MS = 5_000;
+/** The pause before looking again when a lookup of such a publish fails. */
+const SETTLE_RETRY_MS = 100;
 /** Log entries read per request, and at most, looking for such a publish. */
 const SETTLE_PAGE = 500;
 const SETTLE_SCAN_MAX = 100_000;
@@ -206,15 +213,34 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     /** Positions for these events, in their order: `last` is the counter after taking them. */
     const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
-      for (let attempt = 1; attempt < POSITION_ATTEMPTS; attempt++) {
+      const kept = retentionOf(topic);
+      // Reads the positions when called: after losing a race they are new ones.
+      const run = () => {
         const keys: string[] = [];
         const args: string[] = [];
-        const kept = retentionOf(topic);
         for (const index of indexes) {
           keys.push(seqOf(topic), logOf(topic), floorOf(topic));
           args.push(channelOf(topic), heads[index]!, String(kept.count), String(kept.seconds), String(positions[index]));
         }
-        const numbers = await publishScript(keys.length, ...keys, ...args);
+        return publishScript(keys.length, ...keys, ...args);
+      };
+      for (let attempt = 1; attempt < POSITION_ATTEMPTS; attempt++) {
+        let numbers: number[];
+        try {
+          numbers = await run();
+        } catch (err) {
+          if (!mayHaveRun(err)) throw err;
+          // As on one server (see publishAll): the topic's log says whether the script ran.
+          const settled = await settleUnknownPublish(indexes.map((index) => events[index]!), run, err as Error);
+          if ('logged' in settled) {
+            indexes.forEach((index, k) => {
+              sequences[index] = settled.logged[2 * k]!;
+              positions[index] = settled.logged[2 * k + 1]!;
+            });
+            return;
+          }
+          numbers = settled.again;
+        }
         if (numbers[0] !== -1) {
           indexes.forEach((index, k) => (sequences[index] = numbers[k]!));
           return;
@@ -264,7 +290,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       // The connection dropped with the script sent: it may have run. Once Redis
       // answers again, the log says whether it did; publishing again blindly
       // would log the events twice.
-      numbers = await settleUnknownPublish(events, () => publishScript(keys.length, ...keys, ...args), err as Error);
+      const settled = await settleUnknownPublish(events, () => publishScript(keys.length, ...keys, ...args), err as Error);
+      numbers = 'logged' in settled ? settled.logged : settled.again;
     }
     return events.map(({ sealed, time }, i) => {
       const sequence = numbers[2 * i]!;
@@ -275,19 +302,27 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
 
   /**
    * Finds events of a publish whose outcome is unknown in their topics' logs
-   * (their numbers, in order), or publishes them when the log lacks them; a
-   * script runs whole or not at all, so finding the first settles the rest.
-   * Fails with BackendUnavailableError when Redis does not answer in time.
+   * (their sequence and position, in order), or publishes them again when the
+   * log lacks them; a script runs whole or not at all, so finding the first
+   * settles the rest. A lookup or second publish that fails (a Cluster shard
+   * still failing over, the connection dropping again) is tried again, from
+   * the lookup, until SETTLE_WAIT_MS: looking first keeps that safe. Fails
+   * with BackendUnavailableError when Redis does not answer in time.
    */
-  async function settleUnknownPublish(events: readonly SealedEvent[], publishAgain: () => Promise<number[]>, cause: Error): Promise<number[]> {
+  async function settleUnknownPublish<T>(events: readonly SealedEvent[], publishAgain: () => Promise<T>, cause: Error): Promise<{ logged: number[] } | { again: T }> {
     const unknown = () => new BackendUnavailableError(`publish outcome unknown, the connection to redis dropped: ${cause.message}`);
-    if (!(await commandReady(redis, SETTLE_WAIT_MS))) throw unknown();
-    try {
-      const found = await findLogged(events);
-      if (found) return found;
-      return await publishAgain();
-    } catch {
-      throw unknown();
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || !(await commandReady(redis, left))) throw unknown();
+      try {
+        const found = await findLogged(events);
+        if (found) return { logged: found };
+        return { again: await publishAgain() };
+      } catch {
+        if (Date.now() + SETTLE_RETRY_MS >= deadline) throw unknown();
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS));
+      }
     }
   }
 

@@ -64,7 +64,8 @@ const settingOf = { single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentine
 /** The one place that knows the topology: every store gets the same two connections whatever it is. */
 export function createRedisConnections(topology: RedisTopology, keyPrefix: string, log: Logger): RedisConnections {
   const [command, subscriber] = connect(topology);
-  const isReady = () => command.status === 'ready' && subscriber.status === 'ready';
+  const whole = command instanceof Cluster ? watchClusterSlots(command) : null;
+  const isReady = () => command.status === 'ready' && subscriber.status === 'ready' && (whole?.served() ?? true);
   watchOutages([command, subscriber], isReady, log, settingOf[topology.kind]);
   // Failing to connect at start is not fatal: /ready reports it and ioredis keeps trying.
   command.connect().catch(() => {});
@@ -86,17 +87,21 @@ export function createRedisConnections(topology: RedisTopology, keyPrefix: strin
         };
         const done = () => {
           clearTimeout(timer);
+          clearInterval(poll);
           command.off('ready', check);
           subscriber.off('ready', check);
           resolve();
         };
         const timer = setTimeout(done, timeoutMs);
+        // A Cluster's slots may come to be served with no event of either connection.
+        const poll = setInterval(check, whole ? 100 : timeoutMs);
         command.on('ready', check);
         subscriber.on('ready', check);
       });
       return isReady();
     },
     async close() {
+      whole?.stop();
       await Promise.allSettled([command.quit(), subscriber.quit()]);
       command.disconnect();
       subscriber.disconnect();
@@ -129,7 +134,14 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
       // different slots were refused together as cross-slot (rate limits fell back to local windows);
       // and while the cluster forms, a slot it knows no node of made it throw out of a timer, ending
       // the process.
-      new Cluster(nodes, options('herald-command', { redisOptions: { ...nodeOptions('herald-command'), ...failInFlight } })),
+      // A node's connection reconnects on its own, so that one that drops fails what it had in flight
+      // with MaxRetriesPerRequestError (see mayHaveRun). Left to the Cluster, a dropped node connection
+      // fails it with "Connection is closed.", which the Cluster sends again blindly after
+      // retryDelayOnFailover: a publish that ran would run twice.
+      new Cluster(
+        nodes,
+        options('herald-command', { clusterNodeRetryStrategy: retryStrategy, redisOptions: { ...nodeOptions('herald-command'), ...failInFlight } }),
+      ),
       // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
       new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
     ];
@@ -170,9 +182,61 @@ function watchOutages(clients: readonly RedisClient[], isReady: () => boolean, l
 /**
  * Whether a failed command may have run: it was sent, and the connection
  * dropped before the reply (ioredis then fails what was in flight with
- * MaxRetriesPerRequestError). Any other failure means it was not sent.
+ * MaxRetriesPerRequestError, on one server as on a Cluster node). Any other
+ * failure means it was not sent.
  */
 export const mayHaveRun = (err: unknown): boolean => err instanceof Error && err.name === 'MaxRetriesPerRequestError';
+
+/** How often a Cluster client checks that every slot has a primary that answers. */
+const SLOTS_CHECK_MS = 500;
+const SLOTS_CHECK_TIMEOUT_MS = 1_000;
+const CLUSTER_SLOTS = 16_384;
+
+/**
+ * Cluster: whether every slot is served. A primary that dies keeps its slots
+ * until a replica is promoted, and meanwhile every key of them fails while
+ * the client's connections stay ready; /ready must say so. Served means
+ * every slot's owner, as the client maps it, is a primary it holds a
+ * connection to, and every such primary answers cluster_state:ok.
+ */
+function watchClusterSlots(cluster: Cluster): { served(): boolean; stop(): void } {
+  let served = true;
+  let checking = false;
+  const check = async () => {
+    if (checking || cluster.status !== 'ready') return;
+    checking = true;
+    try {
+      // Node connections open when first used, and one that dropped is reconnecting: asking each
+      // primary below opens it, and gets no answer in time from one that is down.
+      const masters = cluster.nodes('master');
+      const reachable = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
+      let owned = masters.length > 0;
+      for (let slot = 0; owned && slot < CLUSTER_SLOTS; slot++) owned = reachable.has(cluster.slots[slot]?.[0] ?? '');
+      if (!owned) {
+        served = false;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(''), SLOTS_CHECK_TIMEOUT_MS)));
+      const states = await Promise.all(masters.map((node) => Promise.race([node.call('CLUSTER', 'INFO').then(String, () => ''), late])));
+      clearTimeout(timer);
+      served = states.every((info) => info.includes('cluster_state:ok'));
+    } finally {
+      checking = false;
+    }
+  };
+  const timer = setInterval(() => void check(), SLOTS_CHECK_MS);
+  timer.unref();
+  const onReady = () => void check();
+  cluster.on('ready', onReady);
+  return {
+    served: () => served,
+    stop() {
+      clearInterval(timer);
+      cluster.off('ready', onReady);
+    },
+  };
+}
 
 /** Resolves true once the command connection is ready, false after `timeoutMs`. */
 export async function commandReady(redis: Pick<RedisConnections, 'command'>, timeoutMs: number): Promise<boolean> {

@@ -1,4 +1,6 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { until } from './wait.js';
 
 /**
  * A TCP relay in front of a redis-server that can cut a connection at the
@@ -69,5 +71,53 @@ export async function startRedisCutter(target: string): Promise<RedisCutter> {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Cutters in front of every node of a Redis Cluster: each node announces its
+ * cutter's port (cluster-announce-port), so clients that follow the slot map
+ * reach every node through its cutter. `arm` arms them all; the command goes
+ * to one node, whose cutter cuts it.
+ */
+export async function cutClusterNodes(ports: readonly number[]): Promise<{ readonly seeds: Array<{ host: string; port: number }>; arm(marker: string, when: 'before' | 'after'): Promise<void>; close(): Promise<void> }> {
+  const cutters = await Promise.all(ports.map((port) => startRedisCutter(`redis://127.0.0.1:${port}`)));
+  const relayPort = (cutter: RedisCutter) => Number(new URL(cutter.url).port);
+  await Promise.all(
+    ports.map(async (port, i) => {
+      const node = new Redis({ port, host: '127.0.0.1' });
+      try {
+        // The bus port stays the node's own: only clients go through the cutter.
+        await node.config('SET', 'cluster-announce-bus-port', String(port + 10_000));
+        await node.config('SET', 'cluster-announce-port', String(relayPort(cutters[i]!)));
+      } finally {
+        node.disconnect();
+      }
+    }),
+  );
+  // Every node's slot map names the cutters before a client reads it.
+  const relays = new Set(cutters.map(relayPort));
+  await until(
+    async () => {
+      const maps = await Promise.all(
+        ports.map(async (port) => {
+          const node = new Redis({ port, host: '127.0.0.1' });
+          try {
+            return (await node.call('CLUSTER', 'SLOTS')) as Array<[number, number, ...Array<[string, number]>]>;
+          } finally {
+            node.disconnect();
+          }
+        }),
+      );
+      return maps.every((slots) => slots.every(([, , ...owners]) => owners.every(([, port]) => relays.has(port))));
+    },
+    (ok) => ok,
+    'every node to announce its cutter',
+    10_000,
+  );
+  return {
+    seeds: cutters.map((cutter) => ({ host: '127.0.0.1', port: relayPort(cutter) })),
+    arm: (marker, when) => Promise.race(cutters.map((cutter) => cutter.arm(marker, when))),
+    close: async () => void (await Promise.all(cutters.map((cutter) => cutter.close()))),
   };
 }
