@@ -12,13 +12,20 @@ import { deliverDirectly } from './ws-direct-delivery.js';
 import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.js';
 import type { HeraldYoga } from './yoga.js';
 
-/** What graphql-ws carries for each socket: its connection, the upgrade's handshake and the socket's write. */
+/** A connection that is also how its socket is written to (ws-socket.ts). */
+export type WritableConnection = Connection & {
+  /** Writes a text frame without waiting for it; a no-op once the socket is not open. */
+  send(data: string): void;
+  /** Whether the peer reads as fast as it is written to. */
+  writable(): boolean;
+  /** Calls back once the unsent backlog has drained. */
+  whenWritable(resume: () => void): void;
+};
+
+/** What graphql-ws carries for each socket: its connection (and writes) and the upgrade's handshake. */
 export type Extra = {
-  readonly connection: Connection;
+  readonly connection: WritableConnection;
   readonly handshake: Handshake;
-  readonly send: (data: string) => void;
-  readonly writable: () => boolean;
-  readonly whenWritable: (resume: () => void) => void;
 };
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -121,7 +128,7 @@ export function createProtocol(options: {
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onOperation: (ctx, id, _payload, args, result) => {
       if (!isAsyncIterable(result)) return;
-      const { connection, send, writable, whenWritable } = ctx.extra;
+      const { connection } = ctx.extra;
       connection.subscriptions.add(id);
       options.diagnostics.note(connection.id, 'SUBSCRIBED', `${id}: ${operationOf(args)}`);
       options.metrics.subscriptionOpened();
@@ -135,10 +142,10 @@ export function createProtocol(options: {
         pipeline: result,
         write: (text) => {
           counted(connection);
-          send(text);
-          return writable();
+          connection.send(text);
+          return connection.writable();
         },
-        whenWritable,
+        whenWritable: (resume) => connection.whenWritable(resume),
         mask: options.mask,
       });
     },

@@ -14,7 +14,7 @@ import { clientIp } from './client-ip.js';
 import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
 import { createProtocol } from './ws-protocol.js';
-import { adaptSocket, type SocketOptions } from './ws-socket.js';
+import { adaptSocket, type SocketConnection, type SocketOptions } from './ws-socket.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** Where gateways connect; only gateway keys are accepted there. */
@@ -142,7 +142,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   };
 
   function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
-    const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
+    const connection = adaptSocket(socket, request.socket, ip, socketOptions);
     connection.browser = request.headers.origin !== undefined;
     if (registry.size() >= limits.maxConnections || ticket.evicted) {
       admission.closed(ticket);
@@ -168,34 +168,17 @@ export function createWsServer(options: WsServerOptions): WsServer {
       heartbeatRttMs: connection.heartbeatRttMs,
       healthScore: connection.health(),
     }));
-    const closed = protocol.opened(
-      {
-        protocol: socket.protocol,
-        send,
-        close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ''),
-        onMessage: (handle) =>
-          socket.on('message', (data) => {
-            handle(String(data)).catch((err: unknown) => {
-              log.error({ connectionId: connection.id, err }, 'failed to handle a message');
-              connection.close(Close.InternalError, CloseReason.internal);
-            });
-          }),
+    const closed = protocol.opened(new ProtocolSocket(socket, connection, log), {
+      connection,
+      handshake: {
+        authorization: request.headers.authorization,
+        gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
+        browser: connection.browser,
+        clientName: header(request, 'x-client-name'),
+        // X-Version is the header's earlier name, still read.
+        clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
       },
-      {
-        connection,
-        send,
-        writable,
-        whenWritable,
-        handshake: {
-          authorization: request.headers.authorization,
-          gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
-          browser: connection.browser,
-          clientName: header(request, 'x-client-name'),
-          // X-Version is the header's earlier name, still read.
-          clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
-        },
-      },
-    );
+    });
     socket.on('error', (err: Error & { code?: string }) => {
       // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
       if (err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
@@ -248,6 +231,36 @@ export function createWsServer(options: WsServerOptions): WsServer {
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The socket as graphql-ws sees it. An object of its own, not one of
+ * closures: every connection holds it for its life.
+ */
+class ProtocolSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly connection: SocketConnection,
+    private readonly log: Logger,
+  ) {}
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+  send(data: string): void {
+    this.connection.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.connection.close(code ?? Close.InternalError, reason ?? '');
+  }
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.socket.on('message', (data) => this.#received(handle, String(data)));
+  }
+  #received(handle: (data: string) => Promise<void>, data: string): void {
+    handle(data).catch((err: unknown) => {
+      this.log.error({ connectionId: this.connection.id, err }, 'failed to handle a message');
+      this.connection.close(Close.InternalError, CloseReason.internal);
+    });
+  }
 }
 
 const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
