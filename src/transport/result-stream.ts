@@ -6,13 +6,13 @@ type MaybePromise<T> = T | Promise<T>;
 /** Where an attached result stream hands its results. */
 export type ResultSink = {
   /** Takes a result; `false` when the consumer cannot take more for now (`whenWritable` tells when it can). */
-  readonly next: (result: ExecutionResult) => boolean | void;
+  deliver(result: ExecutionResult): boolean | void;
   /** Calls back once the consumer can take results again. */
-  readonly whenWritable?: (resume: () => void) => void;
+  whenWritable?(resume: () => void): void;
   /** The results ended normally (the stream was ended on the server). */
-  readonly complete: () => void;
+  complete(): void;
   /** The results failed; nothing follows. */
-  readonly error: (error: unknown) => void;
+  error(error: unknown): void;
 };
 
 /**
@@ -50,12 +50,12 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (!(source instanceof EventStream)) return void this.#pull(sink);
     // A stream that sheds rather than ends is held back while the consumer is congested: its
     // queue then drops lowest-priority events first, instead of the connection being dropped.
-    const holdBack = source.policy === 'shed' && sink.whenWritable;
+    const holdBack = source.policy === 'shed' && sink.whenWritable !== undefined;
     source.pipe({
       next: (event) => {
         if (this.#deliver(event, sink) === false && holdBack) {
           source.pause();
-          holdBack(() => source.resume());
+          sink.whenWritable!(() => source.resume());
         }
       },
       end: () => this.#finish(sink),
@@ -83,7 +83,7 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     let result: MaybePromise<ExecutionResult>;
     try {
       result = this.map(event);
-      if (!this.#pending && !(result instanceof Promise)) return sink.next(result);
+      if (!this.#pending && !(result instanceof Promise)) return sink.deliver(result);
     } catch (err) {
       return this.#fail(err, sink);
     }
@@ -91,7 +91,7 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
       .then(() => result)
       .then(
         (ready) => {
-          if (!this.#closed) sink.next(ready);
+          if (!this.#closed) sink.deliver(ready);
         },
         (err: unknown) => this.#fail(err, sink),
       )

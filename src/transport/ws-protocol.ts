@@ -8,7 +8,7 @@ import type { Diagnostics } from '../sessions/diagnostics.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
-import { deliverDirectly } from './ws-direct-delivery.js';
+import { deliverDirectly, type Writer } from './ws-direct-delivery.js';
 import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.js';
 import type { HeraldYoga } from './yoga.js';
 
@@ -140,12 +140,7 @@ export function createProtocol(options: {
         id,
         results,
         pipeline: result,
-        write: (text) => {
-          counted(connection);
-          connection.send(text);
-          return connection.writable();
-        },
-        whenWritable: (resume) => connection.whenWritable(resume),
+        writer: new CountedWriter(connection, counted),
         mask: options.mask,
       });
     },
@@ -161,6 +156,22 @@ export function createProtocol(options: {
       }
     },
   });
+}
+
+/** A subscription's writes to its connection, each counted as an event sent. */
+class CountedWriter implements Writer {
+  constructor(
+    private readonly connection: WritableConnection,
+    private readonly counted: (connection: Connection) => void,
+  ) {}
+  write(text: string): boolean {
+    this.counted(this.connection);
+    this.connection.send(text);
+    return this.connection.writable();
+  }
+  whenWritable(resume: () => void): void {
+    this.connection.whenWritable(resume);
+  }
 }
 
 /** The operation's name, else its root field, for the timeline. */
