@@ -29,15 +29,21 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
   /** Delivery of results still being computed; unset whenever none is. */
   #pending: Promise<void> | undefined;
 
+  /** `map` makes each event's result; a subclass may instead override `mapEvent`. */
   constructor(
     private readonly source: AsyncIterator<unknown>,
-    private readonly map: (event: unknown) => MaybePromise<ExecutionResult>,
+    private readonly map?: (event: unknown) => MaybePromise<ExecutionResult>,
   ) {}
+
+  /** The result of one source event. */
+  protected mapEvent(event: unknown): MaybePromise<ExecutionResult> {
+    return this.map!(event);
+  }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     return this.source.next().then((step) => {
       if (step.done) return { value: undefined, done: true };
-      const mapped = this.map(step.value);
+      const mapped = this.mapEvent(step.value);
       return mapped instanceof Promise ? mapped.then((value) => ({ value, done: false })) : { value: mapped, done: false };
     });
   }
@@ -82,7 +88,7 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     // Called from the publisher's loop: nothing here may throw back into it.
     let result: MaybePromise<ExecutionResult>;
     try {
-      result = this.map(event);
+      result = this.mapEvent(event);
       if (!this.#pending && !(result instanceof Promise)) return sink.deliver(result);
     } catch (err) {
       return this.#fail(err, sink);
