@@ -104,6 +104,7 @@ export function createProtocol(options: {
 
   return makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+    jsonMessageReviver: oneCopyOfEachDocument,
     onConnect: async (ctx) => {
       const params = ctx.connectionParams ?? {};
       const { handshake, connection } = ctx.extra;
@@ -172,6 +173,28 @@ class CountedWriter implements Writer {
   whenWritable(resume: () => void): void {
     this.connection.whenWritable(resume);
   }
+}
+
+/**
+ * graphql-ws holds each subscribe message, its document text included, for
+ * as long as the operation runs, and the clients of one application send the
+ * same few documents: each distinct text is kept once and shared. Bounded:
+ * past DOCUMENT_CHARS the texts kept start over.
+ */
+const documents = new Map<string, string>();
+let documentChars = 0;
+const DOCUMENT_CHARS = 1 << 20;
+function oneCopyOfEachDocument(key: string, value: unknown): unknown {
+  if (key !== 'query' || typeof value !== 'string') return value;
+  const known = documents.get(value);
+  if (known !== undefined) return known;
+  if (documentChars + value.length > DOCUMENT_CHARS) {
+    documents.clear();
+    documentChars = 0;
+  }
+  documents.set(value, value);
+  documentChars += value.length;
+  return value;
 }
 
 /** The operation's name, else its root field, for the timeline. */
