@@ -137,6 +137,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
     },
     onPong: (c, rttMs) => diagnostics.pong(c.id, rttMs),
+    onError: (c, err) => {
+      // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
+      if ((err as Error & { code?: string }).code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      options.audit({ action: 'size-refused', transport: 'ws', ip: c.remoteAddress, principal: c.principal?.id, connectionId: c.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
+    },
     metrics,
     log,
   };
@@ -179,12 +184,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
         clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
       },
     });
-    socket.on('error', (err: Error & { code?: string }) => {
-      // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
-      if (err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
-      options.audit({ action: 'size-refused', transport: 'ws', ip, principal: connection.principal?.id, connectionId: connection.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
-    });
-    socket.once('close', (code, reason) => {
+    // `on`, not `once`: the socket closes once, and `once` keeps a wrapper and its state (about 180 bytes) for the connection's life.
+    socket.on('close', (code, reason) => {
       admission.closed(ticket);
       registry.remove(connection);
       diagnostics.closed(connection.id, code, String(reason));
@@ -202,7 +203,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
    * their strings alive as long as the socket (about 1.5 KB a connection).
    */
   function releaseOnClose(socket: Duplex, ticket: Ticket) {
-    socket.once('close', () => admission.closed(ticket));
+    socket.on('close', () => admission.closed(ticket)); // not `once`: see accept
   }
 
   return {

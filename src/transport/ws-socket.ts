@@ -24,6 +24,8 @@ export type SocketOptions = {
   readonly tracked: (connection: Connection) => boolean;
   /** Called with each answered ping's round trip. */
   readonly onPong?: (connection: Connection, rttMs: number) => void;
+  /** Called with each error of the socket (after it is logged). */
+  readonly onError?: (connection: Connection, err: Error) => void;
   readonly metrics: Metrics;
   readonly log: Logger;
 };
@@ -174,6 +176,7 @@ export class SocketConnection implements Connection {
 
   static error(connection: SocketConnection, err: Error): void {
     connection.options.log.debug({ connectionId: connection.id, err: err.message }, 'socket error');
+    connection.options.onError?.(connection, err);
   }
 }
 
