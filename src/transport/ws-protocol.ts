@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context as WsContext, type ServerOptions, type SubscribePayload, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
 import { clientIdentityProblem } from '../input.js';
@@ -102,10 +102,24 @@ export function createProtocol(options: {
     };
   }
 
-  return makeServer<ConnectionParams, Extra>({
-    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+  // The wait for connection_init is timed here rather than by graphql-ws,
+  // which keeps its timer (and the timer's callback) for the connection's
+  // life: this one is forgotten once the client has spoken.
+  const initTimeoutMs = options.connectionInitTimeoutMs;
+  const awaitingInit = new WeakMap<Connection, ReturnType<typeof setTimeout>>();
+  const initReceived = (connection: Connection) => {
+    const timer = awaitingInit.get(connection);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    awaitingInit.delete(connection);
+  };
+
+  const server = makeServer<ConnectionParams, Extra>({
+    connectionInitWaitTimeout: 0,
     jsonMessageReviver: oneCopyOfEachDocument,
+    onClose: (ctx) => initReceived(ctx.extra.connection),
     onConnect: async (ctx) => {
+      initReceived(ctx.extra.connection);
       const params = ctx.connectionParams ?? {};
       const { handshake, connection } = ctx.extra;
       // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
@@ -156,7 +170,22 @@ export function createProtocol(options: {
         options.onChange();
       }
     },
-  });
+  } satisfies ServerOptions<ConnectionParams, Extra>);
+
+  return {
+    /** As graphql-ws's `opened`, with the wait for connection_init timed (closing with 4408 as graphql-ws would). */
+    opened(socket: ProtocolSocket, extra: Extra): ReturnType<typeof server.opened> {
+      if (initTimeoutMs > 0 && Number.isFinite(initTimeoutMs) && socket.protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+        awaitingInit.set(extra.connection, setTimeout(initTimedOut, initTimeoutMs, socket));
+      }
+      return server.opened(socket, extra);
+    },
+  };
+}
+
+/** One function for every connection (handed its socket), not a closure each. */
+function initTimedOut(socket: ProtocolSocket) {
+  void socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
 }
 
 /** A subscription's writes to its connection, each counted as an event sent. */
