@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
-import { EventStream } from '../events/stream.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { EventStream, type EventSink } from '../events/stream.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -25,6 +26,9 @@ export type ResultSink = {
  */
 export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
   #attached = false;
+  /** The sink a piped source's events go to, once attached. */
+  #sink: ResultSink | undefined;
+  #holdBack = false;
   #closed = false;
   /** Delivery of results still being computed; unset whenever none is. */
   #pending: Promise<void> | undefined;
@@ -54,19 +58,27 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.#attached = true;
     const source = this.source;
     if (!(source instanceof EventStream)) return void this.#pull(sink);
+    this.#sink = sink;
     // A stream that sheds rather than ends is held back while the consumer is congested: its
     // queue then drops lowest-priority events first, instead of the connection being dropped.
-    const holdBack = source.policy === 'shed' && sink.whenWritable !== undefined;
-    source.pipe({
-      next: (event) => {
-        if (this.#deliver(event, sink) === false && holdBack) {
-          source.pause();
-          sink.whenWritable!(() => source.resume());
-        }
-      },
-      end: () => this.#finish(sink),
-      error: (err) => this.#failAfterPending(err, sink),
-    });
+    this.#holdBack = source.policy === 'shed' && sink.whenWritable !== undefined;
+    source.pipe(new Piped(this));
+  }
+
+  /** An event of the piped source (see Piped). */
+  static piped(results: ResultStream, event: unknown): void {
+    const sink = results.#sink!;
+    if (results.#deliver(event, sink) === false && results.#holdBack) {
+      const source = results.source as EventStream;
+      source.pause();
+      sink.whenWritable!(() => source.resume());
+    }
+  }
+
+  /** The piped source ended, or failed (see Piped). */
+  static ended(results: ResultStream, failed?: { readonly error: unknown }): void {
+    if (failed) results.#failAfterPending(failed.error, results.#sink!);
+    else results.#finish(results.#sink!);
   }
 
   /** Sources that cannot be piped (catch-up from the log first) are read one event at a time. */
@@ -146,5 +158,23 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+}
+
+/**
+ * Where a piped source hands its events: an object that only knows its
+ * results, rather than closures over them and the sink (every open
+ * subscription holds one).
+ */
+class Piped implements EventSink {
+  constructor(private readonly results: ResultStream) {}
+  next(event: EventEnvelope): void {
+    ResultStream.piped(this.results, event);
+  }
+  end(): void {
+    ResultStream.ended(this.results);
+  }
+  error(error: unknown): void {
+    ResultStream.ended(this.results, { error });
   }
 }
