@@ -43,7 +43,8 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     private readonly maxQueued: number,
     private readonly onOverflow: (dropped: readonly EventEnvelope[]) => void,
     private readonly accept: ((event: EventEnvelope) => boolean) | undefined,
-    private readonly onEnd: () => void,
+    /** Called once the stream ended, with the stream (one callback can serve every stream of its owner). */
+    private readonly onEnd: (stream: EventStream) => void,
     private readonly overflow: OverflowPolicy = 'end',
   ) {}
 
@@ -169,7 +170,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     this.#rejectWaiting = undefined;
     waiting?.({ value: undefined, done: true });
     this.#sink?.end();
-    this.onEnd();
+    this.onEnd(this);
   }
 
   /**
@@ -186,7 +187,7 @@ export class EventStream implements AsyncIterableIterator<EventEnvelope> {
     if (reject) reject(error);
     else if (this.#sink && !this.#paused) toSink(this.#sink, error);
     else this.#error = { error };
-    this.onEnd();
+    this.onEnd(this);
   }
 
   return(): Promise<IteratorResult<EventEnvelope>> {
