@@ -116,7 +116,6 @@ export function createProtocol(options: {
 
   const server = makeServer<ConnectionParams, Extra>({
     connectionInitWaitTimeout: 0,
-    jsonMessageReviver: oneCopyOfEachDocument,
     onClose: (ctx) => initReceived(ctx.extra.connection),
     onConnect: async (ctx) => {
       initReceived(ctx.extra.connection);
@@ -205,11 +204,24 @@ class CountedWriter implements Writer {
 }
 
 /**
- * graphql-ws holds each subscribe message, its document text included, for
- * as long as the operation runs, and the clients of one application send the
- * same few documents: each distinct text is kept once and shared. Bounded:
- * past DOCUMENT_CHARS the texts kept start over.
+ * An incoming message for graphql-ws, parsed. graphql-ws keeps the message
+ * it was handed for as long as the operation it starts runs: handed the text,
+ * it keeps the text as well as what it parsed from it, so a subscription held
+ * its document twice. Handed the parsed message (which graphql-ws validates
+ * as it does one it parsed itself), it keeps only that; and as the clients of
+ * one application send the same few documents, each distinct document text is
+ * kept once and shared. Text that is not JSON is handed on as it is, for
+ * graphql-ws to refuse (4400) as always.
  */
+export function readMessage(text: string): unknown {
+  try {
+    return JSON.parse(text, oneCopyOfEachDocument);
+  } catch {
+    return text;
+  }
+}
+
+/** Each distinct document text once. Bounded: past DOCUMENT_CHARS the texts kept start over. */
 const documents = new Map<string, string>();
 let documentChars = 0;
 const DOCUMENT_CHARS = 1 << 20;

@@ -13,7 +13,7 @@ import { checkOrigin, createAdmission, createOriginCheck, isSameOrigin, type Tic
 import { clientIp } from './client-ip.js';
 import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
-import { createProtocol } from './ws-protocol.js';
+import { createProtocol, readMessage } from './ws-protocol.js';
 import { adaptSocket, type SocketConnection, type SocketOptions } from './ws-socket.js';
 import type { HeraldYoga } from './yoga.js';
 
@@ -257,7 +257,8 @@ class ProtocolSocket {
     this.socket.on('message', (data) => this.#received(handle, String(data)));
   }
   #received(handle: (data: string) => Promise<void>, data: string): void {
-    handle(data).catch((err: unknown) => {
+    // graphql-ws takes a parsed message as well as text (see readMessage).
+    handle(readMessage(data) as string).catch((err: unknown) => {
       this.log.error({ connectionId: this.connection.id, err }, 'failed to handle a message');
       this.connection.close(Close.InternalError, CloseReason.internal);
     });
