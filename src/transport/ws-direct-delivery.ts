@@ -56,7 +56,8 @@ class DirectDelivery implements AsyncIterableIterator<never>, ResultSink {
    * a rejection someone awaits, never an unhandled one.
    */
   #ended: Promise<IteratorResult<never, void>> | undefined;
-  #settle: ((outcome: Outcome) => void) | undefined;
+  #resolve: ((done: typeof DONE) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly head: string,
@@ -87,7 +88,8 @@ class DirectDelivery implements AsyncIterableIterator<never>, ResultSink {
     const outcome = this.#outcome;
     if (outcome) return (this.#ended = failed(outcome) ? Promise.reject(outcome.error) : Promise.resolve(DONE));
     return (this.#ended = new Promise((resolve, reject) => {
-      this.#settle = (end) => (failed(end) ? reject(end.error) : resolve(DONE));
+      this.#resolve = resolve;
+      this.#reject = reject;
     }));
   }
   async return(): Promise<IteratorResult<never, void>> {
@@ -107,9 +109,11 @@ class DirectDelivery implements AsyncIterableIterator<never>, ResultSink {
   #end(outcome: Outcome): void {
     if (this.#outcome) return;
     this.#outcome = outcome;
-    const settle = this.#settle;
-    this.#settle = undefined;
-    settle?.(outcome);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    if (failed(outcome)) reject?.(outcome.error);
+    else resolve?.(DONE);
   }
 
   /** Ending our own results does not fail; nothing waits on the outcome of the ones started here. */
