@@ -146,7 +146,9 @@ export function createWsServer(options: WsServerOptions): WsServer {
     log,
   };
 
-  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
+  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket, release: () => void) {
+    // From here the WebSocket's close frees the attempt's place (below).
+    request.socket.removeListener('close', release);
     const connection = adaptSocket(socket, request.socket, ip, socketOptions);
     connection.browser = request.headers.origin !== undefined;
     if (registry.size() >= limits.maxConnections || ticket.evicted) {
@@ -156,11 +158,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
       socket.close(Close.TryAgainLater, ticket.evicted ? CloseReason.tooManyWaiting : CloseReason.serverFull);
       return;
     }
-    ticket.close = () => {
-      metrics.connectionRejected('attempt_rate');
-      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
-      connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
-    };
+    // Only an attempt waiting for credentials (over its address's budget) can be closed for too many waiting.
+    if (ticket.chargedAt === null) {
+      ticket.close = () => {
+        metrics.connectionRejected('attempt_rate');
+        options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
+        connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
+      };
+    }
     tickets.set(connection, ticket);
     registry.add(connection);
     diagnostics.opened(connection.id, connection.connectedAt, () => ({
@@ -198,12 +203,15 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   /**
    * Frees the attempt's place also when the handshake fails and no connection
-   * is made. A function of its own: a listener made in handleUpgrade would
-   * share its scope with `request`, and keep the request, its headers and
-   * their strings alive as long as the socket (about 1.5 KB a connection).
+   * is made; removed once the connection is made, whose close then frees it.
+   * A function of its own: a listener made in handleUpgrade would share its
+   * scope with `request`, and keep the request, its headers and their strings
+   * alive as long as the socket (about 1.5 KB a connection).
    */
-  function releaseOnClose(socket: Duplex, ticket: Ticket) {
-    socket.on('close', () => admission.closed(ticket)); // not `once`: see accept
+  function releaseOnClose(socket: Duplex, ticket: Ticket): () => void {
+    const release = () => admission.closed(ticket);
+    socket.on('close', release);
+    return release;
   }
 
   return {
@@ -221,8 +229,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       }
       // Never refused here for its address: see createAdmission.
       const ticket = admission.upgrade(ip);
-      releaseOnClose(socket, ticket);
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket));
+      const release = releaseOnClose(socket, ticket);
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket, release));
     },
     closeAll(code, reason) {
       for (const connection of registry.of('websocket')) connection.close(code, reason);
