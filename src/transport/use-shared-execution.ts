@@ -142,7 +142,17 @@ export function useSharedExecution(options: {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
     const values = args.variableValues ?? {};
-    return `${id}:${args.operationName ?? ''}:${JSON.stringify(variablesShapingResult(args).map((v) => values[v] ?? null))}`;
+    return oneCopyOf(`${id}:${args.operationName ?? ''}:${JSON.stringify(variablesShapingResult(args).map((v) => values[v] ?? null))}`);
+  };
+  // Every open subscription keeps its operation's key, and most subscriptions share a few: each is kept once.
+  // Bounded: past 10,000 distinct keys the ones kept start over.
+  const keys = new Map<string, string>();
+  const oneCopyOf = (key: string): string => {
+    const known = keys.get(key);
+    if (known !== undefined) return known;
+    if (keys.size >= 10_000) keys.clear();
+    keys.set(key, key);
+    return key;
   };
 
   /**
