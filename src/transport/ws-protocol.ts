@@ -22,10 +22,10 @@ export type WritableConnection = Connection & {
   whenWritable(resume: () => void): void;
 };
 
-/** What graphql-ws carries for each socket: its connection (and writes) and the upgrade's handshake. */
+/** What graphql-ws carries for each socket: its connection (and writes) and the upgrade's handshake, until connection_init. */
 export type Extra = {
   readonly connection: WritableConnection;
-  readonly handshake: Handshake;
+  handshake: Handshake | null;
 };
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -121,6 +121,10 @@ export function createProtocol(options: {
       initReceived(ctx.extra.connection);
       const params = ctx.connectionParams ?? {};
       const { handshake, connection } = ctx.extra;
+      if (!handshake) return false; // graphql-ws refuses a second connection_init before asking
+      // Needed only here: what the client showed to get in (often a token of a KB or more) is not kept for the connection's life.
+      ctx.extra.handshake = null;
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
       const problem = clientIdentityProblem({ clientName: given(params.clientName) ?? handshake.clientName, clientVersion: given(params.clientVersion) ?? handshake.clientVersion });
       if (problem) {
