@@ -286,7 +286,10 @@ function header(request: IncomingMessage, name: string): string | undefined {
  * compression memory is bounded: no context kept between messages and a
  * 1 KB window (2^10) with a small zlib memory level, about 10 KB per
  * connection while a message is compressed, instead of the 300 KB or so of
- * zlib's defaults held for the connection's life.
+ * zlib's defaults held for the connection's life. The decompressor of a
+ * client that compresses what it sends is kept too, with the window the
+ * client chose: ws bounds that window (clientMaxWindowBits) only by refusing
+ * the handshake of clients that do not offer the parameter, so it is left.
  */
 function deflateOptions(setting: false | { readonly thresholdBytes: number }) {
   if (!setting) return false;
