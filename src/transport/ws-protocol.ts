@@ -214,15 +214,18 @@ class CountedWriter implements Writer {
  * its document twice. Handed the parsed message (which graphql-ws validates
  * as it does one it parsed itself), it keeps only that; and as the clients of
  * one application send the same few documents, each distinct document text is
- * kept once and shared. Text that is not JSON is handed on as it is, for
- * graphql-ws to refuse (4400) as always.
+ * kept once and shared. Text that is not JSON (or is a JSON string) is
+ * handed on as it is, for graphql-ws to refuse (4400) as always.
  */
 export function readMessage(text: string): unknown {
+  let message: unknown;
   try {
-    return JSON.parse(text, oneCopyOfEachDocument);
+    message = JSON.parse(text, oneCopyOfEachDocument);
   } catch {
     return text;
   }
+  // A JSON string would be parsed a second time by graphql-ws: handed the text, it refuses it as before.
+  return typeof message === 'string' ? text : message;
 }
 
 /** Each distinct document text once. Bounded: past DOCUMENT_CHARS the texts kept start over. */
