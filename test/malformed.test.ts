@@ -84,6 +84,12 @@ describe('malformed input', () => {
       await stillServing();
     });
 
+    it('closes with 4400 on a message that is a JSON string, even of a valid message', async () => {
+      const raw = await openAcked(herald.wsUrl, auth);
+      raw.send(JSON.stringify(JSON.stringify({ type: 'ping' })));
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+    });
+
     it('closes with 4400 on an unknown message type', async () => {
       const raw = await openAcked(herald.wsUrl, auth);
       raw.send({ type: 'shout', payload: {} });

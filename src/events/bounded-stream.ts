@@ -33,7 +33,8 @@ export class BoundedStream<T> implements AsyncIterableIterator<T> {
     private readonly maxQueued: number,
     protected readonly onOverflow: (dropped: readonly T[]) => void,
     private readonly accept: ((item: T) => boolean) | undefined,
-    private readonly onEnd: () => void,
+    /** Called once the stream ended, with the stream (one callback can serve every stream of its owner). */
+    private readonly onEnd: (stream: BoundedStream<T>) => void,
   ) {}
 
   push(item: T): void {
@@ -150,7 +151,7 @@ export class BoundedStream<T> implements AsyncIterableIterator<T> {
     this.#rejectWaiting = undefined;
     waiting?.({ value: undefined, done: true });
     this.#sink?.end();
-    this.onEnd();
+    this.onEnd(this);
   }
 
   /**
@@ -167,7 +168,7 @@ export class BoundedStream<T> implements AsyncIterableIterator<T> {
     if (reject) reject(error);
     else if (this.#sink && !this.#paused) toSink(this.#sink, error);
     else this.#error = { error };
-    this.onEnd();
+    this.onEnd(this);
   }
 
   return(): Promise<IteratorResult<T>> {

@@ -50,6 +50,16 @@ export type StreamOptions = {
 
 type Topic = HubTopic;
 
+/** A stream of the hub: it keeps its topics, so that one callback can let every stream leave them. */
+class HubStream extends EventStream {
+  constructor(
+    readonly topicNames: readonly string[],
+    ...rest: ConstructorParameters<typeof EventStream>
+  ) {
+    super(...rest);
+  }
+}
+
 const isWildcard = (topic: string) => topic.endsWith(':*') && familyOf(topic) !== undefined;
 
 export function createHub(bus: EventBus, log?: Logger): Hub {
@@ -135,6 +145,13 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
     topic.unsubscribe?.(); // when the bus subscription is still pending, `live` drops it on arrival
   };
 
+  /** Every stream's end: one function for all, as each stream knows its topics. */
+  const ended = (stream: EventStream) => {
+    streams.delete(stream);
+    internal.delete(stream);
+    for (const name of (stream as HubStream).topicNames) leave(name, stream);
+  };
+
   return {
     async open(names, options) {
       const unique = [...new Set(names)];
@@ -143,17 +160,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         if (!bus.isReady()) throw new BackendUnavailableError('the event bus is reconnecting');
         await gaps.settled();
       }
-      const stream: EventStream = new EventStream(
-        options.maxQueued,
-        options.onOverflow,
-        options.accept,
-        () => {
-          streams.delete(stream);
-          internal.delete(stream);
-          for (const name of unique) leave(name, stream);
-        },
-        options.overflow,
-      );
+      const stream = new HubStream(unique, options.maxQueued, options.onOverflow, options.accept, ended, options.overflow);
       const created: Topic[] = [];
       const joined = unique.map((name) => join(name, stream, created));
       goLive(created);

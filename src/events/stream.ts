@@ -29,10 +29,12 @@ export class EventStream extends BoundedStream<EventEnvelope> {
     maxQueued: number,
     onOverflow: (dropped: readonly EventEnvelope[]) => void,
     accept: ((event: EventEnvelope) => boolean) | undefined,
-    onEnd: () => void,
+    /** Called once the stream ended, with the stream. */
+    onEnd: (stream: EventStream) => void,
     private readonly overflow: OverflowPolicy = 'end',
   ) {
-    super(maxQueued, onOverflow, accept, onEnd);
+    // Only EventStreams end this stream, so its callback is handed one.
+    super(maxQueued, onOverflow, accept, onEnd as (stream: BoundedStream<EventEnvelope>) => void);
   }
 
   get policy(): OverflowPolicy {

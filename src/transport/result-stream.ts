@@ -1,18 +1,19 @@
 import type { ExecutionResult } from 'graphql';
-import { EventStream } from '../events/stream.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { EventStream, type EventSink } from '../events/stream.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
 /** Where an attached result stream hands its results. */
 export type ResultSink = {
   /** Takes a result; `false` when the consumer cannot take more for now (`whenWritable` tells when it can). */
-  readonly next: (result: ExecutionResult) => boolean | void;
+  deliver(result: ExecutionResult): boolean | void;
   /** Calls back once the consumer can take results again. */
-  readonly whenWritable?: (resume: () => void) => void;
+  whenWritable?(resume: () => void): void;
   /** The results ended normally (the stream was ended on the server). */
-  readonly complete: () => void;
+  complete(): void;
   /** The results failed; nothing follows. */
-  readonly error: (error: unknown) => void;
+  error(error: unknown): void;
 };
 
 /**
@@ -25,19 +26,28 @@ export type ResultSink = {
  */
 export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
   #attached = false;
+  /** The sink a piped source's events go to, once attached. */
+  #sink: ResultSink | undefined;
+  #holdBack = false;
   #closed = false;
   /** Delivery of results still being computed; unset whenever none is. */
   #pending: Promise<void> | undefined;
 
+  /** `map` makes each event's result; a subclass may instead override `mapEvent`. */
   constructor(
     private readonly source: AsyncIterator<unknown>,
-    private readonly map: (event: unknown) => MaybePromise<ExecutionResult>,
+    private readonly map?: (event: unknown) => MaybePromise<ExecutionResult>,
   ) {}
+
+  /** The result of one source event. */
+  protected mapEvent(event: unknown): MaybePromise<ExecutionResult> {
+    return this.map!(event);
+  }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     return this.source.next().then((step) => {
       if (step.done) return { value: undefined, done: true };
-      const mapped = this.map(step.value);
+      const mapped = this.mapEvent(step.value);
       return mapped instanceof Promise ? mapped.then((value) => ({ value, done: false })) : { value: mapped, done: false };
     });
   }
@@ -48,19 +58,27 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.#attached = true;
     const source = this.source;
     if (!(source instanceof EventStream)) return void this.#pull(sink);
+    this.#sink = sink;
     // A stream that sheds rather than ends is held back while the consumer is congested: its
     // queue then drops lowest-priority events first, instead of the connection being dropped.
-    const holdBack = source.policy === 'shed' && sink.whenWritable;
-    source.pipe({
-      next: (event) => {
-        if (this.#deliver(event, sink) === false && holdBack) {
-          source.pause();
-          holdBack(() => source.resume());
-        }
-      },
-      end: () => this.#finish(sink),
-      error: (err) => this.#failAfterPending(err, sink),
-    });
+    this.#holdBack = source.policy === 'shed' && sink.whenWritable !== undefined;
+    source.pipe(new Piped(this));
+  }
+
+  /** An event of the piped source (see Piped). */
+  static piped(results: ResultStream, event: unknown): void {
+    const sink = results.#sink!;
+    if (results.#deliver(event, sink) === false && results.#holdBack) {
+      const source = results.source as EventStream;
+      source.pause();
+      sink.whenWritable!(() => source.resume());
+    }
+  }
+
+  /** The piped source ended, or failed (see Piped). */
+  static ended(results: ResultStream, failed?: { readonly error: unknown }): void {
+    if (failed) results.#failAfterPending(failed.error, results.#sink!);
+    else results.#finish(results.#sink!);
   }
 
   /** Sources that cannot be piped (catch-up from the log first) are read one event at a time. */
@@ -82,8 +100,8 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     // Called from the publisher's loop: nothing here may throw back into it.
     let result: MaybePromise<ExecutionResult>;
     try {
-      result = this.map(event);
-      if (!this.#pending && !(result instanceof Promise)) return sink.next(result);
+      result = this.mapEvent(event);
+      if (!this.#pending && !(result instanceof Promise)) return sink.deliver(result);
     } catch (err) {
       return this.#fail(err, sink);
     }
@@ -91,7 +109,7 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
       .then(() => result)
       .then(
         (ready) => {
-          if (!this.#closed) sink.next(ready);
+          if (!this.#closed) sink.deliver(ready);
         },
         (err: unknown) => this.#fail(err, sink),
       )
@@ -140,5 +158,23 @@ export class ResultStream implements AsyncIterableIterator<ExecutionResult> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+}
+
+/**
+ * Where a piped source hands its events: an object that only knows its
+ * results, rather than closures over them and the sink (every open
+ * subscription holds one).
+ */
+class Piped implements EventSink {
+  constructor(private readonly results: ResultStream) {}
+  next(event: EventEnvelope): void {
+    ResultStream.piped(this.results, event);
+  }
+  end(): void {
+    ResultStream.ended(this.results);
+  }
+  error(error: unknown): void {
+    ResultStream.ended(this.results, { error });
   }
 }

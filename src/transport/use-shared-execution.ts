@@ -84,21 +84,21 @@ export function useSharedExecution(options: {
   // what the gateway benchmark's deliveries moved to the old generation.
   const results = new Map<object, OneResult | Map<string, Result>>();
   /** The result of `event` for the operation `key`: made by `make` for its first subscriber, then shared. */
-  const sharedResult = (event: object, key: string, make: (event: object) => Result): Result => {
+  const sharedResult = (event: object, key: string, maker: { make(event: object): Result }): Result => {
     const known = results.get(event);
     if (known === undefined) {
-      const result = make(event);
+      const result = maker.make(event);
       results.set(event, { key, result });
       clearSoon();
       return result;
     }
     if (known instanceof Map) {
       let result = known.get(key);
-      if (!result) known.set(key, (result = make(event)));
+      if (!result) known.set(key, (result = maker.make(event)));
       return result;
     }
     if (known.key === key) return known.result;
-    const result = make(event);
+    const result = maker.make(event);
     results.set(event, new Map([[known.key, known.result], [key, result]]));
     return result;
   };
@@ -142,32 +142,63 @@ export function useSharedExecution(options: {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
     const values = args.variableValues ?? {};
-    return `${id}:${args.operationName ?? ''}:${JSON.stringify(variablesShapingResult(args).map((v) => values[v] ?? null))}`;
+    return oneCopyOf(`${id}:${args.operationName ?? ''}:${JSON.stringify(variablesShapingResult(args).map((v) => values[v] ?? null))}`);
+  };
+  // Every open subscription keeps its operation's key, and most subscriptions share a few: each is kept once.
+  // Bounded: past 10,000 distinct keys the ones kept start over.
+  const keys = new Map<string, string>();
+  const oneCopyOf = (key: string): string => {
+    const known = keys.get(key);
+    if (known !== undefined) return known;
+    if (keys.size >= 10_000) keys.clear();
+    keys.set(key, key);
+    return key;
+  };
+
+  /**
+   * One subscription's results, each event's shared with the subscriptions of
+   * the same operation. A class rather than closures over the arguments:
+   * every open subscription holds one.
+   */
+  class SharedResultStream extends ResultStream {
+    constructor(
+      source: AsyncIterator<unknown>,
+      private readonly args: ExecutionArgs,
+      private readonly key: string,
+      /** Events published together (one deployment to many gateways) share one execution where the field allows it. */
+      private readonly batched: boolean,
+    ) {
+      super(source);
+    }
+    protected override mapEvent(event: unknown): Result {
+      if (typeof event !== 'object' || event === null) return this.run(event);
+      // A batch (channelEventBatches) delivers each of its events; what is not an event (a stats update) is not counted.
+      if (Array.isArray(event)) for (const one of event) onDelivered(one as DeliveredEvent, this.args.contextValue);
+      else if (typeof (event as Partial<DeliveredEvent>).topic === 'string') onDelivered(event as DeliveredEvent, this.args.contextValue);
+      return sharedResult(event, this.key, this);
+    }
+    /** The result of an event for its first subscriber of this operation. */
+    make(event: object): Result {
+      return this.batched ? batches.resultOf(event as EventEnvelope, this.key, (root) => this.run(root)) : this.run(event);
+    }
+    run(event: unknown): Result {
+      const result = execute({ ...this.args, rootValue: event });
+      return result instanceof Promise ? result.then(masked) : masked(result);
+    }
+  }
+
+  // One function for every subscription, not one made per subscription.
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source;
+    const stream = new SharedResultStream(source[Symbol.asyncIterator](), args, operationKey(args), sharedAcrossBatch(args.schema, args.document, args.operationName));
+    if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);
+    return stream;
   };
 
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(async (args) => {
-        const source = await createSourceEventStream(args);
-        if (!isAsyncIterable(source)) return source;
-        const key = operationKey(args);
-        const run = (event: unknown) => {
-          const result = execute({ ...args, rootValue: event });
-          return result instanceof Promise ? result.then(masked) : masked(result);
-        };
-        const share = sharedAcrossBatch(args.schema, args.document, args.operationName)
-          ? (event: object) => batches.resultOf(event as EventEnvelope, key, run)
-          : run;
-        const stream = new ResultStream(source[Symbol.asyncIterator](), (event) => {
-          if (typeof event !== 'object' || event === null) return run(event);
-          // A batch (channelEventBatches) delivers each of its events; what is not an event (a stats update) is not counted.
-          if (Array.isArray(event)) for (const one of event) onDelivered(one as DeliveredEvent, args.contextValue);
-          else if (typeof (event as Partial<DeliveredEvent>).topic === 'string') onDelivered(event as DeliveredEvent, args.contextValue);
-          return sharedResult(event, key, share);
-        });
-        if (typeof args.contextValue === 'object' && args.contextValue !== null) resultStreams.set(args.contextValue, stream);
-        return stream;
-      });
+      setSubscribeFn(subscribe);
     },
   };
 }

@@ -1,9 +1,20 @@
-import type { GraphQLError } from 'graphql';
-import type { ResultStream } from './result-stream.js';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { ResultSink, ResultStream } from './result-stream.js';
 import { resultJson } from './use-shared-execution.js';
 
-const DONE: IteratorResult<never, void> = { value: undefined, done: true };
+const DONE: IteratorReturnResult<void> = { value: undefined, done: true };
+/** How a delivery ended: done, or failed with the (masked) error. */
+type Outcome = { readonly error: unknown } | typeof DONE;
+const failed = (outcome: Outcome): outcome is { readonly error: unknown } => outcome !== DONE;
 const noop = () => {};
+
+/** Where a subscription's messages go: its connection's socket. */
+export type Writer = {
+  /** Writes a message; false when the socket is congested. */
+  write(text: string): boolean;
+  /** Calls back once the socket can take more. */
+  whenWritable(resume: () => void): void;
+};
 
 /**
  * Writes a subscription's `next` messages to its socket as each event
@@ -24,48 +35,104 @@ export function deliverDirectly(options: {
   id: string;
   results: ResultStream;
   pipeline: AsyncIterable<unknown>;
-  /** Writes a message; false when the socket is congested. */
-  write: (text: string) => boolean;
-  whenWritable: (resume: () => void) => void;
+  writer: Writer;
   mask: (error: unknown) => GraphQLError;
 }): AsyncIterableIterator<never> & { return(): Promise<IteratorResult<never, void>> } {
-  const { results, pipeline, write, mask } = options;
-  const head = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
-  let end!: () => void;
-  let fail!: (error: unknown) => void;
-  const ended = new Promise<IteratorResult<never, void>>((resolve, reject) => {
-    end = () => resolve(DONE);
-    fail = reject;
-  });
-  // graphql-ws stops listening once the socket is gone; a failure after that concerns no one.
-  ended.catch(noop);
-  // Ending our own results does not fail; nothing waits on the outcome of the ones started here.
-  const release = () => Promise.resolve(pipeline[Symbol.asyncIterator]().return?.()).then(noop, noop);
-  const stop = async () => {
-    end();
-    await release();
+  const delivery = new DirectDelivery(headOf(options.id), options.pipeline, options.writer, options.mask);
+  options.results.attach(delivery);
+  return delivery;
+}
+
+/**
+ * One subscription's delivery: both the sink its results are handed to and
+ * the iterator graphql-ws holds. One object rather than a dozen closures, a
+ * promise and their scopes: every open subscription holds it.
+ */
+class DirectDelivery implements AsyncIterableIterator<never>, ResultSink {
+  /** How the iterator ended, once it did: done, or the (masked) error. */
+  #outcome: Outcome | undefined;
+  /**
+   * What graphql-ws awaits, made when it first asks: a failure is only ever
+   * a rejection someone awaits, never an unhandled one.
+   */
+  #ended: Promise<IteratorResult<never, void>> | undefined;
+  #resolve: ((done: typeof DONE) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly head: string,
+    private readonly pipeline: AsyncIterable<unknown>,
+    private readonly writer: Writer,
+    private readonly mask: (error: unknown) => GraphQLError,
+  ) {}
+
+  // ResultSink: the results, as they come.
+  deliver(result: ExecutionResult): boolean {
+    return this.writer.write(`${this.head}${resultJson(result)}}`);
+  }
+  whenWritable(resume: () => void): void {
+    this.writer.whenWritable(resume);
+  }
+  complete(): void {
+    this.#end(DONE);
+    void this.#release();
+  }
+  error(error: unknown): void {
+    this.#end({ error: this.mask(error) });
+    void this.#release();
+  }
+
+  // The iterator graphql-ws holds.
+  next(): Promise<IteratorResult<never, void>> {
+    if (this.#ended) return this.#ended;
+    const outcome = this.#outcome;
+    if (outcome) return (this.#ended = failed(outcome) ? Promise.reject(outcome.error) : Promise.resolve(DONE));
+    return (this.#ended = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    }));
+  }
+  async return(): Promise<IteratorResult<never, void>> {
+    this.#end(DONE);
+    await this.#release();
     return DONE;
-  };
-  const handle = {
-    next: () => ended,
-    return: stop,
-    throw: async (error: unknown) => {
-      await stop();
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => handle,
-  };
-  results.attach({
-    next: (result) => write(`${head}${resultJson(result)}}`),
-    whenWritable: options.whenWritable,
-    complete: () => {
-      end();
-      void release();
-    },
-    error: (error) => {
-      fail(mask(error));
-      void release();
-    },
-  });
-  return handle;
+  }
+  async throw(error: unknown): Promise<never> {
+    await this.return();
+    throw error;
+  }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The first end counts. */
+  #end(outcome: Outcome): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    if (failed(outcome)) reject?.(outcome.error);
+    else resolve?.(DONE);
+  }
+
+  /** Ending our own results does not fail; nothing waits on the outcome of the ones started here. */
+  #release(): Promise<void> {
+    return Promise.resolve(this.pipeline[Symbol.asyncIterator]().return?.()).then(noop, noop);
+  }
+}
+
+/**
+ * The start of a `next` message for an operation id. Clients number their
+ * operations, so the same few ids recur on every connection: their heads are
+ * made once and shared, not held once per subscription.
+ */
+const heads = new Map<string, string>();
+function headOf(id: string): string {
+  let head = heads.get(id);
+  if (head === undefined) {
+    head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    if (heads.size < 1024) heads.set(id, head);
+  }
+  return head;
 }

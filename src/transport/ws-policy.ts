@@ -146,16 +146,7 @@ export function createConnectionPolicy(options: {
     /** The connection as its subscriptions' streams see it, so an overflowing stream can drop it. */
     consumerOf(connection: Connection): Consumer {
       let consumer = consumers.get(connection);
-      if (!consumer) {
-        consumer = {
-          dropSlowConsumer: (dropped) => dropSlow(connection, dropped),
-          countDropped: (dropped) => {
-            connection.eventsDropped += dropped;
-            diagnostics.note(connection.id, 'DROPPED', `${dropped} event(s)`);
-          },
-        };
-        consumers.set(connection, consumer);
-      }
+      if (!consumer) consumers.set(connection, (consumer = new ConnectionConsumer(connection, dropSlow, diagnostics)));
       return consumer;
     },
 
@@ -168,6 +159,22 @@ export function createConnectionPolicy(options: {
       metrics.connectionEnded();
     },
   };
+}
+
+/** A connection as its streams see it: an object, not a pair of closures, as every open connection has one. */
+class ConnectionConsumer implements Consumer {
+  constructor(
+    private readonly connection: Connection,
+    private readonly dropSlow: (connection: Connection, dropped: number) => void,
+    private readonly diagnostics: Diagnostics,
+  ) {}
+  dropSlowConsumer(dropped: number): void {
+    this.dropSlow(this.connection, dropped);
+  }
+  countDropped(dropped: number): void {
+    this.connection.eventsDropped += dropped;
+    this.diagnostics.note(this.connection.id, 'DROPPED', `${dropped} event(s)`);
+  }
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);

@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { makeServer, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context as WsContext, type ServerOptions, type SubscribePayload, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Counters } from '../cluster/view.js';
 import { clientIdentityProblem } from '../input.js';
@@ -8,17 +8,24 @@ import type { Diagnostics } from '../sessions/diagnostics.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { takeResultStream } from './use-shared-execution.js';
-import { deliverDirectly } from './ws-direct-delivery.js';
+import { deliverDirectly, type Writer } from './ws-direct-delivery.js';
 import type { ConnectionParams, ConnectionPolicy, Handshake } from './ws-policy.js';
 import type { HeraldYoga } from './yoga.js';
 
-/** What graphql-ws carries for each socket: its connection, the upgrade's handshake and the socket's write. */
+/** A connection that is also how its socket is written to (ws-socket.ts). */
+export type WritableConnection = Connection & {
+  /** Writes a text frame without waiting for it; a no-op once the socket is not open. */
+  send(data: string): void;
+  /** Whether the peer reads as fast as it is written to. */
+  writable(): boolean;
+  /** Calls back once the unsent backlog has drained. */
+  whenWritable(resume: () => void): void;
+};
+
+/** What graphql-ws carries for each socket: its connection (and writes) and the upgrade's handshake, until connection_init. */
 export type Extra = {
-  readonly connection: Connection;
-  readonly handshake: Handshake;
-  readonly send: (data: string) => void;
-  readonly writable: () => boolean;
-  readonly whenWritable: (resume: () => void) => void;
+  readonly connection: WritableConnection;
+  handshake: Handshake | null;
 };
 
 type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -95,11 +102,29 @@ export function createProtocol(options: {
     };
   }
 
-  return makeServer<ConnectionParams, Extra>({
-    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+  // The wait for connection_init is timed here rather than by graphql-ws,
+  // which keeps its timer (and the timer's callback) for the connection's
+  // life: this one is forgotten once the client has spoken.
+  const initTimeoutMs = options.connectionInitTimeoutMs;
+  const awaitingInit = new WeakMap<Connection, ReturnType<typeof setTimeout>>();
+  const initReceived = (connection: Connection) => {
+    const timer = awaitingInit.get(connection);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    awaitingInit.delete(connection);
+  };
+
+  const server = makeServer<ConnectionParams, Extra>({
+    connectionInitWaitTimeout: 0,
+    onClose: (ctx) => initReceived(ctx.extra.connection),
     onConnect: async (ctx) => {
+      initReceived(ctx.extra.connection);
       const params = ctx.connectionParams ?? {};
       const { handshake, connection } = ctx.extra;
+      if (!handshake) return false; // graphql-ws refuses a second connection_init before asking
+      // Needed only here: what the client showed to get in (often a token of a KB or more) is not kept for the connection's life.
+      ctx.extra.handshake = null;
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       // Checked as any client input is, before credentials: a name or version that is not one is refused, not cut to fit.
       const problem = clientIdentityProblem({ clientName: given(params.clientName) ?? handshake.clientName, clientVersion: given(params.clientVersion) ?? handshake.clientVersion });
       if (problem) {
@@ -121,7 +146,7 @@ export function createProtocol(options: {
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onOperation: (ctx, id, _payload, args, result) => {
       if (!isAsyncIterable(result)) return;
-      const { connection, send, writable, whenWritable } = ctx.extra;
+      const { connection } = ctx.extra;
       connection.subscriptions.add(id);
       options.diagnostics.note(connection.id, 'SUBSCRIBED', `${id}: ${operationOf(args)}`);
       options.metrics.subscriptionOpened();
@@ -133,12 +158,7 @@ export function createProtocol(options: {
         id,
         results,
         pipeline: result,
-        write: (text) => {
-          counted(connection);
-          send(text);
-          return writable();
-        },
-        whenWritable,
+        writer: new CountedWriter(connection, counted),
         mask: options.mask,
       });
     },
@@ -153,7 +173,76 @@ export function createProtocol(options: {
         options.onChange();
       }
     },
-  });
+  } satisfies ServerOptions<ConnectionParams, Extra>);
+
+  return {
+    /** As graphql-ws's `opened`, with the wait for connection_init timed (closing with 4408 as graphql-ws would). */
+    opened(socket: ProtocolSocket, extra: Extra): ReturnType<typeof server.opened> {
+      if (initTimeoutMs > 0 && Number.isFinite(initTimeoutMs) && socket.protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+        awaitingInit.set(extra.connection, setTimeout(initTimedOut, initTimeoutMs, socket));
+      }
+      return server.opened(socket, extra);
+    },
+  };
+}
+
+/** One function for every connection (handed its socket), not a closure each. */
+function initTimedOut(socket: ProtocolSocket) {
+  void socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+}
+
+/** A subscription's writes to its connection, each counted as an event sent. */
+class CountedWriter implements Writer {
+  constructor(
+    private readonly connection: WritableConnection,
+    private readonly counted: (connection: Connection) => void,
+  ) {}
+  write(text: string): boolean {
+    this.counted(this.connection);
+    this.connection.send(text);
+    return this.connection.writable();
+  }
+  whenWritable(resume: () => void): void {
+    this.connection.whenWritable(resume);
+  }
+}
+
+/**
+ * An incoming message for graphql-ws, parsed. graphql-ws keeps the message
+ * it was handed for as long as the operation it starts runs: handed the text,
+ * it keeps the text as well as what it parsed from it, so a subscription held
+ * its document twice. Handed the parsed message (which graphql-ws validates
+ * as it does one it parsed itself), it keeps only that; and as the clients of
+ * one application send the same few documents, each distinct document text is
+ * kept once and shared. Text that is not JSON (or is a JSON string) is
+ * handed on as it is, for graphql-ws to refuse (4400) as always.
+ */
+export function readMessage(text: string): unknown {
+  let message: unknown;
+  try {
+    message = JSON.parse(text, oneCopyOfEachDocument);
+  } catch {
+    return text;
+  }
+  // A JSON string would be parsed a second time by graphql-ws: handed the text, it refuses it as before.
+  return typeof message === 'string' ? text : message;
+}
+
+/** Each distinct document text once. Bounded: past DOCUMENT_CHARS the texts kept start over. */
+const documents = new Map<string, string>();
+let documentChars = 0;
+const DOCUMENT_CHARS = 1 << 20;
+function oneCopyOfEachDocument(key: string, value: unknown): unknown {
+  if (key !== 'query' || typeof value !== 'string') return value;
+  const known = documents.get(value);
+  if (known !== undefined) return known;
+  if (documentChars + value.length > DOCUMENT_CHARS) {
+    documents.clear();
+    documentChars = 0;
+  }
+  documents.set(value, value);
+  documentChars += value.length;
+  return value;
 }
 
 /** The operation's name, else its root field, for the timeline. */

@@ -13,8 +13,8 @@ import { checkOrigin, createAdmission, createOriginCheck, isSameOrigin, type Tic
 import { clientIp } from './client-ip.js';
 import type { Connection, TransportSessions } from './connection.js';
 import { createConnectionPolicy } from './ws-policy.js';
-import { createProtocol } from './ws-protocol.js';
-import { adaptSocket, type SocketOptions } from './ws-socket.js';
+import { createProtocol, readMessage } from './ws-protocol.js';
+import { adaptSocket, type SocketConnection, type SocketOptions } from './ws-socket.js';
 import type { HeraldYoga } from './yoga.js';
 
 /** Where gateways connect; only gateway keys are accepted there. */
@@ -137,12 +137,19 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.onGatewaySendFailure(c.principal.gatewayId, `send failed: ${err.message}`);
     },
     onPong: (c, rttMs) => diagnostics.pong(c.id, rttMs),
+    onError: (c, err) => {
+      // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
+      if ((err as Error & { code?: string }).code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      options.audit({ action: 'size-refused', transport: 'ws', ip: c.remoteAddress, principal: c.principal?.id, connectionId: c.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
+    },
     metrics,
     log,
   };
 
-  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket) {
-    const { connection, send, writable, whenWritable } = adaptSocket(socket, request.socket, ip, socketOptions);
+  function accept(socket: WebSocket, request: IncomingMessage, ip: string, ticket: Ticket, release: () => void) {
+    // From here the WebSocket's close frees the attempt's place (below).
+    request.socket.removeListener('close', release);
+    const connection = adaptSocket(socket, request.socket, ip, socketOptions);
     connection.browser = request.headers.origin !== undefined;
     if (registry.size() >= limits.maxConnections || ticket.evicted) {
       admission.closed(ticket);
@@ -151,11 +158,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
       socket.close(Close.TryAgainLater, ticket.evicted ? CloseReason.tooManyWaiting : CloseReason.serverFull);
       return;
     }
-    ticket.close = () => {
-      metrics.connectionRejected('attempt_rate');
-      options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
-      connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
-    };
+    // Only an attempt waiting for credentials (over its address's budget) can be closed for too many waiting.
+    if (ticket.chargedAt === null) {
+      ticket.close = () => {
+        metrics.connectionRejected('attempt_rate');
+        options.audit({ action: 'connection-rate-limited', transport: 'ws', ip, connectionId: connection.id, reason: CloseReason.tooManyWaiting });
+        connection.close(Close.TryAgainLater, CloseReason.tooManyWaiting);
+      };
+    }
     tickets.set(connection, ticket);
     registry.add(connection);
     diagnostics.opened(connection.id, connection.connectedAt, () => ({
@@ -168,40 +178,19 @@ export function createWsServer(options: WsServerOptions): WsServer {
       heartbeatRttMs: connection.heartbeatRttMs,
       healthScore: connection.health(),
     }));
-    const closed = protocol.opened(
-      {
-        protocol: socket.protocol,
-        send,
-        close: (code, reason) => connection.close(code ?? Close.InternalError, reason ?? ''),
-        onMessage: (handle) =>
-          socket.on('message', (data) => {
-            handle(String(data)).catch((err: unknown) => {
-              log.error({ connectionId: connection.id, err }, 'failed to handle a message');
-              connection.close(Close.InternalError, CloseReason.internal);
-            });
-          }),
+    const closed = protocol.opened(new ProtocolSocket(socket, connection, log), {
+      connection,
+      handshake: {
+        authorization: request.headers.authorization,
+        gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
+        browser: connection.browser,
+        clientName: header(request, 'x-client-name'),
+        // X-Version is the header's earlier name, still read.
+        clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
       },
-      {
-        connection,
-        send,
-        writable,
-        whenWritable,
-        handshake: {
-          authorization: request.headers.authorization,
-          gatewayPath: pathOf(request) === GATEWAY_WS_PATH,
-          browser: connection.browser,
-          clientName: header(request, 'x-client-name'),
-          // X-Version is the header's earlier name, still read.
-          clientVersion: header(request, 'x-herald-version') ?? header(request, 'x-version'),
-        },
-      },
-    );
-    socket.on('error', (err: Error & { code?: string }) => {
-      // ws refuses the frame and closes with 1009; the close event alone may only see 1006.
-      if (err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
-      options.audit({ action: 'size-refused', transport: 'ws', ip, principal: connection.principal?.id, connectionId: connection.id, reason: `message over ${limits.maxPayloadBytes} bytes` });
     });
-    socket.once('close', (code, reason) => {
+    // `on`, not `once`: the socket closes once, and `once` keeps a wrapper and its state (about 180 bytes) for the connection's life.
+    socket.on('close', (code, reason) => {
       admission.closed(ticket);
       registry.remove(connection);
       diagnostics.closed(connection.id, code, String(reason));
@@ -214,12 +203,15 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   /**
    * Frees the attempt's place also when the handshake fails and no connection
-   * is made. A function of its own: a listener made in handleUpgrade would
-   * share its scope with `request`, and keep the request, its headers and
-   * their strings alive as long as the socket (about 1.5 KB a connection).
+   * is made; removed once the connection is made, whose close then frees it.
+   * A function of its own: a listener made in handleUpgrade would share its
+   * scope with `request`, and keep the request, its headers and their strings
+   * alive as long as the socket (about 1.5 KB a connection).
    */
-  function releaseOnClose(socket: Duplex, ticket: Ticket) {
-    socket.once('close', () => admission.closed(ticket));
+  function releaseOnClose(socket: Duplex, ticket: Ticket): () => void {
+    const release = () => admission.closed(ticket);
+    socket.on('close', release);
+    return release;
   }
 
   return {
@@ -237,8 +229,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       }
       // Never refused here for its address: see createAdmission.
       const ticket = admission.upgrade(ip);
-      releaseOnClose(socket, ticket);
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket));
+      const release = releaseOnClose(socket, ticket);
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, ip, ticket, release));
     },
     closeAll(code, reason) {
       for (const connection of registry.of('websocket')) connection.close(code, reason);
@@ -248,6 +240,37 @@ export function createWsServer(options: WsServerOptions): WsServer {
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The socket as graphql-ws sees it. An object of its own, not one of
+ * closures: every connection holds it for its life.
+ */
+class ProtocolSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly connection: SocketConnection,
+    private readonly log: Logger,
+  ) {}
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+  send(data: string): void {
+    this.connection.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.connection.close(code ?? Close.InternalError, reason ?? '');
+  }
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.socket.on('message', (data) => this.#received(handle, String(data)));
+  }
+  #received(handle: (data: string) => Promise<void>, data: string): void {
+    // graphql-ws takes a parsed message as well as text (see readMessage).
+    handle(readMessage(data) as string).catch((err: unknown) => {
+      this.log.error({ connectionId: this.connection.id, err }, 'failed to handle a message');
+      this.connection.close(Close.InternalError, CloseReason.internal);
+    });
+  }
 }
 
 const pathOf = (request: IncomingMessage) => (request.url ?? '/').split('?', 1)[0];
@@ -263,7 +286,10 @@ function header(request: IncomingMessage, name: string): string | undefined {
  * compression memory is bounded: no context kept between messages and a
  * 1 KB window (2^10) with a small zlib memory level, about 10 KB per
  * connection while a message is compressed, instead of the 300 KB or so of
- * zlib's defaults held for the connection's life.
+ * zlib's defaults held for the connection's life. The decompressor of a
+ * client that compresses what it sends is kept too, with the window the
+ * client chose: ws bounds that window (clientMaxWindowBits) only by refusing
+ * the handshake of clients that do not offer the parameter, so it is left.
  */
 function deflateOptions(setting: false | { readonly thresholdBytes: number }) {
   if (!setting) return false;

@@ -20,7 +20,7 @@ const mask = (error: unknown) => (error instanceof GraphQLError ? error : new Gr
 function delivered(source: AsyncIterator<unknown>, map: (e: unknown) => ExecutionResult | Promise<ExecutionResult> = resultOf) {
   const results = new ResultStream(source, map);
   const written: unknown[] = [];
-  const handle = deliverDirectly({ id: 'op-1', results, pipeline: results, write: (text) => written.push(JSON.parse(text)) > 0, whenWritable: (resume) => resume(), mask });
+  const handle = deliverDirectly({ id: 'op-1', results, pipeline: results, writer: { write: (text) => written.push(JSON.parse(text)) > 0, whenWritable: (resume) => resume() }, mask });
   return { written, handle, ended: handle.next() };
 }
 
@@ -75,7 +75,7 @@ describe('direct delivery of subscription results', () => {
     const texts: string[] = [];
     sources.forEach((source, i) => {
       const results = new ResultStream(source, () => shared);
-      deliverDirectly({ id: `op-${i}`, results, pipeline: results, write: (text) => texts.push(text) > 0, whenWritable: (resume) => resume(), mask });
+      deliverDirectly({ id: `op-${i}`, results, pipeline: results, writer: { write: (text) => texts.push(text) > 0, whenWritable: (resume) => resume() }, mask });
     });
     for (const source of sources) source.push(event(7));
     expect(texts).toEqual(['{"id":"op-0","type":"next","payload":{"data":{"n":7}}}', '{"id":"op-1","type":"next","payload":{"data":{"n":7}}}']);
