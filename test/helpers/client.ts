@@ -73,6 +73,8 @@ export type Recorder<T> = {
   readonly values: T[];
   readonly errors: unknown[];
   waitForCount(count: number): Promise<T[]>;
+  /** Resolves once what arrived satisfies `ok`. */
+  waitFor(ok: (arrived: readonly T[]) => boolean, what?: string): Promise<T[]>;
   /** Resolves when the subscription ends (complete or error). */
   readonly ended: Promise<void>;
   dispose(): void;
@@ -112,7 +114,8 @@ export function record<T = TaskEventResult>(
     errors,
     ended,
     dispose,
-    waitForCount: received.waitForCount,
+    waitForCount: (count) => received.waitForCount(count),
+    waitFor: (ok, what) => received.waitFor(ok, what),
   };
 }
 

@@ -37,14 +37,18 @@ export function arrivals<T>(whatEnded: () => string) {
       notify();
     },
     waitForCount(count: number): Promise<T[]> {
+      return this.waitFor((arrived) => arrived.length >= count, `${count}`);
+    },
+    /** Resolves once the values satisfy `ok`, or rejects when the source finished first. */
+    waitFor(ok: (arrived: readonly T[]) => boolean, what = 'the values waited for'): Promise<T[]> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          if (values.length >= count) {
+          if (ok(values)) {
             waiters.delete(check);
             resolve(values);
           } else if (finished) {
             waiters.delete(check);
-            reject(new Error(`ended after ${values.length} of ${count}: ${whatEnded()}`));
+            reject(new Error(`ended after ${values.length} values, short of ${what}: ${whatEnded()}`));
           }
         };
         waiters.add(check);
