@@ -15,8 +15,14 @@ import type { RedisNode, RedisTopology } from './redis/topology.js';
  * start with one line naming the variable and what it accepts.
  */
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+/**
+ * Every number setting is a whole number. v4 refuses Infinity ("Infinity",
+ * "1e400") as not a number; it has always been refused as not an integer.
+ */
+const envNumber = () => z.coerce.number({ error: (issue) => (typeof issue.input === 'number' && !Number.isNaN(issue.input) ? 'must be a integer' : undefined) });
+
+const port = envNumber().int().min(0).max(65535);
+const positiveInt = envNumber().int().positive();
 /** One of `values`, named in the order written (zod v4 would list '1' and '0' first, as object keys go). */
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 const boolean = oneOf(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -65,7 +71,7 @@ const schema = z.object({
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
   WS_PER_MESSAGE_DEFLATE: boolean.prefault('false'),
-  WS_DEFLATE_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
+  WS_DEFLATE_THRESHOLD_BYTES: envNumber().int().min(0).default(1024),
   MIN_CLI_VERSION: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.2.3')
@@ -124,8 +130,8 @@ const schema = z.object({
   GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
   THRESHOLDS_FILE: z.string().min(1).optional(),
-  ALERT_EVALUATION_INTERVAL_MS: z.coerce.number().int().min(100).max(600000).default(5000),
-  DIAGNOSTICS_RETENTION_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
+  ALERT_EVALUATION_INTERVAL_MS: envNumber().int().min(100).max(600000).default(5000),
+  DIAGNOSTICS_RETENTION_SECONDS: envNumber().int().min(0).max(86400).default(600),
   CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
@@ -422,6 +428,7 @@ function describe(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return issue.message;
     case 'invalid_type':
+      if (issue.message.startsWith('must ')) return issue.message;
       return `must be a ${issue.expected === 'int' ? 'integer' : issue.expected}`;
     case 'too_small':
       if (issue.origin !== 'number') return issue.message;
