@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { loadChannelsFile } from './channels/file.js';
 import type { ChannelDefinition } from './channels/model.js';
 import type { JwtConfig } from './auth/jwt.js';
@@ -15,16 +15,24 @@ import type { RedisNode, RedisTopology } from './redis/topology.js';
  * start with one line naming the variable and what it accepts.
  */
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/**
+ * Every number setting is a whole number. v4 refuses Infinity ("Infinity",
+ * "1e400") as not a number; it has always been refused as not an integer.
+ */
+const envNumber = () => z.coerce.number({ error: (issue) => (typeof issue.input === 'number' && !Number.isNaN(issue.input) ? 'must be a integer' : undefined) });
+
+const port = envNumber().int().min(0).max(65535);
+const positiveInt = envNumber().int().positive();
+/** One of `values`, named in the order written (zod v4 would list '1' and '0' first, as object keys go). */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const boolean = oneOf(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** host:port, host a name, an IPv4 address or a bracketed IPv6 address. */
 const HOST_PORT = String.raw`(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}`;
 const HOST_PORT_LIST = new RegExp(`^${HOST_PORT}(?:\\s*,\\s*${HOST_PORT})*$`);
 
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   TLS_CERT_FILE: z.string().min(1).optional(),
@@ -62,13 +70,13 @@ const schema = z.object({
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(512 * 1024),
   WS_MAX_QUEUED_EVENTS: positiveInt.default(1000),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
-  WS_PER_MESSAGE_DEFLATE: boolean.default('false'),
-  WS_DEFLATE_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
+  WS_PER_MESSAGE_DEFLATE: boolean.prefault('false'),
+  WS_DEFLATE_THRESHOLD_BYTES: envNumber().int().min(0).default(1024),
   MIN_CLI_VERSION: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.2.3')
     .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   WS_MAX_CONNECTIONS_PER_PRINCIPAL: positiveInt.default(100),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
@@ -103,12 +111,12 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(10),
   GRAPHQL_MAX_TOKENS: positiveInt.default(2000),
   GRAPHQL_MAX_COST: positiveInt.default(5000),
-  GRAPHQL_DIRECT_POST: boolean.default('true'),
+  GRAPHQL_DIRECT_POST: boolean.prefault('true'),
   PUSH_ALLOWED_HOSTS: z
     .string()
     .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(,\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]))*$/, 'must be a comma-separated list of host names, IPv4 addresses or [IPv6] addresses')
     .optional(),
-  PUSH_ALLOW_HTTP: boolean.default('false'),
+  PUSH_ALLOW_HTTP: boolean.prefault('false'),
   PUSH_TIMEOUT_MS: positiveInt.default(5000),
   PUSH_RETRY_BASE_MS: positiveInt.default(500),
   PUSH_RETRY_MAX_MS: positiveInt.default(60000),
@@ -122,20 +130,21 @@ const schema = z.object({
   GATEWAY_ACK_TIMEOUT_MS: positiveInt.default(30000),
   RATE_LIMITS_FILE: z.string().min(1).optional(),
   THRESHOLDS_FILE: z.string().min(1).optional(),
-  ALERT_EVALUATION_INTERVAL_MS: z.coerce.number().int().min(100).max(600000).default(5000),
-  DIAGNOSTICS_RETENTION_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
+  ALERT_EVALUATION_INTERVAL_MS: envNumber().int().min(100).max(600000).default(5000),
+  DIAGNOSTICS_RETENTION_SECONDS: envNumber().int().min(0).max(86400).default(600),
   CHANNELS_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true (one proxy) or the number of reverse proxies in front of Herald')
     .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
-    .default('false'),
+    .prefault('false'),
 });
 
 /** Every variable the schema reads, with its default as written in the environment (docs/configuration.md lists them). */
 export const SETTINGS: readonly { readonly name: string; readonly default: string | undefined }[] = Object.entries(schema.shape).map(([name, type]) => ({
   name,
-  default: type instanceof z.ZodDefault ? String(type._def.defaultValue()) : undefined,
+  // A prefault is a default written as the environment would (parsed like a set value); a default is the parsed value itself.
+  default: type instanceof z.ZodDefault || type instanceof z.ZodPrefault ? String(type.def.defaultValue) : undefined,
 }));
 
 type Env = z.infer<typeof schema>;
@@ -414,17 +423,18 @@ function jwtConfig(e: Env, mode: Config['mode']): JwtConfig | undefined {
   return { key, algorithms, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, maxAgeSeconds: e.JWT_MAX_AGE_SECONDS };
 }
 
-function describe(issue: z.ZodIssue): string {
+function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_enum_value':
-      return `must be one of ${issue.options.join(', ')}`;
+    case 'invalid_value':
+      return issue.message;
     case 'invalid_type':
-      return `must be a ${issue.expected}`;
+      if (issue.message.startsWith('must ')) return issue.message;
+      return `must be a ${issue.expected === 'int' ? 'integer' : issue.expected}`;
     case 'too_small':
-      if (issue.type !== 'number') return issue.message;
+      if (issue.origin !== 'number') return issue.message;
       return issue.inclusive ? `must be at least ${issue.minimum}` : `must be greater than ${issue.minimum}`;
     case 'too_big':
-      return issue.type === 'number' ? `must be at most ${issue.maximum}` : issue.message;
+      return issue.origin === 'number' ? `must be at most ${issue.maximum}` : issue.message;
     default:
       return issue.message === 'Invalid input' ? 'is not valid' : issue.message;
   }

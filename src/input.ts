@@ -1,5 +1,68 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { badInput } from './errors.js';
+
+/**
+ * Zod v4 (about twenty times faster at parsing than v3, and input is parsed on
+ * every mutation) words its default messages differently. Clients and
+ * operators have long read v3's, so those are kept for every check that names
+ * no message of its own. Global because every schema is built on zod/v4, and
+ * set here because every schema module imports this one.
+ */
+z.config({ customError: v3Wording });
+
+function v3Wording(issue: z.core.$ZodRawIssue): string | undefined {
+  const received = receivedOf(issue.input);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'Required';
+      if (issue.expected === 'date' && issue.input instanceof Date) return 'Invalid date';
+      if (issue.expected === 'int') return `Expected integer, received ${received === 'number' ? 'float' : received}`;
+      return `Expected ${issue.expected}, received ${received}`;
+    case 'invalid_value': {
+      if (issue.input === undefined) return 'Required';
+      const options = issue.values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' | ');
+      return typeof issue.input === 'string' ? `Invalid enum value. Expected ${options}, received '${issue.input}'` : `Expected ${options}, received ${received}`;
+    }
+    case 'unrecognized_keys':
+      return `Unrecognized key(s) in object: ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'string') return `String must contain at least ${issue.minimum} character(s)`;
+      if (issue.origin === 'array') return `Array must contain at least ${issue.minimum} element(s)`;
+      return `Number must be greater than ${issue.inclusive ? 'or equal to ' : ''}${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `String must contain at most ${issue.maximum} character(s)`;
+      if (issue.origin === 'array') return `Array must contain at most ${issue.maximum} element(s)`;
+      return `Number must be less than ${issue.inclusive ? 'or equal to ' : ''}${issue.maximum}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'Invalid' : issue.format === 'url' ? 'Invalid url' : undefined;
+    case 'custom':
+      return 'Invalid input';
+    default:
+      return undefined;
+  }
+}
+
+/** `message` for a value of the wrong type, while a missing one keeps its usual wording ("Required"). */
+export const typeError = (message: string) => ({
+  error: (issue: { readonly input?: unknown }) => (issue.input === undefined ? undefined : message),
+});
+
+/**
+ * v4 refuses ±Infinity (which YAML files can hold) as not a number, where v3
+ * let the next check word it: `message` is that check's message.
+ */
+export const notFinite = (message: string) => ({
+  error: (issue: { readonly input?: unknown }) => (typeof issue.input === 'number' && !Number.isNaN(issue.input) ? message : undefined),
+});
+
+/** The type name v3 put after "received". */
+function receivedOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'date';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'nan' : 'number';
+  return typeof value;
+}
 
 /**
  * Rules for single fields of client input. Input schemas are built from these,
@@ -27,8 +90,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Multi-line text keeps tab, line feed and carriage return.
 const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
-/** A string field; `required_error` only shows for bodies that are not GraphQL-typed (REST). */
-const string = () => z.string({ required_error: 'must be a string', invalid_type_error: 'must be a string' });
+/** A string field; a missing one only shows for bodies that are not GraphQL-typed (REST). */
+const string = () => z.string({ error: 'must be a string' });
 
 const NO_CONTROL = 'must not contain control characters';
 
@@ -51,7 +114,7 @@ export const key = string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printab
 /** A virtual host, optionally with a port. */
 export const host = string().refine(
   (value) => /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(value),
-  (value) => ({ message: `"${value.slice(0, 50)}" is not a host name` }),
+  { error: (issue) => `"${String(issue.input).slice(0, 50)}" is not a host name` },
 );
 
 export const title = string()
@@ -121,15 +184,15 @@ export const callbackUrl = string().refine(
 /** `first`, `limit`: how many items a page holds. */
 const PAGE_SIZE_RULE = `must be 1-${LIMITS.pageSize}`;
 export const pageSize = z
-  .number({ required_error: PAGE_SIZE_RULE, invalid_type_error: PAGE_SIZE_RULE })
+  .number({ error: PAGE_SIZE_RULE })
   .int(PAGE_SIZE_RULE)
   .min(1, PAGE_SIZE_RULE)
   .max(LIMITS.pageSize, PAGE_SIZE_RULE);
 
 /** A list of `rule` with 1-`max` items; `counted` is the message for a wrong count. */
-export const list = <T extends z.ZodTypeAny>(rule: T, max: number, counted: string) =>
+export const list = <T extends z.ZodType>(rule: T, max: number, counted: string) =>
   z
-    .array(rule, { required_error: 'must be a list of strings', invalid_type_error: 'must be a list of strings' })
+    .array(rule, { error: 'must be a list of strings' })
     .min(1, counted)
     .max(max, counted);
 
@@ -141,8 +204,9 @@ export const expiresAt = z.date().refine((date) => {
 }, 'must be in the future, at most a year ahead');
 
 /** A field that may be left out but, when given, may not be null. */
-export const notClearable = <T extends z.ZodTypeAny>(rule: T) =>
-  rule.nullish().refine((value): value is z.output<T> | undefined => value !== null, 'cannot be cleared');
+export const notClearable = <T extends z.ZodType>(rule: T) =>
+  // The check rules out null, which the schema's type cannot say by itself.
+  rule.nullish().refine((value) => value !== null, 'cannot be cleared') as unknown as z.ZodOptional<T>;
 
 /**
  * Free-form JSON a client hands in (a gateway configuration, an event
@@ -179,7 +243,7 @@ function shapeProblem(value: unknown, maxDepth: number, depth = 0): string | und
 export const jsonValue = (limits: JsonLimits) =>
   z.unknown().superRefine((value, ctx) => {
     const problem = jsonProblem(value, limits);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 /**
@@ -188,7 +252,7 @@ export const jsonValue = (limits: JsonLimits) =>
  * naming the field and a message that starts with it. List positions are left
  * out of the name (`gatewayIds`, not `gatewayIds.3`); nested inputs are dotted.
  */
-export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, whole = 'input'): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, whole = 'input'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -200,4 +264,4 @@ export function parseId(value: string | number, field: string): string {
   return parseInput(identifier, String(value), field);
 }
 
-const fieldOf = (path: ReadonlyArray<string | number>) => path.filter((part) => typeof part === 'string').join('.');
+const fieldOf = (path: ReadonlyArray<PropertyKey>) => path.filter((part) => typeof part === 'string').join('.');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z } from 'zod/v4';
+import { notFinite } from '../input.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from './model.js';
 
 /**
@@ -56,10 +57,13 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<ThresholdName, ThresholdSetting
   eventLoopLagMs: { raise: 500, clear: 200, severity: 'HIGH', enabled: true },
 };
 
+/** v4 numbers are finite already; Infinity, which a YAML file can hold, is worded as before. */
+const FINITE = notFinite('Number must be finite');
+
 export const thresholdSchema = z
   .object({
-    raise: z.number().finite().min(0, 'must be at least 0'),
-    clear: z.number().finite().min(0, 'must be at least 0').optional(),
+    raise: z.number(FINITE).min(0, 'must be at least 0'),
+    clear: z.number(FINITE).min(0, 'must be at least 0').optional(),
     severity: z.enum(ALERT_SEVERITIES).optional(),
     enabled: z.boolean().optional(),
   })

@@ -1,22 +1,25 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { MAX_EVENT_BYTES, PAYLOAD_LIMITS } from '../events/envelope.js';
 import { priority } from '../events/input.js';
 import { CHANNEL_NAME_PATTERN, CHANNEL_NAME_RULE } from '../events/topics.js';
-import { expiresAt, jsonValue, key, LIMITS, line, list } from '../input.js';
+import { expiresAt, jsonValue, key, LIMITS, line, list, notFinite, typeError } from '../input.js';
 import type { ChannelDefinition } from './model.js';
 
 export const channelName = z
-  .string({ required_error: 'must be a string', invalid_type_error: 'must be a string' })
+  .string({ error: 'must be a string' })
   .regex(CHANNEL_NAME_PATTERN, CHANNEL_NAME_RULE);
 
 /** `threat.detected`, `flow.summary`: what kind of event, as consumers switch on it. */
 export const eventTypeName = z
-  .string({ required_error: 'must be a string', invalid_type_error: 'must be a string' })
+  .string({ error: 'must be a string' })
   .regex(/^[a-z][a-z0-9._-]{0,99}$/, 'must be 1-100 characters of a-z 0-9 . _ - starting with a letter');
+
+/** An integer field; Infinity (from YAML) is refused as a fraction would be. */
+const wholeNumber = () => z.number(notFinite('must be a whole number')).int('must be a whole number');
 
 const MAX_TYPES = 100;
 const MAX_SCHEMA_BYTES = 64 * 1024;
-const schemaVersion = z.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
+const schemaVersion = z.number(typeError('must be a whole number')).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
 
 const typeDefinition = z
   .object({
@@ -33,11 +36,11 @@ export const channelDefinitionInput = z
   .object({
     name: channelName,
     description: line(500).nullish(),
-    retentionCount: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').nullish(),
-    retentionSeconds: z.number().int('must be a whole number').min(1, 'must be at least 1').max(366 * 86_400, 'must be at most a year').nullish(),
+    retentionCount: wholeNumber().min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').nullish(),
+    retentionSeconds: wholeNumber().min(1, 'must be at least 1').max(366 * 86_400, 'must be at most a year').nullish(),
     defaultPriority: priority.nullish(),
-    maxPayloadBytes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_EVENT_BYTES, `must be at most ${MAX_EVENT_BYTES}`).nullish(),
-    batchWindowMs: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').nullish(),
+    maxPayloadBytes: wholeNumber().min(1, 'must be at least 1').max(MAX_EVENT_BYTES, `must be at most ${MAX_EVENT_BYTES}`).nullish(),
+    batchWindowMs: wholeNumber().min(1, 'must be at least 1').max(10_000, 'must be at most 10000').nullish(),
     types: z
       .array(typeDefinition)
       .max(MAX_TYPES, `must list at most ${MAX_TYPES} types`)
@@ -66,7 +69,7 @@ export function definitionOf(input: ChannelDefinitionInput): ChannelDefinition {
 }
 
 /** An instant as GraphQL hands it (a Date) or as JSON does (an ISO-8601 string). */
-const instant = z.preprocess((value) => (typeof value === 'string' ? new Date(value) : value), z.date({ invalid_type_error: 'must be an ISO-8601 date-time' }));
+const instant = z.preprocess((value) => (typeof value === 'string' ? new Date(value) : value), z.date({ error: (issue) => (issue.input === undefined || issue.input instanceof Date ? undefined : 'must be an ISO-8601 date-time') }));
 
 const MAX_TTL_SECONDS = LIMITS.expiryMs / 1000;
 
@@ -78,7 +81,7 @@ export const publishEventInput = z
     payload: jsonValue(PAYLOAD_LIMITS).refine((value) => value !== undefined, 'is required'),
     priority: priority.nullish(),
     expiresAt: instant.pipe(expiresAt).nullish(),
-    ttlSeconds: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_TTL_SECONDS, 'must be at most a year').nullish(),
+    ttlSeconds: wholeNumber().min(1, 'must be at least 1').max(MAX_TTL_SECONDS, 'must be at most a year').nullish(),
     correlationId: key.nullish(),
     idempotencyKey: key.nullish(),
     source: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces').nullish(),
@@ -92,7 +95,7 @@ export const MAX_BATCH = 1000;
 
 /** A batch of events: one round trip, all or none. */
 export const publishEventsInput = z.object({
-  inputs: z.array(z.unknown(), { invalid_type_error: 'must be a list' }).min(1, `must hold 1-${MAX_BATCH} events`).max(MAX_BATCH, `must hold 1-${MAX_BATCH} events`),
+  inputs: z.array(z.unknown(), typeError('must be a list')).min(1, `must hold 1-${MAX_BATCH} events`).max(MAX_BATCH, `must hold 1-${MAX_BATCH} events`),
   idempotencyKey: key.nullish(),
 });
 
@@ -100,7 +103,7 @@ const MAX_CHANNELS_PER_SUBSCRIPTION = 100;
 
 /** The channels a subscription follows: names, or "*" for every channel the caller may read. */
 export const channelList = list(
-  z.string({ invalid_type_error: 'must be a list of strings' }).refine((value) => value === '*' || CHANNEL_NAME_PATTERN.test(value), CHANNEL_NAME_RULE),
+  z.string(typeError('must be a list of strings')).refine((value) => value === '*' || CHANNEL_NAME_PATTERN.test(value), CHANNEL_NAME_RULE),
   MAX_CHANNELS_PER_SUBSCRIPTION,
   `must name 1-${MAX_CHANNELS_PER_SUBSCRIPTION} channels, or "*"`,
 );
@@ -112,6 +115,6 @@ export const channelEventsArgs = z.object({
 
 /** How channelEventBatches gathers frames. */
 export const batchArgs = z.object({
-  maxBatch: z.number().int('must be a whole number').min(1, 'must be 1-1000').max(1000, 'must be 1-1000'),
-  maxDelayMs: z.number().int('must be a whole number').min(1, 'must be 1-10000').max(10_000, 'must be 1-10000'),
+  maxBatch: wholeNumber().min(1, 'must be 1-1000').max(1000, 'must be 1-1000'),
+  maxDelayMs: wholeNumber().min(1, 'must be 1-10000').max(10_000, 'must be 1-10000'),
 });

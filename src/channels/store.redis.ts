@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { createJsonHash } from '../redis/json-hash.js';
 import type { RedisConnections } from '../redis/connections.js';
 import { channelDefinitionInput, definitionOf } from './input.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { pageSize } from '../input.js';
 
 /** The shortest and longest interval of serverStatsUpdates. */

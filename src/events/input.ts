@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE } from '../input.js';
+import { z } from 'zod/v4';
+import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE, typeError } from '../input.js';
 import { PRIORITIES, type Priority } from './priority.js';
 import { CHANNEL_NAME_PATTERN } from './topics.js';
 
@@ -24,18 +24,18 @@ export type TopicRequest = { readonly family: 'repo' | 'gateway' | 'channel'; re
 
 const notATopic = (topic: string) => `"${topic.slice(0, 80)}" is not a topic (repo:<name>, repo:*, gateway:<id>, channel:<name> or channel:*)`;
 
-const topic = z.string({ invalid_type_error: 'must be a list of strings' }).transform((value, ctx): TopicRequest => {
+const topic = z.string(typeError('must be a list of strings')).transform((value, ctx): TopicRequest => {
   const colon = value.indexOf(':');
   const family = colon < 0 ? value : value.slice(0, colon);
   const name = colon < 0 ? '' : value.slice(colon + 1);
   if (family === 'repo') {
     if (name === '*' || REPOSITORY_PATTERN.test(name)) return { family, name };
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: REPOSITORY_RULE });
+    ctx.addIssue({ code: 'custom', message: REPOSITORY_RULE });
     return z.NEVER;
   }
   if (family === 'gateway' && GATEWAY_ID.test(name)) return { family, name };
   if (family === 'channel' && (name === '*' || CHANNEL_NAME_PATTERN.test(name))) return { family, name };
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: notATopic(value) });
+  ctx.addIssue({ code: 'custom', message: notATopic(value) });
   return z.NEVER;
 });
 
@@ -44,7 +44,7 @@ export const eventsArgs = (maxTopics = MAX_READ_TOPICS) =>
   z.object({
     limit: pageSize,
     topics: z
-      .array(topic, { invalid_type_error: 'must be a list of strings' })
+      .array(topic, typeError('must be a list of strings'))
       .min(1, `must name 1-${maxTopics} topics`)
       .max(maxTopics, `must name 1-${maxTopics} topics`),
   });

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { MAX_TARGETS } from './service.js';
 import { PAYLOAD_LIMITS } from '../events/envelope.js';
-import { displayName, host, identifier, jsonValue, key, list } from '../input.js';
+import { displayName, host, identifier, jsonValue, key, list, typeError } from '../input.js';
 
 const MAX_VHOSTS = 100;
 
@@ -11,7 +11,7 @@ export const registerGatewayInput = z.object({
 });
 
 /** Counted before repeats are removed, so a list cannot grow past the bound by repeating one id. */
-const gatewayIds = list(z.string({ invalid_type_error: 'must be a list of strings' }).pipe(identifier), MAX_TARGETS, `must name 1-${MAX_TARGETS} gateways`);
+const gatewayIds = list(z.string(typeError('must be a list of strings')).pipe(identifier), MAX_TARGETS, `must name 1-${MAX_TARGETS} gateways`);
 
 /** Also what correlates a retry with the first attempt: it is the idempotency key of gateway mutations. */
 const correlationId = key.nullish();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z } from 'zod/v4';
+import { notFinite } from '../input.js';
 
 /**
  * A limit on one operation field per client: at most `max` calls in any
@@ -32,11 +33,14 @@ const DEFAULT_RULES: Readonly<Record<string, Rule>> = {
 const MAX_RULE_LIMIT = 100_000;
 const MAX_WINDOW_SECONDS = 86_400;
 
+/** Infinity, which a YAML file can hold, is worded as a fraction is. */
+const INTEGER = notFinite('Expected integer, received float');
+
 export const ruleSchema = z
   .object({
-    max: z.number().int().min(1, 'must be at least 1').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`),
-    windowSeconds: z.number().int().min(1, 'must be at least 1').max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS}`),
-    burst: z.number().int().min(0, 'must be at least 0').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`).default(0),
+    max: z.number(INTEGER).int().min(1, 'must be at least 1').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`),
+    windowSeconds: z.number(INTEGER).int().min(1, 'must be at least 1').max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS}`),
+    burst: z.number(INTEGER).int().min(0, 'must be at least 0').max(MAX_RULE_LIMIT, `must be at most ${MAX_RULE_LIMIT}`).default(0),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import type { ZodType, ZodTypeDef } from 'zod';
+import type { ZodType } from 'zod/v4';
 import { call, type RedisConnections } from './connections.js';
 
 /**
@@ -7,7 +7,7 @@ import { call, type RedisConnections } from './connections.js';
  * read is skipped rather than trusted. `Stored` is what is written, when
  * reading it back (`T`) makes something else of it.
  */
-export function createJsonHash<T, Stored = T>(redis: RedisConnections, name: string, schema: ZodType<T, ZodTypeDef, unknown>) {
+export function createJsonHash<T, Stored = T>(redis: RedisConnections, name: string, schema: ZodType<T, unknown>) {
   const key = `${redis.keyPrefix}${name}`;
   return {
     async entries(): Promise<Array<[field: string, value: T]>> {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { HeraldError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { SCOPES } from '../../src/auth/scopes.js';
 import { isScope } from '../../src/auth/scope-names.js';
 import { channelName } from '../../src/channels/input.js';
@@ -31,7 +31,7 @@ const holds = <T>(arbitrary: fc.Arbitrary<T>, assertion: (value: T) => unknown, 
   );
 
 /** What parseInput threw, or undefined when it parsed. */
-function refusal(schema: z.ZodTypeAny, value: unknown): HeraldError | undefined {
+function refusal(schema: z.ZodType, value: unknown): HeraldError | undefined {
   try {
     parseInput(schema, value);
     return undefined;
@@ -50,7 +50,7 @@ const shown = (value: unknown) => {
 };
 
 /** The client-facing contract: BAD_USER_INPUT, naming the field, with a message that starts with it. */
-function expectRefused(schema: z.ZodTypeAny, value: unknown, field: string, message?: string | RegExp) {
+function expectRefused(schema: z.ZodType, value: unknown, field: string, message?: string | RegExp) {
   const err = refusal(schema, value);
   expect(err, `expected ${shown(value)} to be refused`).toBeDefined();
   expect(err!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
@@ -131,7 +131,7 @@ describe('repository names', () => {
 
 describe('control characters', () => {
   // Each identifier or single-line field with a valid input around it.
-  const cases: Array<[string, z.ZodTypeAny, string, fc.Arbitrary<string>, (v: string) => unknown]> = [
+  const cases: Array<[string, z.ZodType, string, fc.Arbitrary<string>, (v: string) => unknown]> = [
     ['task title', createTaskInput, 'title', title.filter((t) => t.length < LIMITS.title), (title) => ({ repository: 'r', title })],
     ['assignee', createTaskInput, 'assignee', freeText(LIMITS.assignee - 1), (assignee) => ({ repository: 'r', title: 't', assignee })],
     ['idempotency key', createTaskInput, 'idempotencyKey', key, (idempotencyKey) => ({ repository: 'r', title: 't', idempotencyKey })],
@@ -295,7 +295,7 @@ describe('JSON values', () => {
 
 describe('valid inputs of every type parse to the same value', () => {
   const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
-  const inputs: Array<[string, z.ZodTypeAny, fc.Arbitrary<unknown>]> = [
+  const inputs: Array<[string, z.ZodType, fc.Arbitrary<unknown>]> = [
     [
       'CreateTaskInput',
       createTaskInput,

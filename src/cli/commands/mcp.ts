@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import {
   AcknowledgeAlertDocument,
   CreateTaskDocument,
@@ -71,7 +71,7 @@ export const MCP_TOOLS: Readonly<Record<string, Tool>> = {
     input: {
       channel: z.string(),
       type: z.string().describe('the event type, e.g. "threat.detected"'),
-      payload: z.record(z.unknown()).describe('the event data, a JSON object'),
+      payload: z.record(z.string(), z.unknown()).describe('the event data, a JSON object'),
       priority: priority.optional(),
       source: z.string().optional().describe('who publishes, as consumers should see it'),
     },
@@ -82,7 +82,7 @@ export const MCP_TOOLS: Readonly<Record<string, Tool>> = {
     input: {
       title: z.string(),
       severity: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']),
-      details: z.record(z.unknown()).optional(),
+      details: z.record(z.string(), z.unknown()).optional(),
       source: z.string().optional(),
       dedupKey: z.string().optional(),
     },
