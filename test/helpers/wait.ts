@@ -36,24 +36,24 @@ export function arrivals<T>(whatEnded: () => string) {
       finished = true;
       notify();
     },
-    waitForCount(count: number): Promise<T[]> {
-      return this.waitFor((arrived) => arrived.length >= count, `${count}`);
-    },
-    /** Resolves once the values satisfy `ok`, or rejects when the source finished first. */
-    waitFor(ok: (arrived: readonly T[]) => boolean, what = 'the values waited for'): Promise<T[]> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (ok(values)) {
-            waiters.delete(check);
-            resolve(values);
-          } else if (finished) {
-            waiters.delete(check);
-            reject(new Error(`ended after ${values.length} values, short of ${what}: ${whatEnded()}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForCount: (count: number): Promise<T[]> => waitFor((arrived) => arrived.length >= count, `${count}`),
+    waitFor,
   };
+
+  /** Resolves once the values satisfy `ok`, or rejects when the source finished first. */
+  function waitFor(ok: (arrived: readonly T[]) => boolean, what = 'the values waited for'): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (ok(values)) {
+          waiters.delete(check);
+          resolve(values);
+        } else if (finished) {
+          waiters.delete(check);
+          reject(new Error(`ended after ${values.length} values, short of ${what}: ${whatEnded()}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  }
 }
