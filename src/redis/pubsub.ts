@@ -175,25 +175,6 @@ export function createRedisSubscriptions(client: RedisClient, log: Logger, optio
     resubscribeShards(since);
   });
 
-  // A safety net under the events above: whenever a refresh of the slot map shows another set of
-  // primaries than the one before, what was published since the one before is a gap too. A failover
-  // whose subscriber events ioredis folds into another reset (or reports while the client is not
-  // ready) would otherwise leave a shard's last events unheard until a later one showed the hole.
-  if ('nodes' in client && typeof client.nodes === 'function') {
-    const cluster = client;
-    let primaries = '';
-    let refreshedAt = Date.now();
-    cluster.on('refresh', () => {
-      const now = primariesOf(cluster);
-      const since = refreshedAt - options.slotsRefreshMs;
-      refreshedAt = Date.now();
-      if (now === primaries) return;
-      const first = primaries === '';
-      primaries = now;
-      if (!first && connected) resubscribeShards(since);
-    });
-  }
-
   const join = (name: string, listener: MessageListener, kind: Kind) => {
     let channel = channels.get(name);
     if (!channel) channels.set(name, (channel = { listeners: new Set(), kind }));
@@ -243,13 +224,4 @@ function settled<T>(send: () => Promise<T>): Promise<T> {
   } catch (err) {
     return Promise.reject(err as Error);
   }
-}
-
-/** The primaries a Cluster client knows, as one comparable string. */
-function primariesOf(cluster: Extract<RedisClient, { nodes: unknown }>): string {
-  return cluster
-    .nodes('master')
-    .map((node) => `${node.options.host}:${node.options.port}`)
-    .sort()
-    .join(',');
 }
