@@ -120,7 +120,7 @@ export function createGraphQLPost(options: {
    * An operation that went through Yoga's pipeline once runs again without it
    * (see operation-plans.ts): what the pipeline decides per request is done
    * here, by the same functions: the rate limits of its root fields, the
-   * context, compiled execution and error masking.
+   * context, execution and error masking.
    */
   const runPlanned = async (plan: Plan, params: Params, principal: Principal, ip: string): Promise<ExecutionResult> => {
     let result: ExecutionResult;
