@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { z } from 'zod/v4';
+import { z } from './zod.js';
 import { loadChannelsFile } from './channels/file.js';
 import type { ChannelDefinition } from './channels/model.js';
 import type { JwtConfig } from './auth/jwt.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { PRINCIPAL_KINDS } from '../auth/principal.js';
 import { identifier, LIMITS, line, message, pageSize, text } from '../input.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { channelName } from '../channels/input.js';
 import { PAYLOAD_LIMITS } from '../events/envelope.js';
 import { identifier, jsonValue, key, line, pageSize, text } from '../input.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { createJsonHash } from '../redis/json-hash.js';
 import type { RedisConnections } from '../redis/connections.js';
 import type { ThresholdStore } from './thresholds-store.js';

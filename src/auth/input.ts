@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { isScope, SCOPES } from './scopes.js';
 import { displayName, typeError } from '../input.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { MAX_EVENT_BYTES, PAYLOAD_LIMITS } from '../events/envelope.js';
 import { priority } from '../events/input.js';
 import { CHANNEL_NAME_PATTERN, CHANNEL_NAME_RULE } from '../events/topics.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { pageSize } from '../input.js';
 
 /** The shortest and longest interval of serverStatsUpdates. */

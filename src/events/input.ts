@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { pageSize, REPOSITORY_PATTERN, REPOSITORY_RULE, typeError } from '../input.js';
 import { PRIORITIES, type Priority } from './priority.js';
 import { CHANNEL_NAME_PATTERN } from './topics.js';

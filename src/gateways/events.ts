@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import type { EventDraft, EventEnvelope } from '../events/envelope.js';
 import { Topics } from '../events/topics.js';
 import { identifier as id, parseInput } from '../input.js';

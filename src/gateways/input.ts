@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { MAX_TARGETS } from './service.js';
 import { PAYLOAD_LIMITS } from '../events/envelope.js';
 import { displayName, host, identifier, jsonValue, key, list, typeError } from '../input.js';

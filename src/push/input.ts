@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { callbackUrl, displayName, identifier, pageSize, version } from '../input.js';
 import { repositoryList } from '../tasks/input.js';
 

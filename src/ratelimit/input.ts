@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { ruleSchema } from './rules.js';
 
 /** setRateLimit's input: the rule's numbers; the field is checked against the schema where it is known. */

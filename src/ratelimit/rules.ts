@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { notFinite } from '../input.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { TASK_STATUSES } from './model.js';
 import { priority } from '../events/input.js';
 import { assignee, description, expiresAt, key, LIMITS, line, list, notClearable, repository, repositoryOrAll, title } from '../input.js';
