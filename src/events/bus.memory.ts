@@ -124,7 +124,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     },
     async read(topics, from, limit): Promise<LogRead> {
       if (from && outlivedRetentionOfAny(from, topics, retention, retentionOf)) return { ok: false, reason: 'expired' };
-      return mergeTopics(expand(topics, logs.keys()), from?.position ?? 0, from !== null, limit, async (requests) => requests.map(page));
+      return mergeTopics(expand(topics, logs.keys()), from, limit, async (requests) => requests.map(page));
     },
     head: async () => position,
     listeners: async (topics) => topics.map((topic) => listeners.get(topic)?.size ?? 0),

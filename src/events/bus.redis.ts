@@ -388,6 +388,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
 
   return {
     wildcardsInOrder: !redis.sharded,
+    positionsInOrder: !redis.sharded,
     async lostLog() {
       const seen = await currentEpoch();
       const lost = epoch !== undefined && seen !== epoch;
@@ -433,7 +434,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
         const families = topics.filter((t) => t.endsWith(':*')).map((t) => t.slice(0, -2));
         const known = families.length > 0 ? await Promise.all(families.map((f) => redis.command.smembers(topicsOf(f)))) : [];
         const all = [...new Set([...named, ...known.flat()])];
-        return await mergeTopics(all, from?.position ?? 0, from !== null, limit, readPages);
+        return await mergeTopics(all, from, limit, readPages);
       } catch (err) {
         throw new BackendUnavailableError(`log read failed: ${(err as Error).message}`);
       }

@@ -1,4 +1,4 @@
-import type { CursorPosition } from './cursor.js';
+import type { CursorPoint } from './cursor.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
 
 export type EventListener = (event: EventEnvelope) => void;
@@ -44,6 +44,14 @@ export interface EventBus {
    */
   readonly wildcardsInOrder?: boolean;
   /**
+   * False where events of different topics can reach a reader out of
+   * position order (on a Redis Cluster a publish takes its position before
+   * its topic's shard appends it): one position then cannot say how far a
+   * reader of several topics got, and its cursors name a position per topic
+   * (read-point.ts). True or absent elsewhere.
+   */
+  readonly positionsInOrder?: boolean;
+  /**
    * Reads retained events of the topics (a family wildcard reads every topic
    * of the family) after `after`, or from the oldest retained one when `after`
    * is null, up to `limit`, in position order.
@@ -78,8 +86,18 @@ export type LiveGap = { readonly since: number; readonly resumed: Promise<void> 
 
 export type Retention = { readonly count: number; readonly seconds: number };
 
-/** Where a read starts: after this position; `time` is when that event was published (for retention). */
-export type ReadFrom = Pick<CursorPosition, 'position' | 'time'>;
+/**
+ * Where a read starts: after `position`, except for the topics `topics`
+ * names, each after its own position there (see read-point.ts); `time` is
+ * when the newest event read so far was published (for retention).
+ */
+export type ReadFrom = CursorPoint;
+
+/** The position a read of the topic starts after. */
+export function afterIn(from: ReadFrom, topic: string): number {
+  const own = from.topics;
+  return own !== undefined && Object.hasOwn(own, topic) ? own[topic]! : from.position;
+}
 
 /** How long a topic's events are kept; a channel may keep its own. */
 export type RetentionOf = (topic: string) => Retention;

@@ -10,11 +10,20 @@
  * cached), because every event published gets one. `c2` cursors (base64url of
  * `c2|position|sequence|time|topic`), which earlier versions handed out, are
  * still read.
+ *
+ * Where one position cannot say how far a reader of several topics got (a
+ * Redis Cluster: see read-point.ts), its cursors name a base position and the
+ * topics read past it, each with its own:
+ * `c4.<base>.<time>[.<topic, base64url>.<position>]...`.
  */
 const VERSION = 'c3';
+const TOPICS_VERSION = 'c4';
 const LEGACY_VERSION = 'c2';
 const MAX_CURSOR_LENGTH = 512;
 const CURRENT = /^c3\.(\d{1,16})\.(\d{1,16})\.(\d{1,16})\.([A-Za-z0-9_-]+)$/;
+const PER_TOPIC = /^c4\.(\d{1,16})\.(\d{1,16})((?:\.[A-Za-z0-9_-]+\.\d{1,16})*)$/;
+/** A c4 cursor names at most MAX_CURSOR_TOPICS topics (read-point.ts); their names are bounded by the input limits. */
+const MAX_TOPICS_CURSOR_LENGTH = 16_384;
 
 export type CursorPosition = {
   readonly topic: string;
@@ -62,6 +71,39 @@ function checked(positionText: string | undefined, sequenceText: string | undefi
   const time = Number(timeText);
   if (!isCount(position) || !isCount(sequence) || !isCount(time) || topic === '') return undefined;
   return { topic, sequence, position, time };
+}
+
+/** The read point a cursor names: a position and time, and for a c4 cursor the topics read past the position. */
+export type CursorPoint = { readonly position: number; readonly time: number; readonly topics?: Readonly<Record<string, number>> | undefined };
+
+export function encodeTopicsCursor(base: number, time: number, topics: ReadonlyMap<string, number>): string {
+  let cursor = `${TOPICS_VERSION}.${base}.${time}`;
+  for (const [topic, position] of topics) cursor += `.${encodedTopic(topic)}.${position}`;
+  cursor.charCodeAt(0);
+  return cursor;
+}
+
+/** Any cursor Herald issues, as the point a read starts from; undefined when it is not one. */
+export function decodeCursorPoint(cursor: string): CursorPoint | undefined {
+  if (!cursor.startsWith(`${TOPICS_VERSION}.`)) {
+    const one = decodeCursor(cursor);
+    return one && { position: one.position, time: one.time };
+  }
+  if (cursor.length > MAX_TOPICS_CURSOR_LENGTH) return undefined;
+  const match = PER_TOPIC.exec(cursor);
+  if (!match) return undefined;
+  const base = Number(match[1]);
+  const time = Number(match[2]);
+  if (!isCount(base) || !isCount(time)) return undefined;
+  const topics: Record<string, number> = Object.create(null) as Record<string, number>;
+  const parts = match[3]!.split('.');
+  for (let i = 1; i < parts.length; i += 2) {
+    const topic = Buffer.from(parts[i]!, 'base64url').toString('utf8');
+    const position = Number(parts[i + 1]);
+    if (topic === '' || !isCount(position)) return undefined;
+    topics[topic] = position;
+  }
+  return parts.length > 1 ? { position: base, time, topics } : { position: base, time };
 }
 
 /** A cursor for a moment rather than an event: resuming from it gives what was published after it. */

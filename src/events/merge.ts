@@ -1,4 +1,4 @@
-import type { LogRead } from './bus.js';
+import { afterIn, type LogRead, type ReadFrom } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 
 /** Up to `count` events of one topic's log after position `after`. */
@@ -33,20 +33,23 @@ type Source = {
 };
 
 /**
- * Reads `limit` events of several topics after a position, in position order,
+ * Reads `limit` events of several topics after a position (each topic after
+ * its own where `from` names one), in position order,
  * at a cost of about `limit` entries however many topics there are: a k-way
  * merge by position over each topic's log, read a small page at a time. The
  * first page of every topic is read at once (about `limit / topics` entries
  * each); after that only a topic whose page ran out before `limit` events
  * were taken is read again, with a page twice as large as its last (at most
  * what is still needed), since its next event may come before every other
- * topic's. `strict`: a topic whose log dropped events after the position (or
- * after what was read of it) makes the read expired, as a cursor's must.
+ * topic's. From a cursor (`from` given), a topic whose log dropped events
+ * after the position (or after what was read of it) makes the read expired,
+ * as a cursor's must; without one the read starts at the oldest retained.
  */
-export async function mergeTopics(topics: readonly string[], after: number, strict: boolean, limit: number, readPages: ReadPages): Promise<LogRead> {
+export async function mergeTopics(topics: readonly string[], from: ReadFrom | null, limit: number, readPages: ReadPages): Promise<LogRead> {
   if (topics.length === 0) return { ok: true, events: [], hasMore: false };
+  const strict = from !== null;
   const first = Math.min(limit + 1, Math.max(MIN_FIRST_PAGE, Math.ceil((limit + 1) / topics.length)));
-  const sources: Source[] = topics.map((topic) => ({ topic, buffer: [], index: 0, last: after, more: true, pageSize: 0 }));
+  const sources: Source[] = topics.map((topic) => ({ topic, buffer: [], index: 0, last: from ? afterIn(from, topic) : 0, more: true, pageSize: 0 }));
 
   /** Reads the next page of each source given; false when the read showed events dropped under a strict reader. */
   const refill = async (needy: readonly Source[], sizeOf: (s: Source) => number): Promise<boolean> => {

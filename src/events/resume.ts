@@ -1,5 +1,6 @@
 import type { LogRead, ReadFrom } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
+import { ReadPoint } from './read-point.js';
 import type { EventStream } from './stream.js';
 
 /** Raised when events after a cursor are no longer retained. */
@@ -11,14 +12,17 @@ export class CursorExpiredError extends Error {
  * A subscription that resumes after a cursor: first the retained events after
  * it, read from the log page by page, then the live stream. The live stream is
  * opened before the log is read, so nothing published meanwhile is missed;
- * live events the log already gave are skipped by position, so nothing
- * arrives twice.
+ * live events the log already gave are skipped by their topic's position
+ * read, so nothing arrives twice. Per topic: where events of different
+ * topics can arrive out of position order, a live event may come after the
+ * log gave a later one of another topic.
  */
 export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
   #page: EventEnvelope[];
   #index = 0;
   #hasMore: boolean;
-  #last: ReadFrom;
+  /** How far the log was read, per topic. */
+  readonly #read: ReadPoint;
   #catchingUp = true;
 
   constructor(
@@ -31,15 +35,15 @@ export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
   ) {
     this.#page = first.events;
     this.#hasMore = first.hasMore;
-    this.#last = from;
+    this.#read = new ReadPoint(from);
   }
 
   async next(): Promise<IteratorResult<EventEnvelope>> {
     while (this.#catchingUp) {
       const event = this.#page[this.#index++];
       if (event) {
-        // The furthest position read: pages may come in another order than the log's (order: PRIORITY).
-        if (event.position > this.#last.position) this.#last = { position: event.position, time: Date.parse(event.timestamp) };
+        // Pages may come in another order than the log's (order: PRIORITY): the point keeps the furthest.
+        this.#read.advance(event.topic, event.position, Date.parse(event.timestamp));
         if (this.keep(event)) return { value: event, done: false };
         continue;
       }
@@ -48,7 +52,7 @@ export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
         this.#page = [];
         break;
       }
-      const page = await this.readPage(this.#last);
+      const page = await this.readPage(this.#read.from());
       if (!page.ok) {
         this.live.end();
         throw new CursorExpiredError('events after the cursor are no longer retained');
@@ -59,7 +63,7 @@ export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
     }
     for (;;) {
       const result = await this.live.next();
-      if (result.done || result.value.position > this.#last.position) return result;
+      if (result.done || result.value.position > this.#read.after(result.value.topic)) return result;
     }
   }
 
