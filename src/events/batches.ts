@@ -46,6 +46,7 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
       onOverflow: () => {},
       // Its members are the subscriptions that count.
       internal: true,
+      perTopicCursors: true,
     });
     const group: Group = { members, ready };
     void ready.then(

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import { trackGaps, type HubTopic } from './gaps.js';
+import { ReadPoint, SharedStamp, spansTopics } from './read-point.js';
 import { EventStream, type OverflowPolicy } from './stream.js';
 import { familyOf, isLocalTopic } from './topics.js';
 
@@ -46,19 +47,34 @@ export type StreamOptions = {
   readonly overflow?: OverflowPolicy | undefined;
   /** A stream the server keeps for itself (a push worker's): not a client's subscription, so not counted. */
   readonly internal?: boolean | undefined;
+  /**
+   * Gives each event the cursor of what the stream was handed, per topic,
+   * where one position cannot say it (EventBus.positionsInOrder false) and
+   * the stream follows several topics: a client's subscription from now on.
+   */
+  readonly perTopicCursors?: boolean | undefined;
 };
 
 type Topic = HubTopic;
 
 /** A stream of the hub: it keeps its topics, so that one callback can let every stream leave them. */
 class HubStream extends EventStream {
+  /** Stamps per-topic cursors (see StreamOptions.perTopicCursors). */
+  stamps: SharedStamp | undefined;
+
   constructor(
     readonly topicNames: readonly string[],
     ...rest: ConstructorParameters<typeof EventStream>
   ) {
     super(...rest);
   }
+
+  override push(event: EventEnvelope): void {
+    super.push(this.stamps ? this.stamps.stamp(event) : event);
+  }
 }
+
+const stampKey = (names: readonly string[]) => [...names].sort().join('\n');
 
 const isWildcard = (topic: string) => topic.endsWith(':*') && familyOf(topic) !== undefined;
 
@@ -66,6 +82,8 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
   const topics = new Map<string, Topic>();
   const streams = new Set<EventStream>();
   const internal = new Set<EventStream>();
+  /** Stamps of streams with per-topic cursors, by their topics. */
+  const stamps = new Map<string, SharedStamp>();
   const gaps = bus.onLiveGap ? trackGaps(bus as EventBus & Required<Pick<EventBus, 'onLiveGap'>>, topics, log) : undefined;
 
   /** Resolves once the topic's bus subscription is in place (or was dropped because nobody wants it any more). */
@@ -149,7 +167,27 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
   const ended = (stream: EventStream) => {
     streams.delete(stream);
     internal.delete(stream);
-    for (const name of (stream as HubStream).topicNames) leave(name, stream);
+    const { topicNames, stamps: own } = stream as HubStream;
+    for (const name of topicNames) leave(name, stream);
+    if (own && --own.users === 0) {
+      const key = stampKey(topicNames);
+      if (stamps.get(key) === own) stamps.delete(key);
+    }
+  };
+
+  /**
+   * The stamp shared by streams of these topics, made on first use from the
+   * bus head: read before the stream joins its topics, so that every event
+   * the stream is handed comes after it.
+   */
+  const stampOf = async (names: readonly string[]): Promise<SharedStamp> => {
+    const key = stampKey(names);
+    const existing = stamps.get(key);
+    if (existing) return existing;
+    const head = await bus.head();
+    let made = stamps.get(key);
+    if (!made) stamps.set(key, (made = new SharedStamp(new ReadPoint({ position: head, time: Date.now() }))));
+    return made;
   };
 
   return {
@@ -160,7 +198,12 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         if (!bus.isReady()) throw new BackendUnavailableError('the event bus is reconnecting');
         await gaps.settled();
       }
+      const stamp = options.perTopicCursors && bus.positionsInOrder === false && spansTopics(unique) ? await stampOf(unique) : undefined;
       const stream = new HubStream(unique, options.maxQueued, options.onOverflow, options.accept, ended, options.overflow);
+      if (stamp) {
+        stamp.users++;
+        stream.stamps = stamp;
+      }
       const created: Topic[] = [];
       const joined = unique.map((name) => join(name, stream, created));
       goLive(created);

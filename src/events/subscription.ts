@@ -1,9 +1,10 @@
 import { badInput, HeraldError } from '../errors.js';
 import type { EventBus, LogRead, ReadFrom } from './bus.js';
 import { PRIORITY_RANK } from './priority.js';
-import { decodeCursor } from './cursor.js';
+import { decodeCursorPoint } from './cursor.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
+import { ReadPoint, spansTopics, stampCursors } from './read-point.js';
 import { CursorExpiredError, ResumedStream } from './resume.js';
 import type { OverflowPolicy } from './stream.js';
 import { batchesOf, type Batch, type BatchOptions, type createBatcher } from './batches.js';
@@ -73,6 +74,8 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     maxQueued: deps.maxQueued,
     accept,
     overflow: request.overflow,
+    // A resumed stream stamps its own (below): its catch-up is its alone.
+    perTopicCursors: !from,
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
       if (request.overflow === 'shed') consumer?.countDropped(dropped.length);
@@ -90,7 +93,8 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     live.end();
     throw cursorExpired();
   }
-  return withCursorErrors(new ResumedStream(live, first, from, read, accept));
+  const resumed = withCursorErrors(new ResumedStream(live, first, from, read, accept));
+  return deps.bus.positionsInOrder === false && spansTopics(request.topics) ? stampCursors(resumed, new ReadPoint(from)) : resumed;
 }
 
 /**
@@ -126,16 +130,15 @@ const notExpired = (() => {
 function byPriority(read: (after: ReadFrom) => Promise<LogRead>) {
   return async (after: ReadFrom): Promise<LogRead> => {
     const events: EventEnvelope[] = [];
-    let from = after;
+    const point = new ReadPoint(after);
     let hasMore = true;
     while (hasMore && events.length < PRIORITY_CHUNK) {
-      const page = await read(from);
+      const page = await read(point.from());
       if (!page.ok) return page;
       events.push(...page.events);
       hasMore = page.hasMore;
-      const last = page.events.at(-1);
-      if (!last) break;
-      from = { position: last.position, time: Date.parse(last.timestamp) };
+      if (page.events.length === 0) break;
+      for (const e of page.events) point.advance(e.topic, e.position, Date.parse(e.timestamp));
     }
     events.sort((a, b) => PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] || a.position - b.position);
     return { ok: true, events, hasMore };
@@ -143,9 +146,9 @@ function byPriority(read: (after: ReadFrom) => Promise<LogRead>) {
 }
 
 export function readFrom(cursor: string): ReadFrom {
-  const decoded = decodeCursor(cursor);
+  const decoded = decodeCursorPoint(cursor);
   if (!decoded) throw badInput('after', 'is not a cursor Herald issued');
-  return { position: decoded.position, time: decoded.time };
+  return decoded;
 }
 
 export const cursorExpired = () =>

@@ -2,7 +2,8 @@ import { derivedId } from '../ids.js';
 import type { EventBus, ReadFrom } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { Hub } from '../events/hub.js';
-import type { SharedLogReader } from '../events/shared-reader.js';
+import { pastEvent, spansTopics } from '../events/read-point.js';
+import type { SharedLogReader, TopicsReader } from '../events/shared-reader.js';
 import type { EventStream } from '../events/stream.js';
 import { Topics } from '../events/topics.js';
 import type { Logger } from '../log.js';
@@ -105,8 +106,11 @@ function bodyOf(event: EventEnvelope): string {
 export function startWorker(registration: CliRegistration, deps: WorkerDeps, lead: Lead, logs: SharedLogReader): { stop(): Promise<void> } {
   const { bus, hub, store, settings, log } = deps;
   const topics = registration.repositories.includes('*') ? [Topics.wildcard('repo')] : registration.repositories.map(Topics.repo);
+  // Where one position cannot say how far a worker got (read-point.ts), its cursor names one per topic,
+  // and it reads the log itself: the shared window is cut by position.
+  const perTopic = bus.positionsInOrder === false && spansTopics(topics);
   // Workers of the same topics read the log once between them (shared-reader.ts).
-  const reader = logs.open(topics);
+  const reader: TopicsReader = perTopic ? { read: (after, limit) => bus.read(topics, after, limit), close() {} } : logs.open(topics);
   const endpoint = endpointConnection(registration.callbackUrl, settings.urlPolicy, { timeoutMs: settings.timeoutMs });
   let running = true;
   const idle = () => {};
@@ -232,7 +236,7 @@ export function startWorker(registration: CliRegistration, deps: WorkerDeps, lea
   /** Delivers the event or gives it up, and returns the cursor past it; undefined when the worker stopped first. */
   async function deliver(event: EventEnvelope, behind: number): Promise<ReadFrom | undefined> {
     const body = bodyOf(event);
-    const cursor: ReadFrom = { position: event.position, time: Date.parse(event.timestamp) };
+    const cursor = pastEvent(from, event, perTopic);
     const id = deliveryId(registration.id, event);
     // The first event after a start may be the one an earlier worker (here or on the instance this one took over from) was on.
     const earlier = resuming ? await store.delivery(registration.id, id) : null;
