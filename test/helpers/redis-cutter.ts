@@ -8,17 +8,24 @@ import { until } from './wait.js';
  * connection before its reply comes back (it ran; the client cannot know),
  * `before` drops it without passing the command on (it did not run). The
  * command is the first one sent after arming whose bytes hold `marker`.
+ * `hold` keeps such a command (and what its connection sends after it) from
+ * Redis until released: a client slow to send it.
  */
 export type RedisCutter = {
   readonly url: string;
   arm(marker: string, when: 'before' | 'after'): Promise<void>;
+  hold(marker: string): Held;
   close(): Promise<void>;
 };
+
+/** A command held back: `caught` resolves once it was sent; `release` passes it on (or disarms). */
+export type Held = { readonly caught: Promise<void>; release(): void };
 
 export async function startRedisCutter(target: string): Promise<RedisCutter> {
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
   let armed: { marker: string; when: 'before' | 'after'; cut: () => void } | undefined;
+  let holding: { marker: string; caught: () => void; onRelease: Set<() => void>; released: boolean } | undefined;
 
   const server = createServer((client) => {
     const redis = connect(Number(upstream.port), upstream.hostname);
@@ -29,6 +36,7 @@ export async function startRedisCutter(target: string): Promise<RedisCutter> {
     }
     let cutting = false;
     let swallow: (() => void) | undefined;
+    let held: Buffer[] | undefined;
     const cut = () => {
       cutting = true;
       client.destroy();
@@ -36,6 +44,21 @@ export async function startRedisCutter(target: string): Promise<RedisCutter> {
     };
     client.on('data', (chunk: Buffer) => {
       if (cutting) return;
+      if (held) {
+        held.push(chunk);
+        return;
+      }
+      const hold = holding;
+      if (hold && !hold.released && chunk.includes(hold.marker)) {
+        holding = undefined;
+        const kept = (held = [chunk]);
+        hold.onRelease.add(() => {
+          held = undefined;
+          for (const c of kept) redis.write(c);
+        });
+        hold.caught();
+        return;
+      }
       const trap = armed;
       if (trap && chunk.includes(trap.marker)) {
         armed = undefined;
@@ -66,6 +89,19 @@ export async function startRedisCutter(target: string): Promise<RedisCutter> {
   return {
     url: `redis://127.0.0.1:${port}`,
     arm: (marker, when) => new Promise<void>((resolve) => (armed = { marker, when, cut: resolve })),
+    hold(marker) {
+      let caught!: () => void;
+      const trap = { marker, caught: () => caught(), onRelease: new Set<() => void>(), released: false };
+      holding = trap;
+      return {
+        caught: new Promise<void>((resolve) => (caught = resolve)),
+        release() {
+          trap.released = true;
+          if (holding === trap) holding = undefined;
+          for (const pass of trap.onRelease) pass();
+        },
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -80,7 +116,9 @@ export async function startRedisCutter(target: string): Promise<RedisCutter> {
  * reach every node through its cutter. `arm` arms them all; the command goes
  * to one node, whose cutter cuts it.
  */
-export async function cutClusterNodes(ports: readonly number[]): Promise<{ readonly seeds: Array<{ host: string; port: number }>; arm(marker: string, when: 'before' | 'after'): Promise<void>; close(): Promise<void> }> {
+export async function cutClusterNodes(
+  ports: readonly number[],
+): Promise<{ readonly seeds: Array<{ host: string; port: number }>; arm(marker: string, when: 'before' | 'after'): Promise<void>; hold(marker: string): Held; close(): Promise<void> }> {
   const cutters = await Promise.all(ports.map((port) => startRedisCutter(`redis://127.0.0.1:${port}`)));
   const relayPort = (cutter: RedisCutter) => Number(new URL(cutter.url).port);
   await Promise.all(
@@ -118,6 +156,10 @@ export async function cutClusterNodes(ports: readonly number[]): Promise<{ reado
   return {
     seeds: cutters.map((cutter) => ({ host: '127.0.0.1', port: relayPort(cutter) })),
     arm: (marker, when) => Promise.race(cutters.map((cutter) => cutter.arm(marker, when))),
+    hold(marker) {
+      const holds = cutters.map((cutter) => cutter.hold(marker));
+      return { caught: Promise.race(holds.map((h) => h.caught)), release: () => holds.forEach((h) => h.release()) };
+    },
     close: async () => void (await Promise.all(cutters.map((cutter) => cutter.close()))),
   };
 }

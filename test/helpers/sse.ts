@@ -10,6 +10,8 @@ export type SseSubscription = {
   readonly status: number;
   readonly headers: Headers;
   waitForCount(count: number): Promise<SseSubscription['values']>;
+  /** Resolves once what arrived satisfies `ok`. */
+  waitFor(ok: (arrived: Readonly<SseSubscription['values']>) => boolean, what?: string): Promise<SseSubscription['values']>;
   /** Resolves when the server ends the stream. */
   readonly ended: Promise<void>;
   /** Ends the stream from the client's side. */
@@ -61,5 +63,6 @@ export async function openSse(url: string, query: string, variables: Record<stri
     ended,
     close: () => abort.abort(),
     waitForCount: received.waitForCount,
+    waitFor: received.waitFor,
   };
 }
