@@ -1,6 +1,7 @@
 import { BoundedStream } from './bounded-stream.js';
 import type { EventEnvelope } from './envelope.js';
 import type { Hub } from './hub.js';
+import { spansTopics } from './read-point.js';
 import type { EventStream } from './stream.js';
 
 /** How events are gathered into frames: at most `maxBatch`, waiting at most `maxDelayMs` after the first. */
@@ -46,7 +47,7 @@ export function createBatcher(hub: Hub, options: { readonly maxQueuedBatches: nu
       onOverflow: () => {},
       // Its members are the subscriptions that count.
       internal: true,
-      perTopicCursors: true,
+      perTopicCursors: spansTopics(topics),
     });
     const group: Group = { members, ready };
     void ready.then(

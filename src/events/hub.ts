@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import { trackGaps, type HubTopic } from './gaps.js';
-import { ReadPoint, SharedStamp, spansTopics } from './read-point.js';
+import { ReadPoint, SharedStamp } from './read-point.js';
 import { EventStream, type OverflowPolicy } from './stream.js';
 import { familyOf, isLocalTopic } from './topics.js';
 
@@ -48,9 +48,10 @@ export type StreamOptions = {
   /** A stream the server keeps for itself (a push worker's): not a client's subscription, so not counted. */
   readonly internal?: boolean | undefined;
   /**
-   * Gives each event the cursor of what the stream was handed, per topic,
-   * where one position cannot say it (EventBus.positionsInOrder false) and
-   * the stream follows several topics: a client's subscription from now on.
+   * The stream reads several topics (its caller's, not those it only follows
+   * for presence): where one position cannot say how far it got
+   * (EventBus.positionsInOrder false), each event gets the cursor of what the
+   * stream was handed, per topic.
    */
   readonly perTopicCursors?: boolean | undefined;
 };
@@ -198,7 +199,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         if (!bus.isReady()) throw new BackendUnavailableError('the event bus is reconnecting');
         await gaps.settled();
       }
-      const stamp = options.perTopicCursors && bus.positionsInOrder === false && spansTopics(unique) ? await stampOf(unique) : undefined;
+      const stamp = options.perTopicCursors && bus.positionsInOrder === false ? await stampOf(unique) : undefined;
       const stream = new HubStream(unique, options.maxQueued, options.onOverflow, options.accept, ended, options.overflow);
       if (stamp) {
         stamp.users++;

@@ -75,7 +75,7 @@ export async function openStream(deps: Subscriptions, request: StreamRequest, co
     accept,
     overflow: request.overflow,
     // A resumed stream stamps its own (below): its catch-up is its alone.
-    perTopicCursors: !from,
+    perTopicCursors: !from && spansTopics(request.topics),
     onOverflow: (dropped) => {
       for (const event of dropped) deps.onDropped(event.topic, 1);
       if (request.overflow === 'shed') consumer?.countDropped(dropped.length);

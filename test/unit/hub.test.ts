@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventBus, LiveGap } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import type { EventDraft, EventEnvelope } from '../../src/events/envelope.js';
+import { decodeCursorPoint } from '../../src/events/cursor.js';
 import { createHub } from '../../src/events/hub.js';
 import { Topics } from '../../src/events/topics.js';
 
@@ -208,5 +209,33 @@ describe('hub on a bus that can miss live events', () => {
     expect(live()).toEqual([]);
     expect(hub.listeners('repo:')).toEqual(new Map());
     expect(hub.streamCount()).toBe(0);
+  });
+});
+
+describe('hub cursors per topic', () => {
+  // A bus whose topics' events may pass each other (as on a Redis Cluster): the hub then stamps per-topic cursors.
+  const unordered = (): EventBus => ({ ...createMemoryBus(), positionsInOrder: false });
+  const next = async (stream: AsyncIterator<EventEnvelope>) => (await stream.next()).value as EventEnvelope;
+
+  it('stamps each event once for the fresh streams of the same topics, and leaves streams of one topic alone', async () => {
+    const bus = unordered();
+    const hub = createHub(bus);
+    const open = (topics: string[], perTopicCursors = true) => hub.open(topics, { maxQueued: 10, onOverflow: never, perTopicCursors });
+    await bus.publish(draft('repo:a', 0));
+    const [s1, s2, single] = [await open(['repo:a', 'repo:b']), await open(['repo:b', 'repo:a']), await open(['repo:a'], false)];
+    const a = await bus.publish(draft('repo:a', 1));
+    const b = await bus.publish(draft('repo:b', 2));
+    const [a1, a2, plain] = [await next(s1), await next(s2), await next(single)];
+    expect(a1).toBe(a2);
+    expect(plain).toBe(a);
+    expect(decodeCursorPoint(a1.cursor)).toEqual({ position: 1, time: Date.parse(a.timestamp), topics: { 'repo:a': a.position } });
+    // A stream that joins later shares the point: what it names per topic is what the hub handed on.
+    const late = await open(['repo:a', 'repo:b']);
+    const c = await bus.publish(draft('repo:a', 3));
+    const [b1, c1, cLate] = [await next(s1), await next(s1), await next(late)];
+    expect(cLate).toBe(c1);
+    expect(decodeCursorPoint(b1.cursor)!.topics).toEqual({ 'repo:a': a.position, 'repo:b': b.position });
+    expect(decodeCursorPoint(c1.cursor)!.topics).toEqual({ 'repo:a': c.position, 'repo:b': b.position });
+    await hub.close();
   });
 });
