@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { mb, now, r1, Samples, type Summary } from './client.js';
-import { gql, parseOptions, runBench } from './common.js';
+import { benchOptions, gql, runBench } from './common.js';
 import { CLK_TCK, cpuBetween, cpuSnapshot, procMemory, sleep, startRedisServer, startServer, type RedisProcess, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -348,11 +348,9 @@ async function idleMemory(options: Options, deflate: boolean): Promise<IdleRow> 
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<number> {
-  const options = parseOptions(DEFAULTS, process.argv.slice(2));
-  if (options.help) {
-    console.log(`npm run bench:channels -- [options]\n${Object.entries(DEFAULTS).map(([k, v]) => `  --${k} (${String(v)})`).join('\n')}`);
-    return 0;
-  }
+  const parsed = benchOptions('channels.ts', DEFAULTS, process.argv.slice(2));
+  if ('exit' in parsed) return parsed.exit;
+  const { options } = parsed;
   const wanted = new Set(options.scenario === 'all' ? ['ingest', 'packets', 'deflate'] : options.scenario.split(','));
   console.log(`channels bench (${options.redis ? 'Redis' : 'embedded'} mode, CLK_TCK ${CLK_TCK})`);
   if (wanted.has('ingest')) {

@@ -31,7 +31,7 @@
  */
 import { WebSocket } from 'ws';
 import { closeAll, mb, now, openAll, r1, Samples, Subscriber, SUBSCRIPTION, Tally, type Summary } from './client.js';
-import { gql, parseOptions, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
+import { benchOptions, gql, runBench, scrapeMetrics, waitForQuiet, type LoadWait } from './common.js';
 import { Inspector } from './inspector.js';
 import { freePort, procCpuMs, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
@@ -430,12 +430,11 @@ const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MIS
 const signed = (n: number | null) => (n === null ? 'n/a' : `${n >= 0 ? '+' : ''}${n}`);
 
 async function main(): Promise<number> {
-  const o = parseOptions(DEFAULTS, process.argv.slice(2));
-  if (o.help) {
-    console.log(`usage: npx tsx test/bench/churn.ts ${Object.entries(DEFAULTS).filter(([k]) => k !== 'help').map(([k, v]) => `[--${k} ${JSON.stringify(v)}]`).join(' ')}`);
-    return 0;
-  }
-  if (o.conns < 1 || o.conns + o.concurrency >= 10_000) throw new Error('--conns + --concurrency must stay below WS_MAX_CONNECTIONS (10000), which this benchmark does not raise');
+  const parsed = benchOptions('churn.ts', DEFAULTS, process.argv.slice(2), (o) => {
+    if (o.conns < 1 || o.conns + o.concurrency >= 10_000) throw new Error('--conns + --concurrency must stay below WS_MAX_CONNECTIONS (10000), which this benchmark does not raise');
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.options;
   const report = await run(o);
   console.log(`\n${table(report)}`);
   console.log(JSON.stringify({ bench: 'churn', ...report }));

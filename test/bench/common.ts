@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { killAllServers, sleep } from './server.js';
 
 /**
  * Small pieces every benchmark shares: the machine's load, GraphQL and
- * /metrics over HTTP, a strict option parser and the bounded run.
+ * /metrics over HTTP, options and usage, and the bounded run.
  */
 
 /** The 1-, 5- and 15-minute load averages, or null when /proc/loadavg is unreadable. */
@@ -88,30 +89,61 @@ export const median = (values: readonly number[]): number => {
   return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 };
 
-/** `--key value` / `--key=value` / `--flag` options against a table of defaults (numbers, strings, booleans). */
-export function parseOptions<T extends Record<string, number | string | boolean>>(defaults: T, argv: readonly string[]): T {
-  const options: Record<string, number | string | boolean> = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!(key in defaults)) throw new Error(`unknown option --${key} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
-    const fallback = defaults[key];
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (typeof fallback === 'boolean') {
-      options[key] = value === undefined ? true : value !== 'false' && value !== '0';
-      continue;
-    }
-    if (value === undefined) value = argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof fallback === 'number') {
+type Defaults = Record<string, number | string | boolean>;
+
+/**
+ * `--key value` / `--key=value` / `--flag` / `--flag=false` options against
+ * a table of defaults (numbers, strings, booleans), parsed by node:util's
+ * parseArgs: an unknown option or a missing value is an error.
+ */
+export function parseOptions<T extends Defaults>(defaults: T, argv: readonly string[]): T {
+  // parseArgs takes no value for a flag: `--flag=false` (or `=0`) is turned into its absence here.
+  const off = new Set<string>();
+  const args = argv.filter((arg) => {
+    const flag = /^--([^=]+)=(false|0|true|1)$/.exec(arg);
+    if (!flag || typeof defaults[flag[1]!] !== 'boolean') return true;
+    if (flag[2] === 'false' || flag[2] === '0') off.add(flag[1]!);
+    else return true;
+    return false;
+  }).map((arg) => arg.replace(/^(--[^=]+)=(true|1)$/, (whole, name: string) => (typeof defaults[name.slice(2)] === 'boolean' ? name : whole)));
+  const { values } = parseArgs({
+    args,
+    options: Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, { type: typeof value === 'boolean' ? 'boolean' : 'string' }] as const)),
+  });
+  const options: Defaults = { ...defaults };
+  for (const key of off) options[key] = false;
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof defaults[key] !== 'number') options[key] = value as string | boolean;
+    else {
       const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key}: not a non-negative number: ${value}`);
+      if (value === '' || !Number.isFinite(n) || n < 0) throw new Error(`--${key}: not a non-negative number: ${String(value)}`);
       options[key] = n;
-    } else options[key] = value;
+    }
   }
   return options as T;
+}
+
+/**
+ * A bench script's options, or the exit code when it should not run: 0
+ * after printing the usage for --help (when the defaults have `help`), 64
+ * after printing what is wrong and the usage. `check` throws for values
+ * that parse but make no sense together.
+ */
+export function benchOptions<T extends Defaults>(script: string, defaults: T, argv: readonly string[], check: (options: T) => void = () => {}): { options: T } | { exit: number } {
+  const usage = [`usage: npx tsx test/bench/${script} [options]   (defaults shown)`, ...Object.entries(defaults).filter(([k]) => k !== 'help').map(([k, v]) => `  --${k.padEnd(18)} ${JSON.stringify(v)}`)].join('\n');
+  let options: T;
+  try {
+    options = parseOptions(defaults, argv);
+    check(options);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    return { exit: 64 };
+  }
+  if (options['help'] === true) {
+    console.log(usage);
+    return { exit: 0 };
+  }
+  return { options };
 }
 
 /** `KEY=VALUE,KEY=VALUE` from an --env option. */

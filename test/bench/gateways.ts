@@ -41,7 +41,7 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { WebSocket } from 'ws';
 import { mb, now, r1, r3, Samples, type Summary } from './client.js';
-import { loadAverages, parseEnv, parseOptions, runBench } from './common.js';
+import { benchOptions, loadAverages, parseEnv, runBench } from './common.js';
 import { CLK_TCK, cpuBetween, cpuSnapshot, procMemory, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -69,19 +69,13 @@ const DEFAULTS = {
 };
 type Options = typeof DEFAULTS;
 
-function parseArgs(argv: readonly string[]): Options {
-  const o = parseOptions(DEFAULTS, argv);
+/** Values that parse but make no sense. */
+function check(o: Options): void {
   if (!Number.isInteger(o.gateways) || o.gateways < 1) throw new Error('--gateways must be a positive integer');
   if (o.rate <= 0 || o.duration <= 0) throw new Error('--rate and --duration must be positive');
   if (!(o.fraction > 0 && o.fraction <= 1)) throw new Error('--fraction must be in (0, 1]');
   if (o.concurrency < 1 || o['conn-concurrency'] < 1 || o['register-batch'] < 1) throw new Error('concurrency options must be at least 1');
-  return o;
 }
-
-const USAGE = `usage: npx tsx test/bench/gateways.ts [options]
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k}${typeof v === 'boolean' ? '' : ` <${v}>`}`)
-  .join('\n')}`;
 
 // ------------------------------------------------------------------ small utilities
 
@@ -731,18 +725,9 @@ async function publishOpenLoop(publisher: Publisher, prefix: 'm' | 'w', plan: re
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const report = await run(options);
+  const parsed = benchOptions('gateways.ts', DEFAULTS, process.argv.slice(2), check);
+  if ('exit' in parsed) return parsed.exit;
+  const report = await run(parsed.options);
   printTable(report);
   console.log(JSON.stringify({ bench: 'gateways', ...report }));
   const ok =

@@ -66,7 +66,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
 import type { Task } from '../../src/tasks/model.js';
 import { now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { gql, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
+import { benchOptions, gql, median, runBench, waitForQuiet, type LoadWait } from './common.js';
 import { procCpuMs, sleep, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -628,12 +628,11 @@ function table(r: Report): string {
 }
 
 async function main(): Promise<number> {
-  const o = parseOptions(DEFAULTS, process.argv.slice(2));
-  if (o.help) {
-    console.log(`usage: npx tsx test/bench/log.ts ${Object.entries(DEFAULTS).filter(([k]) => k !== 'help').map(([k, v]) => `[--${k} ${JSON.stringify(v)}]`).join(' ')}`);
-    return 0;
-  }
-  if (o.rounds < 1 || o.events < 2 || o.missed < 1 || o.rate < 1 || o.duration <= 0) throw new Error('--rounds, --events, --missed, --rate and --duration must be positive');
+  const parsed = benchOptions('log.ts', DEFAULTS, process.argv.slice(2), (o) => {
+    if (o.rounds < 1 || o.events < 2 || o.missed < 1 || o.rate < 1 || o.duration <= 0) throw new Error('--rounds, --events, --missed, --rate and --duration must be positive');
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.options;
   const report = await run(o);
   console.log(`\n${table(report)}`);
   console.log(JSON.stringify({ bench: 'log', ...report }));

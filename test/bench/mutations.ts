@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Publisher, now, r3 } from './client.js';
-import { gql, median, parseOptions, runBench, waitForQuiet } from './common.js';
+import { benchOptions, gql, median, runBench, waitForQuiet } from './common.js';
 import { procCpuMs, startRedisServer, startServer, type RedisProcess, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -139,11 +139,9 @@ async function measure(target: Target, path: Path, o: Options): Promise<number> 
 }
 
 async function main(): Promise<number> {
-  const o = parseOptions(DEFAULTS, process.argv.slice(2));
-  if (o.help) {
-    console.log('npx tsx test/bench/mutations.ts', Object.entries(DEFAULTS).map(([k, v]) => `[--${k} ${v}]`).join(' '));
-    return 0;
-  }
+  const parsed = benchOptions('mutations.ts', DEFAULTS, process.argv.slice(2));
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.options;
   const rules = join(mkdtempSync(join(tmpdir(), 'herald-bench-')), 'rules.yaml');
   writeFileSync(rules, 'Mutation.*: { max: 100000, windowSeconds: 60 }\nSubscription.*: { max: 100000, windowSeconds: 60 }\n');
   let redis: RedisProcess | null = null;

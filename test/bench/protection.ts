@@ -28,7 +28,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { now, Publisher, r1, r3 } from './client.js';
-import { gql, median, parseOptions, runBench, waitForQuiet, type LoadWait } from './common.js';
+import { benchOptions, gql, median, runBench, waitForQuiet, type LoadWait } from './common.js';
 import { procCpuMs, startRedisServer, startServer, type ServerProcess } from './server.js';
 
 const DEFAULTS = {
@@ -162,11 +162,9 @@ function lowerBound(sorted: readonly number[], value: number): number {
 }
 
 async function main(): Promise<number> {
-  const o = parseOptions(DEFAULTS, process.argv.slice(2));
-  if (o.help) {
-    console.log(`options (defaults): ${JSON.stringify(DEFAULTS)}`);
-    return 0;
-  }
+  const parsed = benchOptions('protection.ts', DEFAULTS, process.argv.slice(2));
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.options;
   const redis = await startRedisServer();
   const file = join(mkdtempSync(join(tmpdir(), 'herald-bench-')), 'limits.json');
   // Far above the load: every call is checked, none refused.

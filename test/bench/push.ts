@@ -49,7 +49,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { verify } from '../../src/push/signature.js';
 import { mb, now, Publisher, r1, r3, Samples, type Summary } from './client.js';
-import { parseEnv, parseOptions, runBench } from './common.js';
+import { benchOptions, parseEnv, runBench } from './common.js';
 import { CLK_TCK, cpuBetween, cpuSnapshot, startRedisServer, procMemory, sleep, startServer, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -77,11 +77,13 @@ const DEFAULTS = {
 };
 type Options = { -readonly [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] };
 
-function parseArgs(argv: readonly string[]): Options {
-  const options = parseOptions(DEFAULTS, argv);
+/** Values that parse but make no sense. */
+function check(options: Options): void {
   if (options.endpoints < 1 || options.rate <= 0 || options.duration <= 0) throw new Error('--endpoints, --rate and --duration must be positive');
   if (options.fail >= 1) throw new Error('--fail must be below 1');
-  return options;
+  parseEnv(options.env);
+  const runs = options.runs.split(',').map((s) => s.trim()).filter(Boolean);
+  if (runs.length === 0 || runs.some((r) => r !== 'a' && r !== 'b')) throw new Error(`--runs: expected a, b or a,b; got ${options.runs}`);
 }
 
 const TARGET_P99_MS = 100;
@@ -650,34 +652,14 @@ function compactSeconds(values: ReadonlyArray<number | null>): string {
   return out.join(' ');
 }
 
-function usage(): string {
-  const lines = Object.entries(DEFAULTS)
-    .filter(([k]) => k !== 'help')
-    .map(([k, v]) => `  --${k.padEnd(16)} ${JSON.stringify(v)}`);
-  return ['usage: npx tsx test/bench/push.ts [options]   (defaults shown)', ...lines].join('\n');
-}
-
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<number> {
-  let options: Options;
-  let env: Record<string, string>;
-  try {
-    options = parseArgs(process.argv.slice(2));
-    env = parseEnv(options.env);
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${usage()}`);
-    return 64;
-  }
-  if (options.help) {
-    console.log(usage());
-    return 0;
-  }
+  const parsed = benchOptions('push.ts', DEFAULTS, process.argv.slice(2), check);
+  if ('exit' in parsed) return parsed.exit;
+  const { options } = parsed;
+  const env = parseEnv(options.env);
   const runs = options.runs.split(',').map((s) => s.trim()).filter(Boolean);
-  if (runs.length === 0 || runs.some((r) => r !== 'a' && r !== 'b')) {
-    console.error(`--runs: expected a, b or a,b; got ${options.runs}`);
-    return 64;
-  }
   const nodeArgs = options['node-args'].split(/\s+/).filter(Boolean);
   console.log(
     `herald push bench on ${process.version}, CLK_TCK ${CLK_TCK}, load tool pid ${process.pid}: ${options.endpoints} endpoints x ${options.rate} events/s x ${options.duration} s, ` +

@@ -33,7 +33,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { closeAll, mb, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
-import { parseEnv, parseOptions, runBench } from './common.js';
+import { benchOptions, parseEnv, runBench } from './common.js';
 import { CLK_TCK, cpuBetween, cpuSnapshot, procMemory, sleep, startServer, type CpuSnapshot, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -481,25 +481,10 @@ function summaryTable(results: readonly Result[]): string {
 
 // ------------------------------------------------------------------ main
 
-function usage(): string {
-  const lines = Object.entries(DEFAULTS)
-    .filter(([k]) => k !== 'help')
-    .map(([k, v]) => `  --${k.padEnd(17)} ${JSON.stringify(v)}`);
-  return ['usage: npm run bench -- [options]   (defaults shown)', ...lines].join('\n');
-}
-
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(DEFAULTS, process.argv.slice(2));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${usage()}`);
-    return 64;
-  }
-  if (options.help) {
-    console.log(usage());
-    return 0;
-  }
+  const parsed = benchOptions('run.ts', DEFAULTS, process.argv.slice(2));
+  if ('exit' in parsed) return parsed.exit;
+  const { options } = parsed;
   const wanted = options.scenario === 'all' ? [...SCENARIOS] : options.scenario.split(',').map((s) => s.trim());
   const unknown = wanted.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0 || wanted.length === 0) {

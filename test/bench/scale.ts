@@ -41,7 +41,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAll, now, openAll, Publisher, r1, Samples, Subscriber, Tally, type Summary } from './client.js';
-import { gql, loadAverages, parseEnv, parseOptions, runBench, waitForQuiet } from './common.js';
+import { benchOptions, gql, loadAverages, parseEnv, runBench, waitForQuiet } from './common.js';
 import { machineBusyMs, procCpuMs, sleep, startRedisServer, startServer, type RedisProcess, type ServerProcess } from './server.js';
 
 // ------------------------------------------------------------------ options
@@ -70,17 +70,11 @@ const DEFAULTS = {
 };
 type Options = typeof DEFAULTS;
 
-const USAGE = `usage: npx tsx test/bench/scale.ts [options]
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k}${typeof v === 'boolean' ? '' : ` <${v}>`}`)
-  .join('\n')}`;
-
-function parseArgs(argv: readonly string[]): Options {
-  const o = parseOptions(DEFAULTS, argv);
+/** Values that parse but make no sense. */
+function check(o: Options): void {
   if (!TOPOLOGIES[o.topology]) throw new Error(`--topology must be one of ${Object.keys(TOPOLOGIES).join(', ')}`);
   if (instanceCounts(o).length === 0) throw new Error('--instances: a comma-separated list of positive integers');
   if (o.subs < 1 || o.repos < 1 || o.rate <= 0 || o.duration <= 0) throw new Error('--subs, --repos, --rate and --duration must be positive');
-  return o;
 }
 
 const instanceCounts = (o: Options) =>
@@ -381,17 +375,9 @@ function printTable(results: readonly RunResult[]): void {
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = benchOptions('scale.ts', DEFAULTS, process.argv.slice(2), check);
+  if ('exit' in parsed) return parsed.exit;
+  const { options } = parsed;
   const results: RunResult[] = [];
   if (options.embedded) results.push(await runOnce(options, 'embedded', 1));
   for (const count of instanceCounts(options)) results.push(await runOnce(options, 'redis', count));
