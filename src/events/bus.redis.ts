@@ -233,6 +233,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           namedTopics.add(topic);
         }),
     );
+    // Awaited below with the scripts; handled now so that a publish failing before that (no position, no record) leaves no rejection unhandled.
+    named.catch(() => {});
     /** Positions for these events, in their order: `last` is the counter after taking them. */
     const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
