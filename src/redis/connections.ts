@@ -138,10 +138,11 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
       // with MaxRetriesPerRequestError (see mayHaveRun). Left to the Cluster, a dropped node connection
       // fails it with "Connection is closed.", which the Cluster sends again blindly after
       // retryDelayOnFailover: a publish that ran would run twice.
+      // Each node's connection writes once per tick, as one server's does.
       new Cluster(
         nodes,
         options('herald-command', { clusterNodeRetryStrategy: retryStrategy, redisOptions: { ...nodeOptions('herald-command'), ...failInFlight } }),
-      ),
+      ).on('+node', writeOncePerTick),
       // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
       new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
     ];
