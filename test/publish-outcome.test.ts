@@ -3,6 +3,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBus } from '../src/events/bus.redis.js';
 import type { EventDraft } from '../src/events/envelope.js';
+import { taskEventDraft } from '../src/tasks/events.js';
+import { buildTask } from '../src/tasks/model.js';
+import { createRedisTaskStore } from '../src/tasks/store.redis.js';
 import { createRedisConnections, type RedisConnections } from '../src/redis/connections.js';
 import type { RedisTopology } from '../src/redis/topology.js';
 import { cutClusterNodes, startRedisCutter } from './helpers/redis-cutter.js';
@@ -117,5 +120,21 @@ describe.each([
     expect(events[1]!.position).toBe(events[0]!.position + 1);
     expect(await logged('repo:cut-batch-a')).toEqual([a0!.id, events[0]!.id, events[2]!.id]);
     expect(await logged('repo:cut-batch-b')).toEqual([b0!.id, events[1]!.id]);
+  });
+
+  it.each(['after', 'before'] as const)('a task stored with its event, cut %s Redis saw it: the task stored, its event logged once', async (when) => {
+    const bus = createRedisBus(connections, silent);
+    const store = createRedisTaskStore(connections);
+    const topic = `repo:cut-record-${when}`;
+    const first = await bus.publish(draft(topic, 0));
+    const task = buildTask(`cut-record-${when}`, { repository: topic.slice('repo:'.length), title: 't' }, new Date().toISOString());
+    const cut = cutOn(topic, when);
+    const published = bus.publishWithRecord!(taskEventDraft('CREATED', task, 'tester'), store.recordOf!(task));
+    await cut;
+    const event = await published;
+    expect(event.sequence).toBe(2);
+    expect(await logged(topic)).toEqual([first.id, event.id]);
+    expect(await store.get(task.id)).toEqual(task);
+    expect(await store.list(task.repository)).toEqual([task]);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
-import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type Retention, type RetentionOf } from './bus.js';
+import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type RecordWrite, type Retention, type RetentionOf } from './bus.js';
 import { cursorOf, encodeCursor } from './cursor.js';
 import { sealAll, serializeSealedEvent, type SealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
@@ -31,11 +31,15 @@ import { familyOf, type TopicFamily } from './topics.js';
 // when they span several topics of one family, in one message on the
 // family's batch channel instead of one per topic: a deployment to 100
 // gateways costs each instance one message, not 100 (see batchRoutes).
-// KEYS: the global position, then per event its topic's sequence, stream,
-// floor and family set. ARGV: per event its topic, channel, JSON up to the
-// sequence, and its topic's retention count and seconds (a channel may keep
-// fewer events, or keep them shorter, than the default); then, for a batch
-// message, its channel.
+// A record the events announce (a task) can be stored in the same call,
+// before them: one round trip for both, and the record is there whenever the
+// event is (see RecordWrite).
+// KEYS: the global position, then per record its key and index, then per
+// event its topic's sequence, stream, floor and family set. ARGV: the number
+// of records, per record its value and index member, then per event its
+// topic, channel, JSON up to the sequence, and its topic's retention count
+// and seconds (a channel may keep fewer events, or keep them shorter, than
+// the default); then, for a batch message, its channel.
 // Both publish scripts trim a topic's stream back to its retention count with
 // every `every`th event, and remember the highest trimmed position (its floor).
 const TRIM_EVERY = `
@@ -49,14 +53,20 @@ const TRIM_EVERY = `
   end`;
 
 const PUBLISH_SCRIPT = `
+local records = tonumber(ARGV[1])
+for r = 1, records do
+  redis.call('SET', KEYS[2 * r], ARGV[2 * r])
+  redis.call('ZADD', KEYS[2 * r + 1], 0, ARGV[2 * r + 1])
+end
+local k, a = 1 + 2 * records, 1 + 2 * records
 local numbers = {}
-local count = (#KEYS - 1) / 4
-local batch = ARGV[5 * count + 1]
+local count = (#KEYS - k) / 4
+local batch = ARGV[a + 5 * count + 1]
 local parts = {}
 for i = 0, count - 1 do
-  local seq, stream, floor, family = KEYS[2 + 4 * i], KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i]
-  local topic, channel, head = ARGV[1 + 5 * i], ARGV[2 + 5 * i], ARGV[3 + 5 * i]
-  local limit, seconds = tonumber(ARGV[4 + 5 * i]), ARGV[5 + 5 * i]
+  local seq, stream, floor, family = KEYS[k + 1 + 4 * i], KEYS[k + 2 + 4 * i], KEYS[k + 3 + 4 * i], KEYS[k + 4 + 4 * i]
+  local topic, channel, head = ARGV[a + 1 + 5 * i], ARGV[a + 2 + 5 * i], ARGV[a + 3 + 5 * i]
+  local limit, seconds = tonumber(ARGV[a + 4 + 5 * i]), ARGV[a + 5 + 5 * i]
   local every = math.min(10, math.max(1, math.floor(limit / 100)))
   local sequence = redis.call('INCR', seq)
   local position = redis.call('INCR', KEYS[1])
@@ -114,6 +124,13 @@ end
 return numbers
 `;
 
+// Redis Cluster: a record's keys hash to a slot of their own, so it is
+// stored by a call of its own, answered before its events are published.
+const RECORD_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+`;
+
 /** Topics an instance remembers having named in their family (Cluster). */
 const MAX_NAMED_TOPICS = 10_000;
 
@@ -132,6 +149,7 @@ const SETTLE_SCAN_MAX = 100_000;
 /** Entries this much older than the event (instances' clocks differ) end the search. */
 const SETTLE_CLOCK_SKEW_MS = 60_000;
 type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
+type RecordScript = (key: string, index: string, value: string, member: string) => Promise<unknown>;
 
 export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
   const prefix = redis.keyPrefix;
@@ -149,6 +167,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   // Without numberOfKeys the key count is the first argument: it varies with the batch.
   redis.command.defineCommand(PUBLISH_COMMAND, { lua: redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
+  redis.command.defineCommand('heraldRecord', { numberOfKeys: 2, lua: RECORD_SCRIPT });
+  const recordScript = (redis.command as unknown as { heraldRecord: RecordScript }).heraldRecord.bind(redis.command);
   const decodeRead = readDecoder(log);
   const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, decodeLive);
 
@@ -189,8 +209,11 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const namedTopics = new Set<string>();
   if (redis.sharded) redis.subscriptions.onGap(() => namedTopics.clear());
 
-  /** Cluster: each topic's events in one script on its slot, with positions taken before (see SLOT_PUBLISH_SCRIPT). */
-  async function publishSharded(events: ReturnType<typeof sealAll>): Promise<EventEnvelope[]> {
+  /**
+   * Cluster: each topic's events in one script on its slot, with positions taken before (see
+   * SLOT_PUBLISH_SCRIPT); a record is stored while the positions are taken, before any of them.
+   */
+  async function publishSharded(events: ReturnType<typeof sealAll>, record: RecordWrite | undefined): Promise<EventEnvelope[]> {
     const heads = events.map((event) => `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
     const byTopic = new Map<string, number[]>();
     for (const [i, { sealed }] of events.entries()) {
@@ -210,6 +233,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           namedTopics.add(topic);
         }),
     );
+    // Awaited below with the scripts; handled now so that a publish failing before that (no position, no record) leaves no rejection unhandled.
+    named.catch(() => {});
     /** Positions for these events, in their order: `last` is the counter after taking them. */
     const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
@@ -250,7 +275,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       throw new Error(`positions kept losing to other publishers of ${topic}`);
     };
     // The whole batch's positions in one step, in the order given, as one server numbers them.
-    take(events.map((_, i) => i), await redis.command.incrby(positionKey, events.length));
+    const [last] = await Promise.all([redis.command.incrby(positionKey, events.length), record && recordScript(record.key, record.index, record.value, record.member)]);
+    take(events.map((_, i) => i), last);
     await Promise.all([named, ...[...byTopic].map(([topic, indexes]) => publishTopic(topic, indexes))]);
     return events.map(({ sealed, time }, i) => {
       const sequence = sequences[i]!;
@@ -262,18 +288,24 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     });
   }
 
-  async function publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]> {
+  async function publishAll(drafts: readonly EventDraft[], record?: RecordWrite): Promise<EventEnvelope[]> {
     const events = sealAll(drafts);
     if (events.length === 0) return [];
     if (redis.sharded) {
       try {
-        return await publishSharded(events);
+        return await publishSharded(events, record);
       } catch (err) {
         throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
       }
     }
     const keys = [positionKey];
     const args: string[] = [];
+    if (record) {
+      keys.push(record.key, record.index);
+      args.push('1', record.value, record.member);
+    } else {
+      args.push('0');
+    }
     for (const event of events) {
       const topic = event.sealed.topic;
       const kept = retentionOf(topic);
@@ -398,7 +430,10 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     async publish(draft) {
       return (await publishAll([draft]))[0]!;
     },
-    publishAll,
+    async publishWithRecord(draft, record) {
+      return (await publishAll([draft], record))[0]!;
+    },
+    publishAll: (drafts) => publishAll(drafts),
     async subscribe(topic, listener) {
       const family = familyOf(topic);
       const pattern = topic.endsWith(':*') && family !== undefined;

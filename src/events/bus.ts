@@ -26,6 +26,13 @@ export interface EventBus {
    * or, when one is too large or the backend fails, none.
    */
   publishAll(drafts: readonly EventDraft[]): Promise<EventEnvelope[]>;
+  /**
+   * Present where the backend can store a record in the step that publishes
+   * its event (Redis): `publish`, with `record` stored first, both or neither.
+   * A store that offers records (TaskStore.recordOf) is then spared a round
+   * trip of its own, and whoever hears of the event finds the record.
+   */
+  publishWithRecord?(draft: EventDraft, record: RecordWrite): Promise<EventEnvelope>;
   /** Resolves once the subscription is live; the returned function ends it. */
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
   /**
@@ -76,6 +83,14 @@ export interface EventBus {
   isReady(): boolean;
   close(): Promise<void>;
 }
+
+/**
+ * A record stored with an event (a task its event announces): `key` set to
+ * `value`, and `member` added to the sorted set `index` at score 0. The keys
+ * are the store's own, prefix included; on a Redis Cluster `key` and `index`
+ * share a hash slot.
+ */
+export type RecordWrite = { readonly key: string; readonly value: string; readonly index: string; readonly member: string };
 
 /**
  * Live events published since `since` (epoch ms) may have been missed.

@@ -15,6 +15,14 @@ export function countingBus(bus: EventBus, count: (topic: string, events: number
       count(event.topic, 1, event.type);
       return event;
     },
+    // Only where the backend has it: a store asks for it by its presence.
+    ...(bus.publishWithRecord && {
+      async publishWithRecord(draft, record) {
+        const event = await bus.publishWithRecord!(draft, record);
+        count(event.topic, 1, event.type);
+        return event;
+      },
+    }),
     async publishAll(drafts) {
       const events = await bus.publishAll(drafts);
       // A batch is mostly one family and type (a deployment's gateways): counted per run of one family and type.

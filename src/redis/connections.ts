@@ -138,10 +138,11 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
       // with MaxRetriesPerRequestError (see mayHaveRun). Left to the Cluster, a dropped node connection
       // fails it with "Connection is closed.", which the Cluster sends again blindly after
       // retryDelayOnFailover: a publish that ran would run twice.
+      // Each node's connection writes once per tick, as one server's does.
       new Cluster(
         nodes,
         options('herald-command', { clusterNodeRetryStrategy: retryStrategy, redisOptions: { ...nodeOptions('herald-command'), ...failInFlight } }),
-      ),
+      ).on('+node', writeOncePerTick),
       // One subscriber connection per primary for sharded channels (each shard delivers its own), plus one for plain channels.
       new Cluster(nodes, options('herald-subscriber', { shardedSubscribers: true })),
     ];
@@ -159,9 +160,40 @@ function connect(topology: RedisTopology): [RedisClient, RedisClient] {
   const open = (options: RedisOptions) =>
     topology.kind === 'single' ? new Redis(topology.url, { ...base, ...options }) : new Redis({ ...base, ...server, ...options });
   return [
-    open({ enableOfflineQueue: false, ...pipelining, ...failInFlight, connectionName: 'herald-command' }),
+    writeOncePerTick(open({ enableOfflineQueue: false, ...pipelining, ...failInFlight, connectionName: 'herald-command' })),
     open({ enableOfflineQueue: false, autoResubscribe: false, connectionName: 'herald-subscriber' }),
   ];
+}
+
+/**
+ * Commands sent in one tick leave in one write. Each write is a system call,
+ * and on a local Redis the writer also pays the kernel's delivery to Redis:
+ * a publish written on its own cost a mutation more than its Lua script did.
+ * Publishes skip auto-pipelining (they would wait for the next turn of the
+ * event loop), but those of requests resumed together (by one reply of
+ * pipelined rate-limit checks) are sent in one tick: the socket is corked by
+ * the first command of a tick and uncorked once the tick's callbacks and
+ * promise continuations have run, so no command waits for another turn of
+ * the loop. A command still corked when the connection drops fails as one in
+ * flight does (see mayHaveRun).
+ */
+function writeOncePerTick(client: Redis): Redis {
+  let corked: Redis['stream'] | undefined;
+  const flush = () => {
+    const stream = corked;
+    corked = undefined;
+    stream?.uncork();
+  };
+  const send = client.sendCommand;
+  client.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    if (corked === undefined && this.status === 'ready' && this.stream) {
+      corked = this.stream;
+      corked.cork();
+      process.nextTick(flush);
+    }
+    return send.apply(this, args);
+  };
+  return client;
 }
 
 /** Logs an outage once (WARN) when a connection first fails and once when all are back, not on every retry. */

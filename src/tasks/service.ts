@@ -77,7 +77,15 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
       const task = buildTask(newId(), input, new Date().toISOString());
       requireWrite(principal, task.repository);
       const options = publishOptions(input);
-      return idempotency.run('createTask', principal.id, input.idempotencyKey, async () => announce(principal, 'CREATED', await store.create(task), options));
+      return idempotency.run('createTask', principal.id, input.idempotencyKey, async () => {
+        const record = store.recordOf?.(task);
+        // Stored and announced in one step where the bus can (Redis), else stored first.
+        if (record && bus.publishWithRecord) {
+          await bus.publishWithRecord(taskEventDraft('CREATED', task, principal.id, { ...options, correlationId: null }), record);
+          return task;
+        }
+        return announce(principal, 'CREATED', await store.create(task), options);
+      });
     },
 
     async update(principal: Principal, rawId: string | number, rawInput: unknown): Promise<Task> {

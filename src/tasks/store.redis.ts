@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RecordWrite } from '../events/bus.js';
 import { call, type RedisConnections } from '../redis/connections.js';
 import type { Task } from './model.js';
 import type { TaskStore } from './store.js';
@@ -38,12 +39,16 @@ export function createRedisTaskStore(redis: RedisConnections): TaskStore {
   const taskKey = (id: string) => `${redis.keyPrefix}{tasks}:task:${id}`;
   const indexPrefix = `${redis.keyPrefix}{tasks}:repo-tasks:`;
 
+  const recordOf = (task: Task): RecordWrite => ({ key: taskKey(task.id), value: JSON.stringify(task), index: indexPrefix + task.repository, member: task.id });
+
   return {
     create: (task) =>
       call(async () => {
-        await client.multi().set(taskKey(task.id), JSON.stringify(task)).zadd(indexPrefix + task.repository, 0, task.id).exec();
+        const { key, value, index, member } = recordOf(task);
+        await client.multi().set(key, value).zadd(index, 0, member).exec();
         return task;
       }),
+    recordOf,
     get: (id) => call(async () => parse(await client.get(taskKey(id)))),
     list: (repository) =>
       call(async () => {
