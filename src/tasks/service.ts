@@ -1,7 +1,7 @@
 import { requireRead, requireWrite, subscribedRepositories } from '../auth/guards.js';
 import type { Principal } from '../auth/principal.js';
 import { notFound } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
+import type { EventBus, RecordWrite } from '../events/bus.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { publishOptions, type PublishOptions } from '../events/input.js';
 import { Topics } from '../events/topics.js';
@@ -30,8 +30,10 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
     if (current) requireWrite(principal, current.repository);
   }
 
-  async function announce(principal: Principal, change: TaskChange, task: Task, options: PublishOptions): Promise<Task> {
-    await bus.publish(taskEventDraft(change, task, principal.id, { ...options, correlationId: null }));
+  /** Publishes the change; with `record`, the bus stores the task in the same step (EventBus.publishWithRecord). */
+  async function announce(principal: Principal, change: TaskChange, task: Task, options: PublishOptions, record?: RecordWrite): Promise<Task> {
+    const draft = taskEventDraft(change, task, principal.id, { ...options, correlationId: null });
+    await (record && bus.publishWithRecord ? bus.publishWithRecord(draft, record) : bus.publish(draft));
     return task;
   }
 
@@ -77,15 +79,11 @@ export function createTaskService(deps: { store: TaskStore; bus: EventBus; idemp
       const task = buildTask(newId(), input, new Date().toISOString());
       requireWrite(principal, task.repository);
       const options = publishOptions(input);
-      return idempotency.run('createTask', principal.id, input.idempotencyKey, async () => {
-        const record = store.recordOf?.(task);
-        // Stored and announced in one step where the bus can (Redis), else stored first.
-        if (record && bus.publishWithRecord) {
-          await bus.publishWithRecord(taskEventDraft('CREATED', task, principal.id, { ...options, correlationId: null }), record);
-          return task;
-        }
-        return announce(principal, 'CREATED', await store.create(task), options);
-      });
+      // Stored and announced in one step where the bus can (Redis), else stored first.
+      const record = bus.publishWithRecord && store.recordOf?.(task);
+      return idempotency.run('createTask', principal.id, input.idempotencyKey, async () =>
+        record ? announce(principal, 'CREATED', task, options, record) : announce(principal, 'CREATED', await store.create(task), options),
+      );
     },
 
     async update(principal: Principal, rawId: string | number, rawInput: unknown): Promise<Task> {
