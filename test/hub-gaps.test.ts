@@ -158,6 +158,34 @@ describe('hub on Redis: live streams across what pub/sub loses', () => {
     const live = await publisher.publish(draft('repo:r', 8));
     expect(ids(await take(stream, 3))).toEqual(ids([...missed, live]));
   });
+  it('goes on from the last event the log kept when a failover lost the newest ones its streams had, which new events number again', async () => {
+    await setUp();
+    const stream = await hub.open(['repo:f'], { maxQueued: 100, onOverflow: never });
+    const family = await hub.open(['repo:*'], { maxQueued: 100, onOverflow: never });
+    const old = await publisher.publishAll([1, 2, 3, 4, 5].map((n) => draft('repo:f', n)));
+    expect(ids(await take(stream, 5))).toEqual(ids(old));
+    expect(ids(await take(family, 5))).toEqual(ids(old));
+    // A replica that had not copied the last two takes over: they are gone from the log, and its numbers are back at the third.
+    const keyPrefix = `hub-gaps:${prefix}:`;
+    const logKey = `${keyPrefix}log:{repo:f}`;
+    const keptEntries = ((await b.command.xrange(logKey, '-', '+')) as Array<[string, string[]]>).slice(0, 3);
+    await b.command.del(logKey);
+    for (const [entry, fields] of keptEntries) await b.command.xadd(logKey, entry, ...fields);
+    await b.command.set(`${keyPrefix}seq:{repo:f}`, 3);
+    await b.command.set(`${keyPrefix}position`, old[2]!.position);
+    // Published while `a` is away: numbered as the two lost ones were.
+    const id = await subscriberOfA();
+    const [, renumbered] = await Promise.all([b.command.client('KILL', 'ID', id), publisher.publishAll([draft('repo:f', 6), draft('repo:f', 7)])]);
+    expect(renumbered.map((e) => [e.sequence, e.position])).toEqual(old.slice(3).map((e) => [e.sequence, e.position]));
+    const live = await publisher.publish(draft('repo:f', 8));
+    expect(ids(await take(stream, 3))).toEqual(ids([...renumbered, live]));
+    expect(ids(await take(family, 3))).toEqual(ids([...renumbered, live]));
+    // Nothing more: none of the kept events is handed on again.
+    const after = await publisher.publish(draft('repo:f', 9));
+    expect(ids(await take(stream, 1))).toEqual([after.id]);
+    expect(ids(await take(family, 1))).toEqual([after.id]);
+  });
+
   it('goes on with a Redis that came back empty even when its new log reached the positions seen before', async () => {
     await setUp();
     const stream = await hub.open(['repo:epoch'], { maxQueued: 100, onOverflow: never });

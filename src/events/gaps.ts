@@ -6,7 +6,22 @@ import type { EventStream } from './stream.js';
 import { isLocalTopic } from './topics.js';
 
 /**
- * What the hub keeps per bus subscription. The last three fields are for gap
+ * The last events handed on of one topic, by sequence (`sequence & RECENT_MASK`):
+ * what a failover that lost them from the log is told apart by (see mend).
+ */
+export type Recent = Array<EventEnvelope | undefined>;
+
+/** What gap tracking remembers of one topic: its last sequence handed on (0 while unknown) and its recent events. */
+type Track = { sequence: number; readonly recent: Recent };
+
+/** Events remembered per topic: more than a failover loses of one topic's newest ones (asynchronous replication). */
+const RECENT = 32;
+const RECENT_MASK = RECENT - 1;
+
+export const recentEvents = (): Recent => new Array<EventEnvelope | undefined>(RECENT);
+
+/**
+ * What the hub keeps per bus subscription. The last four fields are for gap
  * tracking, on buses that can miss live events (`EventBus.onLiveGap`).
  */
 export type HubTopic = {
@@ -16,14 +31,16 @@ export type HubTopic = {
   unsubscribe: (() => void) | undefined;
   /** Sequence of the last event handed on (a single topic); 0 while unknown. */
   sequence: number;
+  /** The last events handed on (a single topic). */
+  readonly recent: Recent;
   /**
    * Position of the last event handed on, or the bus head once the
    * subscription was live, whichever is later: live streams have everything
    * up to here. -1 until known.
    */
   position: number;
-  /** A family wildcard (`repo:*`): the sequence of the last event handed on per topic of the family. */
-  readonly sequences: Map<string, number> | undefined;
+  /** A family wildcard (`repo:*`): the last events handed on per topic of the family. */
+  readonly sequences: Map<string, Track> | undefined;
 };
 
 /**
@@ -37,8 +54,11 @@ export type HubTopic = {
  * streams in position order, and then the held events it had not already
  * handed on. Each topic is read once per instance, whatever the number of
  * streams on it. A topic whose missed events the log no longer holds has its
- * streams ended with CURSOR_EXPIRED. With no gap, an event costs one compare
- * of its sequence.
+ * streams ended with CURSOR_EXPIRED. A failover can also take from the log
+ * the newest events, delivered live already, and number new ones as them:
+ * each gap checks the last events handed on against the log (see mend).
+ * With no gap, an event costs one compare of its sequence, and is
+ * remembered among its topic's recent ones.
  */
 export type Gaps = {
   /** Hands a live event to its topic's streams, or holds it while a gap is being filled. */
@@ -62,6 +82,12 @@ const MAX_FAMILY_TOPICS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
+/**
+ * A topic whose last event handed on was published this long before a gap
+ * is not checked against the log: a failover loses only what was published
+ * in the moments before it (publishers' clocks may differ by some seconds).
+ */
+const QUIET_MS = 60_000;
 
 export const missedEventsExpired = () =>
   new HeraldError(
@@ -79,6 +105,8 @@ type Fill = {
   filled: number;
   readonly expired: Set<string>;
   reset: boolean;
+  /** Some topic went back to the last event its log kept (see mend). */
+  rewound: boolean;
   /** The held event that asked for another round, so that it cannot ask twice. */
   blocked: EventEnvelope | undefined;
   readonly done: Promise<void>;
@@ -100,7 +128,13 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     const sequences = topic.sequences;
     if (sequences === undefined) return topic.sequence === 0 || event.sequence === topic.sequence + 1;
     const last = sequences.get(event.topic);
-    return last === undefined || event.sequence === last + 1;
+    return last === undefined || event.sequence === last.sequence + 1;
+  };
+
+  /** Handed on already: the topic's numbering was there or past it. */
+  const behind = (topic: HubTopic, event: EventEnvelope): boolean => {
+    const last = topic.sequences === undefined ? topic.sequence : (topic.sequences.get(event.topic)?.sequence ?? 0);
+    return event.sequence <= last;
   };
 
   // Where a wildcard's events of one topic can overtake each other on the way (bus.wildcardsInOrder),
@@ -110,10 +144,17 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
 
   const handOn = (topic: HubTopic, event: EventEnvelope): void => {
     const sequences = topic.sequences;
-    if (sequences === undefined) topic.sequence = event.sequence;
-    else {
-      if (sequences.size >= MAX_FAMILY_TOPICS && !sequences.has(event.topic)) sequences.delete(sequences.keys().next().value!);
-      sequences.set(event.topic, event.sequence);
+    if (sequences === undefined) {
+      topic.sequence = event.sequence;
+      topic.recent[event.sequence & RECENT_MASK] = event;
+    } else {
+      let track = sequences.get(event.topic);
+      if (track === undefined) {
+        if (sequences.size >= MAX_FAMILY_TOPICS) sequences.delete(sequences.keys().next().value!);
+        sequences.set(event.topic, (track = { sequence: 0, recent: recentEvents() }));
+      }
+      track.sequence = event.sequence;
+      track.recent[event.sequence & RECENT_MASK] = event;
     }
     topic.position = event.position;
     for (const stream of topic.streams) stream.push(event);
@@ -152,7 +193,7 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     } else {
       let resolve!: () => void;
       const done = new Promise<void>((r) => (resolve = r));
-      fill = { since, held: [], overflowed: false, filled: 0, expired: new Set(), reset: false, blocked: undefined, done, resolve };
+      fill = { since, held: [], overflowed: false, filled: 0, expired: new Set(), reset: false, rewound: false, blocked: undefined, done, resolve };
     }
     void run(generation, fill, resumed);
   };
@@ -182,6 +223,78 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     }
   }
 
+  /** The numbering went back: Redis came back without its data. What its new log holds came after the gap. */
+  const restart = (f: Fill, topic: HubTopic): void => {
+    f.reset = true;
+    topic.position = 0;
+    topic.sequence = 0;
+    topic.sequences?.clear();
+  };
+
+  /**
+   * Checks that the log still holds the last event handed on of each topic
+   * the hub topic follows. A failover onto a replica that had not copied
+   * them loses a shard's newest events, which were delivered live already,
+   * and its log and numbers go on from the last one it kept: new events get
+   * the sequences (and, where the position counter lives on that shard too,
+   * the positions) of the lost ones. The topic then goes on from the last
+   * event it handed on that the log kept, found among its recent events by
+   * id, so that the new events are handed on and no kept one twice. When
+   * none of them is there, the numbering went back further: past the head it
+   * starts again, as after Redis came back empty; else the streams end
+   * (CURSOR_EXPIRED).
+   */
+  async function mend(gen: number, f: Fill, topic: HubTopic, head: number): Promise<void> {
+    const tracks: Array<[string, Track]> = topic.sequences === undefined ? [[topic.name, topic]] : [...topic.sequences];
+    const outcomes = await Promise.all(tracks.map(([name, track]) => kept(name, track, f.since)));
+    if (gen !== generation) throw new Stale();
+    for (const [i, [, track]] of tracks.entries()) {
+      const outcome = outcomes[i]!;
+      if (outcome === 'intact' || !current(topic)) continue;
+      if (outcome === 'gone' || outcome === 'unknown') {
+        if (topic.position > head) restart(f, topic);
+        // A log gone altogether outlived its retention time: new events are numbered on from the last.
+        else if (outcome === 'unknown') expire(f, topic, head);
+        else continue;
+        return;
+      }
+      if (!f.rewound) log?.warn({ component: 'events', topic: topic.name }, 'the log lost events it had handed on live (a failover onto a replica that had not copied them): delivery goes on from the last one it kept');
+      f.rewound = true;
+      track.sequence = outcome.sequence;
+      topic.position = topic.sequences === undefined ? outcome.position : Math.min(topic.position, outcome.position);
+    }
+  }
+
+  /**
+   * Whether the log holds the track's last event handed on ('intact'), else
+   * the last of its recent events it holds; 'unknown' when it holds none of
+   * them but later ones, 'gone' when it holds nothing from there on.
+   */
+  async function kept(name: string, track: Track, since: number): Promise<'intact' | 'gone' | 'unknown' | EventEnvelope> {
+    const last = track.sequence;
+    const newest = track.recent[last & RECENT_MASK];
+    if (last === 0 || newest?.sequence !== last) return 'intact';
+    // What a failover loses was published in the moments before it; a topic quiet since well before the gap lost nothing.
+    if (Date.parse(newest.timestamp) < since - QUIET_MS) return 'intact';
+    // The recent events handed on, oldest first: one run of sequences up to the last.
+    let oldest = newest;
+    for (let s = last - 1; s > last - RECENT && s > 0; s--) {
+      const event = track.recent[s & RECENT_MASK];
+      if (event?.sequence !== s) break;
+      oldest = event;
+    }
+    const read = await timed(bus.read([name], { position: oldest.position - 1, time: since }, RECENT));
+    if (!read.ok) return 'unknown';
+    if (read.events.length === 0) return 'gone';
+    let found: EventEnvelope | undefined;
+    for (const event of read.events) {
+      if (event.sequence > last || track.recent[event.sequence & RECENT_MASK]?.id !== event.id) break;
+      found = event;
+    }
+    if (found === undefined) return 'unknown';
+    return found.sequence === last ? 'intact' : found;
+  }
+
   /** One pass: fill every topic up to the head, then hand on the held events. True when the gap is closed. */
   async function round(gen: number, f: Fill): Promise<boolean> {
     // Subscriptions being made finish first, so that each one either has its starting point or started after the gap.
@@ -189,15 +302,11 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     const [head, lost] = await Promise.all([timed(bus.head()), bus.lostLog ? timed(bus.lostLog()) : false]);
     if (gen !== generation) throw new Stale();
     const targets = [...topics.values()].filter((t) => t.position >= 0);
-    // A new log can already have reached the positions seen in the old one: the numbering going back does not always show.
-    if (lost || targets.some((t) => t.position > head)) {
-      // The numbering went back: Redis came back without its data. What its new log holds came after the gap.
-      f.reset = true;
-      for (const t of targets) {
-        t.position = 0;
-        t.sequence = 0;
-        t.sequences?.clear();
-      }
+    // Redis came back empty: a new log can already have reached the positions seen in the old one, so only the epoch says.
+    if (lost) for (const t of targets) restart(f, t);
+    else {
+      await Promise.all(targets.map((t) => mend(gen, f, t, head)));
+      if (gen !== generation) throw new Stale();
     }
 
     const load = async (source: Source): Promise<void> => {
@@ -230,7 +339,7 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
         next.more = false;
         continue;
       }
-      if (event.position > next.topic.position) {
+      if (event.position > next.topic.position && !behind(next.topic, event)) {
         if (follows(next.topic, event)) {
           handOn(next.topic, event);
           f.filled++;
@@ -253,7 +362,7 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     f.held = [];
     for (let i = 0; i < held.length; i++) {
       const { topic, event } = held[i]!;
-      if (!current(topic) || event.position <= topic.position) continue;
+      if (!current(topic) || event.position <= topic.position || behind(topic, event)) continue;
       if (!follows(topic, event)) {
         if (event.position <= head || f.blocked === event) {
           // The log was read past this event (up to the head, or in the round it asked for) and lacks what comes before it.

@@ -95,6 +95,12 @@ export type RedisClusterDeployment = RedisDeployment & {
   readonly seeds: string;
   /** The port of the primary that serves `key`'s slot now. */
   primaryOf(key: string): Promise<number>;
+  /**
+   * Starts a fresh node (empty, a new port), has it meet the cluster, and
+   * makes it a replica of the primary on `primaryPort`; resolves once it has
+   * copied that primary. It joins `nodes`.
+   */
+  addReplica(primaryPort: number): Promise<RedisNodeProcess>;
 };
 
 /**
@@ -117,6 +123,8 @@ export async function startRedisCluster(options: { primaries?: number; replicas?
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
       // A replica takes over however long it was apart from its primary.
       '--cluster-replica-validity-factor', '0',
+      // DEBUG SLEEP, to hold a replica back.
+      '--enable-debug-command', 'local',
     ]);
   const nodes = ports.map(clusterNode);
   const start = async () => {
@@ -145,6 +153,27 @@ export async function startRedisCluster(options: { primaries?: number; replicas?
       } finally {
         probe.disconnect();
       }
+    },
+    async addReplica(primaryPort) {
+      let port: number;
+      do port = await clusterPort();
+      while (nodes.some((n) => n.port === port));
+      const node = clusterNode(port);
+      nodes.push(node);
+      await node.start();
+      const [fresh, primary] = [new Redis({ port, host: '127.0.0.1' }), new Redis({ port: primaryPort, host: '127.0.0.1' })];
+      try {
+        await fresh.call('CLUSTER', 'MEET', '127.0.0.1', primaryPort);
+        const primaryId = String(await primary.call('CLUSTER', 'MYID'));
+        // REPLICATE needs the primary known to the fresh node, which the meeting's gossip brings.
+        await until(async () => String(await fresh.call('CLUSTER', 'NODES')).includes(primaryId), (known) => known, 'the fresh node to know its primary', 10_000);
+        await fresh.call('CLUSTER', 'REPLICATE', primaryId);
+      } finally {
+        fresh.disconnect();
+        primary.disconnect();
+      }
+      await waitForReplicas([port]);
+      return node;
     },
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
