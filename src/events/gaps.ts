@@ -5,20 +5,46 @@ import type { EventEnvelope } from './envelope.js';
 import type { EventStream } from './stream.js';
 import { isLocalTopic } from './topics.js';
 
-/**
- * The last events handed on of one topic, by sequence (`sequence & RECENT_MASK`):
- * what a failover that lost them from the log is told apart by (see mend).
- */
-export type Recent = Array<EventEnvelope | undefined>;
-
-/** What gap tracking remembers of one topic: its last sequence handed on (0 while unknown) and its recent events. */
-type Track = { sequence: number; readonly recent: Recent };
-
 /** Events remembered per topic: more than a failover loses of one topic's newest ones (asynchronous replication). */
-const RECENT = 32;
+const RECENT = 16;
 const RECENT_MASK = RECENT - 1;
 
-export const recentEvents = (): Recent => new Array<EventEnvelope | undefined>(RECENT);
+/**
+ * The last events handed on of one topic, by sequence (`sequence &
+ * RECENT_MASK`): what a failover that lost them from the log is told apart
+ * by (see mend). Only what that needs is kept (id, sequence, position, and
+ * the newest one's publish time), not the events: an instance follows many
+ * topics.
+ */
+export class Recent {
+  readonly #ids = new Array<string | undefined>(RECENT);
+  readonly #sequences = new Float64Array(RECENT);
+  readonly #positions = new Float64Array(RECENT);
+  /** When the last event remembered was published (its envelope's timestamp). */
+  timestamp = '';
+
+  remember(event: EventEnvelope): void {
+    const slot = event.sequence & RECENT_MASK;
+    this.#ids[slot] = event.id;
+    this.#sequences[slot] = event.sequence;
+    this.#positions[slot] = event.position;
+    this.timestamp = event.timestamp;
+  }
+
+  /** The id of the remembered event with this sequence; undefined when it is not remembered. */
+  idOf(sequence: number): string | undefined {
+    const slot = sequence & RECENT_MASK;
+    return this.#sequences[slot] === sequence ? this.#ids[slot] : undefined;
+  }
+
+  /** The position of the remembered event with this sequence (see idOf). */
+  positionOf(sequence: number): number {
+    return this.#positions[sequence & RECENT_MASK]!;
+  }
+}
+
+/** What gap tracking remembers of one topic: its last sequence handed on (0 while unknown) and its recent events. */
+type Track = { sequence: number; readonly recent: Recent | undefined };
 
 /**
  * What the hub keeps per bus subscription. The last four fields are for gap
@@ -31,8 +57,8 @@ export type HubTopic = {
   unsubscribe: (() => void) | undefined;
   /** Sequence of the last event handed on (a single topic); 0 while unknown. */
   sequence: number;
-  /** The last events handed on (a single topic). */
-  readonly recent: Recent;
+  /** The last events handed on (a single topic, where gaps are tracked). */
+  readonly recent: Recent | undefined;
   /**
    * Position of the last event handed on, or the bus head once the
    * subscription was live, whichever is later: live streams have everything
@@ -146,15 +172,15 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     const sequences = topic.sequences;
     if (sequences === undefined) {
       topic.sequence = event.sequence;
-      topic.recent[event.sequence & RECENT_MASK] = event;
+      topic.recent?.remember(event);
     } else {
       let track = sequences.get(event.topic);
       if (track === undefined) {
         if (sequences.size >= MAX_FAMILY_TOPICS) sequences.delete(sequences.keys().next().value!);
-        sequences.set(event.topic, (track = { sequence: 0, recent: recentEvents() }));
+        sequences.set(event.topic, (track = { sequence: 0, recent: new Recent() }));
       }
       track.sequence = event.sequence;
-      track.recent[event.sequence & RECENT_MASK] = event;
+      track.recent!.remember(event);
     }
     topic.position = event.position;
     for (const stream of topic.streams) stream.push(event);
@@ -272,23 +298,19 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
    */
   async function kept(name: string, track: Track, since: number): Promise<'intact' | 'gone' | 'unknown' | EventEnvelope> {
     const last = track.sequence;
-    const newest = track.recent[last & RECENT_MASK];
-    if (last === 0 || newest?.sequence !== last) return 'intact';
+    const recent = track.recent;
+    if (last === 0 || recent?.idOf(last) === undefined) return 'intact';
     // What a failover loses was published in the moments before it; a topic quiet since well before the gap lost nothing.
-    if (Date.parse(newest.timestamp) < since - QUIET_MS) return 'intact';
+    if (Date.parse(recent.timestamp) < since - QUIET_MS) return 'intact';
     // The recent events handed on, oldest first: one run of sequences up to the last.
-    let oldest = newest;
-    for (let s = last - 1; s > last - RECENT && s > 0; s--) {
-      const event = track.recent[s & RECENT_MASK];
-      if (event?.sequence !== s) break;
-      oldest = event;
-    }
-    const read = await timed(bus.read([name], { position: oldest.position - 1, time: since }, RECENT));
+    let oldest = last;
+    for (let s = last - 1; s > last - RECENT && s > 0 && recent.idOf(s) !== undefined; s--) oldest = s;
+    const read = await timed(bus.read([name], { position: recent.positionOf(oldest) - 1, time: since }, RECENT));
     if (!read.ok) return 'unknown';
     if (read.events.length === 0) return 'gone';
     let found: EventEnvelope | undefined;
     for (const event of read.events) {
-      if (event.sequence > last || track.recent[event.sequence & RECENT_MASK]?.id !== event.id) break;
+      if (event.sequence > last || recent.idOf(event.sequence) !== event.id) break;
       found = event;
     }
     if (found === undefined) return 'unknown';

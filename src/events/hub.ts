@@ -2,7 +2,7 @@ import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
-import { recentEvents, trackGaps, type HubTopic } from './gaps.js';
+import { Recent, trackGaps, type HubTopic } from './gaps.js';
 import { ReadPoint, SharedStamp } from './read-point.js';
 import { EventStream, type OverflowPolicy } from './stream.js';
 import { familyOf, isLocalTopic } from './topics.js';
@@ -147,7 +147,7 @@ export function createHub(bus: EventBus, log?: Logger): Hub {
         unsubscribe: undefined,
         live: Promise.resolve(),
         sequence: 0,
-        recent: gaps && !isWildcard(name) ? recentEvents() : [],
+        recent: gaps && !isWildcard(name) ? new Recent() : undefined,
         position: -1,
         sequences: gaps && isWildcard(name) ? new Map() : undefined,
       };
