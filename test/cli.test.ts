@@ -45,7 +45,7 @@ describe('the herald CLI against a server', { timeout: 90_000 }, () => {
     expect(events.map((e) => [e.type, e.repository, e.task?.title])).toEqual(titles.map((t) => ['CREATED', 'cli-listen', t]));
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
     // Ctrl-C: a clean stop that says how to resume.
-    expect(await cli.stop('SIGINT')).toBe(0);
+    expect(await cli.stop('SIGINT'), `exit code; the CLI said:\n${cli.stderr.join('\n')}`).toBe(0);
     expect(cli.stderr.join('\n')).toContain(`resume with --after ${events[2]!.cursor}`);
 
     await createTask(herald.url, 'cli-listen', 'fourth');
@@ -198,7 +198,7 @@ describe('the herald CLI against a server', { timeout: 90_000 }, () => {
 
     const { cliEndpoints } = await gqlOk(herald.url, '{ cliEndpoints { id } }');
     expect(cliEndpoints).toContainEqual({ id });
-    expect(await cli.stop('SIGINT')).toBe(0);
+    expect(await cli.stop('SIGINT'), `exit code; the CLI said:\n${cli.stderr.join('\n')}`).toBe(0);
     expect(cli.stderr.join('\n')).toContain(`deregistered ${id}; 1 pushed, 0 over WebSocket, 2 rejected`);
     expect((await gqlOk(herald.url, '{ cliEndpoints { id } }')).cliEndpoints).not.toContainEqual({ id });
   });
