@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -75,6 +76,13 @@ function pollsWatched() {
 
 const onTransport = (client: HeraldClient, transport: Transport, timeoutMs = 15_000) =>
   until(() => [client.state, client.transport] as const, ([state, t]) => state === 'connected' && t === transport, `the client on ${transport}`, timeoutMs);
+
+describe('the client SDK disposed while its WebSocket connects', () => {
+  it('ends its process cleanly: the aborted handshake is not an unheard error', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/dispose-while-connecting.ts'], { encoding: 'utf8', timeout: 30_000 });
+    expect({ status: run.status, stdout: run.stdout.trim(), stderr: run.stderr }).toEqual({ status: 0, stdout: 'disposed', stderr: '' });
+  });
+});
 
 describe('the client SDK against an in-process server', () => {
   const herald = useHerald({ EVENT_RETENTION_COUNT: '20' });

@@ -770,12 +770,12 @@ class Client {
   // ---------------------------------------------------------------- WebSocket
 
   async #webSocketImpl(): Promise<unknown> {
-    if (this.#o.webSocketImpl) return this.#o.webSocketImpl;
     if (this.#webSocket) return this.#webSocket;
+    if (this.#o.webSocketImpl) return (this.#webSocket = heard(this.#o.webSocketImpl));
     const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
     if (isNode) {
       try {
-        return (this.#webSocket = (await import('ws')).default);
+        return (this.#webSocket = heard((await import('ws')).default));
       } catch {
         // fall through to a global WebSocket
       }
@@ -1178,4 +1178,23 @@ function classifyClose(code: number, reason: string, connected: boolean, upgrade
     if (code === 1006 || code === 1005 || code === 4499 || code === 1000 || code === 1015) return { kind: 'check', error: error('UNREACHABLE', `cannot open a WebSocket to ${url} (${said})`) };
   }
   return { kind: 'retry', error: error('CONNECTION_LOST', `connection closed (${said})`) };
+}
+
+/**
+ * A Node `ws` socket with an `error` listener of its own from the start. A
+ * socket closed while it connects (the client disposed or terminated
+ * mid-handshake) reports the abort as an `error` event after graphql-ws has
+ * let go of it; an EventEmitter with no listener then throws it and ends the
+ * process. graphql-ws still hears every error while it listens. Browser
+ * WebSockets (no `on`) are left as they are.
+ */
+function heard(impl: unknown): unknown {
+  const Impl = impl as (new (...args: unknown[]) => { on(event: string, listener: () => void): unknown }) | undefined;
+  if (typeof Impl !== 'function' || typeof Impl.prototype?.on !== 'function') return impl;
+  return class extends Impl {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.on('error', () => {});
+    }
+  };
 }
