@@ -33,6 +33,6 @@ export async function readPage(bus: EventBus, topics: readonly string[], after: 
   // Per topic: an event of another topic with a lower position may not be in the log yet (see ReadPoint).
   // Without a cursor the page began at the oldest retained: topics not in it are read on from its start.
   const point = new ReadPoint(from ?? { position: page.events[0]!.position - 1, time: Date.parse(page.events[0]!.timestamp) });
-  for (const e of page.events) point.advance(e.topic, e.position, Date.parse(e.timestamp));
+  for (const e of page.events) point.pass(e);
   return { events, cursor: point.cursor(), hasMore: page.hasMore };
 }

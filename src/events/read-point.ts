@@ -47,6 +47,17 @@ export class ReadPoint {
     return true;
   }
 
+  /** Moves past an event (see advance). */
+  pass(event: Pick<EventEnvelope, 'topic' | 'position' | 'timestamp'>): boolean {
+    return this.advance(event.topic, event.position, Date.parse(event.timestamp));
+  }
+
+  /** Moves past the event and gives it the point's cursor: a copy, frozen like the event it copies. */
+  stamp(event: EventEnvelope): EventEnvelope {
+    this.pass(event);
+    return Object.freeze({ ...event, cursor: this.cursor() });
+  }
+
   /** Where a read goes on from. */
   from(): ReadFrom {
     return this.#topics.size === 0 ? { position: this.#base, time: this.#time } : { position: this.#base, time: this.#time, topics: Object.fromEntries(this.#topics) };
@@ -75,12 +86,7 @@ export const spansTopics = (topics: readonly string[]) => topics.length > 1 || t
  * Copies are frozen like the events they copy.
  */
 export function stampCursors(source: AsyncIterableIterator<EventEnvelope>, point: ReadPoint): AsyncIterableIterator<EventEnvelope> {
-  const stamp = (result: IteratorResult<EventEnvelope>): IteratorResult<EventEnvelope> => {
-    if (result.done) return result;
-    const event = result.value;
-    point.advance(event.topic, event.position, Date.parse(event.timestamp));
-    return { value: Object.freeze({ ...event, cursor: point.cursor() }), done: false };
-  };
+  const stamp = (result: IteratorResult<EventEnvelope>): IteratorResult<EventEnvelope> => (result.done ? result : { value: point.stamp(result.value), done: false });
   return {
     next: () => source.next().then(stamp),
     return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
@@ -109,8 +115,7 @@ export class SharedStamp {
   stamp(event: EventEnvelope): EventEnvelope {
     if (event !== this.#last) {
       this.#last = event;
-      this.point.advance(event.topic, event.position, Date.parse(event.timestamp));
-      this.#stamped = Object.freeze({ ...event, cursor: this.point.cursor() });
+      this.#stamped = this.point.stamp(event);
     }
     return this.#stamped!;
   }
@@ -121,6 +126,6 @@ export function pastEvent(from: ReadFrom | null, event: EventEnvelope, perTopic:
   const time = Date.parse(event.timestamp);
   if (!perTopic) return { position: event.position, time };
   const point = new ReadPoint(from ?? { position: 0, time });
-  point.advance(event.topic, event.position, time);
+  point.pass(event);
   return point.from();
 }

@@ -43,7 +43,7 @@ export class ResumedStream implements AsyncIterableIterator<EventEnvelope> {
       const event = this.#page[this.#index++];
       if (event) {
         // Pages may come in another order than the log's (order: PRIORITY): the point keeps the furthest.
-        this.#read.advance(event.topic, event.position, Date.parse(event.timestamp));
+        this.#read.pass(event);
         if (this.keep(event)) return { value: event, done: false };
         continue;
       }

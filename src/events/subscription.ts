@@ -138,7 +138,7 @@ function byPriority(read: (after: ReadFrom) => Promise<LogRead>) {
       events.push(...page.events);
       hasMore = page.hasMore;
       if (page.events.length === 0) break;
-      for (const e of page.events) point.advance(e.topic, e.position, Date.parse(e.timestamp));
+      for (const e of page.events) point.pass(e);
     }
     events.sort((a, b) => PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] || a.position - b.position);
     return { ok: true, events, hasMore };
