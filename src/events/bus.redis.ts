@@ -52,6 +52,25 @@ const TRIM_EVERY = `
     end
   end`;
 
+// Positions never go back, even when a failover loses the newest events
+// (asynchronous replication) and with them the counter's last increments: a
+// position is at least Redis's clock in microseconds, so the first one taken
+// after a failover, which takes seconds, is past every one taken before it,
+// and a cursor handed out for a lost event still resumes before every later
+// event. Between ticks of the clock the counter counts on as before. Lua
+// prints numbers this large in exponent form: they are formatted with %d.
+// Takes `count` positions from the counter in KEYS[1]; `first` is the one
+// before them.
+const TAKE_POSITIONS = `
+local now = redis.call('TIME')
+local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local last = redis.call('INCRBY', KEYS[1], count)
+if last - count < clock then
+  last = clock + count
+  redis.call('SET', KEYS[1], string.format('%d', last))
+end
+local first = last - count`;
+
 const PUBLISH_SCRIPT = `
 local records = tonumber(ARGV[1])
 for r = 1, records do
@@ -61,6 +80,7 @@ end
 local k, a = 1 + 2 * records, 1 + 2 * records
 local numbers = {}
 local count = (#KEYS - k) / 4
+${TAKE_POSITIONS}
 local batch = ARGV[a + 5 * count + 1]
 local parts = {}
 for i = 0, count - 1 do
@@ -69,9 +89,10 @@ for i = 0, count - 1 do
   local limit, seconds = tonumber(ARGV[a + 4 + 5 * i]), ARGV[a + 5 + 5 * i]
   local every = math.min(10, math.max(1, math.floor(limit / 100)))
   local sequence = redis.call('INCR', seq)
-  local position = redis.call('INCR', KEYS[1])
-  local message = head .. sequence .. ',"position":' .. position .. '}'
-  redis.call('XADD', stream, position .. '-0', 'e', message)
+  local position = first + i + 1
+  local text = string.format('%d', position)
+  local message = head .. sequence .. ',"position":' .. text .. '}'
+  redis.call('XADD', stream, text .. '-0', 'e', message)
 ${TRIM_EVERY}
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, seconds)
@@ -124,6 +145,14 @@ end
 return numbers
 `;
 
+// Redis Cluster: positions are taken on the counter's own slot, as above.
+// ARGV: how many.
+const POSITIONS_SCRIPT = `
+local count = tonumber(ARGV[1])
+${TAKE_POSITIONS}
+return last
+`;
+
 // Redis Cluster: a record's keys hash to a slot of their own, so it is
 // stored by a call of its own, answered before its events are published.
 const RECORD_SCRIPT = `
@@ -149,6 +178,7 @@ const SETTLE_SCAN_MAX = 100_000;
 /** Entries this much older than the event (instances' clocks differ) end the search. */
 const SETTLE_CLOCK_SKEW_MS = 60_000;
 type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
+type PositionsScript = (key: string, count: string) => Promise<number>;
 type RecordScript = (key: string, index: string, value: string, member: string) => Promise<unknown>;
 
 export function createRedisBus(redis: RedisConnections, log: Logger, retention: Retention = { count: 10_000, seconds: 86_400 }, retentionOf: RetentionOf = () => retention): EventBus {
@@ -168,6 +198,9 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   redis.command.defineCommand(PUBLISH_COMMAND, { lua: redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT });
   const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
   redis.command.defineCommand('heraldRecord', { numberOfKeys: 2, lua: RECORD_SCRIPT });
+  redis.command.defineCommand('heraldPositions', { numberOfKeys: 1, lua: POSITIONS_SCRIPT });
+  /** Takes this many positions (Cluster); resolves to the last. */
+  const takePositions = (count: number) => (redis.command as unknown as { heraldPositions: PositionsScript }).heraldPositions(positionKey, String(count));
   const recordScript = (redis.command as unknown as { heraldRecord: RecordScript }).heraldRecord.bind(redis.command);
   const decodeRead = readDecoder(log);
   const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, decodeLive);
@@ -270,12 +303,12 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           indexes.forEach((index, k) => (sequences[index] = numbers[k]!));
           return;
         }
-        take(indexes, await redis.command.incrby(positionKey, indexes.length));
+        take(indexes, await takePositions(indexes.length));
       }
       throw new Error(`positions kept losing to other publishers of ${topic}`);
     };
     // The whole batch's positions in one step, in the order given, as one server numbers them.
-    const [last] = await Promise.all([redis.command.incrby(positionKey, events.length), record && recordScript(record.key, record.index, record.value, record.member)]);
+    const [last] = await Promise.all([takePositions(events.length), record && recordScript(record.key, record.index, record.value, record.member)]);
     take(events.map((_, i) => i), last);
     await Promise.all([named, ...[...byTopic].map(([topic, indexes]) => publishTopic(topic, indexes))]);
     return events.map(({ sealed, time }, i) => {

@@ -261,9 +261,9 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
    * Checks that the log still holds the last event handed on of each topic
    * the hub topic follows. A failover onto a replica that had not copied
    * them loses a shard's newest events, which were delivered live already,
-   * and its log and numbers go on from the last one it kept: new events get
-   * the sequences (and, where the position counter lives on that shard too,
-   * the positions) of the lost ones. The topic then goes on from the last
+   * and its log and sequences go on from the last one it kept: new events get
+   * the sequences of the lost ones (positions go on past theirs: see
+   * TAKE_POSITIONS in bus.redis.ts). The topic then goes on from the last
    * event it handed on that the log kept, found among its recent events by
    * id, so that the new events are handed on and no kept one twice. When
    * none of them is there, the numbering went back further: past the head it
@@ -324,7 +324,7 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
     const [head, lost] = await Promise.all([timed(bus.head()), bus.lostLog ? timed(bus.lostLog()) : false]);
     if (gen !== generation) throw new Stale();
     const targets = [...topics.values()].filter((t) => t.position >= 0);
-    // Redis came back empty: a new log can already have reached the positions seen in the old one, so only the epoch says.
+    // Redis came back empty: its new log numbers sequences from 1 again, below those seen in the old one, so only the epoch says.
     if (lost) for (const t of targets) restart(f, t);
     else {
       await Promise.all(targets.map((t) => mend(gen, f, t, head)));

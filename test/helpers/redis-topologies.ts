@@ -26,6 +26,10 @@ export type RedisNodeProcess = {
   kill(): Promise<void>;
   /** Starts it again on the same port with the same settings. */
   restart(): Promise<void>;
+  /** Stops the process (SIGSTOP) without closing anything: it answers nothing until resumed. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
 };
 
 export type RedisDeployment = {
@@ -86,7 +90,8 @@ function nodeProcess(port: number, args: string[], ready = 'Ready to accept conn
   const start = async () => {
     child = await launch(args, ready);
   };
-  return { port, start, restart: start, kill: () => stopWith('SIGKILL'), stop: () => stopWith('SIGTERM') };
+  const signal = (name: NodeJS.Signals) => void child?.kill(name);
+  return { port, start, restart: start, kill: () => stopWith('SIGKILL'), stop: () => stopWith('SIGTERM'), pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT') };
 }
 
 export type RedisClusterDeployment = RedisDeployment & {
