@@ -32,8 +32,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
       return idempotency.run('deployApiRevision', principal.id, correlationId, async () => {
         const id = newId();
         const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost: input.vhost, deploymentId: id };
-        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId));
-        await acknowledgements.record('DEPLOY', id, correlationId, results);
+        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId), (r) => acknowledgements.record('DEPLOY', id, correlationId, r));
         return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost: input.vhost, correlationId, targets: results };
       });
     },
@@ -46,8 +45,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
       return idempotency.run('undeployApi', principal.id, correlationId, async () => {
         const id = newId();
         const payload = { apiId: input.apiId, deploymentId: id };
-        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId));
-        await acknowledgements.record('UNDEPLOY', id, correlationId, results);
+        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId), (r) => acknowledgements.record('UNDEPLOY', id, correlationId, r));
         return { id, apiId: payload.apiId, correlationId, targets: results };
       });
     },
@@ -62,8 +60,7 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
       return idempotency.run('updateGatewayConfig', principal.id, correlationId, async () => {
         const version = await gateways.saveConfig(gatewayId, input.config);
         const draft = gatewayEventDraft('GATEWAY_CONFIG_UPDATED', gatewayId, { version, config: input.config }, correlationId);
-        const targets = await gateways.dispatch([gatewayId], () => draft);
-        await acknowledgements.record('CONFIG', newId(), correlationId, targets);
+        const targets = await gateways.dispatch([gatewayId], () => draft, (r) => acknowledgements.record('CONFIG', newId(), correlationId, r));
         return { gatewayId, version, correlationId, targets };
       });
     },

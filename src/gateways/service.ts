@@ -139,22 +139,36 @@ export function createGatewayService(deps: {
      * that instance saw it (the bus counts the instances following the
      * gateway's presence topic, right before publishing; one that died no
      * longer counts). NO_CONNECTION: none did, so nobody received it live.
+     * `alongside` (the deployment's own record) is written together with
+     * the delivery counts, in the same round trip.
      */
-    async dispatch(gatewayIds: readonly string[], makeDraft: (gatewayId: string) => EventDraft): Promise<TargetResult[]> {
+    async dispatch(gatewayIds: readonly string[], makeDraft: (gatewayId: string) => EventDraft, alongside?: (results: TargetResult[]) => Promise<void>): Promise<TargetResult[]> {
       const drafts = gatewayIds.map(makeDraft);
-      const listening = await deps.subscribers(gatewayIds);
+      // Asked together, so that they share round trips: the listener count goes to Redis right before the publish.
+      const listening = deps.subscribers(gatewayIds);
+      const counted = bus.listeners(gatewayIds.map(Topics.gatewayPresence));
+      const published = bus.publishAll(drafts);
       let events: EventEnvelope[];
-      let present: number[];
+      let present: readonly number[];
       try {
-        present = await bus.listeners(gatewayIds.map(Topics.gatewayPresence));
-        events = await bus.publishAll(drafts);
+        [present, events] = await Promise.all([counted, published]);
       } catch (err) {
-        if (err instanceof HeraldError) throw err;
-        const reason = `publish failed: ${(err as Error).message}`;
-        deps.onUndelivered?.('publish_failed', gatewayIds.length);
-        await recordFailures(gatewayIds.map((gatewayId, i) => ({ gatewayId, eventType: drafts[i]!.type })), reason);
-        return gatewayIds.map((gatewayId) => ({ gatewayId, status: 'FAILED', connections: 0, reason, eventId: null }));
+        const [count, publish] = await Promise.allSettled([counted, published]);
+        if (publish.status === 'fulfilled' && count.status === 'rejected') {
+          // Published, not counted: the instances' own reports say who listens.
+          const reported = await listening;
+          [present, events] = [gatewayIds.map((id) => reported.get(id) ?? 0), publish.value];
+        } else {
+          const cause = publish.status === 'rejected' ? (publish.reason as Error) : (err as Error);
+          if (cause instanceof HeraldError) throw cause;
+          const reason = `publish failed: ${cause.message}`;
+          deps.onUndelivered?.('publish_failed', gatewayIds.length);
+          const results = gatewayIds.map((gatewayId): TargetResult => ({ gatewayId, status: 'FAILED', connections: 0, reason, eventId: null }));
+          await Promise.all([recordFailures(gatewayIds.map((gatewayId, i) => ({ gatewayId, eventType: drafts[i]!.type })), reason), alongside?.(results)]);
+          return results;
+        }
       }
+      const counts = await listening;
       const heard: string[] = [];
       const unheard: Failure[] = [];
       const results = gatewayIds.map((gatewayId, i): TargetResult => {
@@ -165,12 +179,13 @@ export function createGatewayService(deps: {
           return { gatewayId, status: 'NO_CONNECTION', connections: 0, reason: 'no active connection', eventId: event.id };
         }
         heard.push(gatewayId);
-        return { gatewayId, status: 'DELIVERED', connections: Math.max(instances, listening.get(gatewayId) ?? 0), reason: null, eventId: event.id };
+        return { gatewayId, status: 'DELIVERED', connections: Math.max(instances, counts.get(gatewayId) ?? 0), reason: null, eventId: event.id };
       });
       if (unheard.length > 0) deps.onUndelivered?.('no_connection', unheard.length);
       await Promise.all([
         store.recordDeliveries(heard, { ok: true }).catch(() => {}),
         recordFailures(unheard, 'no active connection'),
+        alongside?.(results),
       ]);
       return results;
     },
