@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CREATE_TASK, gql, gqlOk, record, TASK_EVENTS, waitForStatus, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { CREATE_TASK, gql, gqlOk, pushedTaskTitles, record, sseTaskTitles, TASK_EVENTS, taskTitles, waitForStatus, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { startSentinels, type SentinelDeployment } from './helpers/redis-topologies.js';
@@ -50,15 +50,16 @@ describe('cursors of events a Sentinel failover lost', () => {
     const [a, b] = await Promise.all([spawnHerald(env), spawnHerald(env)]);
     instances.push(a, b);
     await Promise.all([waitForStatus(`${a.origin}/ready`, 200), waitForStatus(`${b.origin}/ready`, 200)]);
-    const repository = 'lost-cursors';
-    const repositories = [repository];
-    const topics = [`repo:${repository}`];
+    // Two repositories, so that every reader follows several topics: a cursor names how far it got in both.
+    const [one, two] = ['lost-cursors-1', 'lost-cursors-2'];
+    const repositories = [one, two];
+    const topics = repositories.map((r) => `repo:${r}`);
 
     const receiver = await startReceiver();
     await gqlOk(a.url, REGISTER, { input: { callbackUrl: receiver.url, repositories, clientVersion: '1.0.0' } });
     const pushing = async (h: HeraldProcess) => (await gqlOk(h.url, '{ stats { push { pushing } } }')).stats.push.pushing as boolean;
     await until(() => Promise.all([a, b].map(pushing)), (p) => p.filter(Boolean).length === 1, 'one instance to push', 30_000);
-    const pushed = () => receiver.delivered().map((p) => JSON.parse(p.body).payload.task.title as string);
+    const pushed = () => pushedTaskTitles(receiver.delivered());
 
     const live = record(wsClient(a.url.replace('http', 'ws')), TASK_EVENTS, { repositories });
     const sse = await openSse(b.url, TASK_EVENTS, { repositories });
@@ -66,7 +67,7 @@ describe('cursors of events a Sentinel failover lost', () => {
     const start = (await gqlOk(a.url, '{ eventsCursor }')).eventsCursor as string;
 
     // Copied to the replica before it is cut off.
-    await publish(a, repository, 'kept');
+    await publish(a, one, 'kept');
     const primary = new Redis({ port: await sentinels.primaryPort(), host: '127.0.0.1' });
     try {
       expect(await primary.call('WAIT', 1, 5000)).toBe(1);
@@ -76,8 +77,8 @@ describe('cursors of events a Sentinel failover lost', () => {
     } finally {
       primary.disconnect();
     }
-    await publish(b, repository, 'lost-1');
-    await publish(a, repository, 'lost-2');
+    await publish(b, two, 'lost-1');
+    await publish(a, one, 'lost-2');
 
     // Every reader got the two and holds the cursor of the last.
     const liveCursor = (await live.waitForCount(3))[2]!.cursor;
@@ -92,21 +93,19 @@ describe('cursors of events a Sentinel failover lost', () => {
     sentinels.replica.resume();
     await until(() => sentinels!.primaryPort(), (port) => port !== before, 'the sentinels to name the promoted replica', 30_000);
     await Promise.all([waitForStatus(`${a.origin}/ready`, 200), waitForStatus(`${b.origin}/ready`, 200)]);
-    await publish(b, repository, 'after-1');
-    await publish(a, repository, 'after-2');
+    await publish(b, one, 'after-1');
+    await publish(a, two, 'after-2');
     const log = (await gqlOk(a.url, POLL, { t: topics })).events as Poll;
     expect(log.events.map((e) => e.payload.task.title), 'the failover lost the two').toEqual(['kept', 'after-1', 'after-2']);
 
-    const titles = (events: readonly TaskEventResult[]) => events.map((e) => e.task!.title);
-    const sseTitles = (values: Readonly<typeof sse.values>) => values.map((v) => (v.data!.taskEvents as TaskEventResult).task!.title);
     const everything = ['kept', 'lost-1', 'lost-2', 'after-1', 'after-2'];
 
     // Resumed from the cursors of the lost event: every later event, none before.
     const resumed = record(wsClient(b.url.replace('http', 'ws')), TASK_EVENTS, { repositories, after: liveCursor });
     const sseResumed = await openSse(a.url, TASK_EVENTS, { repositories, after: sseCursor });
-    await resumed.waitFor((events) => titles(events).includes('after-2'));
-    await sseResumed.waitFor((values) => sseTitles(values).includes('after-2'));
-    expect([titles(resumed.values), sseTitles(sseResumed.values)]).toEqual([
+    await resumed.waitFor((events) => taskTitles(events).includes('after-2'));
+    await sseResumed.waitFor((values) => sseTaskTitles(values).includes('after-2'));
+    expect([taskTitles(resumed.values), sseTaskTitles(sseResumed.values)]).toEqual([
       ['after-1', 'after-2'],
       ['after-1', 'after-2'],
     ]);
@@ -116,16 +115,16 @@ describe('cursors of events a Sentinel failover lost', () => {
     expect(next.events.map((e) => e.payload.task.title)).toEqual(['after-1', 'after-2']);
 
     // Live: each event once.
-    await live.waitFor((events) => titles(events).includes('after-2'));
-    await sse.waitFor((values) => sseTitles(values).includes('after-2'));
-    expect([titles(live.values), sseTitles(sse.values)]).toEqual([everything, everything]);
+    await live.waitFor((events) => taskTitles(events).includes('after-2'));
+    await sse.waitFor((values) => sseTaskTitles(values).includes('after-2'));
+    expect([taskTitles(live.values), sseTaskTitles(sse.values)]).toEqual([everything, everything]);
 
     // Pushed: each event, in order. The failover may also have lost the push progress stored after the
     // last copy, and then what followed is sent again, under the same delivery id (see docs/push.md).
     await receiver.until(() => pushed().includes('after-2'));
     const byDelivery = new Map<string, string>();
     for (const p of receiver.delivered()) {
-      const title = JSON.parse(p.body).payload.task.title as string;
+      const [title] = pushedTaskTitles([p]) as [string];
       expect(byDelivery.get(String(p.headers['x-herald-delivery'])) ?? title, 'one delivery id, one event').toBe(title);
       byDelivery.set(String(p.headers['x-herald-delivery']), title);
     }

@@ -187,6 +187,32 @@ describe('hub on Redis: live streams across what pub/sub loses', () => {
     expect(ids(await take(family, 1))).toEqual([after.id]);
   });
 
+  it('goes on from just before the first new event when a failover lost more of the newest events of a topic than an instance remembers', async () => {
+    await setUp();
+    const stream = await hub.open(['repo:many'], { maxQueued: 100, onOverflow: never });
+    const family = await hub.open(['repo:*'], { maxQueued: 100, onOverflow: never });
+    const old = await publisher.publishAll(Array.from({ length: 22 }, (_, n) => draft('repo:many', n)));
+    expect(ids(await take(stream, 22))).toEqual(ids(old));
+    expect(ids(await take(family, 22))).toEqual(ids(old));
+    // A replica that had copied only the first two takes over: the last twenty are gone, more than the 16 remembered.
+    const keyPrefix = `hub-gaps:${prefix}:`;
+    const logKey = `${keyPrefix}log:{repo:many}`;
+    const keptEntries = ((await b.command.xrange(logKey, '-', '+')) as Array<[string, string[]]>).slice(0, 2);
+    await b.command.del(logKey);
+    for (const [entry, fields] of keptEntries) await b.command.xadd(logKey, entry, ...fields);
+    await b.command.set(`${keyPrefix}seq:{repo:many}`, 2);
+    await b.command.set(`${keyPrefix}position`, old[1]!.position);
+    const id = await subscriberOfA();
+    const [, renumbered] = await Promise.all([b.command.client('KILL', 'ID', id), publisher.publishAll([draft('repo:many', 30), draft('repo:many', 31)])]);
+    expect(renumbered.map((e) => e.sequence)).toEqual([3, 4]);
+    const live = await publisher.publish(draft('repo:many', 32));
+    expect(ids(await take(stream, 3))).toEqual(ids([...renumbered, live]));
+    expect(ids(await take(family, 3))).toEqual(ids([...renumbered, live]));
+    const after = await publisher.publish(draft('repo:many', 33));
+    expect(ids(await take(stream, 1))).toEqual([after.id]);
+    expect(ids(await take(family, 1))).toEqual([after.id]);
+  });
+
   it('goes on with a Redis that came back empty even when its new log numbers an event as the one seen last', async () => {
     await setUp();
     const stream = await hub.open(['repo:epoch'], { maxQueued: 100, onOverflow: never });

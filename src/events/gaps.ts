@@ -5,7 +5,7 @@ import type { EventEnvelope } from './envelope.js';
 import type { EventStream } from './stream.js';
 import { isLocalTopic } from './topics.js';
 
-/** Events remembered per topic: more than a failover loses of one topic's newest ones (asynchronous replication). */
+/** Events remembered per topic, to find the last one a failover left in the log (asynchronous replication). */
 const RECENT = 16;
 const RECENT_MASK = RECENT - 1;
 
@@ -265,10 +265,11 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
    * the sequences of the lost ones (positions go on past theirs: see
    * TAKE_POSITIONS in bus.redis.ts). The topic then goes on from the last
    * event it handed on that the log kept, found among its recent events by
-   * id, so that the new events are handed on and no kept one twice. When
-   * none of them is there, the numbering went back further: past the head it
-   * starts again, as after Redis came back empty; else the streams end
-   * (CURSOR_EXPIRED).
+   * id, or, when the failover took all of those, from just before the first
+   * event published after it, so that the new events are handed on and no
+   * kept one twice. A log that holds none of it (gone past its retention)
+   * ends the streams (CURSOR_EXPIRED); past the head it starts again, as
+   * after Redis came back empty.
    */
   async function mend(gen: number, f: Fill, topic: HubTopic, head: number): Promise<void> {
     const tracks: Array<[string, Track]> = topic.sequences === undefined ? [[topic.name, topic]] : [...topic.sequences];
@@ -293,10 +294,12 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
 
   /**
    * Whether the log holds the track's last event handed on ('intact'), else
-   * the last of its recent events it holds; 'unknown' when it holds none of
-   * them but later ones, 'gone' when it holds nothing from there on.
+   * where to go on from: the last of its recent events it holds, or just
+   * before the first event published after the failover when it holds none
+   * of them. 'gone' when it holds nothing from there on; 'unknown' when what
+   * it holds cannot be told apart.
    */
-  async function kept(name: string, track: Track, since: number): Promise<'intact' | 'gone' | 'unknown' | EventEnvelope> {
+  async function kept(name: string, track: Track, since: number): Promise<'intact' | 'gone' | 'unknown' | Pick<EventEnvelope, 'sequence' | 'position'>> {
     const last = track.sequence;
     const recent = track.recent;
     if (last === 0 || recent?.idOf(last) === undefined) return 'intact';
@@ -313,8 +316,13 @@ export function trackGaps(bus: EventBus & Required<Pick<EventBus, 'onLiveGap'>>,
       if (event.sequence > last || recent.idOf(event.sequence) !== event.id) break;
       found = event;
     }
-    if (found === undefined) return 'unknown';
-    return found.sequence === last ? 'intact' : found;
+    if (found !== undefined) return found.sequence === last ? 'intact' : found;
+    // None of them is kept. Positions never go back (see TAKE_POSITIONS in bus.redis.ts), so what the log
+    // holds from the oldest one's position on was published after the failover, numbered from the last
+    // event it kept: every event before the first of them was handed on already.
+    const [first] = read.events;
+    if (first!.sequence <= oldest) return { sequence: first!.sequence - 1, position: first!.position - 1 };
+    return 'unknown';
   }
 
   /** One pass: fill every topic up to the head, then hand on the held events. True when the gap is closed. */
