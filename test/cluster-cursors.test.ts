@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { createTask, gqlOk, pushedTaskTitles, record, sseTaskTitles, TASK_EVENTS, taskTitles, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { cutClusterNodes } from './helpers/redis-cutter.js';
@@ -80,19 +80,17 @@ describe('cursors over several topics of a Redis Cluster', () => {
 
     held.release();
     await late;
-    const titles = (events: readonly TaskEventResult[]) => events.map((e) => e.task!.title);
     // Live: the late one still arrives.
-    expect(titles(await live.waitForCount(2))).toEqual(['early', 'late']);
+    expect(taskTitles(await live.waitForCount(2))).toEqual(['early', 'late']);
 
     // Resumed from the cursor held before it arrived: the late one, then what comes next, nothing twice.
     const resumed = record(wsClient(b.url.replace('http', 'ws')), TASK_EVENTS, { repositories, after: first!.cursor });
     const sseResumed = await openSse(b.url, TASK_EVENTS, { repositories, after: sseCursor });
     await waitForSubscriptions(b.url, 2);
     await createTask(b.url, fast, 'next');
-    const sseTitles = (values: Readonly<typeof sseResumed.values>) => values.map((v) => (v.data!.taskEvents as TaskEventResult).task!.title);
-    await resumed.waitFor((events) => titles(events).includes('next'));
-    await sseResumed.waitFor((values) => sseTitles(values).includes('next'));
-    expect([titles(resumed.values), sseTitles(sseResumed.values)]).toEqual([
+    await resumed.waitFor((events) => taskTitles(events).includes('next'));
+    await sseResumed.waitFor((values) => sseTaskTitles(values).includes('next'));
+    expect([taskTitles(resumed.values), sseTaskTitles(sseResumed.values)]).toEqual([
       ['late', 'next'],
       ['late', 'next'],
     ]);
@@ -102,7 +100,7 @@ describe('cursors over several topics of a Redis Cluster', () => {
     expect(next.events.map((e) => e.topic)).toEqual([`repo:${slow}`, `repo:${fast}`]);
 
     // Pushed: each once.
-    const pushed = () => receiver.delivered().map((p) => JSON.parse(p.body).payload.task.title as string);
+    const pushed = () => pushedTaskTitles(receiver.delivered());
     await receiver.until(() => pushed().includes('next'));
     expect(pushed()).toEqual(['early', 'late', 'next']);
 

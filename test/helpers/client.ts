@@ -48,6 +48,15 @@ export type TaskEventResult = {
   task: { id: string; repository: string; title: string; status: string } | null;
 };
 
+/** The titles of task events' tasks, as a subscription received them. */
+export const taskTitles = (events: readonly TaskEventResult[]): string[] => events.map((e) => e.task!.title);
+
+/** The same over SSE: the titles of the `taskEvents` values. */
+export const sseTaskTitles = (values: ReadonlyArray<{ data?: Record<string, unknown> }>): string[] => taskTitles(values.map((v) => v.data!.taskEvents as TaskEventResult));
+
+/** The same pushed: the titles of the task events a receiver answered 2xx, in arrival order. */
+export const pushedTaskTitles = (delivered: ReadonlyArray<{ body: string }>): string[] => delivered.map((p) => JSON.parse(p.body).payload.task.title as string);
+
 export function createTask(url: string, repository: string, title: string, token: string | null = ADMIN_TOKEN) {
   return gqlOk(url, CREATE_TASK, { input: { repository, title } }, token).then((d) => d.createTask as { id: string; title: string });
 }
