@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { loadConfig, SETTINGS } from '../src/config.js';
 import { readRoot, ROOT } from './helpers/deploy-files.js';
 import { checkNginxConfig, localNginxConfig } from './helpers/nginx.js';
-import { freePort } from './helpers/ports.js';
+import { clusterPort } from './helpers/redis-topologies.js';
 import { until } from './helpers/wait.js';
 
 /**
@@ -211,8 +211,9 @@ describe("the cluster file's Redis nodes and init job", () => {
 
   it('form one cluster of three primaries over all 16384 slots, and a second run changes nothing', async () => {
     for (const name of ['redis-1', 'redis-2', 'redis-3']) {
-      // The node's own command line, on a free port of this machine, announcing 127.0.0.1 for its service name.
-      const port = await freePort();
+      // The node's own command line, on a free port of this machine (with its cluster bus port, +10000, free too),
+      // announcing 127.0.0.1 for its service name.
+      const port = await clusterPort();
       const args = compose.services[name]!.command!.slice(1).map((arg) => (arg === '6379' ? String(port) : arg === name ? '127.0.0.1' : arg));
       const dir = mkdtempSync(join(tmpdir(), `herald-${name}-`));
       const child = spawn('redis-server', [...args, '--bind', '127.0.0.1', '--dir', dir, '--save', ''], { stdio: 'ignore' });

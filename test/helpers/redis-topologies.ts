@@ -44,7 +44,7 @@ export type RedisDeployment = {
 };
 
 /** A free port whose +10000 (the cluster bus port) is free too. */
-async function clusterPort(): Promise<number> {
+export async function clusterPort(): Promise<number> {
   for (;;) {
     const port = await freePort();
     if (port + 10_000 > 65_535) continue;
