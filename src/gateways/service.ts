@@ -145,7 +145,8 @@ export function createGatewayService(deps: {
     async dispatch(gatewayIds: readonly string[], makeDraft: (gatewayId: string) => EventDraft, alongside?: (results: TargetResult[]) => Promise<void>): Promise<TargetResult[]> {
       const drafts = gatewayIds.map(makeDraft);
       // Asked together, so that they share round trips: the listener count goes to Redis right before the publish.
-      const listening = deps.subscribers(gatewayIds);
+      // Only a figure for the results: without it, the bus's count stands alone.
+      const listening = deps.subscribers(gatewayIds).catch(() => new Map<string, number>());
       const counted = bus.listeners(gatewayIds.map(Topics.gatewayPresence));
       const published = bus.publishAll(drafts);
       let events: EventEnvelope[];
