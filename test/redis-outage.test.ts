@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_TASK, createTask, gql, gqlOk, record, TASK_EVENTS, waitForStatus, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
+import { CREATE_TASK, createTask, gql, gqlOk, record, sseTaskTitles, TASK_EVENTS, taskTitles, waitForStatus, waitForSubscriptions, wsClient, type Recorder, type TaskEventResult } from './helpers/client.js';
 import { ADMIN_TOKEN, spawnHerald, startHerald, type Herald, type HeraldProcess } from './helpers/herald.js';
 import { openRaw } from './helpers/raw-ws.js';
 import { serviceKey } from './helpers/tokens.js';
@@ -70,6 +70,21 @@ describe('Redis stops and comes back on the same port', () => {
     const received = await events.waitForCount(2);
     expect(received.map((e) => e.task!.title)).toEqual(['before', 'after']);
     expect(closes).toEqual([]);
+
+    // Redis came back empty (no persistence): a cursor from before still resumes before what its new log holds,
+    // because positions go on past the old ones, on WebSocket, SSE and polling alike.
+    const cursor = received[0]!.cursor;
+    const resumedClient = wsClient(herald.wsUrl);
+    const resumed = record<TaskEventResult>(resumedClient, TASK_EVENTS, { repositories: ['outage'], after: cursor });
+    const sse = await openSse(herald.url, TASK_EVENTS, { repositories: ['outage'], after: cursor });
+    const polled = await gqlOk(herald.url, 'query ($after: String) { events(topics: ["repo:outage"], after: $after) { events { payload } } }', { after: cursor });
+    expect([
+      taskTitles(await resumed.waitForCount(1)),
+      sseTaskTitles(await sse.waitForCount(1)),
+      (polled.events.events as Array<{ payload: { task: { title: string } } }>).map((e) => e.payload.task.title),
+    ]).toEqual([['after'], ['after'], ['after']]);
+    sse.close();
+    await resumedClient.dispose();
   });
 });
 
