@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, gqlOk, pushedTaskTitles, record, sseTaskTitles, TASK_EVENTS, taskTitles, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { createTask, gqlOk, pushedTaskTitles, record, TASK_EVENTS, taskTitles, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
 import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { cutClusterNodes } from './helpers/redis-cutter.js';
 import { startRedisCluster, type RedisClusterDeployment } from './helpers/redis-topologies.js';
+import { resumeTaskEvents } from './helpers/resume.js';
 import { openSse } from './helpers/sse.js';
 import { until } from './helpers/wait.js';
 
@@ -84,13 +85,10 @@ describe('cursors over several topics of a Redis Cluster', () => {
     expect(taskTitles(await live.waitForCount(2))).toEqual(['early', 'late']);
 
     // Resumed from the cursor held before it arrived: the late one, then what comes next, nothing twice.
-    const resumed = record(wsClient(b.url.replace('http', 'ws')), TASK_EVENTS, { repositories, after: first!.cursor });
-    const sseResumed = await openSse(b.url, TASK_EVENTS, { repositories, after: sseCursor });
+    const resumed = await resumeTaskEvents(repositories, { url: b.url, after: first!.cursor }, { url: b.url, after: sseCursor });
     await waitForSubscriptions(b.url, 2);
     await createTask(b.url, fast, 'next');
-    await resumed.waitFor((events) => taskTitles(events).includes('next'));
-    await sseResumed.waitFor((values) => sseTaskTitles(values).includes('next'));
-    expect([taskTitles(resumed.values), sseTaskTitles(sseResumed.values)]).toEqual([
+    expect(await resumed.until('next')).toEqual([
       ['late', 'next'],
       ['late', 'next'],
     ]);
@@ -104,10 +102,10 @@ describe('cursors over several topics of a Redis Cluster', () => {
     await receiver.until(() => pushed().includes('next'));
     expect(pushed()).toEqual(['early', 'late', 'next']);
 
-    expect([live.errors, resumed.errors]).toEqual([[], []]);
-    for (const r of [live, resumed]) r.dispose();
+    expect([live.errors, resumed.overWs.errors]).toEqual([[], []]);
+    live.dispose();
+    await resumed.close();
     sse.close();
-    sseResumed.close();
     await receiver.close();
   }, 90_000);
 });

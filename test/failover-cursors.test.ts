@@ -4,6 +4,7 @@ import { CREATE_TASK, gql, gqlOk, pushedTaskTitles, record, sseTaskTitles, TASK_
 import { spawnHerald, type HeraldProcess } from './helpers/herald.js';
 import { startReceiver } from './helpers/receiver.js';
 import { startSentinels, type SentinelDeployment } from './helpers/redis-topologies.js';
+import { resumeTaskEvents } from './helpers/resume.js';
 import { openSse } from './helpers/sse.js';
 import { until } from './helpers/wait.js';
 
@@ -101,11 +102,8 @@ describe('cursors of events a Sentinel failover lost', () => {
     const everything = ['kept', 'lost-1', 'lost-2', 'after-1', 'after-2'];
 
     // Resumed from the cursors of the lost event: every later event, none before.
-    const resumed = record(wsClient(b.url.replace('http', 'ws')), TASK_EVENTS, { repositories, after: liveCursor });
-    const sseResumed = await openSse(a.url, TASK_EVENTS, { repositories, after: sseCursor });
-    await resumed.waitFor((events) => taskTitles(events).includes('after-2'));
-    await sseResumed.waitFor((values) => sseTaskTitles(values).includes('after-2'));
-    expect([taskTitles(resumed.values), sseTaskTitles(sseResumed.values)]).toEqual([
+    const resumed = await resumeTaskEvents(repositories, { url: b.url, after: liveCursor }, { url: a.url, after: sseCursor });
+    expect(await resumed.until('after-2')).toEqual([
       ['after-1', 'after-2'],
       ['after-1', 'after-2'],
     ]);
@@ -130,10 +128,10 @@ describe('cursors of events a Sentinel failover lost', () => {
     }
     expect([...byDelivery.values()]).toEqual(everything);
 
-    expect([live.errors, resumed.errors]).toEqual([[], []]);
-    for (const r of [live, resumed]) r.dispose();
+    expect([live.errors, resumed.overWs.errors]).toEqual([[], []]);
+    live.dispose();
+    await resumed.close();
     sse.close();
-    sseResumed.close();
     await receiver.close();
   }, 120_000);
 });
