@@ -79,7 +79,6 @@ export type CursorPoint = { readonly position: number; readonly time: number; re
 export function encodeTopicsCursor(base: number, time: number, topics: ReadonlyMap<string, number>): string {
   let cursor = `${TOPICS_VERSION}.${base}.${time}`;
   for (const [topic, position] of topics) cursor += `.${encodedTopic(topic)}.${position}`;
-  cursor.charCodeAt(0);
   return cursor;
 }
 
