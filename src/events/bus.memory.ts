@@ -1,6 +1,5 @@
 import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type Retention, type RetentionOf } from './bus.js';
-import { encodeCursor } from './cursor.js';
-import { sealAll, type SealedEvent } from './draft.js';
+import { envelopeOf, sealAll, type SealedEvent } from './draft.js';
 import type { EventEnvelope } from './envelope.js';
 import { Fifo } from './fifo.js';
 import { mergeTopics, type Page, type PageRequest } from './merge.js';
@@ -69,22 +68,7 @@ export function createMemoryBus(retention: Retention = { count: 10_000, seconds:
     const { topic } = log;
     const sequence = ++log.sequence;
     position += 1;
-    const fields: { -readonly [K in keyof EventEnvelope]: EventEnvelope[K] } = {
-      id: sealed.id,
-      topic,
-      type: sealed.type,
-      timestamp: sealed.timestamp,
-      correlationId: sealed.correlationId,
-      priority: sealed.priority,
-      expiresAt: sealed.expiresAt,
-      payload: sealed.payload,
-      sequence,
-      position,
-      cursor: encodeCursor(topic, sequence, position, time),
-    };
-    if (sealed.source !== undefined) fields.source = sealed.source;
-    if (sealed.schemaVersion !== undefined) fields.schemaVersion = sealed.schemaVersion;
-    const event: EventEnvelope = Object.freeze(fields);
+    const event = envelopeOf(sealed.id, topic, sealed, sequence, position, time);
     log.events.push(event);
     order.push(event);
     orderTimes.push(time);

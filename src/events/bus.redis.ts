@@ -3,8 +3,7 @@ import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
 import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type RecordWrite, type Retention, type RetentionOf } from './bus.js';
-import { cursorOf, encodeCursor } from './cursor.js';
-import { sealAll, serializeSealedEvent, type SealedEvent } from './draft.js';
+import { envelopeOf, sealAll, serializeSealedEvent, splitSerialized, type SealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
 import { mergeTopics, type Page, type PageRequest } from './merge.js';
 import { isPriority } from './priority.js';
@@ -37,9 +36,13 @@ import { familyOf, type TopicFamily } from './topics.js';
 // KEYS: the global position, then per record its key and index, then per
 // event its topic's sequence, stream, floor and family set. ARGV: the number
 // of records, per record its value and index member, then per event its
-// topic, channel, JSON up to the sequence, and its topic's retention count
-// and seconds (a channel may keep fewer events, or keep them shorter, than
-// the default); then, for a batch message, its channel.
+// topic, channel, JSON in two parts (its own id and topic, then the rest up to
+// the sequence, or '' when the rest is the previous event's: see
+// splitSerialized), and its topic's retention count and seconds (a channel
+// may keep fewer events, or keep them shorter, than the default); then, for a
+// batch message, its channel. A batch message carries per event four lines:
+// topic, the two parts of its JSON and `<sequence> <position>`, so the rest
+// that the events of a deployment share travels, and is parsed, once.
 // Both publish scripts trim a topic's stream back to its retention count with
 // every `every`th event, and remember the highest trimmed position (its floor).
 const TRIM_EVERY = `
@@ -81,24 +84,28 @@ local k, a = 1 + 2 * records, 1 + 2 * records
 local numbers = {}
 local count = (#KEYS - k) / 4
 ${TAKE_POSITIONS}
-local batch = ARGV[a + 5 * count + 1]
+local batch = ARGV[a + 6 * count + 1]
 local parts = {}
+local rest
 for i = 0, count - 1 do
   local seq, stream, floor, family = KEYS[k + 1 + 4 * i], KEYS[k + 2 + 4 * i], KEYS[k + 3 + 4 * i], KEYS[k + 4 + 4 * i]
-  local topic, channel, head = ARGV[a + 1 + 5 * i], ARGV[a + 2 + 5 * i], ARGV[a + 3 + 5 * i]
-  local limit, seconds = tonumber(ARGV[a + 4 + 5 * i]), ARGV[a + 5 + 5 * i]
+  local topic, channel, own, shared = ARGV[a + 1 + 6 * i], ARGV[a + 2 + 6 * i], ARGV[a + 3 + 6 * i], ARGV[a + 4 + 6 * i]
+  local limit, seconds = tonumber(ARGV[a + 5 + 6 * i]), ARGV[a + 6 + 6 * i]
+  if shared ~= '' then rest = shared end
   local every = math.min(10, math.max(1, math.floor(limit / 100)))
   local sequence = redis.call('INCR', seq)
   local position = first + i + 1
   local text = string.format('%d', position)
-  local message = head .. sequence .. ',"position":' .. text .. '}'
+  local message = own .. rest .. sequence .. ',"position":' .. text .. '}'
   redis.call('XADD', stream, text .. '-0', 'e', message)
 ${TRIM_EVERY}
   if (sequence - 1) % every == 0 then redis.call('SADD', family, topic) end
   redis.call('EXPIRE', stream, seconds)
   if batch then
-    parts[2 * i + 1] = topic
-    parts[2 * i + 2] = message
+    parts[4 * i + 1] = topic
+    parts[4 * i + 2] = own
+    parts[4 * i + 3] = shared
+    parts[4 * i + 4] = sequence .. ' ' .. text
   else
     redis.call('PUBLISH', channel, message)
   end
@@ -203,7 +210,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const takePositions = (count: number) => (redis.command as unknown as { heraldPositions: PositionsScript }).heraldPositions(positionKey, String(count));
   const recordScript = (redis.command as unknown as { heraldRecord: RecordScript }).heraldRecord.bind(redis.command);
   const decodeRead = readDecoder(log);
-  const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, decodeLive);
+  const batches = batchRoutes(redis, (family) => `${prefix}evb:${family}`, batchDecoder(log));
 
   /** One page of each topic asked, with its floor, in one round trip. */
   async function readPages(requests: readonly PageRequest[]): Promise<Page[]> {
@@ -317,7 +324,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       const family = familyOf(sealed.topic);
       // Wildcard subscribers listen on the family's shard channel; order there is mended by the hub (sequence per topic).
       if (family !== undefined) redis.command.spublish(channelOf(`${family}:*`), `${heads[i]!}${sequence},"position":${position}}`).catch(() => {});
-      return { ...sealed, sequence, position, cursor: encodeCursor(sealed.topic, sequence, position, time) };
+      return envelopeOf(sealed.id, sealed.topic, sealed, sequence, position, time);
     });
   }
 
@@ -339,11 +346,13 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     } else {
       args.push('0');
     }
-    for (const event of events) {
-      const topic = event.sealed.topic;
+    const parts = splitSerialized(events);
+    for (const [i, { sealed }] of events.entries()) {
+      const topic = sealed.topic;
       const kept = retentionOf(topic);
+      const { own, rest } = parts[i]!;
       keys.push(seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
-      args.push(topic, channelOf(topic), `${serializeSealedEvent(event).slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
+      args.push(topic, channelOf(topic), own, rest === '' ? '' : `${rest.slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
     }
     const family = batchFamily(events);
     if (family !== undefined) args.push(batches.channelOf(family));
@@ -361,7 +370,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     return events.map(({ sealed, time }, i) => {
       const sequence = numbers[2 * i]!;
       const position = numbers[2 * i + 1]!;
-      return { ...sealed, sequence, position, cursor: encodeCursor(sealed.topic, sequence, position, time) };
+      return envelopeOf(sealed.id, sealed.topic, sealed, sequence, position, time);
     });
   }
 
@@ -565,32 +574,27 @@ type BatchRoute = {
 /**
  * The receiving side of batch messages: one subscription per family batch
  * channel while any topic of the family is followed here, whose messages
- * (`topic\nevent\ntopic\nevent...`, in publish order) are split by topic
- * and handed to the listeners of each. An event of a topic nobody follows
+ * (four lines per event, in publish order: see PUBLISH_SCRIPT) are split by
+ * topic and handed to the listeners of each. An event of a topic nobody follows
  * here is never parsed. Redis sends a subscriber connection its messages in
  * the order they were published whatever their channel, so an event in a
  * batch keeps its place among those published to its topic alone.
  */
-function batchRoutes(redis: RedisConnections, channelOf: (family: TopicFamily) => string, decodeLive: (text: string) => EventEnvelope | null) {
+function batchRoutes(redis: RedisConnections, channelOf: (family: TopicFamily) => string, decodeBatched: BatchDecoder) {
   const routes = new Map<TopicFamily, BatchRoute>();
 
   const route = (to: BatchRoute, message: Buffer) => {
-    const text = message.toString();
-    let at = 0;
-    while (at < text.length) {
-      const split = text.indexOf('\n', at);
-      if (split < 0) return;
-      const next = text.indexOf('\n', split + 1);
-      const end = next < 0 ? text.length : next;
-      const listeners = to.topics.get(text.slice(at, split));
-      if (listeners !== undefined || to.wildcard.size > 0) {
-        const event = decodeLive(text.slice(split + 1, end));
-        if (event) {
-          if (listeners) for (const listener of listeners) listener(event);
-          for (const listener of to.wildcard) listener(event);
-        }
-      }
-      at = end + 1;
+    const lines = message.toString().split('\n');
+    let rest = '';
+    for (let i = 0; i + 3 < lines.length; i += 4) {
+      const shared = lines[i + 2]!;
+      if (shared !== '') rest = shared;
+      const listeners = to.topics.get(lines[i]!);
+      if (listeners === undefined && to.wildcard.size === 0) continue;
+      const event = decodeBatched(lines[i + 1]!, rest, lines[i + 3]!);
+      if (!event) continue;
+      if (listeners) for (const listener of listeners) listener(event);
+      for (const listener of to.wildcard) listener(event);
     }
   };
 
@@ -694,6 +698,73 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
     log.warn('dropped an event that is not JSON');
     return null;
   }
+  if (payload !== undefined && typeof wire === 'object' && wire !== null) (wire as { payload: unknown }).payload = payload;
+  return checkedEnvelope(wire, log);
+}
+
+/** The rest of an event's text in a batch message ends with its sequence's key (see PUBLISH_SCRIPT). */
+const SEQUENCE_KEY = ',"sequence":';
+
+type BatchDecoder = (own: string, rest: string, numbers: string) => EventEnvelope | null;
+
+/** What the events of a batch share: all but their id, topic and numbers. */
+type Shared = Omit<Wire, 'id' | 'topic' | 'sequence' | 'position'> & { readonly time: number };
+
+/**
+ * Decodes the events of batch messages from their parts (see PUBLISH_SCRIPT).
+ * The rest that consecutive events share is parsed and checked once, so they
+ * share one payload object, as they do in embedded mode, and their GraphQL
+ * results can be shared (see shared-results.ts); what is each event's own is
+ * a few dozen characters.
+ */
+function batchDecoder(log: Logger): BatchDecoder {
+  let lastRest: string | undefined;
+  let shared: Shared | null = null;
+  const sharedOf = (rest: string): Shared | null => {
+    if (rest === lastRest) return shared;
+    lastRest = rest;
+    shared = null;
+    const wire = rest.endsWith(SEQUENCE_KEY) ? (parseObject(`{${rest.slice(0, -SEQUENCE_KEY.length)}}`) as Shared | null) : null;
+    if (
+      wire !== null &&
+      typeof wire.type === 'string' &&
+      typeof wire.timestamp === 'string' &&
+      isPriority(wire.priority) &&
+      (wire.source === undefined || typeof wire.source === 'string') &&
+      (wire.schemaVersion === undefined || Number.isSafeInteger(wire.schemaVersion))
+    ) {
+      shared = { ...wire, time: Date.parse(wire.timestamp) };
+    }
+    return shared;
+  };
+  return (own, rest, numbers) => {
+    const common = sharedOf(rest);
+    const space = numbers.indexOf(' ');
+    const identity = own.endsWith(',') ? parseObject(`${own.slice(0, -1)}}`) : null;
+    const id = identity?.id;
+    const topic = identity?.topic;
+    const sequence = Number(numbers.slice(0, space));
+    const position = Number(numbers.slice(space + 1));
+    if (common === null || typeof id !== 'string' || typeof topic !== 'string' || space < 0 || !Number.isSafeInteger(sequence) || !Number.isSafeInteger(position)) {
+      log.warn('dropped an event that is not a valid envelope');
+      return null;
+    }
+    return envelopeOf(id, topic, common, sequence, position, common.time);
+  };
+}
+
+/** The object a JSON text holds; null when it holds none. */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The envelope of a parsed event, with its cursor; null (and a warning) when it is not a whole one. */
+function checkedEnvelope(wire: Wire, log: Logger): EventEnvelope | null {
   if (
     typeof wire !== 'object' ||
     wire === null ||
@@ -710,6 +781,5 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
     log.warn('dropped an event that is not a valid envelope');
     return null;
   }
-  if (payload !== undefined) (wire as { payload: unknown }).payload = payload;
-  return Object.freeze({ ...wire, cursor: cursorOf(wire) });
+  return envelopeOf(wire.id, wire.topic, wire, wire.sequence, wire.position, Date.parse(wire.timestamp));
 }

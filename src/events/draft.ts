@@ -1,6 +1,7 @@
 import { newId } from '../ids.js';
 import { HeraldError } from '../errors.js';
-import { MAX_EVENT_BYTES, type EventDraft } from './envelope.js';
+import { encodeCursor } from './cursor.js';
+import { MAX_EVENT_BYTES, type EventDraft, type EventEnvelope } from './envelope.js';
 
 /** The part of an envelope that is known before a sequence is assigned. */
 export type SealedDraft = Omit<EventDraft, 'id' | 'timestamp' | 'source' | 'schemaVersion'> & { id: string; timestamp: string; source?: string; schemaVersion?: number };
@@ -59,6 +60,72 @@ export function sealAll(drafts: readonly EventDraft[]): SealedEvent[] {
     if (payloadBytes + 6 * headerChars + 200 > MAX_EVENT_BYTES) checked(serialize(sealed, payloadJson));
     return { sealed, time: draft.timestamp === undefined ? now : Date.parse(draft.timestamp), payloadJson };
   });
+}
+
+/**
+ * Each event's text (as serializeSealedEvent makes it) in two parts: what is
+ * its own (`{"id":…,"topic":…,`) and the rest, which events made together
+ * (one deployment to many gateways) share. `rest` is '' where it is the
+ * previous event's: a batch carries it once.
+ */
+export function splitSerialized(events: readonly SealedEvent[]): Array<{ readonly own: string; readonly rest: string }> {
+  let previous: SealedEvent | undefined;
+  return events.map((event) => {
+    const { sealed } = event;
+    const own = `{"id":${JSON.stringify(sealed.id)},"topic":${JSON.stringify(sealed.topic)},`;
+    const same = previous !== undefined && sharesRest(previous, event);
+    previous = event;
+    return { own, rest: same ? '' : serializeSealedEvent(event).slice(own.length) };
+  });
+}
+
+/** Whether two events differ in id and topic at most (a shared payload is serialized once, so its text is the same string). */
+function sharesRest(a: SealedEvent, b: SealedEvent): boolean {
+  const x = a.sealed;
+  const y = b.sealed;
+  return (
+    a.payloadJson === b.payloadJson &&
+    x.type === y.type &&
+    x.timestamp === y.timestamp &&
+    x.correlationId === y.correlationId &&
+    x.priority === y.priority &&
+    x.expiresAt === y.expiresAt &&
+    x.source === y.source &&
+    x.schemaVersion === y.schemaVersion
+  );
+}
+
+/**
+ * The envelope of a published event: `fields` are a sealed draft's (or what
+ * the events of a batch message share), `time` its timestamp in ms. Written
+ * out rather than spread, the same way everywhere, so every envelope is made
+ * alike and cheaply: this runs once per event published and per event an
+ * instance hears.
+ */
+export function envelopeOf(
+  id: string,
+  topic: string,
+  fields: Omit<SealedDraft, 'id' | 'topic' | 'source' | 'schemaVersion'> & { readonly source?: string | null; readonly schemaVersion?: number | null },
+  sequence: number,
+  position: number,
+  time: number,
+): EventEnvelope {
+  const event: { -readonly [K in keyof EventEnvelope]: EventEnvelope[K] } = {
+    id,
+    topic,
+    type: fields.type,
+    timestamp: fields.timestamp,
+    correlationId: fields.correlationId,
+    priority: fields.priority,
+    expiresAt: fields.expiresAt,
+    payload: fields.payload,
+    sequence,
+    position,
+    cursor: encodeCursor(topic, sequence, position, time),
+  };
+  if (fields.source !== undefined) event.source = fields.source;
+  if (fields.schemaVersion !== undefined) event.schemaVersion = fields.schemaVersion;
+  return Object.freeze(event);
 }
 
 /** Throws BAD_USER_INPUT when the event could not be published (too large). */
