@@ -13,8 +13,8 @@ export function createMemoryClusterDirectory(): ClusterDirectory {
     async report(summary) {
       latest = summary;
     },
-    async instances() {
-      return latest ? [latest] : [];
+    async instances(except) {
+      return latest && latest.instanceId !== except ? [latest] : [];
     },
     async connections() {
       return [];

@@ -12,9 +12,9 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
   /** The summaries last read, by their text. */
   let parsed = new Map<string, InstanceReport>();
 
-  /** Reads one key per live instance, forgetting instances whose keys expired. */
-  async function readAll(keyOf: (id: string) => string): Promise<string[]> {
-    const ids = await call(() => client.smembers(index));
+  /** Reads one key per live instance but `except`, forgetting instances whose keys expired. */
+  async function readAll(keyOf: (id: string) => string, except?: string): Promise<string[]> {
+    const ids = (await call(() => client.smembers(index))).filter((id) => id !== except);
     if (ids.length === 0) return [];
     const raws = await call(() => client.mget(ids.map(keyOf)));
     const gone = ids.filter((_, i) => raws[i] === null);
@@ -33,10 +33,10 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
           .exec(),
       );
     },
-    async instances() {
-      // Every deployment reads the summaries, which change only when their instance reports again: each is parsed once.
+    async instances(except) {
+      // Every deployment reads the others' summaries, which change only when their instance reports again: each is parsed once.
       const next = new Map<string, InstanceReport>();
-      for (const raw of await readAll(summaryKey)) next.set(raw, parsed.get(raw) ?? (JSON.parse(raw) as InstanceReport));
+      for (const raw of await readAll(summaryKey, except)) next.set(raw, parsed.get(raw) ?? (JSON.parse(raw) as InstanceReport));
       parsed = next;
       return [...next.values()];
     },

@@ -84,8 +84,8 @@ export type InstanceReport = {
 export interface ClusterDirectory {
   /** Stores this instance's report; it expires after `ttlMs` unless reported again. */
   report(summary: InstanceReport, connections: readonly ConnectionReport[], ttlMs: number): Promise<void>;
-  /** The summaries of every live instance. */
-  instances(): Promise<InstanceReport[]>;
+  /** The summaries of every live instance, but `except` (an instance need not read its own back). */
+  instances(except?: string): Promise<InstanceReport[]>;
   /** The connections of every live instance. */
   connections(): Promise<ConnectionReport[]>;
   remove(instanceId: string): Promise<void>;

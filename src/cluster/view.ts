@@ -181,7 +181,7 @@ export function createClusterView(deps: {
     (await read().catch(() => [] as T[])).filter((r) => r.instanceId !== instanceId);
 
   const instances = async (): Promise<InstanceReport[]> =>
-    [local(), ...(await others(() => directory.instances()))].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    [local(), ...(await others(() => directory.instances(instanceId)))].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 
   return {
     local,
@@ -191,7 +191,7 @@ export function createClusterView(deps: {
     },
     async gatewaySubscribers(gatewayIds) {
       const here = gatewayListeners();
-      const elsewhere = (await others(() => directory.instances())).map((r) => r.gatewayListeners);
+      const elsewhere = (await others(() => directory.instances(instanceId))).map((r) => r.gatewayListeners);
       const counts = new Map<string, number>();
       for (const gatewayId of gatewayIds) {
         let n = here.get(gatewayId) ?? 0;
@@ -202,7 +202,7 @@ export function createClusterView(deps: {
     },
     async cliListeners(registrationId) {
       let n = deps.cliListeners().get(registrationId) ?? 0;
-      for (const report of await others(() => directory.instances())) n += report.cliListeners?.[registrationId] ?? 0;
+      for (const report of await others(() => directory.instances(instanceId))) n += report.cliListeners?.[registrationId] ?? 0;
       return n;
     },
     changed() {

@@ -54,6 +54,8 @@ contract('ClusterDirectory', { memory: createMemoryClusterDirectory, redis: crea
     const newer = summary('i-1', '2026-01-01T00:00:20.000Z', 0);
     await directory.report(newer, [], ttl);
     expect(await directory.instances()).toEqual([newer]);
+    expect(await directory.instances('i-1')).toEqual([]);
+    expect(await directory.instances('i-2')).toEqual([newer]);
   });
 
   it('drops an instance that was removed', async () => {
@@ -82,6 +84,17 @@ redisOnly('ClusterDirectory', createRedisClusterDirectory, (_make, backend) => {
     await a.remove('i-a');
     expect(await b.instances()).toEqual([summary('i-b', '2026-01-01T00:00:20.000Z', 0)]);
     expect(await b.connections()).toEqual([]);
+  });
+
+  it('leaves out the instance asking, when it says which it is', async () => {
+    const instance = backend.cluster();
+    const [a, b] = [await instance(), await instance()];
+    await a.report(summary('i-a'), [], ttl);
+    await b.report(summary('i-b'), [], ttl);
+    expect(await a.instances('i-a')).toEqual([summary('i-b')]);
+    expect(await b.instances('i-b')).toEqual([summary('i-a')]);
+    await b.remove('i-b');
+    expect(await a.instances('i-a')).toEqual([]);
   });
 
   it('forgets an instance that does not report again within its ttl', async () => {
