@@ -365,6 +365,47 @@ redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(re
     spy.close();
   });
 
+  it('hands on a batch whole and as published, its shared part parsed once: events that share a payload share one object', async () => {
+    const { bus } = await make();
+    const family = collector();
+    const b = collector();
+    await bus.subscribe('gateway:*', family.listener);
+    await bus.subscribe('gateway:b', b.listener);
+    const shared = { apiId: 'a1', vhost: 'edge "one"\nsecond line' };
+    const batch = await bus.publishAll([
+      { ...draft('gateway:a', 1), payload: shared },
+      { ...draft('gateway:b', 1), payload: shared, correlationId: 'c-1' },
+      { ...draft('gateway:c', 2), source: 'deployer', schemaVersion: 3 },
+      { ...draft('gateway:d', 3), payload: shared, correlationId: 'c-1' },
+      { ...draft('gateway:e', 3), payload: shared, correlationId: 'c-1' },
+    ]);
+    await family.waitFor(5);
+    await b.waitFor(1);
+    expect(family.events).toEqual(batch);
+    expect(b.events).toEqual([batch[1]]);
+    expect(family.events[2]).toMatchObject({ source: 'deployer', schemaVersion: 3 });
+    expect(family.events[3]!.payload).toBe(family.events[4]!.payload);
+    expect(Object.isFrozen(family.events[0])).toBe(true);
+  });
+
+  it('drops what in a batch message is not a whole event, and goes on with the next', async () => {
+    const { redis, bus } = await make();
+    const family = collector();
+    await bus.subscribe('gateway:*', family.listener);
+    const rest = '"type":"t","timestamp":"2026-01-01T00:00:00.000Z","correlationId":null,"priority":"NORMAL","expiresAt":null,"payload":{},"sequence":';
+    const broken = [
+      ['gateway:a', '{"id":"x","topic":"gateway:a",', '"type":', '1 1'],
+      ['gateway:a', 'not json,', rest, '1 1'],
+      ['gateway:a', '{"id":7,"topic":"gateway:a",', rest, '1 1'],
+      ['gateway:a', '{"id":"x","topic":"gateway:a",', rest, 'one'],
+      ['gateway:a', '{"id":"x","topic":"gateway:a",', rest.replace('NORMAL', 'URGENTISH'), '1 1'],
+    ];
+    await redis.command.publish(`${redis.keyPrefix}evb:gateway`, broken.flat().join('\n'));
+    const batch = await bus.publishAll([draft('gateway:a', 1), draft('gateway:b', 2)]);
+    await family.waitFor(2);
+    expect(family.events).toEqual(batch);
+  });
+
   it('sends the events of one topic one message each, and follows the batch channel only while a topic of its family is followed', async () => {
     const { redis, bus } = await make();
     const spy = await tap(redis);
