@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { commandReady, mayHaveRun, PUBLISH_COMMAND, type RedisConnections } from '../redis/connections.js';
+import { bulkScript } from '../redis/bulk-script.js';
+import { commandReady, mayHaveRun, type RedisConnections } from '../redis/connections.js';
 import { outlivedRetentionOfAny, type EventBus, type EventListener, type LogRead, type RecordWrite, type Retention, type RetentionOf } from './bus.js';
 import { envelopeOf, sealAll, serializeSealedEvent, splitSerialized, type SealedEvent } from './draft.js';
 import type { EventDraft, EventEnvelope } from './envelope.js';
@@ -184,7 +185,6 @@ const SETTLE_PAGE = 500;
 const SETTLE_SCAN_MAX = 100_000;
 /** Entries this much older than the event (instances' clocks differ) end the search. */
 const SETTLE_CLOCK_SKEW_MS = 60_000;
-type PublishScript = (keyCount: number, ...keysAndArgs: string[]) => Promise<number[]>;
 type PositionsScript = (key: string, count: string) => Promise<number>;
 type RecordScript = (key: string, index: string, value: string, member: string) => Promise<unknown>;
 
@@ -201,9 +201,8 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const positionKey = `${prefix}position`;
   // Decoded once per instance (the hub makes one bus subscription per topic) and shared by every local listener.
   const decodeLive = liveDecoder(log);
-  // Without numberOfKeys the key count is the first argument: it varies with the batch.
-  redis.command.defineCommand(PUBLISH_COMMAND, { lua: redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT });
-  const publishScript = (redis.command as unknown as Record<string, PublishScript>)[PUBLISH_COMMAND]!.bind(redis.command);
+  const publishing = bulkScript(redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT);
+  const publishScript = async (keys: readonly string[], args: readonly string[]) => (await publishing(redis.command, keys, args)) as number[];
   redis.command.defineCommand('heraldRecord', { numberOfKeys: 2, lua: RECORD_SCRIPT });
   redis.command.defineCommand('heraldPositions', { numberOfKeys: 1, lua: POSITIONS_SCRIPT });
   /** Takes this many positions (Cluster); resolves to the last. */
@@ -287,7 +286,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
           keys.push(seqOf(topic), logOf(topic), floorOf(topic));
           args.push(channelOf(topic), heads[index]!, String(kept.count), String(kept.seconds), String(positions[index]));
         }
-        return publishScript(keys.length, ...keys, ...args);
+        return publishScript(keys, args);
       };
       for (let attempt = 1; attempt < POSITION_ATTEMPTS; attempt++) {
         let numbers: number[];
@@ -358,13 +357,13 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     if (family !== undefined) args.push(batches.channelOf(family));
     let numbers: number[];
     try {
-      numbers = await publishScript(keys.length, ...keys, ...args);
+      numbers = await publishScript(keys, args);
     } catch (err) {
       if (!mayHaveRun(err)) throw new BackendUnavailableError(`publish failed: ${(err as Error).message}`);
       // The connection dropped with the script sent: it may have run. Once Redis
       // answers again, the log says whether it did; publishing again blindly
       // would log the events twice.
-      const settled = await settleUnknownPublish(events, () => publishScript(keys.length, ...keys, ...args), err as Error);
+      const settled = await settleUnknownPublish(events, () => publishScript(keys, args), err as Error);
       numbers = 'logged' in settled ? settled.logged : settled.again;
     }
     return events.map(({ sealed, time }, i) => {

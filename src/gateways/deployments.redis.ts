@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { bulkScript } from '../redis/bulk-script.js';
 import { call, type RedisConnections } from '../redis/connections.js';
 import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './acknowledgements.js';
 
@@ -48,14 +49,12 @@ for i = 1, targets do redis.call('SET', KEYS[1 + 2 * i], ARGV[3], 'EX', ttl) end
 
 type Scripts = {
   heraldDeploymentAck(hash: string, index: string, gatewayId: string, eventId: string, at: string): Promise<string[] | null>;
-  heraldDeploymentRecord(keyCount: number, ...keysAndArgs: string[]): Promise<null>;
 };
 
 export function createRedisDeploymentStore(redis: RedisConnections): DeploymentStore {
   const client = redis.command as Redis & Scripts;
   client.defineCommand('heraldDeploymentAck', { numberOfKeys: 2, lua: ACKNOWLEDGE });
-  // Without numberOfKeys the key count is the first argument: it varies with the targets.
-  client.defineCommand('heraldDeploymentRecord', { lua: RECORD });
+  const recordScript = bulkScript(RECORD);
   // One hash tag: a deployment and its indexes are recorded by one script (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{deployments}:`;
   const hashOf = (id: string) => `${p}deployment:${id}`;
@@ -78,7 +77,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
           keys.push(gatewayKey(target.gatewayId), target.eventId === null ? hash : eventKey(target.eventId));
           args.push(target.gatewayId, JSON.stringify(target));
         }
-        await client.heraldDeploymentRecord(keys.length, ...keys, ...args);
+        await recordScript(client, keys, args);
       }),
     acknowledge: (gatewayId, eventId, at) =>
       call(async () => {

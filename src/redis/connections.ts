@@ -41,22 +41,21 @@ const base: RedisOptions = {
   lazyConnect: true,
 };
 
-/** The event bus's publish script (events/bus.redis.ts), named here because the command connection treats it apart. */
-export const PUBLISH_COMMAND = 'heraldPublish';
-
 // Auto-pipelining batches the commands issued in one tick into one write,
-// sent from setImmediate. Publishing is exempt: holding each publish for a
-// turn of the event loop is live latency, and added 0.1 ms at the median
-// and doubled the 99th percentile of publish-to-subscriber in the log
-// benchmark. Every publish is awaited after the writes it follows, so going
-// out ahead of a pending batch cannot reorder anything.
+// sent from setImmediate. Publishing is exempt, as a bulk script
+// (bulk-script.ts) sent with sendCommand, which auto-pipelining does not
+// see: holding each publish for a turn of the event loop is live latency,
+// and added 0.1 ms at the median and doubled the 99th percentile of
+// publish-to-subscriber in the log benchmark. Every publish is awaited after
+// the writes it follows, so going out ahead of a pending batch cannot
+// reorder anything.
 // A command in flight when the connection drops fails at once rather than
 // being sent again after reconnecting: it may have run, and running a publish
 // or a counter twice is worse than an error (see mayHaveRun).
 const failInFlight = { maxRetriesPerRequest: 0 };
 const nodeOptions = (name: string): RedisOptions => ({ keepAlive: 10_000, connectTimeout: 5_000, maxRetriesPerRequest: 1, connectionName: name });
 
-const pipelining = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: [PUBLISH_COMMAND] };
+const pipelining = { enableAutoPipelining: true };
 
 /** The setting that named the Redis Herald could not use, for the one line an operator reads. */
 const settingOf = { single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' } as const;

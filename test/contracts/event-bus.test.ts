@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventBus, Retention } from '../../src/events/bus.js';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
@@ -329,6 +329,18 @@ redisOnly('EventBus positions', (redis) => ({ redis, bus: createRedisBus(redis, 
     // Read from the cursor of the last event handed out before: every later one.
     const read = await bus.read(['repo:p1', 'repo:p2'], { position: handedOut[1]!.position, time: Date.now() }, 10);
     expect(read.ok && read.events.map((e) => e.id)).toEqual([alone, ...batch].map((e) => e.id));
+  });
+});
+
+redisOnly('EventBus scripts', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
+  it('publishes when Redis has forgotten its scripts, as after a restart or a failover', async () => {
+    const { redis, bus } = await make();
+    const before = await bus.publishAll([draft('repo:s1', 1), draft('repo:s2', 2)]);
+    const servers = redis.command instanceof Cluster ? redis.command.nodes('master') : [redis.command];
+    await Promise.all(servers.map((server) => server.script('FLUSH')));
+    const after = await bus.publishAll([draft('repo:s1', 3), draft('repo:s2', 4)]);
+    const read = await bus.read(['repo:s1', 'repo:s2'], null, 10);
+    expect(read.ok && read.events.map((e) => e.id)).toEqual([...before, ...after].map((e) => e.id));
   });
 });
 
