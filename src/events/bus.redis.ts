@@ -562,9 +562,16 @@ function batchFamily(events: readonly SealedEvent[]): TopicFamily | undefined {
   return several ? family : undefined;
 }
 
+/** The listeners of one topic of a family, with the topic's name: events handed to them take this string rather than a copy each. */
+class TopicListeners extends Set<EventListener> {
+  constructor(readonly topic: string) {
+    super();
+  }
+}
+
 type BatchRoute = {
   /** Listeners per named topic of the family. */
-  readonly topics: Map<string, Set<EventListener>>;
+  readonly topics: Map<string, TopicListeners>;
   /** Listeners of the family wildcard: every event of the family. */
   readonly wildcard: Set<EventListener>;
   readonly subscription: Promise<() => void>;
@@ -590,7 +597,7 @@ function batchRoutes(redis: RedisConnections, channelOf: (family: TopicFamily) =
       if (shared !== '') rest = shared;
       const listeners = to.topics.get(lines[i]!);
       if (listeners === undefined && to.wildcard.size === 0) continue;
-      const event = decodeBatched(lines[i + 1]!, rest, lines[i + 3]!);
+      const event = decodeBatched(lines[i + 1]!, rest, lines[i + 3]!, listeners?.topic);
       if (!event) continue;
       if (listeners) for (const listener of listeners) listener(event);
       for (const listener of to.wildcard) listener(event);
@@ -612,7 +619,7 @@ function batchRoutes(redis: RedisConnections, channelOf: (family: TopicFamily) =
       if (topic !== null) {
         const named = joined.topics.get(topic);
         if (named) set = named;
-        else joined.topics.set(topic, (set = new Set()));
+        else joined.topics.set(topic, (set = new TopicListeners(topic)));
       }
       set.add(listener);
       let left = false;
@@ -704,7 +711,8 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
 /** The rest of an event's text in a batch message ends with its sequence's key (see PUBLISH_SCRIPT). */
 const SEQUENCE_KEY = ',"sequence":';
 
-type BatchDecoder = (own: string, rest: string, numbers: string) => EventEnvelope | null;
+/** `topic`, when the caller knows it, is the event's (a string kept anyway): only the id is parsed. */
+type BatchDecoder = (own: string, rest: string, numbers: string, topic?: string) => EventEnvelope | null;
 
 /** What the events of a batch share: all but their id, topic and numbers. */
 type Shared = Omit<Wire, 'id' | 'topic' | 'sequence' | 'position'> & { readonly time: number };
@@ -736,12 +744,20 @@ function batchDecoder(log: Logger): BatchDecoder {
     }
     return shared;
   };
-  return (own, rest, numbers) => {
+  return (own, rest, numbers, known) => {
     const common = sharedOf(rest);
     const space = numbers.indexOf(' ');
-    const identity = own.endsWith(',') ? parseObject(`${own.slice(0, -1)}}`) : null;
-    const id = identity?.id;
-    const topic = identity?.topic;
+    let id: unknown;
+    let topic: unknown = known;
+    if (known === undefined) {
+      const identity = own.endsWith(',') ? parseObject(`${own.slice(0, -1)}}`) : null;
+      id = identity?.id;
+      topic = identity?.topic;
+    } else {
+      // `,"topic":` cannot stand unescaped inside the id's JSON string.
+      const end = own.indexOf(',"topic":');
+      id = own.startsWith('{"id":') && end > 0 ? parseValue(own.slice('{"id":'.length, end)) : undefined;
+    }
     const sequence = Number(numbers.slice(0, space));
     const position = Number(numbers.slice(space + 1));
     if (common === null || typeof id !== 'string' || typeof topic !== 'string' || space < 0 || !Number.isSafeInteger(sequence) || !Number.isSafeInteger(position)) {
@@ -752,14 +768,19 @@ function batchDecoder(log: Logger): BatchDecoder {
   };
 }
 
+/** The value a JSON text holds; undefined when it is not JSON. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The object a JSON text holds; null when it holds none. */
 function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const value = parseValue(text);
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
 }
 
 /** The envelope of a parsed event, with its cursor; null (and a warning) when it is not a whole one. */
