@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seal, sealAll, serializeSealed, serializeSealedEvent } from '../../src/events/draft.js';
+import { seal, sealAll, serializeSealed, serializeSealedEvent, splitSerialized } from '../../src/events/draft.js';
 import { MAX_EVENT_BYTES, type EventDraft } from '../../src/events/envelope.js';
 
 const draft = (payload: unknown, correlationId: string | null = null): EventDraft => ({
@@ -47,5 +47,26 @@ describe('sealing drafts made together', () => {
     const over = `${exact}a`;
     expect(() => sealAll([draft('small'), draft(over)])).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
     expect(() => serializeSealed(seal(draft(over)))).toThrow();
+  });
+});
+
+describe('splitting serialized events into their own part and the shared rest', () => {
+  it('puts each event back together as serialized, and sends a rest only where it changes', () => {
+    const topic = fc.fullUnicodeString({ minLength: 1, maxLength: 30 });
+    const member = fc.record({ topic, id: fc.option(fc.fullUnicodeString({ minLength: 1, maxLength: 20 }), { nil: undefined }), payload: fc.integer({ min: 0, max: 2 }), source: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(member, { minLength: 1, maxLength: 12 }), (members) => {
+        const payloads = [{ p: 0 }, { p: 1, text: 'line\nbreak "quoted"' }, null];
+        const events = sealAll(members.map((m): EventDraft => ({ ...draft(payloads[m.payload]), topic: m.topic, ...(m.id ? { id: m.id } : {}), ...(m.source ? { source: m.source } : {}) })));
+        const parts = splitSerialized(events);
+        let rest = '';
+        parts.forEach((part, i) => {
+          if (part.rest !== '') rest = part.rest;
+          expect(part.own + rest).toBe(serializeSealedEvent(events[i]!));
+          if (i > 0) expect(part.rest === '').toBe(members[i]!.payload === members[i - 1]!.payload && members[i]!.source === members[i - 1]!.source);
+        });
+        expect(parts[0]!.rest).not.toBe('');
+      }),
+    );
   });
 });
