@@ -176,6 +176,10 @@ const POSITION_ATTEMPTS = 8;
 
 type Wire = Omit<EventEnvelope, 'cursor'>;
 
+/** The publish scripts append each event's numbers to its JSON, which ends with this key (its closing brace taken off). */
+const SEQUENCE_KEY = ',"sequence":';
+const untilSequence = (json: string) => `${json.slice(0, -1)}${SEQUENCE_KEY}`;
+
 /** How long a publish whose outcome is unknown waits for Redis to answer before failing. */
 const SETTLE_WAIT_MS = 5_000;
 /** The pause before looking again when a lookup of such a publish fails. */
@@ -253,7 +257,7 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
    * SLOT_PUBLISH_SCRIPT); a record is stored while the positions are taken, before any of them.
    */
   async function publishSharded(events: ReturnType<typeof sealAll>, record: RecordWrite | undefined): Promise<EventEnvelope[]> {
-    const heads = events.map((event) => `${serializeSealedEvent(event).slice(0, -1)},"sequence":`);
+    const heads = events.map((event) => untilSequence(serializeSealedEvent(event)));
     const byTopic = new Map<string, number[]>();
     for (const [i, { sealed }] of events.entries()) {
       const indexes = byTopic.get(sealed.topic);
@@ -346,12 +350,12 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       args.push('0');
     }
     const parts = splitSerialized(events);
-    for (const [i, { sealed }] of events.entries()) {
-      const topic = sealed.topic;
+    for (let i = 0; i < events.length; i++) {
+      const topic = events[i]!.sealed.topic;
       const kept = retentionOf(topic);
       const { own, rest } = parts[i]!;
       keys.push(seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
-      args.push(topic, channelOf(topic), own, rest === '' ? '' : `${rest.slice(0, -1)},"sequence":`, String(kept.count), String(kept.seconds));
+      args.push(topic, channelOf(topic), own, rest === '' ? '' : untilSequence(rest), String(kept.count), String(kept.seconds));
     }
     const family = batchFamily(events);
     if (family !== undefined) args.push(batches.channelOf(family));
@@ -683,7 +687,7 @@ function liveDecoder(log: Logger) {
   let lastPayload: unknown;
   return (text: string): EventEnvelope | null => {
     const start = text.indexOf('"payload":');
-    const end = text.lastIndexOf(',"sequence":');
+    const end = text.lastIndexOf(SEQUENCE_KEY);
     const payloadText = start >= 0 && end > start ? text.slice(start + '"payload":'.length, end) : undefined;
     const same = payloadText !== undefined && payloadText === lastText;
     const event = decode(text, log, same ? lastPayload : undefined);
@@ -708,10 +712,7 @@ export function decode(text: string, log: Logger, payload?: unknown): EventEnvel
   return checkedEnvelope(wire, log);
 }
 
-/** The rest of an event's text in a batch message ends with its sequence's key (see PUBLISH_SCRIPT). */
-const SEQUENCE_KEY = ',"sequence":';
-
-/** `topic`, when the caller knows it, is the event's (a string kept anyway): only the id is parsed. */
+/** `topic`, when the caller knows it, is the event's: a string kept anyway, taken instead of the parsed copy. */
 type BatchDecoder = (own: string, rest: string, numbers: string, topic?: string) => EventEnvelope | null;
 
 /** What the events of a batch share: all but their id, topic and numbers. */
@@ -747,17 +748,9 @@ function batchDecoder(log: Logger): BatchDecoder {
   return (own, rest, numbers, known) => {
     const common = sharedOf(rest);
     const space = numbers.indexOf(' ');
-    let id: unknown;
-    let topic: unknown = known;
-    if (known === undefined) {
-      const identity = own.endsWith(',') ? parseObject(`${own.slice(0, -1)}}`) : null;
-      id = identity?.id;
-      topic = identity?.topic;
-    } else {
-      // `,"topic":` cannot stand unescaped inside the id's JSON string.
-      const end = own.indexOf(',"topic":');
-      id = own.startsWith('{"id":') && end > 0 ? parseValue(own.slice('{"id":'.length, end)) : undefined;
-    }
+    const identity = own.endsWith(',') ? parseObject(`${own.slice(0, -1)}}`) : null;
+    const id = identity?.id;
+    const topic = known ?? identity?.topic;
     const sequence = Number(numbers.slice(0, space));
     const position = Number(numbers.slice(space + 1));
     if (common === null || typeof id !== 'string' || typeof topic !== 'string' || space < 0 || !Number.isSafeInteger(sequence) || !Number.isSafeInteger(position)) {
@@ -768,19 +761,14 @@ function batchDecoder(log: Logger): BatchDecoder {
   };
 }
 
-/** The value a JSON text holds; undefined when it is not JSON. */
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The object a JSON text holds; null when it holds none. */
 function parseObject(text: string): Record<string, unknown> | null {
-  const value = parseValue(text);
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The envelope of a parsed event, with its cursor; null (and a warning) when it is not a whole one. */

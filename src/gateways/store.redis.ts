@@ -1,3 +1,4 @@
+import { bulkScript } from '../redis/bulk-script.js';
 import { call, type RedisConnections } from '../redis/connections.js';
 import { NO_DELIVERIES, type Gateway, type GatewayKeyRecord } from './model.js';
 import type { GatewayStore } from './store.js';
@@ -19,7 +20,6 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 type GatewayScripts = {
-  heraldGatewaysSent(keyCount: number, ...keys: string[]): Promise<number>;
   heraldGatewayKeyUsed(record: string, used: string, keyId: string, at: string): Promise<number>;
 };
 
@@ -31,8 +31,7 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   const client = redis.command;
   // One hash tag for every gateway key: scripts read many gateways at once (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{gateways}:`;
-  // Without numberOfKeys the key count is the first argument: it varies with the deployment.
-  client.defineCommand('heraldGatewaysSent', { lua: COUNT_SENT_SCRIPT });
+  const countSent = bulkScript(COUNT_SENT_SCRIPT);
   client.defineCommand('heraldGatewayKeyUsed', { numberOfKeys: 2, lua: RECORD_USE_SCRIPT });
   const scripts = client as unknown as GatewayScripts;
   const gatewayKey = (id: string) => `${p}gateway:${id}`;
@@ -126,7 +125,7 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
       call(async () => {
         if (gatewayIds.length === 0) return;
         if (outcome.ok) {
-          await scripts.heraldGatewaysSent(gatewayIds.length, ...gatewayIds.map(statsOf));
+          await countSent(client, gatewayIds.map(statsOf), []);
           return;
         }
         const batch = client.multi();
