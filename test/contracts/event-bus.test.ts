@@ -342,6 +342,22 @@ redisOnly('EventBus scripts', (redis) => ({ redis, bus: createRedisBus(redis, si
     const read = await bus.read(['repo:s1', 'repo:s2'], null, 10);
     expect(read.ok && read.events.map((e) => e.id)).toEqual([...before, ...after].map((e) => e.id));
   });
+
+  it('carries text whose bytes outnumber its characters as it was published, live and in the log', async () => {
+    const { bus } = await make();
+    const family = collector();
+    await bus.subscribe('gateway:*', family.listener);
+    const wide = { note: 'grüße — 日本語 🚀', vhost: 'ünïcödé.example' };
+    const batch = await bus.publishAll([
+      { ...draft('gateway:w1', 1), payload: wide },
+      { ...draft('gateway:w2', 1), payload: wide, correlationId: 'ç-1' },
+      { ...draft('gateway:w3', 2), payload: { note: '🚀'.repeat(300) } },
+    ]);
+    await family.waitFor(3);
+    expect(family.events).toEqual(batch);
+    const read = await bus.read(['gateway:w1', 'gateway:w2', 'gateway:w3'], null, 10);
+    expect(read.ok && read.events).toEqual(batch);
+  });
 });
 
 redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(redis, silent) }), (make) => {
