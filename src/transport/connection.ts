@@ -13,6 +13,8 @@ export type Connection = Session & {
   heartbeatRttMs: number | null;
   /** Pings sent since the last pong: one is normal between a ping and its answer. */
   pingsUnanswered: number;
+  /** When the heartbeat pings it next (epoch ms); 0 until the heartbeat has seen it. */
+  nextPingAt: number;
   /** Set once `connection_init` was accepted (see SessionRegistry.authenticate). */
   readonly principal: Principal | null;
   clientName: string | null;

@@ -52,6 +52,7 @@ export class SocketConnection implements Connection {
   pingSentAt: number | null = null;
   heartbeatRttMs: number | null = null;
   pingsUnanswered = 0;
+  nextPingAt = 0;
   readonly principal: Principal | null = null;
   clientName: string | null = null;
   clientVersion: string | null = null;
