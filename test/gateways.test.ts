@@ -161,7 +161,7 @@ describe('API gateways (one instance on Redis)', () => {
       await waitForGatewayConnections(herald.url, g.gateway.id, 1);
 
       const unknown = await gql(herald.url, 'mutation ($input: DeployApiRevisionInput!) { deployApiRevision(input: $input) { id } }', {
-        input: { apiId: 'orders', revisionId: 'r1', vhost: 'api.example.com', gatewayIds: [g.gateway.id, 'no-such-gateway'] },
+        input: { apiId: 'orders', revisionId: 'r1', vhost: 'api.example.com', gatewayIds: [g.gateway.id, 'no-such-gateway'], correlationId: 'strict-1' },
       });
       expect(unknown.body.errors![0]).toMatchObject({ message: 'gatewayIds: unknown gateway(s): no-such-gateway', extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -179,7 +179,8 @@ describe('API gateways (one instance on Redis)', () => {
       });
       expect(deep.body.errors![0]).toMatchObject({ message: 'config: must nest at most 20 levels of objects and lists', extensions: { code: 'BAD_USER_INPUT', field: 'config' } });
 
-      await deploy(herald.url, [g.gateway.id], { revisionId: 'after' });
+      // The refused request left its correlation id free: corrected, it runs.
+      await deploy(herald.url, [g.gateway.id], { revisionId: 'after', correlationId: 'strict-1' });
       const [first] = await events.waitForCount(1);
       expect(first!.payload.revisionId).toBe('after');
       expect(first!.sequence).toBe(1);

@@ -17,6 +17,18 @@ export type ConfigUpdate = Dispatch & { readonly gatewayId: string; readonly ver
 export type Deployments = ReturnType<typeof createDeployments>;
 
 /**
+ * The targets' check, asked for in the same round trip as the idempotency
+ * claim rather than one before it: a deployment reaches its gateways one
+ * round trip sooner. A request whose targets are refused releases its claim
+ * (its work fails); a repeat of one that ran gets the first result, as any
+ * repeat does.
+ */
+function checked<T>(check: Promise<T>): Promise<T> {
+  check.catch(() => {}); // awaited by the work, or not at all when a repeat is answered from the first result
+  return check;
+}
+
+/**
  * Deploying, undeploying and configuring, for every door (GraphQL and REST).
  * Input is validated here, for both. A correlation id is also the idempotency
  * key: a retried deployment is not sent twice.
@@ -28,11 +40,12 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
       requireScope(principal, 'deploy:write'); // also reached from REST, outside the field's authScopes
       const input = parseInput(deployApiRevisionInput, request);
       const correlationId = input.correlationId ?? null;
-      const targets = await gateways.validateTargets(input.gatewayIds);
+      const targets = checked(gateways.validateTargets(input.gatewayIds));
       return idempotency.run('deployApiRevision', principal.id, correlationId, async () => {
+        const gatewayIds = await targets;
         const id = newId();
         const payload = { apiId: input.apiId, revisionId: input.revisionId, vhost: input.vhost, deploymentId: id };
-        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_DEPLOYED', payload, correlationId), (r) => acknowledgements.record('DEPLOY', id, correlationId, r));
+        const results = await gateways.dispatch(gatewayIds, gatewayEventDrafts('API_DEPLOYED', payload, correlationId), (r) => acknowledgements.record('DEPLOY', id, correlationId, r));
         return { id, apiId: payload.apiId, revisionId: payload.revisionId, vhost: input.vhost, correlationId, targets: results };
       });
     },
@@ -41,11 +54,12 @@ export function createDeployments(deps: { gateways: GatewayService; idempotency:
       requireScope(principal, 'deploy:write');
       const input = parseInput(undeployApiInput, request);
       const correlationId = input.correlationId ?? null;
-      const targets = await gateways.validateTargets(input.gatewayIds);
+      const targets = checked(gateways.validateTargets(input.gatewayIds));
       return idempotency.run('undeployApi', principal.id, correlationId, async () => {
+        const gatewayIds = await targets;
         const id = newId();
         const payload = { apiId: input.apiId, deploymentId: id };
-        const results = await gateways.dispatch(targets, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId), (r) => acknowledgements.record('UNDEPLOY', id, correlationId, r));
+        const results = await gateways.dispatch(gatewayIds, gatewayEventDrafts('API_UNDEPLOYED', payload, correlationId), (r) => acknowledgements.record('UNDEPLOY', id, correlationId, r));
         return { id, apiId: payload.apiId, correlationId, targets: results };
       });
     },
