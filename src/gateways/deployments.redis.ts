@@ -5,11 +5,17 @@ import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './ackn
 
 // A deployment is a hash: `meta` (JSON: id, kind, correlation id, publish
 // time) and one field per target gateway (JSON: event id, status,
-// acknowledgedAt); an index from each event id to `<deployment>|<gateway>`,
-// from a correlation id to its latest deployment, and from each gateway to
-// the latest deployment that targeted it. All expire together.
+// acknowledgedAt). Indexes: from each event id to its deployment, in one hash
+// per half minute of event ids (a ULID starts with its time: ids that share
+// their first seven characters were made within 32.8 s), from a correlation
+// id to its latest deployment, and from each gateway to the latest deployment
+// that targeted it (one hash, a field per gateway). A key per event and per
+// gateway took two commands per target, as much of Redis's time as
+// publishing the events, and a key per event made its keyspace grow with
+// every event sent. All but the gateway index expire with the deployment; a
+// gateway's entry outlives its deployment, and then finds none.
 
-// KEYS: the deployment hash, the event index key. ARGV: gateway id, event id, at.
+// KEYS: the deployment hash, the event index. ARGV: gateway id, event id, at.
 // Confirms the target once; returns the whole hash, or nil when the event is not this gateway's.
 const ACKNOWLEDGE = `
 local target = redis.call('HGET', KEYS[1], ARGV[1])
@@ -22,29 +28,36 @@ end
 return redis.call('HGETALL', KEYS[1])
 `;
 
-// Records a deployment in one call rather than three commands per target: a
-// deployment to 1000 gateways made 3000 commands, whose encoding alone cost
-// the instance more than delivering the events.
-// KEYS: the hash, the correlation index (or the hash again: none), then per
-// target its gateway index and event index (or the hash again). ARGV: the
-// time to live, meta, the
-// deployment id, then per target its gateway id and JSON.
+// Records a deployment in one call: a hash write per index rather than
+// commands per target.
+// KEYS: the hash, the correlation index (or the hash again: none), the
+// gateway index, then the event indexes its events fall in. ARGV: the time
+// to live, meta, the deployment id, then per target its gateway id, JSON,
+// event id and the number of its event index among the keys (0: no event).
 const RECORD = `
-local ttl = ARGV[1]
-local fields = { 'meta', ARGV[2] }
-local targets = (#ARGV - 3) / 2
-for i = 1, targets do
-  fields[2 * i + 1] = ARGV[2 + 2 * i]
-  fields[2 * i + 2] = ARGV[3 + 2 * i]
+local ttl, id = ARGV[1], ARGV[3]
+local fields, latest, events = { 'meta', ARGV[2] }, {}, {}
+for i = 0, (#ARGV - 3) / 4 - 1 do
+  local gateway, json, event, index = ARGV[4 + 4 * i], ARGV[5 + 4 * i], ARGV[6 + 4 * i], tonumber(ARGV[7 + 4 * i])
+  fields[#fields + 1] = gateway
+  fields[#fields + 1] = json
+  latest[#latest + 1] = gateway
+  latest[#latest + 1] = id
+  if index > 0 then
+    local pairs = events[index]
+    if not pairs then pairs = {}; events[index] = pairs end
+    pairs[#pairs + 1] = event
+    pairs[#pairs + 1] = id
+  end
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], ttl)
-for i = 1, targets do
-  local events = KEYS[2 + 2 * i]
-  if events ~= KEYS[1] then redis.call('SET', events, ARGV[3], 'EX', ttl) end
+if KEYS[2] ~= KEYS[1] then redis.call('SET', KEYS[2], id, 'EX', ttl) end
+if #latest > 0 then redis.call('HSET', KEYS[3], unpack(latest)) end
+for index = 4, #KEYS do
+  redis.call('HSET', KEYS[index], unpack(events[index - 3]))
+  redis.call('EXPIRE', KEYS[index], ttl)
 end
-if KEYS[2] ~= KEYS[1] then redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl) end
-for i = 1, targets do redis.call('SET', KEYS[1 + 2 * i], ARGV[3], 'EX', ttl) end
 `;
 
 type Scripts = {
@@ -58,11 +71,15 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
   // One hash tag: a deployment and its indexes are recorded by one script (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{deployments}:`;
   const hashOf = (id: string) => `${p}deployment:${id}`;
-  const eventKey = (eventId: string) => `${p}deployment-event:${eventId}`;
+  const eventsKey = (eventId: string) => `${p}deployment-events:${eventId.slice(0, 7)}`;
   const correlationKey = (correlationId: string) => `${p}deployment-correlation:${correlationId}`;
-  const gatewayKey = (gatewayId: string) => `${p}deployment-gateway:${gatewayId}`;
+  const latestKey = `${p}deployment-latest`;
+  // Indexes of deployments recorded by versions before these hashes, read when the hashes lack the entry.
+  const olderEventKey = (eventId: string) => `${p}deployment-event:${eventId}`;
+  const olderGatewayKey = (gatewayId: string) => `${p}deployment-gateway:${gatewayId}`;
 
   const read = async (id: string): Promise<RecordedDeployment | null> => fromHash(await client.hgetall(hashOf(id)));
+  const deploymentOf = async (eventId: string) => (await client.hget(eventsKey(eventId), eventId)) ?? (await client.get(olderEventKey(eventId)));
 
   return {
     record: (deployment, ttlSeconds) =>
@@ -70,20 +87,27 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
         const { targets, ...meta } = deployment;
         const hash = hashOf(deployment.id);
         // No index to write is named by the hash itself: an empty key would hash to another slot on a Cluster.
-        const keys = [hash, deployment.correlationId === null ? hash : correlationKey(deployment.correlationId)];
+        const keys = [hash, deployment.correlationId === null ? hash : correlationKey(deployment.correlationId), latestKey];
         const args = [String(ttlSeconds), JSON.stringify(meta), deployment.id];
         // acknowledgedAt is left out until a gateway confirms: the script appends it.
+        // Each target names its event index by its number among the keys past the first three.
         for (const { acknowledgedAt: _unset, ...target } of targets) {
-          keys.push(gatewayKey(target.gatewayId), target.eventId === null ? hash : eventKey(target.eventId));
-          args.push(target.gatewayId, JSON.stringify(target));
+          const eventId = target.eventId ?? '';
+          let index = 0;
+          if (eventId !== '') {
+            const key = eventsKey(eventId);
+            const known = keys.indexOf(key, 3);
+            index = (known === -1 ? keys.push(key) : known + 1) - 3;
+          }
+          args.push(target.gatewayId, JSON.stringify(target), eventId, String(index));
         }
         await recordScript(client, keys, args);
       }),
     acknowledge: (gatewayId, eventId, at) =>
       call(async () => {
-        const id = await client.get(eventKey(eventId));
+        const id = await deploymentOf(eventId);
         if (id === null) return null;
-        const flat = await client.heraldDeploymentAck(hashOf(id), eventKey(eventId), gatewayId, eventId, at);
+        const flat = await client.heraldDeploymentAck(hashOf(id), eventsKey(eventId), gatewayId, eventId, at);
         if (flat === null) return null;
         const record: Record<string, string> = {};
         for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
@@ -93,7 +117,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
       call(async () => (await read(idOrCorrelationId)) ?? (await read((await client.get(correlationKey(idOrCorrelationId))) ?? ''))),
     latestFor: (gatewayId) =>
       call(async () => {
-        const id = await client.get(gatewayKey(gatewayId));
+        const id = (await client.hget(latestKey, gatewayId)) ?? (await client.get(olderGatewayKey(gatewayId)));
         return id === null ? null : read(id);
       }),
   };

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import type { RecordedDeployment } from '../../src/gateways/acknowledgements.js';
 import { createMemoryDeploymentStore } from '../../src/gateways/deployments.memory.js';
 import { createRedisDeploymentStore } from '../../src/gateways/deployments.redis.js';
-import { contract, elapse } from './backends.js';
+import { newId } from '../../src/ids.js';
+import { contract, elapse, redisOnly } from './backends.js';
 
 const deployment = (id: string, correlationId: string | null, gateways: string[]): RecordedDeployment => ({
   id,
@@ -54,5 +55,46 @@ contract('DeploymentStore', { memory: () => createMemoryDeploymentStore(), redis
     expect((await store.latestFor('g1'))!.targets).toEqual([{ gatewayId: 'g1', eventId: 'd2-g1', status: 'DELIVERED', acknowledgedAt: '2026-01-01T00:00:03.000Z' }]);
     expect((await store.latestFor('g2'))!.id).toBe('d1');
     expect(await store.latestFor('g3')).toBeNull();
+  });
+});
+
+contract('DeploymentStore, events made apart', { memory: () => createMemoryDeploymentStore(), redis: createRedisDeploymentStore }, (make) => {
+  it('confirms events whose ids were made minutes apart, and has nothing to confirm for a target that got no event', async () => {
+    const store = await make();
+    const start = Date.parse('2026-01-01T00:00:00.000Z');
+    // One event id per gateway, each 40 s after the one before: ULIDs that differ from their seventh character on.
+    const ids = ['g1', 'g2', 'g3'].map((_, i) => newId(start + i * 40_000));
+    const recorded: RecordedDeployment = {
+      id: 'd1',
+      kind: 'DEPLOY',
+      correlationId: null,
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      targets: [
+        ...ids.map((eventId, i) => ({ gatewayId: `g${i + 1}`, eventId, status: 'DELIVERED' as const, acknowledgedAt: null })),
+        { gatewayId: 'g4', eventId: null, status: 'FAILED', acknowledgedAt: null },
+      ],
+    };
+    await store.record(recorded, 60);
+    for (const [i, eventId] of ids.entries()) expect((await store.acknowledge(`g${i + 1}`, eventId, '2026-01-01T00:02:00.000Z'))!.id).toBe('d1');
+    expect(await store.acknowledge('g4', 'd1-g4', '2026-01-01T00:02:00.000Z')).toBeNull();
+    expect((await store.get('d1'))!.targets.map((t) => t.acknowledgedAt)).toEqual(['2026-01-01T00:02:00.000Z', '2026-01-01T00:02:00.000Z', '2026-01-01T00:02:00.000Z', null]);
+  });
+});
+
+redisOnly('DeploymentStore, records of the previous layout', (redis) => ({ redis, store: createRedisDeploymentStore(redis) }), (make) => {
+  it('confirms and finds as the latest a deployment indexed by a key per event and per gateway', async () => {
+    const { redis, store } = await make();
+    const p = `${redis.keyPrefix}{deployments}:`;
+    const target = { gatewayId: 'g1', eventId: 'old-event', status: 'DELIVERED' };
+    const meta = { id: 'd0', kind: 'DEPLOY', correlationId: null, publishedAt: '2026-01-01T00:00:00.000Z' };
+    await redis.command.hset(`${p}deployment:d0`, 'meta', JSON.stringify(meta), 'g1', JSON.stringify(target));
+    await redis.command.set(`${p}deployment-event:old-event`, 'd0', 'EX', 60);
+    await redis.command.set(`${p}deployment-gateway:g1`, 'd0', 'EX', 60);
+    expect((await store.latestFor('g1'))!.id).toBe('d0');
+    const confirmed = await store.acknowledge('g1', 'old-event', '2026-01-01T00:00:05.000Z');
+    expect(confirmed!.targets).toEqual([{ ...target, acknowledgedAt: '2026-01-01T00:00:05.000Z' }]);
+    // Once the gateway gets a deployment recorded as now, that one is its latest.
+    await store.record(deployment('d1', null, ['g1']), 60);
+    expect((await store.latestFor('g1'))!.id).toBe('d1');
   });
 });
