@@ -24,14 +24,11 @@ export function createRedisClusterDirectory(redis: RedisConnections): ClusterDir
 
   return {
     async report(summary, connections, ttlMs) {
-      await call(() =>
-        client
-          .multi()
-          .set(summaryKey(summary.instanceId), JSON.stringify(summary), 'PX', ttlMs)
-          .set(connectionsKey(summary.instanceId), JSON.stringify(connections), 'PX', ttlMs)
-          .sadd(index, summary.instanceId)
-          .exec(),
-      );
+      const id = summary.instanceId;
+      const write = client.multi().set(summaryKey(id), JSON.stringify(summary), 'PX', ttlMs);
+      if (connections) write.set(connectionsKey(id), JSON.stringify(connections), 'PX', ttlMs);
+      else write.pexpire(connectionsKey(id), ttlMs);
+      await call(() => write.sadd(index, id).exec());
     },
     async instances(except) {
       // Every deployment reads the others' summaries, which change only when their instance reports again: each is parsed once.

@@ -82,8 +82,12 @@ export type InstanceReport = {
  * stats read only the small summaries; only `connections` reads the lists.
  */
 export interface ClusterDirectory {
-  /** Stores this instance's report; it expires after `ttlMs` unless reported again. */
-  report(summary: InstanceReport, connections: readonly ConnectionReport[], ttlMs: number): Promise<void>;
+  /**
+   * Stores this instance's report; it expires after `ttlMs` unless reported
+   * again. `connections` null: the list stored last still holds, and lives as
+   * long as the summary.
+   */
+  report(summary: InstanceReport, connections: readonly ConnectionReport[] | null, ttlMs: number): Promise<void>;
   /** The summaries of every live instance, but `except` (an instance need not read its own back). */
   instances(except?: string): Promise<InstanceReport[]>;
   /** The connections of every live instance. */

@@ -52,7 +52,8 @@ export type LocalConnection = {
  * This instance's view of the cluster: its own state, always fresh, plus the
  * latest report of every other live instance. Reports are written every
  * interval and soon after a connection opens or closes; they expire after
- * three intervals, so a dead instance disappears on its own.
+ * three intervals, so a dead instance disappears on its own. A report's
+ * connection list comes less often (see report below).
  */
 export type ClusterView = {
   local(): InstanceReport;
@@ -77,6 +78,11 @@ export type ClusterView = {
   stop(): Promise<void>;
 };
 
+/** Reports between two that carry the connection list when no connection opened or closed. */
+const LIST_REFRESH_REPORTS = 5;
+/** After a change, the list goes out again once this many times what making it last took has passed. */
+const LIST_SPACING = 200;
+
 export function createClusterView(deps: {
   instanceId: string;
   mode: 'EMBEDDED' | 'REDIS';
@@ -99,6 +105,15 @@ export function createClusterView(deps: {
   const { instanceId, directory, counters, log } = deps;
   let timer: NodeJS.Timeout | undefined;
   let soon: NodeJS.Timeout | undefined;
+  let stopped = false;
+  /** A report in `delayMs`, unless one is due sooner already (debounced). */
+  const reportSoon = (delayMs: number) => {
+    if (stopped) return;
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      void report();
+    }, delayMs);
+  };
   let failing = false;
 
   const connectionReport = (c: LocalConnection): ConnectionReport => ({
@@ -165,14 +180,39 @@ export function createClusterView(deps: {
     traffic: deps.traffic(),
   });
 
+  // The connection list costs its instance about 7 ms per 1000 connections
+  // to make and send, and serves only the console and the connections
+  // queries. After a connection opens or closes it goes out with the next
+  // report once LIST_SPACING times what making it last took has passed (so
+  // that churn costs at most about 1 % of a core), and otherwise every
+  // LIST_REFRESH_REPORTS reports, for the counters it carries. The summary,
+  // which routes deliveries, goes out soon after every change.
+  let listChanged = true;
+  let listSentAt = -Infinity;
+  let listCostMs = 0;
+  const listDue = () => {
+    const since = Date.now() - listSentAt;
+    return since >= deps.intervalMs * LIST_REFRESH_REPORTS || (listChanged && since >= listCostMs * LIST_SPACING);
+  };
   const report = async () => {
+    let list: ConnectionReport[] | null = null;
+    if (listDue()) {
+      const started = performance.now();
+      list = localConnections();
+      listCostMs = performance.now() - started;
+      listChanged = false;
+      listSentAt = Date.now();
+    }
     try {
-      await directory.report(local(), localConnections(), deps.intervalMs * 3);
+      await directory.report(local(), list, deps.intervalMs * 3);
+      // A change the list could not carry yet: it goes out as soon as it may.
+      if (list === null && listChanged) reportSoon(Math.max(100, listSentAt + listCostMs * LIST_SPACING - Date.now()));
       if (failing) log.info('cluster report restored');
       failing = false;
     } catch (err) {
       if (!failing) log.warn({ component: 'cluster', err: (err as Error).message }, 'cannot write the cluster report; will retry');
       failing = true;
+      listSentAt = -Infinity; // the stored list may have expired meanwhile: the next report sends it
     }
   };
 
@@ -207,10 +247,8 @@ export function createClusterView(deps: {
     },
     changed() {
       listening = undefined;
-      soon ??= setTimeout(() => {
-        soon = undefined;
-        void report();
-      }, 100);
+      listChanged = true;
+      reportSoon(100);
     },
     start() {
       void report();
@@ -218,6 +256,7 @@ export function createClusterView(deps: {
       timer.unref();
     },
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearTimeout(soon);
       await directory.remove(instanceId).catch(() => {});

@@ -108,4 +108,17 @@ redisOnly('ClusterDirectory', createRedisClusterDirectory, (_make, backend) => {
     expect(await live.instances()).toEqual([summary('i-live')]);
     expect(await live.connections()).toEqual([connection('c-live', 'i-live')]);
   });
+
+  it('keeps the connection list it last got while reports come without one, and lets it expire with the summary', async () => {
+    const instance = backend.cluster();
+    const [reader, reporter] = [await instance(), await instance()];
+    await reporter.report(summary('i-r'), [connection('c1', 'i-r')], ttl);
+    await reporter.report(summary('i-r', '2026-01-01T00:00:20.000Z', 0), null, ttl);
+    expect(await reader.connections()).toEqual([connection('c1', 'i-r')]);
+    expect(await reader.instances()).toEqual([summary('i-r', '2026-01-01T00:00:20.000Z', 0)]);
+    const shortTtl = 300;
+    await reporter.report(summary('i-r'), null, shortTtl);
+    await outlive(shortTtl);
+    expect(await reader.connections()).toEqual([]);
+  });
 });
