@@ -1,7 +1,11 @@
 /**
  * Gateway event delivery under load:
  *
- *   npx tsx test/bench/gateways.ts [--gateways 1000] [--rate 100] [--duration 30] [--fraction 0.1] [--redis]
+ *   node --import tsx test/bench/gateways.ts [--gateways 1000] [--rate 100] [--duration 30] [--fraction 0.1] [--redis]
+ *
+ * (`npx tsx ...` works too, but keeps two more Node processes alive beside
+ * the load tool, npm's and tsx's, whose collections take CPU the server and
+ * Redis then wait for on a 2-core machine.)
  *
  * Starts its own server (`node --import tsx src/main.ts`, NODE_ENV=production,
  * generated admin token, LOG_LEVEL=warn, embedded mode; with --redis also a
@@ -29,6 +33,8 @@
  * Each deployment's revisionId is `m<seq>_<send time in ms, 3 decimals>`, on
  * this process's performance.now() clock, so every gateway computes
  * latency = receive time - send time (publisher and gateways share the clock).
+ * The report's publishStartEpochMs places the measured seconds on the wall
+ * clock, to line them up with the server's own logs.
  * Server CPU is utime + stime from /proc/<pid>/stat over the publish phase
  * (from just before the first publish until the drain and settle ended); RSS
  * from /proc/<pid>/status.
@@ -603,6 +609,7 @@ async function run(o: Options): Promise<Report> {
       deploymentsPublished: publisher.published,
       deploymentsFailed: publisher.failed,
       deploymentsSkipped: publisher.skipped,
+      publishStartEpochMs: Math.round(performance.timeOrigin + publishStart),
       publishSeconds: r3((publishEnd - publishStart) / 1000),
       achievedRate: r1(publisher.published / ((publishEnd - publishStart) / 1000)),
       expectedDeliveries: publisher.expected,
