@@ -44,10 +44,10 @@ for i = 0, (#ARGV - 3) / 4 - 1 do
   latest[#latest + 1] = gateway
   latest[#latest + 1] = id
   if index > 0 then
-    local pairs = events[index]
-    if not pairs then pairs = {}; events[index] = pairs end
-    pairs[#pairs + 1] = event
-    pairs[#pairs + 1] = id
+    local entries = events[index]
+    if not entries then entries = {}; events[index] = entries end
+    entries[#entries + 1] = event
+    entries[#entries + 1] = id
   end
 end
 redis.call('HSET', KEYS[1], unpack(fields))
