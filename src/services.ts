@@ -96,6 +96,7 @@ export function createServices(config: Config, instanceId: string, log: Logger) 
     endSessions,
     subscribers: (ids) => cluster.gatewaySubscribers(ids),
     onUndelivered: (reason, count) => metrics.gatewayDeliveryFailed(reason, count),
+    onDeleted: (gatewayId) => backends.deployments.forgetGateway(gatewayId),
     log,
   });
 

@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk } from './helpers/client.js';
 import { deploy, expectOwnCopies, gatewayClient, GATEWAY_PATH, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
@@ -205,11 +206,18 @@ describe('API gateways (one instance on Redis)', () => {
       const raw = await openRaw(gatewayUrl);
       raw.send({ type: 'connection_init', payload: { apiKey: g.apiKey } });
       await raw.next();
+      await deploy(herald.url, [g.gateway.id]);
+      const redis = new Redis(herald.redis.url);
+      const latest = () => redis.hexists('herald:{deployments}:deployment-latest', g.gateway.id);
+      expect(await latest()).toBe(1);
       const { deleteGateway } = await gqlOk(herald.url, 'mutation ($id: ID!) { deleteGateway(id: $id) }', { id: g.gateway.id });
       expect(deleteGateway).toBe(true);
       expect(await raw.closed).toEqual({ code: 4403, reason: 'Forbidden: gateway deleted' });
       const { gateways } = await gqlOk(herald.url, '{ gateways { id } }');
       expect(gateways.map((x: { id: string }) => x.id)).not.toContain(g.gateway.id);
+      // Nothing is kept by the gateway's id once it is gone: which deployment was its latest goes too.
+      expect(await latest()).toBe(0);
+      redis.disconnect();
     });
   });
 });

@@ -32,6 +32,8 @@ export interface DeploymentStore {
   get(idOrCorrelationId: string): Promise<RecordedDeployment | null>;
   /** The latest kept deployment that targeted the gateway. */
   latestFor(gatewayId: string): Promise<RecordedDeployment | null>;
+  /** Forgets which deployment was the gateway's latest: the gateway was deleted. */
+  forgetGateway(gatewayId: string): Promise<void>;
 }
 
 /**

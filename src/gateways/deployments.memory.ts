@@ -47,5 +47,8 @@ export function createMemoryDeploymentStore(maxKept = 10_000): DeploymentStore {
     async latestFor(gatewayId) {
       return live(byGateway.get(gatewayId))?.deployment ?? null;
     },
+    async forgetGateway(gatewayId) {
+      byGateway.delete(gatewayId);
+    },
   };
 }

@@ -13,7 +13,8 @@ import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './ackn
 // gateway took two commands per target, as much of Redis's time as
 // publishing the events, and a key per event made its keyspace grow with
 // every event sent. All but the gateway index expire with the deployment; a
-// gateway's entry outlives its deployment, and then finds none.
+// gateway's entry outlives its deployment (and then finds none) until the
+// gateway is deleted.
 
 // KEYS: the deployment hash, the event index. ARGV: gateway id, event id, at.
 // Confirms the target once; returns the whole hash, or nil when the event is not this gateway's.
@@ -119,6 +120,10 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
       call(async () => {
         const id = (await client.hget(latestKey, gatewayId)) ?? (await client.get(olderGatewayKey(gatewayId)));
         return id === null ? null : read(id);
+      }),
+    forgetGateway: (gatewayId) =>
+      call(async () => {
+        await client.multi().hdel(latestKey, gatewayId).del(olderGatewayKey(gatewayId)).exec();
       }),
   };
 }

@@ -46,6 +46,8 @@ export function createGatewayService(deps: {
   subscribers: (gatewayIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   /** Events for gateways that reached no connection, or were not published, for the metrics. */
   onUndelivered?: (reason: 'no_connection' | 'publish_failed', count: number) => void;
+  /** A gateway was deleted: what is kept about its deployments by gateway goes too. */
+  onDeleted?: (gatewayId: string) => Promise<void>;
   log: Logger;
 }) {
   const { store, bus, endSessions, log } = deps;
@@ -104,7 +106,7 @@ export function createGatewayService(deps: {
     async delete(gatewayId: string) {
       const deleted = await store.delete(gatewayId);
       if (deleted) {
-        await endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayDeleted);
+        await Promise.all([endSessions({ principalId: gatewayPrincipalId(gatewayId) }, Closings.gatewayDeleted), deps.onDeleted?.(gatewayId)]);
         log.info({ audit: true, gatewayId }, 'gateway deleted');
       }
       return deleted;

@@ -55,6 +55,11 @@ contract('DeploymentStore', { memory: () => createMemoryDeploymentStore(), redis
     expect((await store.latestFor('g1'))!.targets).toEqual([{ gatewayId: 'g1', eventId: 'd2-g1', status: 'DELIVERED', acknowledgedAt: '2026-01-01T00:00:03.000Z' }]);
     expect((await store.latestFor('g2'))!.id).toBe('d1');
     expect(await store.latestFor('g3')).toBeNull();
+    // A deleted gateway's latest deployment is forgotten; the deployment itself stays for the others.
+    await store.forgetGateway('g1');
+    expect(await store.latestFor('g1')).toBeNull();
+    expect((await store.latestFor('g2'))!.id).toBe('d1');
+    expect(await store.get('d2')).not.toBeNull();
   });
 });
 
