@@ -6,8 +6,9 @@ import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './ackn
 // A deployment is a hash: `meta` (JSON: id, kind, correlation id, publish
 // time) and one field per target gateway (JSON: event id, status,
 // acknowledgedAt). Indexes: from each event id to its deployment, in one hash
-// per half minute of event ids (a ULID starts with its time: ids that share
-// their first seven characters were made within 32.8 s), from a correlation
+// per second of event ids (a ULID starts with its time: ids that share their
+// first eight characters were made within 1.024 s; a hash that expires is
+// freed at once, so each stays small), from a correlation
 // id to its latest deployment, and from each gateway to the latest deployment
 // that targeted it (one hash, a field per gateway). A key per event and per
 // gateway took two commands per target, as much of Redis's time as
@@ -72,7 +73,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
   // One hash tag: a deployment and its indexes are recorded by one script (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{deployments}:`;
   const hashOf = (id: string) => `${p}deployment:${id}`;
-  const eventsKey = (eventId: string) => `${p}deployment-events:${eventId.slice(0, 7)}`;
+  const eventsKey = (eventId: string) => `${p}deployment-events:${eventId.slice(0, 8)}`;
   const correlationKey = (correlationId: string) => `${p}deployment-correlation:${correlationId}`;
   const latestKey = `${p}deployment-latest`;
   // Indexes of deployments recorded by versions before these hashes, read when the hashes lack the entry.

@@ -67,7 +67,7 @@ contract('DeploymentStore, events made apart', { memory: () => createMemoryDeplo
   it('confirms events whose ids were made minutes apart, and has nothing to confirm for a target that got no event', async () => {
     const store = await make();
     const start = Date.parse('2026-01-01T00:00:00.000Z');
-    // One event id per gateway, each 40 s after the one before: ULIDs that differ from their seventh character on.
+    // One event id per gateway, each 40 s after the one before: ULIDs whose time differs within their first eight characters.
     const ids = ['g1', 'g2', 'g3'].map((_, i) => newId(start + i * 40_000));
     const recorded: RecordedDeployment = {
       id: 'd1',
