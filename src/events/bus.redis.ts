@@ -733,16 +733,7 @@ function batchDecoder(log: Logger): BatchDecoder {
     lastRest = rest;
     shared = null;
     const wire = rest.endsWith(SEQUENCE_KEY) ? (parseObject(`{${rest.slice(0, -SEQUENCE_KEY.length)}}`) as Shared | null) : null;
-    if (
-      wire !== null &&
-      typeof wire.type === 'string' &&
-      typeof wire.timestamp === 'string' &&
-      isPriority(wire.priority) &&
-      (wire.source === undefined || typeof wire.source === 'string') &&
-      (wire.schemaVersion === undefined || Number.isSafeInteger(wire.schemaVersion))
-    ) {
-      shared = { ...wire, time: Date.parse(wire.timestamp) };
-    }
+    if (wire !== null && hasSharedFields(wire)) shared = { ...wire, time: Date.parse(wire.timestamp) };
     return shared;
   };
   return (own, rest, numbers, known) => {
@@ -778,16 +769,23 @@ function checkedEnvelope(wire: Wire, log: Logger): EventEnvelope | null {
     wire === null ||
     typeof wire.id !== 'string' ||
     typeof wire.topic !== 'string' ||
-    typeof wire.type !== 'string' ||
-    typeof wire.timestamp !== 'string' ||
     !Number.isSafeInteger(wire.sequence) ||
     !Number.isSafeInteger(wire.position) ||
-    !isPriority(wire.priority) ||
-    (wire.source !== undefined && typeof wire.source !== 'string') ||
-    (wire.schemaVersion !== undefined && !Number.isSafeInteger(wire.schemaVersion))
+    !hasSharedFields(wire)
   ) {
     log.warn('dropped an event that is not a valid envelope');
     return null;
   }
   return envelopeOf(wire.id, wire.topic, wire, wire.sequence, wire.position, Date.parse(wire.timestamp));
+}
+
+/** Whether the fields an event may share with others made with it (all but id, topic and numbers) are of their types. */
+function hasSharedFields(wire: Omit<Wire, 'id' | 'topic' | 'sequence' | 'position'>): boolean {
+  return (
+    typeof wire.type === 'string' &&
+    typeof wire.timestamp === 'string' &&
+    isPriority(wire.priority) &&
+    (wire.source === undefined || typeof wire.source === 'string') &&
+    (wire.schemaVersion === undefined || Number.isSafeInteger(wire.schemaVersion))
+  );
 }
