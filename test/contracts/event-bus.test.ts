@@ -438,6 +438,20 @@ redisOnly('EventBus batch messages', (redis) => ({ redis, bus: createRedisBus(re
     expect(a.events).toEqual([batch[0]]);
   });
 
+  it('drops a live event that is not a whole envelope, and goes on with the next', async () => {
+    const { redis, bus } = await make();
+    const a = collector();
+    await bus.subscribe('gateway:a', a.listener);
+    const channel = `${redis.keyPrefix}ev:{gateway:a}`;
+    const send = (text: string) => (redis.sharded ? (redis.command as unknown as Redis).spublish(channel, text) : redis.command.publish(channel, text));
+    const whole = { id: 'x', topic: 'gateway:a', type: 't', timestamp: '2026-01-01T00:00:00.000Z', correlationId: null, priority: 'NORMAL', expiresAt: null, payload: {}, sequence: 1, position: 1 };
+    for (const broken of [{ ...whole, priority: 'URGENTISH' }, { ...whole, sequence: 'one' }, { ...whole, schemaVersion: '3' }, { ...whole, id: 7 }]) await send(JSON.stringify(broken));
+    await send('not json');
+    const event = await bus.publish(draft('gateway:a', 1));
+    await a.waitFor(1);
+    expect(a.events).toEqual([event]);
+  });
+
   it('sends the events of one topic one message each, and follows the batch channel only while a topic of its family is followed', async () => {
     const { redis, bus } = await make();
     const spy = await tap(redis);
