@@ -10,6 +10,7 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
+import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '../events/envelope.js';
 
 /**
@@ -37,7 +38,20 @@ type Patch = { readonly path: ReadonlyArray<string | number>; readonly value: Va
 type View = Record<string, unknown> & { [EVENT]: EventEnvelope; [PATCHES]: Patch[] };
 /** Where in a result the event's own values go: per key, a deeper level or the value itself. */
 type Places = ReadonlyArray<readonly [key: string | number, next: Places | Value]>;
-type Template = { readonly event: EventEnvelope; readonly shared: readonly string[]; readonly result: ExecutionResult; readonly places: Places };
+/**
+ * The template's text cut at the event's own values: `pieces` around them,
+ * `order` which value goes in each gap (their place in `values`). Null when
+ * the result is not data alone or its text could not be cut.
+ */
+type Splice = { readonly pieces: readonly string[]; readonly order: readonly number[]; readonly values: readonly Value[] } | null;
+type Template = {
+  readonly event: EventEnvelope;
+  readonly shared: readonly string[];
+  readonly result: ExecutionResult;
+  readonly places: Places;
+  /** Made for the template's second event. */
+  splice?: Splice;
+};
 type First = { readonly first: EventEnvelope };
 
 /** A resolver for a field whose value is the event's own (its id, topic, sequence, position or cursor). */
@@ -133,10 +147,24 @@ function placesOf(patches: readonly Patch[]): Places {
   return root as unknown as Places;
 }
 
-/** The template's result with the event's own values in place, copying only the objects on their way; undefined if one does not serialize. */
+/**
+ * The template's result for another event: its text is the template's with
+ * the event's own values spliced in, and its data is copied from the
+ * template's only if something reads it (the WebSocket path sends the text
+ * alone). Undefined if one of the values does not serialize.
+ */
 function filled(template: Template, event: EventEnvelope): ExecutionResult | undefined {
   try {
-    return fill(template.result, template.places, event) as ExecutionResult;
+    const splice = (template.splice ??= spliceOf(template));
+    if (splice === null) return fill(template.result, template.places, event) as ExecutionResult;
+    const { pieces, order, values } = splice;
+    let text = pieces[0]!;
+    for (let i = 0; i < order.length; i++) {
+      const json = JSON.stringify(values[order[i]!]!(event)) as string | undefined;
+      if (json === undefined) return undefined;
+      text += json + pieces[i + 1]!;
+    }
+    return splicedResult(template, event, text);
   } catch {
     return undefined;
   }
@@ -146,6 +174,43 @@ function fill(node: unknown, places: Places, event: EventEnvelope): unknown {
   const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string | number, unknown>;
   for (const [key, next] of places) copy[key] = typeof next === 'function' ? next(event) : fill(copy[key], next, event);
   return copy;
+}
+
+/** Marks the places of the event's own values in a template's text; random, so that no data can hold it. */
+const MARK = `~${randomUUID()}~`;
+const MARKS = new RegExp(`"${MARK}(\\d+)"`);
+
+/** The template's text cut at the places of the event's own values (see Splice). */
+function spliceOf(template: Template): Splice {
+  const { result, places } = template;
+  if (Object.keys(result).length !== 1 || result.data == null) return null;
+  const values: Value[] = [];
+  const mark = (node: unknown, at: Places): unknown => {
+    const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string | number, unknown>;
+    for (const [key, next] of at) copy[key] = typeof next === 'function' ? `${MARK}${values.push(next) - 1}` : mark(copy[key], next);
+    return copy;
+  };
+  const parts = JSON.stringify(mark(result, places)).split(MARKS);
+  const pieces = parts.filter((_, i) => i % 2 === 0);
+  const order = parts.filter((_, i) => i % 2 === 1).map(Number);
+  // Every value in exactly one place, or no splice.
+  if (order.length !== values.length || new Set(order).size !== values.length) return null;
+  return { pieces, order, values };
+}
+
+/** Where a result made from a template carries its text (not enumerable: a copy of it must not inherit it). */
+export const SPLICED_TEXT = Symbol('spliced text');
+
+/** A result whose text was spliced; its data is copied from the template's the first time it is read. */
+function splicedResult(template: Template, event: EventEnvelope, text: string): ExecutionResult {
+  let data: ExecutionResult['data'];
+  const result = {
+    get data() {
+      return (data ??= (fill(template.result, template.places, event) as ExecutionResult).data);
+    },
+  };
+  Object.defineProperty(result, SPLICED_TEXT, { value: text });
+  return result;
 }
 
 /** Whether the subscription's root field opted in (see SHARED_ACROSS_BATCH). */

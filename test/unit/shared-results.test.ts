@@ -2,6 +2,7 @@ import { execute, GraphQLID, GraphQLInt, GraphQLNonNull, GraphQLObjectType, Grap
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../src/events/bus.memory.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
+import { resultJson } from '../../src/transport/use-shared-execution.js';
 import { createBatchResults, perEvent, SHARED_ACROSS_BATCH, sharedAcrossBatch } from '../../src/schema/shared-results.js';
 
 const Payload = new GraphQLObjectType({ name: 'Payload', fields: { n: { type: GraphQLInt } } });
@@ -31,7 +32,10 @@ async function batch() {
   const bus = createMemoryBus();
   await bus.publish({ topic: 'gateway:a', type: 't', correlationId: null, priority: 'NORMAL', expiresAt: null, payload: { n: 0 } });
   const payload = { n: 7 };
-  return bus.publishAll(['gateway:a', 'gateway:b', 'gateway:c'].map((topic) => ({ topic, type: 't', correlationId: null, priority: 'NORMAL' as const, expiresAt: null, payload })));
+  // Ids that must be escaped and are not ASCII: a result's text is spliced from its template's.
+  return bus.publishAll(
+    ['gateway:a', 'gateway:b', 'gateway:c'].map((topic, i) => ({ id: `é"\\${i}`, topic, type: 't', correlationId: null, priority: 'NORMAL' as const, expiresAt: null, payload })),
+  );
 }
 
 /** Runs `query` for a batch's events through shared results, checks each result equals executing its event alone, and tells what was executed. */
@@ -46,7 +50,10 @@ async function runShared(query: string) {
       return execute({ schema, document, rootValue: root }) as ExecutionResult;
     }),
   );
-  expect(results).toEqual(events.map((e) => execute({ schema, document, rootValue: e })));
+  const alone = events.map((e) => execute({ schema, document, rootValue: e }) as ExecutionResult);
+  expect(results).toEqual(alone);
+  // What a WebSocket subscriber is sent: the same text as serializing the event's own execution.
+  expect(results.map((r) => resultJson(r as ExecutionResult))).toEqual(alone.map((r) => JSON.stringify(r)));
   return { events, roots, data: results.map((r) => (r as ExecutionResult).data) };
 }
 
