@@ -203,6 +203,16 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const seqOf = (topic: string) => `${prefix}seq:{${topic}}`;
   const topicsOf = (family: string) => `${prefix}topics:${family}`;
   const positionKey = `${prefix}position`;
+  // A topic's keys for the publish script, made once per topic rather than once per event (bounded, as cursor topics are).
+  const topicKeys = new Map<string, readonly [seq: string, log: string, floor: string, topics: string]>();
+  const keysOf = (topic: string) => {
+    let keys = topicKeys.get(topic);
+    if (keys === undefined) {
+      if (topicKeys.size >= 10_000) topicKeys.clear();
+      topicKeys.set(topic, (keys = [seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other')]));
+    }
+    return keys;
+  };
   // Decoded once per instance (the hub makes one bus subscription per topic) and shared by every local listener.
   const decodeLive = liveDecoder(log);
   const publishing = bulkScript(redis.sharded ? SLOT_PUBLISH_SCRIPT : PUBLISH_SCRIPT);
@@ -350,14 +360,20 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
       args.push('0');
     }
     const parts = splitSerialized(events);
+    const family = batchFamily(events);
+    let kept: Retention | undefined;
+    let count = '';
+    let seconds = '';
     for (let i = 0; i < events.length; i++) {
       const topic = events[i]!.sealed.topic;
-      const kept = retentionOf(topic);
+      const retention = retentionOf(topic);
+      if (retention !== kept) [kept, count, seconds] = [retention, String(retention.count), String(retention.seconds)];
       const { own, rest } = parts[i]!;
-      keys.push(seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other'));
-      args.push(topic, channelOf(topic), own, rest === '' ? '' : untilSequence(rest), String(kept.count), String(kept.seconds));
+      const [seqKey, logKey, floorKey, familyKey] = keysOf(topic);
+      keys.push(seqKey, logKey, floorKey, familyKey);
+      // A batch goes out on its family's channel: the topic's own is not used.
+      args.push(topic, family === undefined ? channelOf(topic) : '', own, rest === '' ? '' : untilSequence(rest), count, seconds);
     }
-    const family = batchFamily(events);
     if (family !== undefined) args.push(batches.channelOf(family));
     let numbers: number[];
     try {

@@ -16,7 +16,8 @@ export function bulkScript(lua: string): BulkScript {
   const sha = createHash('sha1').update(lua).digest('hex');
   const send = (client: RedisClient, name: 'evalsha' | 'eval', script: string, keys: readonly string[], args: readonly string[]) => {
     const command = new Command(name, [], { replyEncoding: 'utf8' });
-    command.args = [script, String(keys.length), ...keys, ...args];
+    // concat sizes the array once; spreading grows it step by step (a few copies of thousands of entries).
+    command.args = [script, String(keys.length)].concat(keys, args);
     return client.sendCommand(command) as Promise<unknown>;
   };
   return async (client, keys, args) => {
