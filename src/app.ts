@@ -184,6 +184,8 @@ export function buildApp(config: Config, logger?: Logger): App {
     await ws.close();
     await Promise.race([serverClosed, delay(Math.max(0, deadline - Date.now()))]);
     await cluster.stop();
+    // Events sent that were counted and not written yet (gateways/store.redis.ts).
+    await backends.gateways.flush?.().catch(() => {});
     await bus.close();
     await redis?.close();
     log.info('stopped');

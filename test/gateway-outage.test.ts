@@ -2,6 +2,10 @@ import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, waitForStatus, wsClient } from './helpers/client.js';
 import { deploy, GATEWAY_EVENTS, GATEWAY_PATH, registerGateway, waitForGatewayConnections, type GatewayEventResult } from './helpers/gateways.js';
+import { buildGateway } from '../src/gateways/model.js';
+import { createRedisGatewayStore } from '../src/gateways/store.redis.js';
+import { createRedisConnections } from '../src/redis/connections.js';
+import { silent } from './contracts/backends.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { useHerald } from './helpers/servers.js';
 import { until } from './helpers/wait.js';
@@ -52,4 +56,29 @@ describe('a gateway reconnecting through a Redis outage', () => {
     expect(event!.payload).toMatchObject({ revisionId: 'after-outage', deploymentId: result.id });
     await client.dispose();
   }, 60_000);
+});
+
+describe('events sent to gateways, counted while Redis is away', () => {
+  it('are written once Redis is back, and once only', async () => {
+    const server = await startRedis({ persistent: true });
+    const connections = createRedisConnections({ kind: 'single', url: server.url }, 'counts:', silent);
+    try {
+      expect(await connections.whenReady(5_000)).toBe(true);
+      const store = createRedisGatewayStore(connections);
+      await store.create(buildGateway('g', { name: 'edge g' }, '2026-01-01T00:00:00.000Z'));
+      await store.recordDeliveries(['g'], { ok: true });
+      await server.pause();
+      // Refused without being sent: the count stays with the instance.
+      await store.flush!();
+      await server.restart();
+      expect(await connections.whenReady(10_000)).toBe(true);
+      expect((await store.deliveryStats('g')).eventsSent).toBe(1);
+      await store.flush!();
+      // A store with nothing counted of its own reads what is in Redis.
+      expect((await createRedisGatewayStore(connections).deliveryStats('g')).eventsSent).toBe(1);
+    } finally {
+      await connections.close();
+      await server.stop();
+    }
+  }, 30_000);
 });

@@ -1,16 +1,28 @@
 import { bulkScript } from '../redis/bulk-script.js';
-import { call, type RedisConnections } from '../redis/connections.js';
+import { call, mayHaveRun, type RedisConnections } from '../redis/connections.js';
 import { NO_DELIVERIES, type Gateway, type GatewayKeyRecord } from './model.js';
 import type { GatewayStore } from './store.js';
 
-// Runs for every deployment, over every target gateway: one command instead of one command
-// per gateway, which in ioredis costs more than the work Redis does for it (as does the
-// membership check, SMISMEMBER).
-// KEYS: the statistics hashes of gateways that were sent an event.
-const COUNT_SENT_SCRIPT = `
-for i = 1, #KEYS do redis.call('HINCRBY', KEYS[i], 'eventsSent', 1) end
-return #KEYS
+// Adds the events sent that an instance counted since it last did (see SENT_FLUSH_MS), for the
+// gateways that still exist: a deleted gateway's counts are not written back. One command for
+// them all: one per gateway costs more in ioredis than the work Redis does for it.
+// KEYS: per gateway its record and its statistics hash. ARGV: per gateway the count.
+const ADD_SENT_SCRIPT = `
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then redis.call('HINCRBY', KEYS[2 * i], 'eventsSent', ARGV[i]) end
+end
+return #ARGV
 `;
+/**
+ * How long events sent are counted on the instance before they are added in
+ * Redis. Every deployment sends an event to each of its targets: a hundred
+ * deployments a second to a hundred gateways each were ten thousand
+ * increments a second, more of Redis's time than the deployments' own
+ * records. An instance's reads add what it counted and has not written yet;
+ * another instance sees them within this time; an instance that dies loses
+ * at most this long's counts.
+ */
+export const SENT_FLUSH_MS = 1_000;
 // Runs when a key authenticates (at most once a minute per key and instance).
 // KEYS: the key's record, the hash of last uses. ARGV: key id, time.
 // A key deleted meanwhile (its gateway was) leaves nothing behind.
@@ -31,7 +43,7 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   const client = redis.command;
   // One hash tag for every gateway key: scripts read many gateways at once (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{gateways}:`;
-  const countSent = bulkScript(COUNT_SENT_SCRIPT);
+  const addSent = bulkScript(ADD_SENT_SCRIPT);
   client.defineCommand('heraldGatewayKeyUsed', { numberOfKeys: 2, lua: RECORD_USE_SCRIPT });
   const scripts = client as unknown as GatewayScripts;
   const gatewayKey = (id: string) => `${p}gateway:${id}`;
@@ -43,7 +55,45 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
   /** When each key last authenticated: one hash for all keys, a field per key. */
   const keysUsed = `${p}gateway-keys-used`;
 
+  /** Events sent, per gateway, counted here and not yet added in Redis; and those of a flush on its way. */
+  let unsent = new Map<string, number>();
+  let sending = new Map<string, number>();
+  let flushing: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flushSoon = () => {
+    if (timer) return;
+    timer = setTimeout(() => void flush(), SENT_FLUSH_MS);
+    timer.unref();
+  };
+  /** Adds the counts in Redis; a flush that fails keeps them for the next. */
+  const flushOnce = async () => {
+    [sending, unsent] = [unsent, new Map()];
+    const ids = [...sending.keys()];
+    try {
+      await addSent(client, ids.flatMap((id) => [gatewayKey(id), statsOf(id)]), ids.map((id) => String(sending.get(id))));
+    } catch (err) {
+      // Cut off after it was sent, it may have been added: dropped rather than counted twice.
+      if (!mayHaveRun(err)) for (const [id, n] of sending) unsent.set(id, (unsent.get(id) ?? 0) + n);
+    } finally {
+      sending = new Map();
+    }
+  };
+  /** Writes what was counted before it was called (a flush on its way first). */
+  const flush = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    while (flushing) await flushing;
+    if (unsent.size === 0) return;
+    flushing = flushOnce().finally(() => {
+      flushing = undefined;
+      if (unsent.size > 0) flushSoon();
+    });
+    await flushing;
+  };
+  const notWritten = (gatewayId: string) => (unsent.get(gatewayId) ?? 0) + (sending.get(gatewayId) ?? 0);
+
   return {
+    flush,
     create: (gateway) =>
       call(async () => {
         await client.multi().set(gatewayKey(gateway.id), JSON.stringify(gateway)).sadd(allGateways, gateway.id).exec();
@@ -65,6 +115,7 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
       }),
     delete: (id) =>
       call(async () => {
+        unsent.delete(id);
         const keyIds = await client.smembers(keysOf(id));
         const removal = client
           .multi()
@@ -125,7 +176,8 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
       call(async () => {
         if (gatewayIds.length === 0) return;
         if (outcome.ok) {
-          await countSent(client, gatewayIds.map(statsOf), []);
+          for (const id of gatewayIds) unsent.set(id, (unsent.get(id) ?? 0) + 1);
+          flushSoon();
           return;
         }
         const batch = client.multi();
@@ -137,9 +189,11 @@ export function createRedisGatewayStore(redis: RedisConnections): GatewayStore {
       }),
     deliveryStats: (gatewayId) =>
       call(async () => {
+        // Not while a flush is on its way: the counts it carries are in Redis or not, and here until its answer.
+        await flushing;
         const h = await client.hgetall(statsOf(gatewayId));
         return {
-          eventsSent: Number(h.eventsSent ?? NO_DELIVERIES.eventsSent),
+          eventsSent: Number(h.eventsSent ?? NO_DELIVERIES.eventsSent) + notWritten(gatewayId),
           failedDeliveries: Number(h.failedDeliveries ?? NO_DELIVERIES.failedDeliveries),
           lastFailureAt: h.lastFailureAt ?? null,
           lastFailureReason: h.lastFailureReason ?? null,

@@ -27,4 +27,6 @@ export interface GatewayStore {
   /** Counts one event's outcome for each of the gateways. */
   recordDeliveries(gatewayIds: readonly string[], outcome: DeliveryOutcome): Promise<void>;
   deliveryStats(gatewayId: string): Promise<GatewayDeliveryStats>;
+  /** Writes what the store counted and has not stored yet (a store that writes as it counts has none). */
+  flush?(): Promise<void>;
 }

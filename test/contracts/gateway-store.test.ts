@@ -14,7 +14,7 @@ const key = (id: string, gatewayId: string, revokedAt: string | null = null): Ga
   revokedAt,
 });
 
-contract('GatewayStore', { memory: createMemoryGatewayStore, redis: createRedisGatewayStore }, (make) => {
+contract('GatewayStore', { memory: createMemoryGatewayStore, redis: createRedisGatewayStore }, (make, backend) => {
   it('creates and gets a gateway; an unknown id is null', async () => {
     const store = await make();
     const g = gateway('01GW');
@@ -154,6 +154,7 @@ contract('GatewayStore', { memory: createMemoryGatewayStore, redis: createRedisG
 
   it('counts deliveries per gateway and keeps the time and reason of the last failure', async () => {
     const store = await make();
+    for (const id of ['a', 'b']) await store.create(gateway(id));
     await store.recordDeliveries(['a', 'b'], { ok: true });
     await store.recordDeliveries(['a', 'b'], { ok: true });
     await store.recordDeliveries(['a'], { ok: false, at: '2026-01-02T00:00:00.000Z', reason: 'timed out' });
@@ -174,5 +175,31 @@ contract('GatewayStore', { memory: createMemoryGatewayStore, redis: createRedisG
   it('has no deliveries for a gateway it never counted', async () => {
     const store = await make();
     expect(await store.deliveryStats('unknown')).toEqual(NO_DELIVERIES);
+  });
+  it('shows events sent on every instance once written, and the writing instance at once', async () => {
+    const instance = backend.cluster();
+    const [a, b] = [await instance(), await instance()];
+    await a.create(gateway('g'));
+    await a.recordDeliveries(['g'], { ok: true });
+    await a.recordDeliveries(['g'], { ok: true });
+    expect((await a.deliveryStats('g')).eventsSent).toBe(2);
+    await a.flush?.();
+    expect((await b.deliveryStats('g')).eventsSent).toBe(2);
+    expect((await a.deliveryStats('g')).eventsSent).toBe(2);
+    await b.recordDeliveries(['g'], { ok: true });
+    await b.flush?.();
+    expect((await a.deliveryStats('g')).eventsSent).toBe(3);
+  });
+
+  it('does not write back events sent to a gateway deleted before they were written', async () => {
+    const instance = backend.cluster();
+    const [a, b] = [await instance(), await instance()];
+    await a.create(gateway('gone'));
+    await b.recordDeliveries(['gone'], { ok: true });
+    expect(await a.delete('gone')).toBe(true);
+    await b.flush?.();
+    expect(await a.deliveryStats('gone')).toEqual(NO_DELIVERIES);
+    await a.create(gateway('gone'));
+    expect(await a.deliveryStats('gone')).toEqual(NO_DELIVERIES);
   });
 });
