@@ -156,7 +156,7 @@ function placesOf(patches: readonly Patch[]): Places {
 function filled(template: Template, event: EventEnvelope): ExecutionResult | undefined {
   try {
     const splice = (template.splice ??= spliceOf(template));
-    if (splice === null) return fill(template.result, template.places, event) as ExecutionResult;
+    if (splice === null) return copyFor(template, event);
     const { pieces, order, values } = splice;
     let text = pieces[0]!;
     for (let i = 0; i < order.length; i++) {
@@ -170,11 +170,13 @@ function filled(template: Template, event: EventEnvelope): ExecutionResult | und
   }
 }
 
-function fill(node: unknown, places: Places, event: EventEnvelope): unknown {
+/** A copy of the template's result with `leaf` of each of the event's own values in its place, copying only the objects on their way. */
+function fill(node: unknown, places: Places, leaf: (value: Value) => unknown): unknown {
   const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string | number, unknown>;
-  for (const [key, next] of places) copy[key] = typeof next === 'function' ? next(event) : fill(copy[key], next, event);
+  for (const [key, next] of places) copy[key] = typeof next === 'function' ? leaf(next) : fill(copy[key], next, leaf);
   return copy;
 }
+const copyFor = (template: Template, event: EventEnvelope) => fill(template.result, template.places, (value) => value(event)) as ExecutionResult;
 
 /** Marks the places of the event's own values in a template's text; random, so that no data can hold it. */
 const MARK = `~${randomUUID()}~`;
@@ -185,12 +187,7 @@ function spliceOf(template: Template): Splice {
   const { result, places } = template;
   if (Object.keys(result).length !== 1 || result.data == null) return null;
   const values: Value[] = [];
-  const mark = (node: unknown, at: Places): unknown => {
-    const copy = (Array.isArray(node) ? [...node] : { ...(node as object) }) as Record<string | number, unknown>;
-    for (const [key, next] of at) copy[key] = typeof next === 'function' ? `${MARK}${values.push(next) - 1}` : mark(copy[key], next);
-    return copy;
-  };
-  const parts = JSON.stringify(mark(result, places)).split(MARKS);
+  const parts = JSON.stringify(fill(result, places, (value) => `${MARK}${values.push(value) - 1}`)).split(MARKS);
   const pieces = parts.filter((_, i) => i % 2 === 0);
   const order = parts.filter((_, i) => i % 2 === 1).map(Number);
   // Every value in exactly one place, or no splice.
@@ -206,7 +203,7 @@ function splicedResult(template: Template, event: EventEnvelope, text: string): 
   let data: ExecutionResult['data'];
   const result = {
     get data() {
-      return (data ??= (fill(template.result, template.places, event) as ExecutionResult).data);
+      return (data ??= copyFor(template, event).data);
     },
   };
   Object.defineProperty(result, SPLICED_TEXT, { value: text });
