@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTask, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { createTask, gqlOk, record, TASK_EVENTS, waitForSubscriptions, wsClient, type TaskEventResult } from './helpers/client.js';
+import { deploy, gatewayClient, registerGateway, waitForGatewayConnections } from './helpers/gateways.js';
 import type { HeraldProcess } from './helpers/herald.js';
 import { useCluster } from './helpers/servers.js';
 
@@ -28,12 +29,24 @@ describe('graceful shutdown', () => {
     await waitForSubscriptions(a.url, 2);
     const sseBody = sse.text(); // resolves when the server ends the stream
 
+    // A deployment through a, to a gateway on b: a counts the event it sent and writes the count within a second, or on its way out.
+    const edge = await registerGateway(b.url, 'edge-before-shutdown');
+    const onB = gatewayClient(b.wsUrl, edge.apiKey);
+    await waitForGatewayConnections(a.url, edge.gateway.id, 1);
+    expect((await deploy(a.url, [edge.gateway.id])).targets).toEqual([expect.objectContaining({ status: 'DELIVERED' })]);
+    await onB.events.waitForCount(1);
+
     const started = Date.now();
     a.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(closes[0]).toEqual({ code: 1001, reason: 'Server shutting down' });
     expect(await sseBody).toContain('event: complete');
+
+    // Nothing a counted is lost with it.
+    const { gateway } = await gqlOk(b.url, 'query ($id: ID!) { gateway(id: $id) { delivery { eventsSent } } }', { id: edge.gateway.id });
+    expect(gateway.delivery.eventsSent).toBe(1);
+    await onB.client.dispose();
 
     // The client reconnected to b and resubscribed by itself; events keep coming.
     await waitForSubscriptions(b.url, 1);
