@@ -170,6 +170,8 @@ redis.call('ZADD', KEYS[2], 0, ARGV[2])
 
 /** Topics an instance remembers having named in their family (Cluster). */
 const MAX_NAMED_TOPICS = 10_000;
+/** Topics whose publish-script keys an instance keeps made. */
+const MAX_KEYED_TOPICS = 10_000;
 
 /** How many times a publish takes new positions after losing a race for its topic before it gives up. */
 const POSITION_ATTEMPTS = 8;
@@ -203,12 +205,12 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
   const seqOf = (topic: string) => `${prefix}seq:{${topic}}`;
   const topicsOf = (family: string) => `${prefix}topics:${family}`;
   const positionKey = `${prefix}position`;
-  // A topic's keys for the publish script, made once per topic rather than once per event (bounded, as cursor topics are).
+  // A topic's keys for the publish scripts, made once per topic rather than once per event.
   const topicKeys = new Map<string, readonly [seq: string, log: string, floor: string, topics: string]>();
   const keysOf = (topic: string) => {
     let keys = topicKeys.get(topic);
     if (keys === undefined) {
-      if (topicKeys.size >= 10_000) topicKeys.clear();
+      if (topicKeys.size >= MAX_KEYED_TOPICS) topicKeys.clear();
       topicKeys.set(topic, (keys = [seqOf(topic), logOf(topic), floorOf(topic), topicsOf(familyOf(topic) ?? 'other')]));
     }
     return keys;
@@ -292,13 +294,15 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     const take = (indexes: readonly number[], last: number) => indexes.forEach((index, k) => (positions[index] = last - indexes.length + 1 + k));
     const publishTopic = async (topic: string, indexes: number[]) => {
       const kept = retentionOf(topic);
+      const [seqKey, logKey, floorKey] = keysOf(topic);
+      const [channel, count, seconds] = [channelOf(topic), String(kept.count), String(kept.seconds)];
       // Reads the positions when called: after losing a race they are new ones.
       const run = () => {
         const keys: string[] = [];
         const args: string[] = [];
         for (const index of indexes) {
-          keys.push(seqOf(topic), logOf(topic), floorOf(topic));
-          args.push(channelOf(topic), heads[index]!, String(kept.count), String(kept.seconds), String(positions[index]));
+          keys.push(seqKey, logKey, floorKey);
+          args.push(channel, heads[index]!, count, seconds, String(positions[index]));
         }
         return publishScript(keys, args);
       };

@@ -17,7 +17,7 @@ import type { DeploymentStore, RecordedDeployment, RecordedTarget } from './ackn
 // gateway's entry outlives its deployment (and then finds none) until the
 // gateway is deleted.
 
-// KEYS: the deployment hash, the event index. ARGV: gateway id, event id, at.
+// KEYS: the deployment hash. ARGV: gateway id, event id, at.
 // Confirms the target once; returns the whole hash, or nil when the event is not this gateway's.
 const ACKNOWLEDGE = `
 local target = redis.call('HGET', KEYS[1], ARGV[1])
@@ -63,12 +63,12 @@ end
 `;
 
 type Scripts = {
-  heraldDeploymentAck(hash: string, index: string, gatewayId: string, eventId: string, at: string): Promise<string[] | null>;
+  heraldDeploymentAck(hash: string, gatewayId: string, eventId: string, at: string): Promise<string[] | null>;
 };
 
 export function createRedisDeploymentStore(redis: RedisConnections): DeploymentStore {
   const client = redis.command as Redis & Scripts;
-  client.defineCommand('heraldDeploymentAck', { numberOfKeys: 2, lua: ACKNOWLEDGE });
+  client.defineCommand('heraldDeploymentAck', { numberOfKeys: 1, lua: ACKNOWLEDGE });
   const recordScript = bulkScript(RECORD);
   // One hash tag: a deployment and its indexes are recorded by one script (one slot in a Redis Cluster).
   const p = `${redis.keyPrefix}{deployments}:`;
@@ -92,16 +92,15 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
         const keys = [hash, deployment.correlationId === null ? hash : correlationKey(deployment.correlationId), latestKey];
         const args = [String(ttlSeconds), JSON.stringify(meta), deployment.id];
         // acknowledgedAt is left out until a gateway confirms: the script appends it.
-        // Each target names its event index by its number among the keys past the first three.
+        // Each target names its event index by its number among the keys past the first three (0: no event).
         for (const { acknowledgedAt: _unset, ...target } of targets) {
-          const eventId = target.eventId ?? '';
           let index = 0;
-          if (eventId !== '') {
-            const key = eventsKey(eventId);
-            const known = keys.indexOf(key, 3);
-            index = (known === -1 ? keys.push(key) : known + 1) - 3;
+          if (target.eventId !== null) {
+            const key = eventsKey(target.eventId);
+            const at = keys.indexOf(key, 3);
+            index = (at === -1 ? keys.push(key) - 1 : at) - 2;
           }
-          args.push(target.gatewayId, JSON.stringify(target), eventId, String(index));
+          args.push(target.gatewayId, JSON.stringify(target), target.eventId ?? '', String(index));
         }
         await recordScript(client, keys, args);
       }),
@@ -109,7 +108,7 @@ export function createRedisDeploymentStore(redis: RedisConnections): DeploymentS
       call(async () => {
         const id = await deploymentOf(eventId);
         if (id === null) return null;
-        const flat = await client.heraldDeploymentAck(hashOf(id), eventsKey(eventId), gatewayId, eventId, at);
+        const flat = await client.heraldDeploymentAck(hashOf(id), gatewayId, eventId, at);
         if (flat === null) return null;
         const record: Record<string, string> = {};
         for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;

@@ -195,8 +195,13 @@ function spliceOf(template: Template): Splice {
   return { pieces, order, values };
 }
 
-/** Where a result made from a template carries its text (not enumerable: a copy of it must not inherit it). */
-export const SPLICED_TEXT = Symbol('spliced text');
+/**
+ * Where a result carries its text as a protocol message sends it: a result
+ * made from a template's text is made with it, any other gets it once it is
+ * first serialized (transport/use-shared-execution.ts). Not enumerable: a copy
+ * of a result (a template's, see fill) must not inherit it.
+ */
+export const RESULT_TEXT = Symbol('result text');
 
 /** A result whose text was spliced; its data is copied from the template's the first time it is read. */
 function splicedResult(template: Template, event: EventEnvelope, text: string): ExecutionResult {
@@ -206,7 +211,7 @@ function splicedResult(template: Template, event: EventEnvelope, text: string): 
       return (data ??= copyFor(template, event).data);
     },
   };
-  Object.defineProperty(result, SPLICED_TEXT, { value: text });
+  Object.defineProperty(result, RESULT_TEXT, { value: text });
   return result;
 }
 

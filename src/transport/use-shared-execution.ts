@@ -11,7 +11,7 @@ import {
   type GraphQLError,
 } from 'graphql';
 import type { EventEnvelope } from '../events/envelope.js';
-import { createBatchResults, sharedAcrossBatch, SPLICED_TEXT } from '../schema/shared-results.js';
+import { createBatchResults, RESULT_TEXT, sharedAcrossBatch } from '../schema/shared-results.js';
 import { ResultStream } from './result-stream.js';
 
 /** The results of the subscription started with each context, for a transport that delivers them itself. */
@@ -38,15 +38,13 @@ export function takeResultStream(context: unknown): ResultStream | undefined {
  * their burst of work, and a weak map would cost the collector per result.
  */
 export function resultJson(result: ExecutionResult): string {
-  let json = (result as ExecutionResult & { [TEXT]?: string })[TEXT] ?? (result as { [SPLICED_TEXT]?: string })[SPLICED_TEXT];
+  let json = (result as ExecutionResult & { [RESULT_TEXT]?: string })[RESULT_TEXT];
   if (json === undefined) {
     json = JSON.stringify(result);
-    // Not enumerable: copies of a result (a batch template's, see shared-results.ts) must not inherit its text.
-    Object.defineProperty(result, TEXT, { value: json });
+    Object.defineProperty(result, RESULT_TEXT, { value: json });
   }
   return json;
 }
-const TEXT = Symbol('json');
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 type OneResult = { readonly key: string; readonly result: Result };
