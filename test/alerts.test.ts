@@ -81,7 +81,12 @@ describe('alerts across two instances on one Redis', () => {
     socket.send({ id: 'm', type: 'subscribe', payload: { query: 'subscription { systemMessages { kind message } }' } });
     const rest = (path: string, init: RequestInit = {}, token = ADMIN_TOKEN) =>
       fetch(`${a.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
-    const listed = await until(async () => (await (await rest('/api/v1/connections?clientName=rest-target')).json()).connections as Array<{ id: string; instanceId: string }>, (c) => c.length === 1, 'the connection to be reported');
+    // notify answers from what instances report: the subscription is reported with the connection's next list.
+    const listed = await until(
+      async () => (await (await rest('/api/v1/connections?clientName=rest-target')).json()).connections as Array<{ id: string; instanceId: string; systemMessages: boolean }>,
+      (c) => c.length === 1 && c[0]!.systemMessages,
+      'the connection to be reported with its systemMessages subscription',
+    );
     expect(listed[0]!.instanceId).toBe('b');
     const notified = await rest(`/api/v1/connections/${listed[0]!.id}/notify`, { method: 'POST', body: JSON.stringify({ message: 'hello' }) });
     expect(await notified.json()).toEqual({ delivered: true });
