@@ -7,6 +7,7 @@ import { healthScore } from '../sessions/health.js';
 import type { Principal } from '../auth/principal.js';
 import type { Closing } from '../sessions/close-codes.js';
 import type { Connection } from './connection.js';
+import { textFrame } from './ws-frame.js';
 
 /**
  * The socket adapter: the transport's record of one `ws` socket (identity,
@@ -70,6 +71,8 @@ export class SocketConnection implements Connection {
    */
   #held = false;
   #onSent: ((err?: Error | null) => void) | undefined;
+  /** No extension was negotiated (see send); fixed once the handshake is done, as it is here. */
+  readonly #plainFrames: boolean;
 
   constructor(
     private readonly socket: WebSocket,
@@ -79,6 +82,7 @@ export class SocketConnection implements Connection {
   ) {
     this.connectedAt = new Date();
     this.lastHeartbeatAt = this.connectedAt;
+    this.#plainFrames = socket.extensions === '';
     socket.on('pong', onPong);
     socket.on('error', onError);
     connections.set(socket, this);
@@ -130,7 +134,12 @@ export class SocketConnection implements Connection {
       raw.cork();
       process.nextTick(release, this);
     }
-    socket.send(data, options.tracked(this) ? (this.#onSent ??= (err) => err && options.onSendFailure(this, err)) : undefined);
+    const onSent = options.tracked(this) ? (this.#onSent ??= (err) => err && options.onSendFailure(this, err)) : undefined;
+    // Without an extension (compression) a frame is header and text, and ws's
+    // sender writes synchronously: a whole frame in one buffer keeps the order
+    // and costs the socket one chunk instead of a header buffer and a string.
+    if (this.#plainFrames) raw.write(textFrame(data), onSent);
+    else socket.send(data, onSent);
     // Held bytes are bounded, so that a long catch-up is not taken for a slow consumer.
     if (raw.writableLength > Math.min(64 * 1024, options.maxBufferedBytes / 2)) release(this);
     if (!this.#slow && socket.bufferedAmount > options.maxBufferedBytes) {
