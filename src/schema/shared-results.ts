@@ -80,7 +80,8 @@ export function perEvent<T>(read: (event: EventEnvelope) => T) {
  * root value; it gives the result of `event` for the operation.
  */
 export function createBatchResults() {
-  const templates = new Map<unknown, Map<string, Template | First | null>>();
+  // Replaced, not cleared, when the caller starts over (see results in transport/use-shared-execution.ts).
+  let templates = new Map<unknown, Map<string, Template | First | null>>();
   return {
     resultOf(event: EventEnvelope, operationKey: string, execute: (root: unknown) => ExecutionResult | Promise<ExecutionResult>) {
       const payload = event.payload;
@@ -106,7 +107,9 @@ export function createBatchResults() {
       byOperation.set(operationKey, { event, shared, result, places: placesOf(view[PATCHES]) });
       return result;
     },
-    clear: () => templates.clear(),
+    clear: () => {
+      templates = new Map();
+    },
   };
 }
 
