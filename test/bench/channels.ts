@@ -1,7 +1,7 @@
 /**
  * Channel events under load: `npm run bench:channels [-- options]`.
  *
- * Starts its own server per measurement (`node --import tsx src/main.ts`,
+ * Starts its own server per measurement (`node dist/main.js`, built first,
  * NODE_ENV=production, generated admin token, LOG_LEVEL=warn, embedded mode;
  * with --redis also a throw-away `redis-server`) and measures three things:
  *

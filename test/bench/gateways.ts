@@ -7,7 +7,7 @@
  * the load tool, npm's and tsx's, whose collections take CPU the server and
  * Redis then wait for on a 2-core machine.)
  *
- * Starts its own server (`node --import tsx src/main.ts`, NODE_ENV=production,
+ * Starts its own server (`node dist/main.js`, built first, NODE_ENV=production,
  * generated admin token, LOG_LEVEL=warn, embedded mode; with --redis also a
  * throw-away `redis-server` and REDIS_URL) on free 127.0.0.1 ports, then:
  *

@@ -171,7 +171,8 @@ async function main(): Promise<number> {
   writeFileSync(file, JSON.stringify({ 'Mutation.createTask': { max: 100_000, windowSeconds: 60 } }));
   const env = (prefix: string) => ({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, RATE_LIMITS_FILE: file });
   const servers = {
-    on: await startServer({ env: env('bench-on:') }),
+    // Both under tsx: the unprotected variant has no build of its own.
+    on: await startServer({ env: env('bench-on:'), entry: 'src/main.ts' }),
     off: await startServer({ env: env('bench-off:'), entry: 'test/bench/unprotected-server.ts' }),
   };
   try {

@@ -3,7 +3,7 @@
  *
  *   npx tsx test/bench/push.ts [--endpoints 50] [--rate 100] [--duration 30] [--fail 0.05] [--redis]
  *
- * For each run a fresh server (`node --import tsx src/main.ts` via ./server.ts:
+ * For each run a fresh server (`node dist/main.js`, built first via ./server.ts:
  * NODE_ENV=production, generated admin token, LOG_LEVEL=warn, HOST=127.0.0.1,
  * embedded mode; with --redis also a throw-away `redis-server --save ''
  * --appendonly no` on a free port and REDIS_URL), then:

@@ -1,7 +1,7 @@
 /**
  * Herald's own load benchmark: `npm run bench [-- options]`.
  *
- * Starts a server process per scenario (`node --import tsx src/main.ts`,
+ * Starts a server process per scenario (`node dist/main.js`, built first,
  * embedded mode, NODE_ENV=production with a generated admin token,
  * LOG_LEVEL=warn) on a free 127.0.0.1 port, waits for /health, loads it, and
  * stops it again (also on error or Ctrl-C). Scenarios:

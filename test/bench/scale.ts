@@ -8,7 +8,7 @@
  * `redis-server --save '' --appendonly no`; `--topology cluster`: three
  * primaries joined with `redis-cli --cluster create`, handed to the servers
  * as REDIS_CLUSTER_NODES, for a checkout that speaks Redis Cluster) and N
- * server processes (`node --import tsx src/main.ts`, NODE_ENV=production,
+ * server processes (`node dist/main.js`, built first, NODE_ENV=production,
  * LOG_LEVEL=warn, one admin token, connection and rate limits raised as in
  * CONTRIBUTING.md, one fresh REDIS_KEY_PREFIX), then:
  *
