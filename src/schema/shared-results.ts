@@ -206,16 +206,43 @@ function spliceOf(template: Template): Splice {
  */
 export const RESULT_TEXT = Symbol('result text');
 
-/** A result whose text was spliced; its data is copied from the template's the first time it is read. */
+/**
+ * A result whose text was spliced; its data is copied from the template's the
+ * first time it is read. A class with one getter for all rather than an object
+ * literal with a getter of its own: a getter made per result gave every result
+ * its own hidden class in the old generation, which kept the getter's scope,
+ * the event and its strings through young collections, so that every
+ * delivered event was moved to the old generation.
+ */
+class SplicedResult {
+  readonly #template: Template;
+  readonly #event: EventEnvelope;
+  readonly #text: string;
+  #data: ExecutionResult['data'];
+  constructor(template: Template, event: EventEnvelope, text: string) {
+    this.#template = template;
+    this.#event = event;
+    this.#text = text;
+    // `data` is its own enumerable property, as on any result, so that copies and JSON carry it.
+    Object.defineProperty(this, 'data', SPLICED_DATA);
+  }
+  get [RESULT_TEXT](): string {
+    return this.#text;
+  }
+  static data(result: SplicedResult): ExecutionResult['data'] {
+    return (result.#data ??= copyFor(result.#template, result.#event).data);
+  }
+}
+/** One descriptor, and so one getter, for every spliced result: they share their hidden class. */
+const SPLICED_DATA: PropertyDescriptor = {
+  enumerable: true,
+  get(this: SplicedResult) {
+    return SplicedResult.data(this);
+  },
+};
+
 function splicedResult(template: Template, event: EventEnvelope, text: string): ExecutionResult {
-  let data: ExecutionResult['data'];
-  const result = {
-    get data() {
-      return (data ??= copyFor(template, event).data);
-    },
-  };
-  Object.defineProperty(result, RESULT_TEXT, { value: text });
-  return result;
+  return new SplicedResult(template, event, text) as ExecutionResult;
 }
 
 /** Whether the subscription's root field opted in (see SHARED_ACROSS_BATCH). */

@@ -54,6 +54,9 @@ async function runShared(query: string) {
   expect(results).toEqual(alone);
   // What a WebSocket subscriber is sent: the same text as serializing the event's own execution.
   expect(results.map((r) => resultJson(r as ExecutionResult))).toEqual(alone.map((r) => JSON.stringify(r)));
+  // What other transports send (they serialize the result, or copy it first): the same again.
+  expect(results.map((r) => JSON.stringify(r))).toEqual(alone.map((r) => JSON.stringify(r)));
+  expect(results.map((r) => JSON.stringify({ ...(r as ExecutionResult) }))).toEqual(alone.map((r) => JSON.stringify(r)));
   return { events, roots, data: results.map((r) => (r as ExecutionResult).data) };
 }
 
