@@ -65,9 +65,11 @@ export class SocketConnection implements Connection {
   /** Past the bound once: onSlow was called. */
   #slow = false;
   /**
-   * Writes made while a fan-out runs are held (the socket corked) and go out
-   * back to back once it is done: spread among the work that produces them,
-   * each costs about twice as much, the reader being woken for every one.
+   * Writes made in one turn of the event loop are held (the socket corked)
+   * and go out back to back once its I/O callbacks are done: spread among the
+   * work that produces them, each costs about twice as much, the reader being
+   * woken for every one, and events published by several requests read in
+   * the same turn reach a subscriber in one write.
    */
   #held = false;
   #onSent: ((err?: Error | null) => void) | undefined;
@@ -132,7 +134,7 @@ export class SocketConnection implements Connection {
     if (!this.#held) {
       this.#held = true;
       raw.cork();
-      process.nextTick(release, this);
+      hold(this);
     }
     const onSent = options.tracked(this) ? (this.#onSent ??= (err) => err && options.onSendFailure(this, err)) : undefined;
     // Without an extension (compression) a frame is header and text, and ws's
@@ -191,6 +193,19 @@ export class SocketConnection implements Connection {
 }
 
 const { release } = SocketConnection;
+
+/** Connections holding writes, released together after the loop's I/O callbacks (setImmediate). */
+let holding: SocketConnection[] = [];
+
+function hold(connection: SocketConnection): void {
+  if (holding.push(connection) === 1) setImmediate(releaseHeld);
+}
+
+function releaseHeld(): void {
+  const held = holding;
+  holding = [];
+  for (const connection of held) release(connection);
+}
 
 /**
  * The socket's connection, for the listeners below: one function for every
