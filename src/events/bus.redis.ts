@@ -295,7 +295,9 @@ export function createRedisBus(redis: RedisConnections, log: Logger, retention: 
     const publishTopic = async (topic: string, indexes: number[]) => {
       const kept = retentionOf(topic);
       const [seqKey, logKey, floorKey] = keysOf(topic);
-      const [channel, count, seconds] = [channelOf(topic), String(kept.count), String(kept.seconds)];
+      const channel = channelOf(topic);
+      const count = String(kept.count);
+      const seconds = String(kept.seconds);
       // Reads the positions when called: after losing a race they are new ones.
       const run = () => {
         const keys: string[] = [];

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -143,13 +142,13 @@ export type StartOptions = {
   logFile?: string;
 };
 
-/** Compiles a checkout's server (tsconfig.build.json, into its dist/) once per process. */
+/** Compiles a checkout's server with its own `npm run build` (into its dist/), once per process. */
 const builds = new Map<string, Promise<void>>();
 function built(root: string): Promise<void> {
   let build = builds.get(root);
   if (!build) {
     build = new Promise((resolve, reject) =>
-      execFile(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root }, (err, stdout) =>
+      execFile('npm', ['run', '--silent', 'build'], { cwd: root }, (err, stdout) =>
         err ? reject(new Error(`building the server in ${root} failed: ${stdout || err.message}`)) : resolve(),
       ),
     );

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -29,10 +29,11 @@ async function connected(clientDeflate: boolean) {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: { threshold: 0 } });
   servers.push(server);
   await new Promise((listening) => server.once('listening', listening));
-  const adapted = new Promise<AdaptedSocket>((resolve) =>
+  const adapted = new Promise<{ connection: AdaptedSocket; raw: Socket }>((resolve) =>
     server.once('connection', (socket, request) =>
-      resolve(
-        adaptSocket(socket, request.socket, '127.0.0.1', {
+      resolve({
+        raw: request.socket,
+        connection: adaptSocket(socket, request.socket, '127.0.0.1', {
           maxBufferedBytes: 8 * 1024 * 1024,
           onSlow: () => {},
           onSendFailure: () => {},
@@ -40,14 +41,14 @@ async function connected(clientDeflate: boolean) {
           metrics: createMetrics(),
           log: pino({ level: 'silent' }),
         }),
-      ),
+      }),
     ),
   );
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { perMessageDeflate: clientDeflate });
   const received: Array<{ text: string; binary: boolean }> = [];
   client.on('message', (data: Buffer, binary) => received.push({ text: data.toString('utf8'), binary }));
   await new Promise((open) => client.once('open', open));
-  return { connection: await adapted, client, received };
+  return { ...(await adapted), client, received };
 }
 
 describe('text frames written to a socket', () => {
@@ -71,4 +72,20 @@ describe('text frames written to a socket', () => {
       expect(await closed).toBe(1000);
     });
   }
+});
+
+describe('writes held for the turn', () => {
+  it('go out once the I/O callbacks of the turn are done, not when the callback that wrote ends', async () => {
+    const { connection, raw, client, received } = await connected(false);
+    connection.send('first');
+    // Past the callback's own ticks and promise continuations, as when a second request of the same turn is read.
+    await new Promise((next) => process.nextTick(next));
+    expect(raw.writableCorked).toBe(1);
+    connection.send('second');
+    await new Promise((next) => setImmediate(next));
+    expect(raw.writableCorked).toBe(0);
+    await expect.poll(() => received.length).toBe(2);
+    expect(received.map((r) => r.text)).toEqual(['first', 'second']);
+    client.close();
+  });
 });
